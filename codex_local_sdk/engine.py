@@ -1,0 +1,288 @@
+"""Running a prepared process spec: attempts, retries, timeouts and telemetry.
+
+:class:`RunEngine` is what the client's public methods share. It owns no policy of its own:
+the retry loop is tenacity built from the client's :class:`~codex_local_sdk.models.RetryPolicy`
+(:mod:`codex_local_sdk.retry`), one attempt is an :class:`~codex_local_sdk.execution.Attempt`,
+and every step is reported to the :class:`~codex_local_sdk.ports.EventSink`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import tenacity
+
+from .errors import (
+    CodexError,
+    CodexExecFailedError,
+    CodexTimeoutError,
+    CodexUnknownThreadError,
+)
+from .events import CodexClientEvent, CodexEvent
+from .execution import AsyncAttempt, Attempt
+from .models import CodexExecRequest, CodexExecResult, RetryPolicy
+from .ports import Clock, EventSink, ProcessRunner, ProcessSpec
+from .retry import async_retrying, is_retryable_result, sync_retrying
+
+_UNKNOWN_THREAD_MARKER = "no rollout found"
+
+
+class RunEngine:
+    """Runs process specs on the client's ports. One per client; holds no per-run state."""
+
+    def __init__(
+        self,
+        *,
+        runner: ProcessRunner,
+        clock: Clock,
+        sink: EventSink,
+        retry_policy: RetryPolicy,
+        grace_seconds: float,
+        raise_on_error: bool,
+    ) -> None:
+        self.runner = runner
+        self.clock = clock
+        self.sink = sink
+        self.retry_policy = retry_policy
+        self.grace_seconds = grace_seconds
+        self.raise_on_error = raise_on_error
+
+    # -- telemetry -------------------------------------------------------------------------
+
+    def emit(self, type: str, operation: str, **fields: Any) -> None:
+        """Send one :class:`CodexClientEvent` to the sink."""
+        self.sink.emit(
+            CodexClientEvent(type=type, operation=operation, timestamp=self.clock.time(), **fields)
+        )
+
+    def _attempt_finished(self, operation: str, result: CodexExecResult) -> None:
+        self.emit(
+            "attempt.succeeded" if result.succeeded else "attempt.failed",
+            operation,
+            attempt=result.attempts,
+            command=result.command,
+            return_code=result.return_code,
+            turn_status=result.turn_status,
+            duration_seconds=result.duration_seconds,
+            session_id=result.thread_id,
+            error=None if result.succeeded else describe_failure(result),
+        )
+
+    def _on_retry(self, operation: str, event_type: str) -> Callable[[tenacity.RetryCallState], None]:
+        def report(retry_state: tenacity.RetryCallState) -> None:
+            outcome = retry_state.outcome
+            failure = outcome.exception() if outcome is not None and outcome.failed else None
+            last = None if outcome is None or failure is not None else outcome.result()
+            result = last.result if isinstance(last, (Attempt, AsyncAttempt)) else last
+            self.emit(
+                event_type,
+                operation,
+                attempt=retry_state.attempt_number,
+                delay_seconds=retry_state.upcoming_sleep,
+                return_code=result.return_code if result is not None else None,
+                turn_status=result.turn_status if result is not None else None,
+                error=str(failure) if failure is not None else None,
+                data={"next_attempt": retry_state.attempt_number + 1},
+            )
+
+        return report
+
+    # -- finished runs ---------------------------------------------------------------------
+
+    def execute(
+        self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeout: float | None
+    ) -> CodexExecResult:
+        """Run ``spec`` to its end, retrying per the policy; the last attempt's result."""
+        numbers = itertools.count(1)
+
+        def attempt() -> CodexExecResult:
+            number = next(numbers)
+            self.emit("attempt.started", operation, attempt=number, command=spec.argv)
+            handle = self._start(operation, number, spec)
+            run = Attempt(
+                handle, spec, request, self.clock, timeout=timeout,
+                grace_seconds=self.grace_seconds, attempt_number=number,
+            )
+            try:
+                result = run.finish()
+            finally:
+                run.close()
+            self._attempt_finished(operation, result)
+            return result
+
+        retrying = sync_retrying(
+            self.retry_policy, self.clock, retry_result=self._retry_result,
+            on_retry=self._on_retry(operation, "retry.scheduled"),
+        )
+        result: CodexExecResult = retrying(attempt)
+        return result
+
+    async def execute_async(
+        self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeout: float | None
+    ) -> CodexExecResult:
+        """The asyncio twin of :meth:`execute`."""
+        numbers = itertools.count(1)
+
+        async def attempt() -> CodexExecResult:
+            number = next(numbers)
+            self.emit("attempt.started", operation, attempt=number, command=spec.argv)
+            handle = await self._start_async(operation, number, spec)
+            run = AsyncAttempt(
+                handle, spec, request, self.clock, timeout=timeout,
+                grace_seconds=self.grace_seconds, attempt_number=number,
+            )
+            try:
+                result = await run.finish()
+            finally:
+                await run.close()
+            self._attempt_finished(operation, result)
+            return result
+
+        retrying = async_retrying(
+            self.retry_policy, self.clock, retry_result=self._retry_result,
+            on_retry=self._on_retry(operation, "retry.scheduled"),
+        )
+        result: CodexExecResult = await retrying(attempt)
+        return result
+
+    def _retry_result(self, result: CodexExecResult) -> bool:
+        return is_retryable_result(self.retry_policy, result)
+
+    def _start(self, operation: str, number: int, spec: ProcessSpec) -> Any:
+        try:
+            return self.runner.start(spec)
+        except CodexError as exc:
+            self._spawn_failed(operation, number, spec, exc)
+            raise
+
+    async def _start_async(self, operation: str, number: int, spec: ProcessSpec) -> Any:
+        try:
+            return await self.runner.start_async(spec)
+        except CodexError as exc:
+            self._spawn_failed(operation, number, spec, exc)
+            raise
+
+    def _spawn_failed(self, operation: str, number: int, spec: ProcessSpec, exc: CodexError) -> None:
+        live = operation.endswith("_live")
+        kind = "live.startup_failed" if live else "attempt.failed"
+        self.emit(kind, operation, attempt=number, command=spec.argv, error=str(exc))
+
+    # -- live runs -------------------------------------------------------------------------
+
+    def start_live(
+        self,
+        operation: str,
+        spec: ProcessSpec,
+        request: CodexExecRequest,
+        timeout: float | None,
+    ) -> Attempt:
+        """Start ``spec`` and wait for its first event, retrying start-up failures.
+
+        A start-up failure is a spawn error other than "not installed", or an exit that
+        failed before the first event. Once an event exists, nothing is retried.
+        """
+        numbers = itertools.count(1)
+
+        def start_once() -> Attempt:
+            number = next(numbers)
+            handle = self._start(operation, number, spec)
+            attempt = Attempt(
+                handle, spec, request, self.clock, timeout=timeout,
+                grace_seconds=self.grace_seconds, attempt_number=number,
+                on_event=self._live_event(operation),
+            )
+            self.emit("live.started", operation, attempt=number, command=spec.argv,
+                      data={"pid": handle.pid})
+            try:
+                if not attempt.prime():
+                    self._startup_ended(operation, attempt.finish())
+                    attempt.close()
+            except BaseException:
+                attempt.close()
+                raise
+            return attempt
+
+        retrying = sync_retrying(
+            self.retry_policy, self.clock, retry_result=self._startup_failed_retryably,
+            on_retry=self._on_retry(operation, "live.startup_retried"),
+        )
+        attempt: Attempt = retrying(start_once)
+        return attempt
+
+    async def start_live_async(
+        self,
+        operation: str,
+        spec: ProcessSpec,
+        request: CodexExecRequest,
+        timeout: float | None,
+    ) -> AsyncAttempt:
+        """The asyncio twin of :meth:`start_live`."""
+        numbers = itertools.count(1)
+
+        async def start_once() -> AsyncAttempt:
+            number = next(numbers)
+            handle = await self._start_async(operation, number, spec)
+            attempt = AsyncAttempt(
+                handle, spec, request, self.clock, timeout=timeout,
+                grace_seconds=self.grace_seconds, attempt_number=number,
+                on_event=self._live_event(operation),
+            )
+            self.emit("live.started", operation, attempt=number, command=spec.argv,
+                      data={"pid": handle.pid})
+            try:
+                if not await attempt.prime():
+                    self._startup_ended(operation, await attempt.finish())
+                    await attempt.close()
+            except BaseException:
+                await attempt.close()
+                raise
+            return attempt
+
+        retrying = async_retrying(
+            self.retry_policy, self.clock, retry_result=self._startup_failed_retryably,
+            on_retry=self._on_retry(operation, "live.startup_retried"),
+        )
+        attempt: AsyncAttempt = await retrying(start_once)
+        return attempt
+
+    def _live_event(self, operation: str) -> Callable[[CodexEvent], None]:
+        return lambda event: self.emit("live.event", operation, event=event)
+
+    def _startup_ended(self, operation: str, result: CodexExecResult) -> None:
+        if not result.succeeded:
+            self.emit(
+                "live.startup_failed", operation, attempt=result.attempts,
+                command=result.command, return_code=result.return_code,
+                turn_status=result.turn_status, duration_seconds=result.duration_seconds,
+                error=describe_failure(result),
+            )
+
+    def _startup_failed_retryably(self, attempt: Attempt | AsyncAttempt) -> bool:
+        result = attempt.result
+        return result is not None and is_retryable_result(self.retry_policy, result)
+
+    # -- outcome ---------------------------------------------------------------------------
+
+    def check(self, result: CodexExecResult) -> CodexExecResult:
+        """``result``, or the matching :class:`CodexExecFailedError` when it failed and the
+        client raises on errors."""
+        if result.succeeded or not self.raise_on_error:
+            return result
+        if result.timed_out:
+            raise CodexTimeoutError(result)
+        if result.requested_thread_id and _UNKNOWN_THREAD_MARKER in result.stderr:
+            raise CodexUnknownThreadError(result)
+        raise CodexExecFailedError(result)
+
+
+def describe_failure(result: CodexExecResult) -> str:
+    """A one-line reason why ``result`` did not succeed."""
+    if result.timed_out:
+        return "timed out"
+    if result.error_message:
+        return result.error_message
+    tail = result.stderr.strip().splitlines()
+    return tail[-1] if tail else f"exit code {result.return_code}"
+

@@ -1,0 +1,140 @@
+"""Errors raised by codex_local_sdk.
+
+The tree::
+
+    CodexError
+    ├── CodexNotInstalledError        the CLI binary was not found
+    ├── CodexSpawnError               the CLI could not be started for another reason
+    ├── CodexExecFailedError          a run ended badly and raise_on_error=True
+    │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
+    │   └── CodexUnknownThreadError   ... because the CLI does not know the thread id
+    ├── CodexSessionError             a named session is unknown or a run gave no thread id
+    └── SessionStoreError             a session store cannot be read or written
+        ├── SessionStoreCorruptError  the file is not a valid store (left untouched)
+        ├── SessionStoreSchemaError   the file has a newer schema (left untouched)
+        └── SessionStoreLockTimeout   the store's lock could not be taken in time
+
+Errors carry fields so callers branch on them, not on message text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import CodexExecResult
+
+
+class CodexError(Exception):
+    """Base class of every error this SDK raises on purpose."""
+
+
+class CodexNotInstalledError(CodexError):
+    """The Codex CLI binary could not be started because it was not found.
+
+    Attributes:
+        binary: the binary that was looked up.
+        search_path: the PATH that was searched.
+    """
+
+    def __init__(self, binary: str, search_path: str) -> None:
+        self.binary = binary
+        self.search_path = search_path
+        super().__init__(
+            f"Codex CLI {binary!r} was not found (PATH searched: {search_path!r}). "
+            "Install it with `npm install -g @openai/codex`, or pass codex_bin= with its full path."
+        )
+
+
+class CodexSpawnError(CodexError):
+    """The CLI binary exists but could not be started (permissions, resources, bad cwd).
+
+    Attributes:
+        binary: the binary that was started.
+    """
+
+    def __init__(self, binary: str, reason: str) -> None:
+        self.binary = binary
+        super().__init__(f"could not start {binary!r}: {reason}")
+
+
+class CodexExecFailedError(CodexError):
+    """A run exited non-zero, or its turn failed, and the client has ``raise_on_error=True``.
+
+    Attributes:
+        result: the full :class:`CodexExecResult` of the last attempt.
+        return_code: the CLI's exit code (``None`` when it never exited on its own).
+        stderr_tail: the last lines of the CLI's stderr.
+        turn_error: the message of the ``turn.failed``/``error`` event, if any.
+        thread_id: the thread the run belonged to, if known.
+    """
+
+    def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
+        self.result = result
+        self.return_code = result.return_code
+        self.stderr_tail = _tail(result.stderr)
+        self.turn_error = result.error_message
+        self.thread_id = result.thread_id
+        super().__init__(message or self._describe())
+
+    def _describe(self) -> str:
+        detail = self.turn_error or self.stderr_tail or "no output on stderr"
+        return (
+            f"codex exited with code {self.return_code} after {self.result.attempts} "
+            f"attempt(s): {detail}"
+        )
+
+
+class CodexTimeoutError(CodexExecFailedError):
+    """The SDK's ``timeout_seconds`` ended the run; its process group was killed."""
+
+    def _describe(self) -> str:
+        return (
+            f"codex did not finish within the timeout after {self.result.attempts} attempt(s); "
+            "its process group was terminated"
+            + (f". Last stderr: {self.stderr_tail}" if self.stderr_tail else "")
+        )
+
+
+class CodexUnknownThreadError(CodexExecFailedError):
+    """Resume named a thread id the CLI has no record of (``no rollout found``)."""
+
+    def _describe(self) -> str:
+        return (
+            f"codex has no thread {self.result.requested_thread_id!r} to resume "
+            "(it found no rollout for that id in its CODEX_HOME). Start a new thread instead, "
+            "or check that CODEX_HOME is the one the thread was started with."
+        )
+
+
+class CodexSessionError(CodexError):
+    """A named session is unknown, or a run that must start a thread reported none."""
+
+
+class SessionStoreError(CodexError):
+    """A session store could not be read or written.
+
+    Attributes:
+        path: the store's file, when it has one.
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class SessionStoreCorruptError(SessionStoreError):
+    """The store file is not a valid session store; it was left untouched."""
+
+
+class SessionStoreSchemaError(SessionStoreError):
+    """The store file was written by a newer schema than this code knows; it was left untouched."""
+
+
+class SessionStoreLockTimeout(SessionStoreError):
+    """The store's cross-process lock was not acquired in time."""
+
+
+def _tail(text: str, max_lines: int = 20, max_chars: int = 4000) -> str:
+    lines = text.strip().splitlines()[-max_lines:]
+    return "\n".join(lines)[-max_chars:]

@@ -1,0 +1,146 @@
+"""Events: what the CLI prints (:class:`CodexEvent`) and what the client reports (:class:`CodexClientEvent`).
+
+``codex exec --json`` prints one JSON object per line. A :class:`CodexEvent` keeps that object
+whole in ``raw`` and offers typed accessors for the fields the SDK relies on, so event and
+item types that newer CLIs add pass through untouched instead of breaking anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+import cattrs
+
+from .models import Usage
+
+_converter = cattrs.Converter(forbid_extra_keys=False)
+
+
+@attrs.frozen
+class CodexEvent:
+    """One event of ``codex exec --json``.
+
+    Known types: ``thread.started``, ``turn.started``, ``turn.completed``, ``turn.failed``,
+    ``item.started``, ``item.updated``, ``item.completed`` and ``error``; any other type is
+    kept as it came.
+
+    Attributes:
+        type: the event's ``type`` field.
+        raw: the whole JSON object, unchanged.
+    """
+
+    type: str
+    raw: Mapping[str, Any] = attrs.field(repr=False)
+
+    @classmethod
+    def from_json_object(cls, obj: Mapping[str, Any]) -> CodexEvent:
+        """Wrap a decoded JSON object; a missing or non-string ``type`` becomes ``""``."""
+        kind = obj.get("type")
+        return cls(kind if isinstance(kind, str) else "", obj)
+
+    @property
+    def thread_id(self) -> str | None:
+        """The thread id of a ``thread.started`` event."""
+        value = self.raw.get("thread_id")
+        return value if isinstance(value, str) else None
+
+    @property
+    def item(self) -> Mapping[str, Any] | None:
+        """The ``item`` of an ``item.*`` event."""
+        value = self.raw.get("item")
+        return value if isinstance(value, Mapping) else None
+
+    @property
+    def item_type(self) -> str | None:
+        """The item's type: ``agent_message``, ``reasoning``, ``command_execution``, ..."""
+        item = self.item
+        value = item.get("type") if item is not None else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def text(self) -> str | None:
+        """The text of an ``agent_message`` or ``reasoning`` item."""
+        item = self.item
+        value = item.get("text") if item is not None else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def usage(self) -> Usage | None:
+        """The ``usage`` of a ``turn.completed`` event (the thread's running total)."""
+        value = self.raw.get("usage")
+        if not isinstance(value, Mapping):
+            return None
+        try:
+            return _converter.structure(value, Usage)
+        except (cattrs.BaseValidationError, TypeError, ValueError):
+            return None
+
+    @property
+    def error_message(self) -> str | None:
+        """The message of a ``turn.failed``, ``error`` event or ``error`` item."""
+        if self.type == "turn.failed":
+            error = self.raw.get("error")
+            value = error.get("message") if isinstance(error, Mapping) else None
+        elif self.type == "error":
+            value = self.raw.get("message")
+        elif self.item_type == "error":
+            value = self.item.get("message") if self.item is not None else None
+        else:
+            value = None
+        return value if isinstance(value, str) else None
+
+
+#: The telemetry event types a client emits.
+CLIENT_EVENT_TYPES = (
+    "attempt.started",
+    "attempt.failed",
+    "attempt.succeeded",
+    "retry.scheduled",
+    "live.started",
+    "live.startup_failed",
+    "live.startup_retried",
+    "live.event",
+    "session.updated",
+)
+
+
+@attrs.frozen(kw_only=True)
+class CodexClientEvent:
+    """A telemetry record from :class:`~codex_local_sdk.CodexLocalClient`.
+
+    Fields that do not apply to an event type are ``None``. Never holds a prompt or an API
+    key: ``command`` is the argv, which carries neither.
+
+    Attributes:
+        type: one of :data:`CLIENT_EVENT_TYPES`.
+        operation: the client method that emitted it (``run``, ``resume``, ``run_live``...).
+        timestamp: wall-clock time (seconds since the epoch) from the client's clock.
+        attempt: the 1-based attempt number.
+        command: the argv of the attempt.
+        return_code: the exit code, once known.
+        turn_status: the turn status, once known.
+        duration_seconds: how long the attempt took.
+        delay_seconds: for ``retry.scheduled``, the wait before the next attempt.
+        error: a short description of what went wrong.
+        session_name: the named session involved, if any.
+        session_id: the thread id involved, if known.
+        event: for ``live.event``, the :class:`CodexEvent`.
+        data: extra fields (``session.updated`` puts the record's counters here).
+    """
+
+    type: str
+    operation: str
+    timestamp: float
+    attempt: int | None = None
+    command: tuple[str, ...] = ()
+    return_code: int | None = None
+    turn_status: str | None = None
+    duration_seconds: float | None = None
+    delay_seconds: float | None = None
+    error: str | None = None
+    session_name: str | None = None
+    session_id: str | None = None
+    event: CodexEvent | None = None
+    data: Mapping[str, Any] = attrs.field(factory=dict)

@@ -1,0 +1,172 @@
+"""Live runs: events as the CLI prints them, with the process in the caller's hands.
+
+Use them as context managers: leaving the ``with`` block kills a run that is still going
+and closes its pipes, whatever happened inside.
+
+>>> with client.run_live(CodexExecRequest(prompt="Summarise README.md")) as run:
+...     for event in run.iter_events():
+...         print(event.type)
+...     result = run.result()
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from types import TracebackType
+
+from .events import CodexEvent
+from .execution import AsyncAttempt, Attempt
+from .models import CodexExecResult
+
+Finalizer = Callable[[CodexExecResult], CodexExecResult]
+
+
+class _Finalized:
+    """Turns an attempt's result into the caller's, exactly once (records the session turn)."""
+
+    def __init__(self, finalize: Finalizer, check: Finalizer) -> None:
+        self._finalize = finalize
+        self._check = check
+        self._result: CodexExecResult | None = None
+
+    def __call__(self, result: CodexExecResult) -> CodexExecResult:
+        if self._result is None:
+            self._result = self._finalize(result)
+        return self._check(self._result)
+
+
+class CodexLiveRun:
+    """A running ``codex exec --json``, streamed. Returned by ``run_live``/``resume_live``."""
+
+    def __init__(self, attempt: Attempt, *, finalize: Finalizer, check: Finalizer) -> None:
+        self._attempt = attempt
+        self._finalized = _Finalized(finalize, check)
+
+    @property
+    def pid(self) -> int | None:
+        """The CLI's process id (the leader of its process group)."""
+        return self._attempt.handle.pid
+
+    def iter_events(self) -> Iterator[CodexEvent]:
+        """Yield each event as soon as the CLI prints it, until its stdout ends.
+
+        Events are also kept for :meth:`result`. An interrupt (``KeyboardInterrupt``) while
+        waiting kills the process group before it propagates.
+        """
+        try:
+            while (event := self._attempt.next_event()) is not None:
+                yield event
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
+                self.close()
+            raise
+
+    def wait(self, timeout: float | None = None) -> CodexExecResult:
+        """Wait for the run to end, reading what is left of its output; return the result.
+
+        Args:
+            timeout: seconds to wait; ``None`` waits as long as the run's own timeout allows.
+
+        Raises:
+            TimeoutError: ``timeout`` passed first; the run goes on.
+            CodexExecFailedError: the run failed and the client has ``raise_on_error=True``.
+        """
+        try:
+            result = self._attempt.finish(timeout)
+        except TimeoutError:
+            raise
+        except BaseException:
+            self.close()
+            raise
+        self._attempt.close()
+        return self._finalized(result)
+
+    def result(self) -> CodexExecResult:
+        """The run's result, waiting for its end if needed (see :meth:`wait`)."""
+        return self.wait()
+
+    def terminate(self) -> None:
+        """SIGTERM the process group, SIGKILL it after the client's grace period."""
+        self._attempt.stop("terminated")
+
+    def kill(self) -> None:
+        """SIGKILL the process group at once."""
+        self._attempt.stop("killed", kill=True)
+
+    def close(self) -> None:
+        """Kill the run if it is still going and release its pipes. Idempotent."""
+        self._attempt.close()
+
+    def __enter__(self) -> CodexLiveRun:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncCodexLiveRun:
+    """The asyncio twin of :class:`CodexLiveRun`. Cancelling a task that iterates or waits
+    kills the process group."""
+
+    def __init__(self, attempt: AsyncAttempt, *, finalize: Finalizer, check: Finalizer) -> None:
+        self._attempt = attempt
+        self._finalized = _Finalized(finalize, check)
+
+    @property
+    def pid(self) -> int | None:
+        """The CLI's process id (the leader of its process group)."""
+        return self._attempt.handle.pid
+
+    async def iter_events(self) -> AsyncIterator[CodexEvent]:
+        """As :meth:`CodexLiveRun.iter_events`; cancellation kills the process group."""
+        try:
+            while (event := await self._attempt.next_event()) is not None:
+                yield event
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):
+                await self.close()
+            raise
+
+    async def wait(self, timeout: float | None = None) -> CodexExecResult:
+        """As :meth:`CodexLiveRun.wait`."""
+        try:
+            result = await self._attempt.finish(timeout)
+        except TimeoutError:
+            raise
+        except BaseException:
+            await self.close()
+            raise
+        await self._attempt.close()
+        return self._finalized(result)
+
+    async def result(self) -> CodexExecResult:
+        """As :meth:`CodexLiveRun.result`."""
+        return await self.wait()
+
+    async def terminate(self) -> None:
+        """As :meth:`CodexLiveRun.terminate`."""
+        await self._attempt.stop("terminated")
+
+    async def kill(self) -> None:
+        """As :meth:`CodexLiveRun.kill`."""
+        await self._attempt.stop("killed", kill=True)
+
+    async def close(self) -> None:
+        """As :meth:`CodexLiveRun.close`."""
+        await self._attempt.close()
+
+    async def __aenter__(self) -> AsyncCodexLiveRun:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

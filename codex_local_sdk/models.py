@@ -1,0 +1,278 @@
+"""The SDK's value objects: what to run, how to retry it, and what came back.
+
+All of them are frozen attrs classes, validated when built, so a bad value fails at once
+with a ``ValueError``/``TypeError`` instead of inside a subprocess minutes later.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from .events import CodexEvent
+
+
+class SandboxMode(str, enum.Enum):
+    """The ``--sandbox`` policy for the shell commands Codex runs."""
+
+    READ_ONLY = "read-only"
+    WORKSPACE_WRITE = "workspace-write"
+    DANGER_FULL_ACCESS = "danger-full-access"
+
+
+def _str_tuple(value: Any) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"expected a sequence of strings, got a single string {value!r}")
+    items = tuple(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise TypeError(f"expected strings, got {item!r} ({type(item).__name__})")
+    return items
+
+
+def _non_empty_prompt(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a str, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{attribute.name} is empty: pass the text Codex should work on")
+
+
+def _toml_value(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    from .command import render_toml_value  # local: command imports this module
+
+    for key, item in value.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"{attribute.name} keys must be non-empty strings, got {key!r}")
+        render_toml_value(item)
+
+
+@attrs.frozen(kw_only=True)
+class CodexExecRequest:
+    """One ``codex exec`` invocation, as data.
+
+    Every field maps to one CLI option; :func:`codex_local_sdk.command.build_exec_argv`
+    turns it into argv. The prompt never goes into argv: it is written to the CLI's stdin.
+
+    Attributes:
+        prompt: the instructions for Codex (sent on stdin, any length, may start with ``-``).
+        cwd: working directory of the run (``--cd`` is not used; the process starts there).
+            ``None`` uses the client's ``default_cwd``, then the current directory.
+        json_output: ``--json``. On by default: thread id, turn status, usage and events
+            come only from JSON output.
+        model: ``--model``.
+        profile: ``--profile``.
+        sandbox: ``--sandbox``.
+        output_schema_path: ``--output-schema FILE``: a JSON Schema the final message must meet.
+        output_last_message_path: ``-o FILE``: the CLI writes its last message there.
+        images: ``--image FILE`` for each path. Each must exist when the run starts.
+        add_dirs: ``--add-dir DIR`` for each extra writable directory.
+        skip_git_repo_check: ``--skip-git-repo-check``: allow running outside a git repository.
+        ephemeral: ``--ephemeral``: do not persist the session's rollout files.
+        config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``.
+        extra_args: more exec-level arguments, appended verbatim before the prompt.
+    """
+
+    prompt: str = attrs.field(validator=_non_empty_prompt)
+    cwd: str | None = None
+    json_output: bool = True
+    model: str | None = None
+    profile: str | None = None
+    sandbox: SandboxMode | None = attrs.field(
+        default=None, converter=attrs.converters.optional(SandboxMode)
+    )
+    output_schema_path: str | None = None
+    output_last_message_path: str | None = None
+    images: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    add_dirs: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    skip_git_repo_check: bool = False
+    ephemeral: bool = False
+    config: Mapping[str, Any] = attrs.field(factory=dict, validator=_toml_value)
+    extra_args: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+
+    def __repr__(self) -> str:
+        preview = self.prompt if len(self.prompt) <= 40 else self.prompt[:37] + "..."
+        return f"CodexExecRequest(prompt={preview!r}, cwd={self.cwd!r}, model={self.model!r})"
+
+
+def _non_negative_finite(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
+    if value is None and attribute.default is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{attribute.name} must be a number, got {value!r}")
+    if math.isnan(value) or math.isinf(value) or value < 0:
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+def _exit_codes(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    codes = tuple(value)
+    for code in codes:
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError(f"retry_on_exit_codes must hold ints, got {code!r}")
+    return codes
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """When and how a failed run is tried again. The defaults never retry.
+
+    The delay before retry ``n`` (1-based) is
+    ``min(initial_backoff_seconds * backoff_multiplier ** (n - 1), max_backoff_seconds)``,
+    then multiplied by a random factor in ``[1 - jitter_ratio, 1 + jitter_ratio]``.
+
+    Attributes:
+        max_attempts: total attempts, the first one included (>= 1).
+        initial_backoff_seconds: the delay before the first retry.
+        backoff_multiplier: growth factor of the delay from one retry to the next (> 0).
+        max_backoff_seconds: cap on one delay (applied before jitter).
+        retry_on_exit_codes: exit codes worth retrying; ``None`` retries any non-zero exit.
+        jitter_ratio: random spread of each delay, between 0 and 1.
+        max_total_retry_seconds: no retry is scheduled if its delay would end more than
+            this many seconds after the first attempt started. ``None``: no cap.
+        retry_on_timeouts: whether a run ended by the SDK's timeout is retried.
+    """
+
+    max_attempts: int = attrs.field(default=1)
+    initial_backoff_seconds: float = attrs.field(default=1.0, validator=_non_negative_finite)
+    backoff_multiplier: float = attrs.field(default=2.0, validator=_non_negative_finite)
+    max_backoff_seconds: float = attrs.field(default=30.0, validator=_non_negative_finite)
+    retry_on_exit_codes: tuple[int, ...] | None = attrs.field(default=None, converter=_exit_codes)
+    jitter_ratio: float = attrs.field(default=0.0, validator=_non_negative_finite)
+    max_total_retry_seconds: float | None = attrs.field(
+        default=None, validator=_non_negative_finite
+    )
+    retry_on_timeouts: bool = False
+
+    @max_attempts.validator
+    def _check_max_attempts(self, _: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"max_attempts must be an int, got {value!r}")
+        if value < 1:
+            raise ValueError(f"max_attempts must be >= 1 (it counts the first attempt), got {value}")
+
+    def __attrs_post_init__(self) -> None:
+        if self.backoff_multiplier == 0:
+            raise ValueError("backoff_multiplier must be > 0, got 0")
+        if self.jitter_ratio > 1:
+            raise ValueError(f"jitter_ratio must be between 0 and 1, got {self.jitter_ratio}")
+
+    def should_retry_exit_code(self, return_code: int | None) -> bool:
+        """Whether a run that exited with ``return_code`` (not a timeout) is worth retrying."""
+        if return_code == 0:
+            return False
+        if self.retry_on_exit_codes is None:
+            return True
+        return return_code in self.retry_on_exit_codes
+
+
+@attrs.frozen(kw_only=True)
+class Usage:
+    """Token counts as the CLI reports them in ``turn.completed.usage``.
+
+    The CLI reports the thread's running total, not one turn's own use; see
+    :attr:`CodexExecResult.usage` and :attr:`CodexExecResult.turn_usage`.
+    """
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
+
+    def __sub__(self, other: Usage) -> Usage:
+        return Usage(
+            **{
+                field.name: max(0, getattr(self, field.name) - getattr(other, field.name))
+                for field in attrs.fields(Usage)
+            }
+        )
+
+
+#: Values of :attr:`CodexExecResult.turn_status`. The first two come from the CLI's own
+#: ``turn.completed``/``turn.failed`` events; the others are set by the SDK when it ended the
+#: process itself (the CLI prints no final event when it is killed).
+TURN_STATUSES = ("completed", "failed", "timed_out", "terminated", "killed", "interrupted")
+
+
+@attrs.frozen(kw_only=True)
+class CodexExecResult:
+    """What one run of ``codex exec`` produced (the last attempt, when it was retried).
+
+    Attributes:
+        return_code: the CLI's exit code; negative ``-N`` when it died of signal ``N``;
+            ``None`` only if it could not be reaped.
+        command: the argv that ran (never holds the prompt or an API key).
+        stdout: everything the CLI printed on stdout.
+        stderr: the tail of its stderr (bounded by the runner).
+        final_message: the last ``agent_message``; without JSON output, the ``-o`` file
+            when one was set, else stdout.
+        events: every JSON event, in order.
+        thread_id: the thread (session) id from ``thread.started``.
+        turn_status: ``"completed"`` or ``"failed"`` from the CLI, ``"timed_out"``,
+            ``"terminated"``, ``"killed"`` or ``"interrupted"`` when the SDK ended the
+            process, ``None`` when the CLI printed no turn event.
+        usage: the thread's running token total as the CLI reported it at the end of
+            this turn.
+        turn_usage: this turn's own tokens (``usage`` minus the thread's previous total)
+            when the previous total is known, else ``None``.
+        duration_seconds: wall time of the last attempt.
+        attempts: how many attempts ran.
+        timed_out: whether the SDK's timeout ended the last attempt.
+        error_message: the message of ``turn.failed`` (or the last ``error`` event).
+        unparsed_lines: stdout lines that were not JSON objects, kept verbatim.
+        requested_thread_id: for a resume, the thread id that was asked for.
+    """
+
+    return_code: int | None
+    command: tuple[str, ...]
+    stdout: str
+    stderr: str
+    final_message: str | None
+    events: tuple[CodexEvent, ...] = ()
+    thread_id: str | None = None
+    turn_status: str | None = None
+    usage: Usage | None = None
+    turn_usage: Usage | None = None
+    duration_seconds: float = 0.0
+    attempts: int = 1
+    timed_out: bool = False
+    error_message: str | None = None
+    unparsed_lines: tuple[str, ...] = ()
+    requested_thread_id: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the CLI exited 0 and the turn did not fail."""
+        return self.return_code == 0 and self.turn_status not in TURN_STATUSES[1:]
+
+    @property
+    def is_turn_complete(self) -> bool:
+        """True when the CLI reported ``turn.completed``."""
+        return self.turn_status == "completed"
+
+    def parse_json(self) -> Any:
+        """The final message parsed as JSON (for runs with an output schema).
+
+        Raises:
+            ValueError: there is no final message, or it is not valid JSON.
+        """
+        if self.final_message is None:
+            raise ValueError("the run produced no final message to parse as JSON")
+        try:
+            return json.loads(self.final_message)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"the final message is not valid JSON ({exc}): {self.final_message[:200]!r}"
+            ) from exc

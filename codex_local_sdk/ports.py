@@ -1,0 +1,206 @@
+"""The ports: what the core needs from the outside world, as ``typing.Protocol`` classes.
+
+Four of them. Each has a real adapter and a fake in ``adapters/``, and ``contract_tests/``
+checks that every adapter keeps the contract written here.
+
+* :class:`ProcessRunner` starts processes (sync and asyncio) and hands back handles.
+* :class:`SessionStore` maps session names to Codex thread ids and keeps their records.
+* :class:`Clock` tells time and sleeps, so retries and timeouts can run on a fake clock.
+* :class:`EventSink` receives telemetry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from .events import CodexClientEvent
+from .sessions import SessionRecord
+
+
+def _str_tuple(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+@attrs.frozen(kw_only=True)
+class ProcessSpec:
+    """What to start: argv (no shell, ever), stdin bytes, working directory, environment.
+
+    Attributes:
+        argv: the program and its arguments.
+        stdin: bytes written to the child's stdin, which is then closed (never inherited).
+        cwd: the working directory, ``None`` for the runner's own.
+        env: variables set on top of the runner's base environment (for
+            :class:`~adapters.subprocess_runner.SubprocessRunner`, ``os.environ``). May hold
+            secrets: its values never appear in ``repr``.
+    """
+
+    argv: tuple[str, ...] = attrs.field(converter=_str_tuple)
+    stdin: bytes = attrs.field(default=b"", repr=False)
+    cwd: str | None = None
+    env: Mapping[str, str] = attrs.field(factory=dict, repr=lambda env: repr(sorted(env)))
+
+
+class ProcessHandle(Protocol):
+    """A started process (and its process group), seen from the synchronous side.
+
+    Lifecycle duties: the caller reads with :meth:`read_lines` until it returns ``None``,
+    then :meth:`wait`, and always calls :meth:`close` (also on errors and
+    ``KeyboardInterrupt``). ``close`` must leave no process of the group alive and no pipe
+    open, whatever state the process is in.
+
+    >>> handle = runner.start(ProcessSpec(argv=("codex", "exec", "--json", "-"), stdin=b"hi"))
+    >>> try:
+    ...     while (lines := handle.read_lines(timeout=5.0)) is not None:
+    ...         for line in lines: ...
+    ...     code = handle.wait(timeout=5.0)
+    ... finally:
+    ...     handle.close()
+    """
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, or ``None`` for a runner without real processes."""
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process was reaped (``-N`` for signal ``N``), else ``None``."""
+
+    def read_lines(self, timeout: float | None) -> list[bytes] | None:
+        """Block until stdout has complete lines, stdout ends, or ``timeout`` seconds pass.
+
+        Returns the new lines (without line endings), ``[]`` when the timeout passed first,
+        or ``None`` once stdout is finished: the process exited and its output was drained.
+        Lines can be of any length. Must not block longer than ``timeout``.
+        """
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """Wait up to ``timeout`` seconds for the exit; return the code, ``None`` if still running."""
+
+    def stderr_tail(self) -> bytes:
+        """The last bytes of stderr (the runner bounds how many it keeps)."""
+
+    def terminate(self, grace_seconds: float) -> None:
+        """SIGTERM the whole group, SIGKILL it after ``grace_seconds``; return when it is gone."""
+
+    def kill(self) -> None:
+        """SIGKILL the whole group and reap the process; return when it is gone."""
+
+    def close(self) -> None:
+        """Kill whatever of the group is left, close the pipes, reap. Idempotent."""
+
+
+class AsyncProcessHandle(Protocol):
+    """The asyncio twin of :class:`ProcessHandle`, with the same duties.
+
+    Cancelling a task blocked in any of these methods must not leave the process running:
+    the caller's ``finally`` awaits :meth:`close`, which must finish even when cancelled
+    itself (it kills the group first, then reaps).
+    """
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, or ``None`` for a runner without real processes."""
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the process was reaped, else ``None``."""
+
+    async def read_lines(self, timeout: float | None) -> list[bytes] | None:
+        """As :meth:`ProcessHandle.read_lines`."""
+
+    async def wait(self, timeout: float | None = None) -> int | None:
+        """As :meth:`ProcessHandle.wait`."""
+
+    def stderr_tail(self) -> bytes:
+        """As :meth:`ProcessHandle.stderr_tail`."""
+
+    async def terminate(self, grace_seconds: float) -> None:
+        """As :meth:`ProcessHandle.terminate`."""
+
+    async def kill(self) -> None:
+        """As :meth:`ProcessHandle.kill`."""
+
+    async def close(self) -> None:
+        """As :meth:`ProcessHandle.close`."""
+
+
+class ProcessRunner(Protocol):
+    """Starts processes. The client never touches ``subprocess`` itself.
+
+    ``start`` and ``start_async`` raise
+    :class:`~codex_local_sdk.errors.CodexNotInstalledError` when ``argv[0]`` is not found and
+    :class:`~codex_local_sdk.errors.CodexSpawnError` for any other failure to start.
+    """
+
+    def start(self, spec: ProcessSpec) -> ProcessHandle:
+        """Start ``spec`` in a new process group, write its stdin and close it."""
+
+    async def start_async(self, spec: ProcessSpec) -> AsyncProcessHandle:
+        """Start ``spec`` for asyncio use, without a thread per process."""
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Time, for retries and timeouts. A fake one makes them instant in tests."""
+
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch (for timestamps)."""
+
+    def monotonic(self) -> float:
+        """Monotonic seconds (for durations and deadlines)."""
+
+    def sleep(self, seconds: float) -> None:
+        """Block for ``seconds``."""
+
+    async def sleep_async(self, seconds: float) -> None:
+        """Suspend the current task for ``seconds``."""
+
+
+@runtime_checkable
+class EventSink(Protocol):
+    """Receives telemetry. ``emit`` must not raise; adapters log their own failures."""
+
+    def emit(self, event: CodexClientEvent) -> None:
+        """Take one event."""
+
+
+RecordUpdate = Callable[[SessionRecord | None], SessionRecord | None]
+"""``update``'s function: the current record (or ``None``) -> the new one (``None`` deletes)."""
+
+
+class SessionStore(Protocol):
+    """Maps session names to Codex thread ids and keeps each session's record.
+
+    Names are any non-empty strings (unicode included). ``get``/``set``/``delete``/``all``
+    are the simple name -> id view; the record methods see the whole
+    :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
+    read-modify-write: stores shared by threads or processes must make it so, because the
+    client records every turn through it.
+    """
+
+    def get(self, name: str) -> str | None:
+        """The thread id saved under ``name``, or ``None``."""
+
+    def set(self, name: str, session_id: str) -> None:
+        """Save ``session_id`` under ``name``, keeping the record's history and counters."""
+
+    def delete(self, name: str) -> bool:
+        """Forget ``name``; ``True`` if it existed."""
+
+    def all(self) -> dict[str, str]:
+        """Every name and its thread id."""
+
+    def get_record(self, name: str) -> SessionRecord | None:
+        """The record saved under ``name``, or ``None``."""
+
+    def set_record(self, name: str, record: SessionRecord) -> None:
+        """Save ``record`` under ``name`` (its history is cut to the store's bound)."""
+
+    def list_records(self) -> list[SessionRecord]:
+        """Every record, sorted by name."""
+
+    def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+        """Atomically replace the record under ``name`` by ``fn(current)``; return the new one."""

@@ -1,0 +1,133 @@
+"""Session records and the pure rule that folds a finished turn into one.
+
+A *session* is a Codex thread under a name the caller chose ("ticket-4711"). Its
+:class:`SessionRecord` keeps the thread id, counters and a bounded history of
+:class:`SessionTurnRecord`. Stores persist records; :func:`record_turn` computes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from .models import CodexExecResult, Usage
+
+
+@attrs.frozen(kw_only=True)
+class SessionTurnRecord:
+    """One finished turn of a session.
+
+    Attributes:
+        timestamp: when the turn finished (seconds since the epoch).
+        operation: the client method that ran it (``start_thread``, ``resume``, ...).
+        prompt_preview: the prompt's first characters (empty when previews are off).
+        message_preview: the final message's first characters.
+        return_code: the CLI's exit code.
+        turn_status: the turn status (see :attr:`CodexExecResult.turn_status`).
+        duration_seconds: wall time of the run.
+        succeeded: exit code 0 and the turn did not fail.
+    """
+
+    timestamp: float
+    operation: str
+    prompt_preview: str = ""
+    message_preview: str = ""
+    return_code: int | None = None
+    turn_status: str | None = None
+    duration_seconds: float = 0.0
+    succeeded: bool = False
+
+
+def _turn_tuple(turns: Iterable[SessionTurnRecord]) -> tuple[SessionTurnRecord, ...]:
+    return tuple(turns)
+
+
+@attrs.frozen(kw_only=True)
+class SessionRecord:
+    """A named session: its thread id, counters and recent turns.
+
+    Attributes:
+        name: the name the caller chose.
+        session_id: the Codex thread id.
+        created_at: when the record was first saved (seconds since the epoch).
+        updated_at: when it last changed.
+        last_turn_status: the status of the latest turn.
+        turn_count: turns recorded, all of them (the history below may hold fewer).
+        success_count: turns that succeeded.
+        failure_count: turns that did not.
+        last_usage: the thread's token total after its latest turn (to compute per-turn use).
+        turns: the most recent turns, oldest first, as many as the store keeps.
+    """
+
+    name: str
+    session_id: str
+    created_at: float
+    updated_at: float
+    last_turn_status: str | None = None
+    turn_count: int = 0
+    success_count: int = 0
+    failure_count: int = 0
+    last_usage: Usage | None = None
+    turns: tuple[SessionTurnRecord, ...] = attrs.field(default=(), converter=_turn_tuple)
+
+
+def preview(text: str | None, max_chars: int) -> str:
+    """The first ``max_chars`` characters of ``text`` (``""`` for ``None`` or 0)."""
+    if not text or max_chars <= 0:
+        return ""
+    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+
+
+def record_turn(
+    record: SessionRecord | None,
+    *,
+    name: str,
+    result: CodexExecResult,
+    operation: str,
+    prompt: str,
+    now: float,
+    preview_chars: int,
+) -> SessionRecord:
+    """``record`` plus one finished turn: the new record (the store bounds the history)."""
+    session_id = result.thread_id or (record.session_id if record else None)
+    if session_id is None:
+        raise ValueError(f"cannot record a turn of session {name!r}: the run gave no thread id")
+    turn = SessionTurnRecord(
+        timestamp=now,
+        operation=operation,
+        prompt_preview=preview(prompt, preview_chars),
+        message_preview=preview(result.final_message, preview_chars),
+        return_code=result.return_code,
+        turn_status=result.turn_status,
+        duration_seconds=result.duration_seconds,
+        succeeded=result.succeeded,
+    )
+    if record is None:
+        record = SessionRecord(name=name, session_id=session_id, created_at=now, updated_at=now)
+    return attrs.evolve(
+        record,
+        session_id=session_id,
+        updated_at=now,
+        last_turn_status=result.turn_status,
+        turn_count=record.turn_count + 1,
+        success_count=record.success_count + int(result.succeeded),
+        failure_count=record.failure_count + int(not result.succeeded),
+        last_usage=result.usage or record.last_usage,
+        turns=(*record.turns, turn),
+    )
+
+
+def with_session_id(record: SessionRecord | None, name: str, session_id: str, now: float) -> SessionRecord:
+    """``record`` pointing at ``session_id`` (a new, empty record when there was none)."""
+    if record is None:
+        return SessionRecord(name=name, session_id=session_id, created_at=now, updated_at=now)
+    return attrs.evolve(record, session_id=session_id, updated_at=now)
+
+
+def bound_history(record: SessionRecord, max_turns: int) -> SessionRecord:
+    """``record`` keeping only its ``max_turns`` most recent turns."""
+    if len(record.turns) <= max_turns:
+        return record
+    kept = record.turns[len(record.turns) - max_turns :] if max_turns > 0 else ()
+    return attrs.evolve(record, turns=kept)

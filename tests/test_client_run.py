@@ -1,0 +1,192 @@
+"""CodexLocalClient.run and friends, on ScriptedRunner + FakeClock."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from adapters.scripted_runner import ScriptedRun
+from codex_local_sdk import (
+    CodexClientEvent,
+    CodexExecFailedError,
+    CodexExecRequest,
+    CodexNotInstalledError,
+    CodexTimeoutError,
+    RetryPolicy,
+    Usage,
+)
+from tests.conftest import MakeHarness
+
+
+def test_run_returns_the_summary_of_the_turn(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.success("hello", thread_id="t-9", duration_seconds=2.0)])
+    result = h.client.run(CodexExecRequest(prompt="say hello", cwd="/work"))
+    assert result.final_message == "hello"
+    assert result.thread_id == "t-9"
+    assert result.turn_status == "completed"
+    assert result.usage == Usage(input_tokens=10, output_tokens=5)
+    assert result.turn_usage == result.usage  # a new thread: its total is this turn's
+    assert result.duration_seconds == 2.0
+    assert (result.return_code, result.attempts, result.timed_out) == (0, 1, False)
+    assert [e.type for e in result.events][:2] == ["thread.started", "turn.started"]
+    call = h.runner.calls[0]
+    assert call.argv == result.command == ("codex", "exec", "--json", "-")
+    assert call.stdin == b"say hello"
+    assert call.cwd == "/work"
+
+
+def test_default_cwd_and_env_apply(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.success()], default_cwd="/srv", default_env={"A": "1"})
+    h.client.run_prompt("p")
+    assert (h.runner.calls[0].cwd, dict(h.runner.calls[0].env)) == ("/srv", {"A": "1"})
+
+
+def test_api_key_goes_only_into_the_child_environment(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.success()])
+    result = h.client.run_prompt("p", api_key="sk-secret")
+    call = h.runner.calls[0]
+    assert call.env["CODEX_API_KEY"] == "sk-secret"
+    assert not any("sk-secret" in arg for arg in call.argv)
+    assert "sk-secret" not in repr(call)
+    assert "sk-secret" not in repr(result)
+    assert not any("sk-secret" in repr(event) for event in h.events)
+
+
+def test_non_json_lines_are_kept_not_fatal(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(stdout=["warming up", {"type": "thread.started", "thread_id": "t"}])])
+    result = h.client.run_prompt("p")
+    assert result.unparsed_lines == ("warming up",)
+    assert result.thread_id == "t"
+
+
+def test_failure_raises_with_the_turn_message(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.failure("quota exceeded")])
+    with pytest.raises(CodexExecFailedError, match="quota exceeded") as info:
+        h.client.run_prompt("p")
+    assert info.value.return_code == 1
+    assert info.value.turn_error == "quota exceeded"
+    assert info.value.result.turn_status == "failed"
+
+
+def test_failure_message_falls_back_to_stderr(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(stderr="error: unexpected argument '--full-auto'\n", exit_code=2)])
+    with pytest.raises(CodexExecFailedError, match="--full-auto"):
+        h.client.run_prompt("p")
+
+
+def test_raise_on_error_false_returns_the_failed_result(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.failure("nope")], raise_on_error=False)
+    result = h.client.run_prompt("p")
+    assert not result.succeeded
+    assert result.error_message == "nope"
+
+
+def test_timeout_terminates_and_reports(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(stdout=[{"type": "turn.started"}], hang=True)])
+    with pytest.raises(CodexTimeoutError) as info:
+        h.client.run_prompt("p", timeout_seconds=30)
+    result = info.value.result
+    assert result.timed_out and result.turn_status == "timed_out"
+    assert result.return_code == -15
+    assert result.duration_seconds == 30
+    assert h.clock.monotonic() == 30
+
+
+def test_timeout_escalates_to_kill_after_the_grace(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(hang=True, ignores_sigterm=True)], terminate_grace_seconds=2)
+    with pytest.raises(CodexTimeoutError) as info:
+        h.client.run_prompt("p", timeout_seconds=10)
+    assert info.value.result.return_code == -9
+    assert h.clock.monotonic() == 12
+
+
+def test_not_installed_is_not_retried(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.not_installed()] * 3, retry_policy=RetryPolicy(max_attempts=3))
+    with pytest.raises(CodexNotInstalledError, match="PATH searched"):
+        h.client.run_prompt("p")
+    assert len(h.runner.calls) == 1
+    assert h.event_types() == ["attempt.started", "attempt.failed"]
+
+
+def test_a_raising_hook_never_breaks_a_run(
+    make_harness: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    def hook(event: CodexClientEvent) -> None:
+        raise RuntimeError("telemetry down")
+
+    h = make_harness([ScriptedRun.success("still fine")], event_hook=hook)
+    with caplog.at_level(logging.ERROR):
+        assert h.client.run_prompt("p").final_message == "still fine"
+    assert "telemetry down" in caplog.text
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, float("nan")])
+def test_bad_timeouts_fail_before_any_process(make_harness: MakeHarness, timeout: float) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match="timeout_seconds"):
+        h.client.run_prompt("p", timeout_seconds=timeout)
+    assert h.runner.calls == []
+
+
+def test_missing_image_fails_before_any_process(make_harness: MakeHarness, tmp_path: Path) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match="does not exist"):
+        h.client.run_prompt("p", cwd=str(tmp_path), images=["missing.png"])
+    assert h.runner.calls == []
+
+
+def test_existing_image_is_passed(make_harness: MakeHarness, tmp_path: Path) -> None:
+    (tmp_path / "x.png").write_bytes(b"png")
+    h = make_harness([ScriptedRun.success()])
+    h.client.run_prompt("p", cwd=str(tmp_path), images=["x.png"])
+    assert "--image=x.png" in h.runner.calls[0].argv
+
+
+def test_run_with_schema_writes_a_private_file_and_removes_it(make_harness: MakeHarness) -> None:
+    seen: dict[str, object] = {}
+
+    def script(spec):  # type: ignore[no-untyped-def]
+        path = spec.argv[spec.argv.index("--output-schema") + 1]
+        seen["schema"] = json.loads(Path(path).read_text())
+        seen["mode"] = os.stat(path).st_mode & 0o777
+        seen["path"] = path
+        return ScriptedRun.success('{"answer": 42}')
+
+    h = make_harness(script)
+    schema = {"type": "object", "properties": {"answer": {"type": "integer"}}}
+    result = h.client.run_with_schema("p", schema)
+    assert result.parse_json() == {"answer": 42}
+    assert seen["schema"] == schema
+    assert seen["mode"] == 0o600
+    assert not Path(str(seen["path"])).exists()
+
+
+def test_schema_file_is_removed_when_the_run_fails(make_harness: MakeHarness) -> None:
+    paths: list[str] = []
+
+    def script(spec):  # type: ignore[no-untyped-def]
+        paths.append(spec.argv[spec.argv.index("--output-schema") + 1])
+        return ScriptedRun.failure()
+
+    h = make_harness(script)
+    with pytest.raises(CodexExecFailedError):
+        h.client.run_with_schema("p", {"type": "object"})
+    assert not Path(paths[0]).exists()
+
+
+def test_non_json_mode_reads_the_last_message_file(make_harness: MakeHarness, tmp_path: Path) -> None:
+    (tmp_path / "last.txt").write_text("from the file")
+    h = make_harness([ScriptedRun(stdout=["plain text output"])])
+    result = h.client.run_prompt("p", json_output=False, cwd=str(tmp_path),
+                                 output_last_message_path="last.txt")
+    assert result.final_message == "from the file"
+    assert result.events == ()
+
+
+def test_non_json_mode_without_file_uses_stdout(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(stdout=["plain text output"])])
+    assert h.client.run_prompt("p", json_output=False).final_message == "plain text output"

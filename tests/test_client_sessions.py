@@ -1,0 +1,202 @@
+"""Named sessions: start -> resume by name -> resume by id, records and their telemetry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from adapters.memory_store import InMemorySessionStore
+
+from adapters.scripted_runner import ScriptedRun, codex_turn_events
+from codex_local_sdk import CodexExecFailedError, CodexSessionError, CodexUnknownThreadError, Usage
+from codex_local_sdk.ports import ProcessSpec
+from tests.conftest import MakeHarness
+
+
+def turn(message: str, total_input: int, *, thread_id: str = "t-1") -> ScriptedRun:
+    """A turn of thread t-1 whose usage is the thread's running total, as the CLI reports."""
+    return ScriptedRun(stdout=codex_turn_events(
+        thread_id=thread_id, message=message,
+        usage={"input_tokens": total_input, "output_tokens": total_input // 10},
+    ))
+
+
+def test_start_then_resume_by_name_then_by_id(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20), turn("three", 30)])
+    session, first = h.client.start_thread("hello", session_name="ticket-4711",
+                                           skip_git_repo_check=True)
+    assert (session.session_id, session.session_name, first.thread_id) == ("t-1", "ticket-4711", "t-1")
+    second = h.client.resume("more", session_name="ticket-4711")
+    third = h.client.resume("again", session_id="t-1")
+    assert [r.final_message for r in (first, second, third)] == ["one", "two", "three"]
+    assert h.runner.calls[1].argv == ("codex", "exec", "--json", "resume", "t-1", "-")
+    assert h.runner.calls[2].argv[-3:] == ("resume", "t-1", "-")
+    assert h.runner.calls[0].argv == ("codex", "exec", "--json", "--skip-git-repo-check", "-")
+    record = h.client.get_session_record("ticket-4711")
+    assert record is not None
+    assert (record.turn_count, record.success_count, record.failure_count) == (2, 2, 0)
+    assert [t.operation for t in record.turns] == ["start_thread", "resume"]
+    assert h.client.list_sessions() == {"ticket-4711": "t-1"}
+
+
+def test_turn_usage_is_the_difference_of_running_totals(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 25), turn("three", 45)])
+    session, first = h.client.start_thread("hello", session_name="s")
+    second = h.client.resume("more", session_name="s")
+    third = session.continue_prompt("again")
+    assert [r.usage.input_tokens for r in (first, second, third) if r.usage] == [10, 25, 45]
+    assert [r.turn_usage.input_tokens for r in (first, second, third) if r.turn_usage] == [10, 15, 20]
+
+
+def test_unnamed_thread_session_continues_by_id(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 30)])
+    session, _ = h.client.start_thread("hello", model="m1")
+    result = session.continue_prompt("more")
+    assert h.runner.calls[1].argv == ("codex", "exec", "--json", "--model", "m1", "resume", "t-1", "-")
+    assert result.turn_usage == Usage(input_tokens=20, output_tokens=2)
+    assert session.last_result is result
+    assert session.is_last_turn_complete
+    assert h.client.list_sessions() == {}
+
+
+def test_resume_accepts_the_options_of_a_new_run(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10)])
+    h.client.save_session("s", "t-1")
+    h.client.resume("more", session_name="s", cwd="/repo", model="m", sandbox="read-only",
+                    skip_git_repo_check=True, config={"a": 1})
+    call = h.runner.calls[0]
+    assert call.cwd == "/repo"
+    assert call.argv == ("codex", "exec", "--json", "--model", "m", "--sandbox", "read-only",
+                         "--skip-git-repo-check", "-c", "a=1", "resume", "t-1", "-")
+
+
+def test_failed_turns_are_counted(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), ScriptedRun.failure("bad", thread_id="t-1")])
+    h.client.start_thread("hello", session_name="s")
+    with pytest.raises(CodexExecFailedError):
+        h.client.resume("more", session_name="s")
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.turn_count, record.success_count, record.failure_count) == (2, 1, 1)
+    assert record.last_turn_status == "failed"
+
+
+def test_history_is_bounded_but_counters_are_not(make_harness: MakeHarness) -> None:
+    runs = [turn(f"m{i}", 10 * (i + 1)) for i in range(7)]
+    h = make_harness(runs, session_store=InMemorySessionStore(max_turn_history=3))
+    h.client.start_thread("hello", session_name="s")
+    for _ in range(6):
+        h.client.resume("more", session_name="s")
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert record.turn_count == 7
+    assert [t.message_preview for t in record.turns] == ["m4", "m5", "m6"]
+
+
+@pytest.mark.parametrize(("chars", "prompt_preview"), [(0, ""), (5, "abcd…"), (100, "abcdefgh")])
+def test_preview_length_is_configurable(make_harness: MakeHarness, chars: int, prompt_preview: str) -> None:
+    h = make_harness([turn("one", 10)], preview_chars=chars)
+    h.client.start_thread("abcdefgh", session_name="s", api_key="sk-never-stored")
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert record.turns[0].prompt_preview == prompt_preview
+    assert "sk-never-stored" not in repr(record)
+
+
+def test_every_recorded_turn_emits_session_updated(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20)])
+    h.client.start_thread("hello", session_name="s")
+    h.client.resume("more", session_name="s")
+    updates = [e for e in h.events if e.type == "session.updated"]
+    assert [(e.session_name, e.session_id, e.data["turn_count"]) for e in updates] == [
+        ("s", "t-1", 1), ("s", "t-1", 2),
+    ]
+    assert updates[-1].data == {"turn_count": 2, "success_count": 2, "failure_count": 0}
+
+
+def test_starting_a_name_again_starts_a_fresh_record(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("new", 5, thread_id="t-2")])
+    h.client.start_thread("hello", session_name="s")
+    h.client.start_thread("hello again", session_name="s")
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.session_id, record.turn_count) == ("t-2", 1)
+
+
+@pytest.mark.parametrize(
+    "targets",
+    [{}, {"session_id": "t-1", "session_name": "s"}, {"session_id": "t", "last": True},
+     {"session_name": "s", "last": True}],
+)
+def test_resume_needs_exactly_one_target(make_harness: MakeHarness, targets: dict[str, Any]) -> None:
+    h = make_harness([])
+    h.client.save_session("s", "t-1")
+    with pytest.raises(ValueError, match="exactly one of"):
+        h.client.resume("more", **targets)
+    assert h.runner.calls == []
+
+
+def test_resume_last_is_passed_explicitly(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10)])
+    h.client.resume("more", last=True)
+    assert h.runner.calls[0].argv[-3:] == ("resume", "--last", "-")
+
+
+def test_unknown_session_name_is_a_clear_error(make_harness: MakeHarness) -> None:
+    h = make_harness([])
+    with pytest.raises(CodexSessionError, match="no session named 'ghost'"):
+        h.client.resume("more", session_name="ghost")
+    with pytest.raises(CodexSessionError, match="no session named 'ghost'"):
+        h.client.open_session("ghost")
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_empty_session_names_are_rejected(make_harness: MakeHarness, name: str) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match="session name"):
+        h.client.start_thread("p", session_name=name)
+
+
+def test_a_run_without_thread_id_cannot_start_a_thread(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(stdout=[{"type": "turn.completed"}])])
+    with pytest.raises(CodexSessionError, match="without reporting a thread id"):
+        h.client.start_thread("p", session_name="s")
+    assert h.client.get_session_record("s") is None
+
+
+def test_unknown_thread_on_resume_says_so(make_harness: MakeHarness) -> None:
+    stderr = "Error: thread/resume: no rollout found for thread id 0199-abc\n"
+    h = make_harness([ScriptedRun(stderr=stderr, exit_code=1)])
+    with pytest.raises(CodexUnknownThreadError, match="no thread '0199-abc' to resume"):
+        h.client.resume("more", session_id="0199-abc")
+
+
+def test_open_session_continues_the_named_session(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20)])
+    h.client.start_thread("hello", session_name="s")
+    session = h.client.open_session("s", cwd="/repo")
+    session.continue_prompt("more")
+    assert h.runner.calls[1].cwd == "/repo"
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 2
+
+
+def test_session_store_apis(make_harness: MakeHarness) -> None:
+    h = make_harness([])
+    h.client.save_session("a", "t-a")
+    h.client.save_session("b", "t-b")
+    assert h.client.get_session_id("a") == "t-a"
+    assert [r.name for r in h.client.list_session_records()] == ["a", "b"]
+    assert h.client.delete_session("a") is True
+    assert h.client.delete_session("a") is False
+    assert h.client.get_session_id("a") is None
+    with pytest.raises(ValueError, match="session_id is empty"):
+        h.client.save_session("c", "")
+
+
+def test_specs_keep_the_same_environment_for_resume(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20)])
+    session, _ = h.client.start_thread("hello", api_key="sk-1")
+    session.continue_prompt("more")
+    specs: list[ProcessSpec] = h.runner.calls
+    assert [s.env.get("CODEX_API_KEY") for s in specs] == ["sk-1", "sk-1"]
