@@ -4,15 +4,14 @@ Sync and async runs, live event streaming, retries and timeouts, named sessions 
 across processes, and telemetry hooks. Start with :class:`CodexLocalClient`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._adapters_check import ensure_own_adapters
 
 ensure_own_adapters()
 
-from adapters.json_file_store import JsonFileSessionStore  # noqa: E402
-from adapters.memory_store import InMemorySessionStore  # noqa: E402
-
-from .client import CodexLocalClient  # noqa: E402
-from .errors import (  # noqa: E402
+from .client import CodexLocalClient
+from .errors import (
     CodexError,
     CodexExecFailedError,
     CodexNotInstalledError,
@@ -25,10 +24,10 @@ from .errors import (  # noqa: E402
     SessionStoreLockTimeout,
     SessionStoreSchemaError,
 )
-from .events import CodexClientEvent, CodexEvent  # noqa: E402
-from .live import AsyncCodexLiveRun, CodexLiveRun  # noqa: E402
-from .models import CodexExecRequest, CodexExecResult, RetryPolicy, SandboxMode, Usage  # noqa: E402
-from .ports import (  # noqa: E402
+from .events import CodexClientEvent, CodexEvent
+from .live import AsyncCodexLiveRun, CodexLiveRun
+from .models import CodexExecRequest, CodexExecResult, RetryPolicy, SandboxMode, Usage
+from .ports import (
     AsyncProcessHandle,
     Clock,
     EventSink,
@@ -37,8 +36,28 @@ from .ports import (  # noqa: E402
     ProcessSpec,
     SessionStore,
 )
-from .sessions import SessionRecord, SessionTurnRecord  # noqa: E402
-from .thread import CodexThreadSession  # noqa: E402
+from .sessions import SessionRecord, SessionTurnRecord
+from .thread import CodexThreadSession
+
+if TYPE_CHECKING:
+    from adapters.json_file_store import JsonFileSessionStore
+    from adapters.memory_store import InMemorySessionStore
+
+_STORES = {
+    "InMemorySessionStore": "adapters.memory_store",
+    "JsonFileSessionStore": "adapters.json_file_store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The two stores live in adapters/, which imports this package's modules: importing them
+    # on first use keeps `import adapters.memory_store` from meeting a half-built package.
+    if name in _STORES:
+        import importlib
+
+        return getattr(importlib.import_module(_STORES[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AsyncCodexLiveRun",

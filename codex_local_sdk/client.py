@@ -18,11 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-from adapters.memory_store import InMemorySessionStore
-from adapters.subprocess_runner import SubprocessRunner
-
-from adapters.clock import SystemClock
-from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
 
 from .command import build_exec_argv
 from .engine import RunEngine
@@ -31,7 +26,7 @@ from .events import CodexClientEvent
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, Usage
 from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
-from .sessions import SessionRecord, record_turn
+from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
 
 EventHook = Callable[[CodexClientEvent], None]
@@ -102,6 +97,12 @@ class CodexLocalClient:
             raise ValueError(f"terminate_grace_seconds must be >= 0, got {terminate_grace_seconds}")
         if preview_chars < 0:
             raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
+        # The wiring point: the only place the core reaches for its default adapters.
+        from adapters.clock import SystemClock
+        from adapters.memory_store import InMemorySessionStore
+        from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
+        from adapters.subprocess_runner import SubprocessRunner
+
         self.codex_bin = codex_bin
         self.default_cwd = default_cwd
         self.default_env = dict(default_env or {})
@@ -393,7 +394,7 @@ class CodexLocalClient:
         """Save thread ``session_id`` under ``name``."""
         if not session_id:
             raise ValueError("session_id is empty: pass the thread id to save")
-        self.session_store.set(_check_name(name), session_id)
+        self.session_store.set(check_session_name(name), session_id)
 
     def get_session_id(self, name: str) -> str | None:
         """The thread id saved under ``name``, or ``None``."""
@@ -551,7 +552,7 @@ class CodexLocalClient:
         return Turn(thread_id=session_id, last=last)
 
     def _require_record(self, name: str) -> SessionRecord:
-        record = self.session_store.get_record(_check_name(name))
+        record = self.session_store.get_record(check_session_name(name))
         if record is None:
             known = sorted(self.session_store.all())
             raise CodexSessionError(
@@ -584,14 +585,8 @@ def _check_timeout(timeout: float | None) -> None:
         raise ValueError(f"timeout_seconds must be > 0, got {timeout!r} (None means no timeout)")
 
 
-def _check_name(name: str) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"session name must be a non-empty string, got {name!r}")
-    return name
-
-
 def _check_optional_name(name: str | None) -> str | None:
-    return None if name is None else _check_name(name)
+    return None if name is None else check_session_name(name)
 
 
 @contextlib.contextmanager

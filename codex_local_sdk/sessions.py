@@ -72,6 +72,13 @@ class SessionRecord:
     turns: tuple[SessionTurnRecord, ...] = attrs.field(default=(), converter=_turn_tuple)
 
 
+def check_session_name(name: str) -> str:
+    """``name`` if it can name a session (a non-empty string), else ``ValueError``."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"session name must be a non-empty string, got {name!r}")
+    return name
+
+
 def preview(text: str | None, max_chars: int) -> str:
     """The first ``max_chars`` characters of ``text`` (``""`` for ``None`` or 0)."""
     if not text or max_chars <= 0:

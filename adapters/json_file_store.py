@@ -1,0 +1,259 @@
+"""JsonFileSessionStore: session records in one JSON file, safe across threads and processes.
+
+The file::
+
+    {"schema_version": 2, "records": {"ticket-4711": {"name": ..., "session_id": ..., ...}}}
+
+A legacy file — a flat ``{name: session_id}`` object — is migrated to version 2 the first
+time the store reads it. Every change is one locked read-modify-write: a ``filelock`` lock
+file beside the store serialises processes (and its thread-local reentrancy, threads), the
+file is re-read under the lock, and the new content is written to a temporary file in the
+same folder, flushed, fsynced and moved over the old one with ``os.replace`` (then the folder
+is fsynced). A reader therefore sees the old file or the new one, never a torn one, and a
+crash mid-write loses nothing that was written before.
+
+A file this code cannot read — not JSON, not a store, or from a newer schema — raises
+:class:`~codex_local_sdk.errors.SessionStoreCorruptError` or
+:class:`~codex_local_sdk.errors.SessionStoreSchemaError` and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import cattrs
+import filelock
+
+from codex_local_sdk.errors import (
+    SessionStoreCorruptError,
+    SessionStoreLockTimeout,
+    SessionStoreSchemaError,
+)
+from codex_local_sdk.ports import Clock, RecordUpdate
+from codex_local_sdk.sessions import SessionRecord, bound_history, check_session_name, with_session_id
+
+from .clock import SystemClock
+
+SCHEMA_VERSION = 2
+_converter = cattrs.Converter(forbid_extra_keys=False)
+
+
+def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionRecord], bool]:
+    """The records in a store file's text, and whether it was a legacy file (to migrate).
+
+    Raises:
+        SessionStoreCorruptError: the text is not a session store.
+        SessionStoreSchemaError: the store has a newer ``schema_version``.
+    """
+    try:
+        payload = json.loads(text)
+    except ValueError as exc:
+        raise _corrupt(path, f"it is not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise _corrupt(path, f"it holds a JSON {type(payload).__name__}, not an object")
+    if "schema_version" not in payload:
+        return _legacy_records(payload, path, now), True
+    version = payload["schema_version"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise _corrupt(path, f"its schema_version is {version!r}, not an integer")
+    if version > SCHEMA_VERSION:
+        raise SessionStoreSchemaError(
+            f"session store {path} has schema_version {version}, newer than this codex_local_sdk "
+            f"understands ({SCHEMA_VERSION}); upgrade codex-local-sdk to read it. The file was "
+            "left untouched.",
+            path=path,
+        )
+    records = payload.get("records")
+    if version != SCHEMA_VERSION or not isinstance(records, dict):
+        raise _corrupt(path, f"schema_version {version} without a 'records' object")
+    try:
+        return {name: _converter.structure(raw, SessionRecord) for name, raw in records.items()}, False
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+        raise _corrupt(path, f"a record does not match the schema ({exc})") from None
+
+
+def encode_payload(records: Mapping[str, SessionRecord]) -> str:
+    """The file text for ``records`` (schema version 2, sorted, human-readable)."""
+    payload = {
+        "schema_version": SCHEMA_VERSION,
+        "records": {name: _converter.unstructure(records[name]) for name in sorted(records)},
+    }
+    return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _legacy_records(payload: dict[str, Any], path: str, now: float) -> dict[str, SessionRecord]:
+    if not all(isinstance(value, str) for value in payload.values()):
+        raise _corrupt(path, "it has no schema_version and is not a legacy {name: session_id} map")
+    return {name: with_session_id(None, name, session_id, now) for name, session_id in payload.items()}
+
+
+def _corrupt(path: str, problem: str) -> SessionStoreCorruptError:
+    return SessionStoreCorruptError(
+        f"session store {path} cannot be read: {problem}. The file was left untouched; "
+        "repair it, or move it away to start an empty store.",
+        path=path,
+    )
+
+
+class JsonFileSessionStore:
+    """A :class:`~codex_local_sdk.ports.SessionStore` in one JSON file (schema version 2).
+
+    Args:
+        path: the store file; its folder is created on the first write.
+        max_turn_history: how many recent turns each record keeps (counters count all).
+        lock_timeout_seconds: how long to wait for the cross-process lock.
+        clock: where ``set`` and migration read the time.
+
+    Raises (from every method):
+        SessionStoreCorruptError: the file is not a valid store.
+        SessionStoreSchemaError: the file has a newer schema.
+        SessionStoreLockTimeout: another process held the lock too long.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        max_turn_history: int = 50,
+        lock_timeout_seconds: float = 10.0,
+        clock: Clock | None = None,
+    ) -> None:
+        if max_turn_history < 0:
+            raise ValueError(f"max_turn_history must be >= 0, got {max_turn_history}")
+        self.path = Path(path)
+        self.max_turn_history = max_turn_history
+        self._clock = clock if clock is not None else SystemClock()
+        self._lock_path = f"{self.path}.lock"
+        # The thread lock serialises this process's threads; the file lock, processes.
+        self._file_lock = filelock.FileLock(self._lock_path, timeout=lock_timeout_seconds, mode=0o600)
+        self._thread_lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"JsonFileSessionStore({str(self.path)!r})"
+
+    def get(self, name: str) -> str | None:
+        """The thread id saved under ``name``, or ``None``."""
+        record = self.get_record(name)
+        return record.session_id if record is not None else None
+
+    def set(self, name: str, session_id: str) -> None:
+        """Save ``session_id`` under ``name``, keeping the record's history and counters."""
+        now = self._clock.time()
+        self.update(name, lambda record: with_session_id(record, name, session_id, now))
+
+    def delete(self, name: str) -> bool:
+        """Forget ``name``; ``True`` if it existed."""
+        existed = False
+
+        def remove(record: SessionRecord | None) -> None:
+            nonlocal existed
+            existed = record is not None
+
+        self.update(name, remove)
+        return existed
+
+    def all(self) -> dict[str, str]:
+        """Every name and its thread id."""
+        return {name: record.session_id for name, record in self._read().items()}
+
+    def get_record(self, name: str) -> SessionRecord | None:
+        """The record saved under ``name``, or ``None``."""
+        return self._read().get(check_session_name(name))
+
+    def set_record(self, name: str, record: SessionRecord) -> None:
+        """Save ``record`` under ``name``, its history cut to ``max_turn_history``."""
+        self.update(name, lambda _: record)
+
+    def list_records(self) -> list[SessionRecord]:
+        """Every record, sorted by name."""
+        records = self._read()
+        return [records[name] for name in sorted(records)]
+
+    def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+        """Replace the record under ``name`` by ``fn(current)`` in one locked step, across
+        threads and processes (``None`` deletes it). ``fn`` may run while other writers wait:
+        keep it quick and free of I/O."""
+        check_session_name(name)
+        with self._locked():
+            records, _ = self._load()
+            current = records.get(name)
+            record = fn(current)
+            if record is None:
+                if current is not None:
+                    del records[name]
+                    self._write(records)
+                return None
+            record = bound_history(record, self.max_turn_history)
+            records[name] = record
+            self._write(records)
+            return record
+
+    # -- file access ------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._thread_lock:
+            try:
+                self._file_lock.acquire()
+            except filelock.Timeout:
+                raise SessionStoreLockTimeout(
+                    f"could not lock session store {self.path} within "
+                    f"{self._file_lock.timeout} s: another process holds {self._lock_path}. "
+                    "Retry later, or raise lock_timeout_seconds.",
+                    path=str(self.path),
+                ) from None
+            try:
+                yield
+            finally:
+                self._file_lock.release()
+
+    def _read(self) -> dict[str, SessionRecord]:
+        """The records; a legacy file is migrated (written back as v2) on the way."""
+        records, legacy = self._load()
+        if legacy:
+            with self._locked():
+                records, legacy = self._load()
+                if legacy:
+                    self._write(records)
+        return records
+
+    def _load(self) -> tuple[dict[str, SessionRecord], bool]:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}, False
+        except UnicodeDecodeError as exc:
+            raise _corrupt(str(self.path), f"it is not UTF-8 text ({exc})") from None
+        return decode_payload(text, str(self.path), self._clock.time())
+
+    def _write(self, records: Mapping[str, SessionRecord]) -> None:
+        data = encode_payload(records).encode("utf-8")
+        folder = self.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as file:  # mkstemp creates it with mode 0600
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temp, self.path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+        _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
