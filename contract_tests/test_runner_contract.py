@@ -34,7 +34,7 @@ from codex_local_sdk import (
 )
 
 PLAYER = Path(__file__).parent / "standins" / "script_player.py"
-EVENTS = [
+EVENTS: list[dict[str, Any]] = [
     {"type": "thread.started", "thread_id": "t-1"},
     {"type": "turn.started"},
     {"type": "item.completed", "item": {"id": "i0", "type": "agent_message", "text": "hi"}},
@@ -82,7 +82,8 @@ def observe(client: CodexLocalClient, scenario: Scenario, events: list[CodexClie
             result = run.result()
     else:
         result = client.run(request, timeout_seconds=scenario.timeout)
-    fields = attrs.asdict(result, recurse=False, filter=lambda a, _: a.name not in {"duration_seconds", "command"})
+    timing = {"duration_seconds", "command"}
+    fields = attrs.asdict(result, recurse=False, filter=lambda a, _: a.name not in timing)
     fields["events"] = [dict(event.raw) for event in result.events]
     telemetry = [
         (e.type, e.attempt, e.return_code, e.turn_status, e.error, e.delay_seconds,

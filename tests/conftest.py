@@ -7,9 +7,9 @@ from typing import Any
 
 import attrs
 import pytest
-from adapters.memory_store import InMemorySessionStore
 
 from adapters.clock import FakeClock
+from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from adapters.sinks import CallbackSink
 from codex_local_sdk import CodexClientEvent, CodexLocalClient

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from adapters.memory_store import InMemorySessionStore
 
+from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
 from codex_local_sdk import CodexExecFailedError, CodexSessionError, CodexUnknownThreadError, Usage
 from codex_local_sdk.ports import ProcessSpec

@@ -20,12 +20,13 @@ import os
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
+
+import tomllib
 
 BREAKS = {
     "thread_started": "omit thread.started",
@@ -173,7 +174,8 @@ def main() -> int:
                 if item.get("type") == "message":
                     text = "".join(c.get("text", "") for c in item.get("content", []))
                     kind = "reasoning" if BROKEN == "final_message" else "agent_message"
-                    emit({"type": "item.completed", "item": {"id": f"item_{items}", "type": kind, "text": text}})
+                    item_id = f"item_{items}"
+                    emit({"type": "item.completed", "item": {"id": item_id, "type": kind, "text": text}})
                     items += 1
                     last_message = text
                 elif item.get("type") == "function_call":

@@ -24,7 +24,10 @@ def main() -> int:
     with open(path, encoding="utf-8") as file:
         runs = json.load(file)
     counter = path + ".count"
-    index = int(open(counter).read()) if os.path.exists(counter) else 0
+    index = 0
+    if os.path.exists(counter):
+        with open(counter) as file:
+            index = int(file.read())
     with open(counter, "w") as file:
         file.write(str(index + 1))
     script = runs[index]
