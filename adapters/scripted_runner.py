@@ -36,9 +36,7 @@ StdoutLine = str | Mapping[str, Any]
 
 
 def _to_lines(lines: Iterable[StdoutLine]) -> tuple[bytes, ...]:
-    return tuple(
-        (line if isinstance(line, str) else json.dumps(line)).encode("utf-8") for line in lines
-    )
+    return tuple((line if isinstance(line, str) else json.dumps(line)).encode("utf-8") for line in lines)
 
 
 @attrs.frozen(kw_only=True)
@@ -117,11 +115,19 @@ def codex_turn_events(
     return [
         {"type": "thread.started", "thread_id": thread_id},
         {"type": "turn.started"},
-        {"type": "item.completed",
-         "item": {"id": "item_0", "type": "agent_message", "text": message}},
-        {"type": "turn.completed",
-         "usage": dict(usage or {"input_tokens": 10, "cached_input_tokens": 0,
-                                 "output_tokens": 5, "reasoning_output_tokens": 0})},
+        {"type": "item.completed", "item": {"id": "item_0", "type": "agent_message", "text": message}},
+        {
+            "type": "turn.completed",
+            "usage": dict(
+                usage
+                or {
+                    "input_tokens": 10,
+                    "cached_input_tokens": 0,
+                    "output_tokens": 5,
+                    "reasoning_output_tokens": 0,
+                }
+            ),
+        },
     ]
 
 

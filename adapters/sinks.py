@@ -39,7 +39,11 @@ class LoggingSink:
             self._logger.log(
                 self._level,
                 "%s operation=%s attempt=%s return_code=%s turn_status=%s",
-                event.type, event.operation, event.attempt, event.return_code, event.turn_status,
+                event.type,
+                event.operation,
+                event.attempt,
+                event.return_code,
+                event.turn_status,
                 extra={"codex_event": event},
             )
 

@@ -370,8 +370,10 @@ class AsyncSubprocessHandle:
     def _watch(self) -> None:
         """Make the loop's watchers match what the process still needs; wake up waiters."""
         process = self._process
-        if not process.finished and process.check_exit() and (
-            not process.pipes_open or process.drain_expired()
+        if (
+            not process.finished
+            and process.check_exit()
+            and (not process.pipes_open or process.drain_expired())
         ):
             self._finish()
             return

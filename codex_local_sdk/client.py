@@ -166,9 +166,7 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
     ) -> CodexExecResult:
         """As :meth:`run`, on asyncio (no thread per run). Cancelling it kills the run."""
-        return await self._run_async(
-            "run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds
-        )
+        return await self._run_async("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
 
     def run_prompt(
         self,
@@ -220,8 +218,11 @@ class CodexLocalClient:
         """
         with _schema_file(schema) as path:
             return self.run_prompt(
-                prompt, api_key=api_key, timeout_seconds=timeout_seconds,
-                output_schema_path=path, **options,
+                prompt,
+                api_key=api_key,
+                timeout_seconds=timeout_seconds,
+                output_schema_path=path,
+                **options,
             )
 
     async def run_with_schema_async(
@@ -236,8 +237,11 @@ class CodexLocalClient:
         """As :meth:`run_with_schema`, on asyncio."""
         with _schema_file(schema) as path:
             return await self.run_prompt_async(
-                prompt, api_key=api_key, timeout_seconds=timeout_seconds,
-                output_schema_path=path, **options,
+                prompt,
+                api_key=api_key,
+                timeout_seconds=timeout_seconds,
+                output_schema_path=path,
+                **options,
             )
 
     # -- threads and sessions --------------------------------------------------------------
@@ -261,9 +265,7 @@ class CodexLocalClient:
             CodexExecFailedError: as :meth:`run`.
         """
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
-        turn = Turn(
-            session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True
-        )
+        turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = self._run("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(result, session_name, api_key, options), result
 
@@ -278,9 +280,7 @@ class CodexLocalClient:
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio."""
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
-        turn = Turn(
-            session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True
-        )
+        turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = await self._run_async("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(result, session_name, api_key, options), result
 
@@ -341,8 +341,7 @@ class CodexLocalClient:
         Returns once the first event was printed (or the run ended). A start-up failure —
         a spawn error, or a failed exit before any event — is retried per the policy.
         """
-        return self._live("run_live", request, Turn(previous_usage=Usage()), api_key,
-                          timeout_seconds)
+        return self._live("run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
 
     async def run_live_async(
         self,
@@ -352,8 +351,9 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio."""
-        return await self._live_async("run_live", request, Turn(previous_usage=Usage()),
-                                      api_key, timeout_seconds)
+        return await self._live_async(
+            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds
+        )
 
     def resume_live(
         self,
@@ -369,8 +369,9 @@ class CodexLocalClient:
         """:meth:`resume`, streamed like :meth:`run_live`; a named session records the turn
         once, when the run's result is read."""
         turn = self._resume_turn(session_id, session_name, last)
-        return self._live("resume_live", CodexExecRequest(prompt=prompt, **options), turn,
-                          api_key, timeout_seconds)
+        return self._live(
+            "resume_live", CodexExecRequest(prompt=prompt, **options), turn, api_key, timeout_seconds
+        )
 
     async def resume_live_async(
         self,
@@ -385,8 +386,9 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio."""
         turn = self._resume_turn(session_id, session_name, last)
-        return await self._live_async("resume_live", CodexExecRequest(prompt=prompt, **options),
-                                      turn, api_key, timeout_seconds)
+        return await self._live_async(
+            "resume_live", CodexExecRequest(prompt=prompt, **options), turn, api_key, timeout_seconds
+        )
 
     # -- session store ---------------------------------------------------------------------
 
@@ -430,24 +432,36 @@ class CodexLocalClient:
     # -- internals -------------------------------------------------------------------------
 
     def _run(
-        self, operation: str, request: CodexExecRequest, turn: Turn,
-        api_key: str | None, timeout: float | None,
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
     ) -> CodexExecResult:
         spec = self._spec(request, turn, api_key, timeout)
         result = self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
     async def _run_async(
-        self, operation: str, request: CodexExecRequest, turn: Turn,
-        api_key: str | None, timeout: float | None,
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
     ) -> CodexExecResult:
         spec = self._spec(request, turn, api_key, timeout)
         result = await self._engine.execute_async(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
     def _live(
-        self, operation: str, request: CodexExecRequest, turn: Turn,
-        api_key: str | None, timeout: float | None,
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
     ) -> CodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
@@ -459,8 +473,12 @@ class CodexLocalClient:
         )
 
     async def _live_async(
-        self, operation: str, request: CodexExecRequest, turn: Turn,
-        api_key: str | None, timeout: float | None,
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
     ) -> AsyncCodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
@@ -514,14 +532,23 @@ class CodexLocalClient:
         record = self.session_store.update(
             name,
             lambda current: record_turn(
-                None if turn.new_session else current, name=name, result=result,
-                operation=operation, prompt=prompt, now=now, preview_chars=self.preview_chars,
+                None if turn.new_session else current,
+                name=name,
+                result=result,
+                operation=operation,
+                prompt=prompt,
+                now=now,
+                preview_chars=self.preview_chars,
             ),
         )
         assert record is not None
         self._engine.emit(
-            "session.updated", operation, session_name=name, session_id=record.session_id,
-            return_code=result.return_code, turn_status=result.turn_status,
+            "session.updated",
+            operation,
+            session_name=name,
+            session_id=record.session_id,
+            return_code=result.return_code,
+            turn_status=result.turn_status,
             data={
                 "turn_count": record.turn_count,
                 "success_count": record.success_count,
@@ -531,11 +558,13 @@ class CodexLocalClient:
 
     def _resume_turn(self, session_id: str | None, session_name: str | None, last: bool) -> Turn:
         targets = [
-            label for label, given in (
+            label
+            for label, given in (
                 ("session_id", session_id is not None),
                 ("session_name", session_name is not None),
                 ("last=True", last),
-            ) if given
+            )
+            if given
         ]
         if len(targets) != 1:
             raise ValueError(
@@ -545,8 +574,9 @@ class CodexLocalClient:
             )
         if session_name is not None:
             record = self._require_record(session_name)
-            return Turn(thread_id=record.session_id, session_name=session_name,
-                        previous_usage=record.last_usage)
+            return Turn(
+                thread_id=record.session_id, session_name=session_name, previous_usage=record.last_usage
+            )
         if session_id is not None and not session_id.strip():
             raise ValueError("session_id is empty: pass a thread id")
         return Turn(thread_id=session_id, last=last)
@@ -562,8 +592,11 @@ class CodexLocalClient:
         return record
 
     def _thread_session(
-        self, result: CodexExecResult, session_name: str | None,
-        api_key: str | None, options: Mapping[str, Any],
+        self,
+        result: CodexExecResult,
+        session_name: str | None,
+        api_key: str | None,
+        options: Mapping[str, Any],
     ) -> CodexThreadSession:
         if result.thread_id is None:
             raise CodexSessionError(
@@ -571,8 +604,12 @@ class CodexLocalClient:
                 "(no thread.started event), so there is no thread to continue"
             )
         return CodexThreadSession(
-            self, result.thread_id, session_name=session_name, last_result=result,
-            options=options, api_key=api_key,
+            self,
+            result.thread_id,
+            session_name=session_name,
+            last_result=result,
+            options=options,
+            api_key=api_key,
         )
 
 

@@ -102,8 +102,13 @@ class RunEngine:
             self.emit("attempt.started", operation, attempt=number, command=spec.argv)
             handle = self._start(operation, number, spec)
             run = Attempt(
-                handle, spec, request, self.clock, timeout=timeout,
-                grace_seconds=self.grace_seconds, attempt_number=number,
+                handle,
+                spec,
+                request,
+                self.clock,
+                timeout=timeout,
+                grace_seconds=self.grace_seconds,
+                attempt_number=number,
             )
             try:
                 result = run.finish()
@@ -113,7 +118,9 @@ class RunEngine:
             return result
 
         retrying = sync_retrying(
-            self.retry_policy, self.clock, retry_result=self._retry_result,
+            self.retry_policy,
+            self.clock,
+            retry_result=self._retry_result,
             on_retry=self._on_retry(operation, "retry.scheduled"),
         )
         result: CodexExecResult = retrying(attempt)
@@ -130,8 +137,13 @@ class RunEngine:
             self.emit("attempt.started", operation, attempt=number, command=spec.argv)
             handle = await self._start_async(operation, number, spec)
             run = AsyncAttempt(
-                handle, spec, request, self.clock, timeout=timeout,
-                grace_seconds=self.grace_seconds, attempt_number=number,
+                handle,
+                spec,
+                request,
+                self.clock,
+                timeout=timeout,
+                grace_seconds=self.grace_seconds,
+                attempt_number=number,
             )
             try:
                 result = await run.finish()
@@ -141,7 +153,9 @@ class RunEngine:
             return result
 
         retrying = async_retrying(
-            self.retry_policy, self.clock, retry_result=self._retry_result,
+            self.retry_policy,
+            self.clock,
+            retry_result=self._retry_result,
             on_retry=self._on_retry(operation, "retry.scheduled"),
         )
         result: CodexExecResult = await retrying(attempt)
@@ -189,12 +203,16 @@ class RunEngine:
             number = next(numbers)
             handle = self._start(operation, number, spec)
             attempt = Attempt(
-                handle, spec, request, self.clock, timeout=timeout,
-                grace_seconds=self.grace_seconds, attempt_number=number,
+                handle,
+                spec,
+                request,
+                self.clock,
+                timeout=timeout,
+                grace_seconds=self.grace_seconds,
+                attempt_number=number,
                 on_event=self._live_event(operation),
             )
-            self.emit("live.started", operation, attempt=number, command=spec.argv,
-                      data={"pid": handle.pid})
+            self.emit("live.started", operation, attempt=number, command=spec.argv, data={"pid": handle.pid})
             try:
                 if not attempt.prime():
                     self._startup_ended(operation, attempt.finish())
@@ -205,7 +223,9 @@ class RunEngine:
             return attempt
 
         retrying = sync_retrying(
-            self.retry_policy, self.clock, retry_result=self._startup_failed_retryably,
+            self.retry_policy,
+            self.clock,
+            retry_result=self._startup_failed_retryably,
             on_retry=self._on_retry(operation, "live.startup_retried"),
         )
         attempt: Attempt = retrying(start_once)
@@ -225,12 +245,16 @@ class RunEngine:
             number = next(numbers)
             handle = await self._start_async(operation, number, spec)
             attempt = AsyncAttempt(
-                handle, spec, request, self.clock, timeout=timeout,
-                grace_seconds=self.grace_seconds, attempt_number=number,
+                handle,
+                spec,
+                request,
+                self.clock,
+                timeout=timeout,
+                grace_seconds=self.grace_seconds,
+                attempt_number=number,
                 on_event=self._live_event(operation),
             )
-            self.emit("live.started", operation, attempt=number, command=spec.argv,
-                      data={"pid": handle.pid})
+            self.emit("live.started", operation, attempt=number, command=spec.argv, data={"pid": handle.pid})
             try:
                 if not await attempt.prime():
                     self._startup_ended(operation, await attempt.finish())
@@ -241,7 +265,9 @@ class RunEngine:
             return attempt
 
         retrying = async_retrying(
-            self.retry_policy, self.clock, retry_result=self._startup_failed_retryably,
+            self.retry_policy,
+            self.clock,
+            retry_result=self._startup_failed_retryably,
             on_retry=self._on_retry(operation, "live.startup_retried"),
         )
         attempt: AsyncAttempt = await retrying(start_once)
@@ -253,9 +279,13 @@ class RunEngine:
     def _startup_ended(self, operation: str, result: CodexExecResult) -> None:
         if not result.succeeded:
             self.emit(
-                "live.startup_failed", operation, attempt=result.attempts,
-                command=result.command, return_code=result.return_code,
-                turn_status=result.turn_status, duration_seconds=result.duration_seconds,
+                "live.startup_failed",
+                operation,
+                attempt=result.attempts,
+                command=result.command,
+                return_code=result.return_code,
+                turn_status=result.turn_status,
+                duration_seconds=result.duration_seconds,
                 error=describe_failure(result),
             )
 
@@ -285,4 +315,3 @@ def describe_failure(result: CodexExecResult) -> str:
         return result.error_message
     tail = result.stderr.strip().splitlines()
     return tail[-1] if tail else f"exit code {result.return_code}"
-

@@ -79,10 +79,7 @@ class CodexExecFailedError(CodexError):
 
     def _describe(self) -> str:
         detail = self.turn_error or self.stderr_tail or "no output on stderr"
-        return (
-            f"codex exited with code {self.return_code} after {self.result.attempts} "
-            f"attempt(s): {detail}"
-        )
+        return f"codex exited with code {self.return_code} after {self.result.attempts} attempt(s): {detail}"
 
 
 class CodexTimeoutError(CodexExecFailedError):

@@ -83,9 +83,7 @@ class CodexExecRequest:
     json_output: bool = True
     model: str | None = None
     profile: str | None = None
-    sandbox: SandboxMode | None = attrs.field(
-        default=None, converter=attrs.converters.optional(SandboxMode)
-    )
+    sandbox: SandboxMode | None = attrs.field(default=None, converter=attrs.converters.optional(SandboxMode))
     output_schema_path: str | None = None
     output_last_message_path: str | None = None
     images: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
@@ -145,9 +143,7 @@ class RetryPolicy:
     max_backoff_seconds: float = attrs.field(default=30.0, validator=_non_negative_finite)
     retry_on_exit_codes: tuple[int, ...] | None = attrs.field(default=None, converter=_exit_codes)
     jitter_ratio: float = attrs.field(default=0.0, validator=_non_negative_finite)
-    max_total_retry_seconds: float | None = attrs.field(
-        default=None, validator=_non_negative_finite
-    )
+    max_total_retry_seconds: float | None = attrs.field(default=None, validator=_non_negative_finite)
     retry_on_timeouts: bool = False
 
     @max_attempts.validator

@@ -79,8 +79,7 @@ def _options(
     return {
         "stop": stop,
         "wait": _JitteredBackoff(policy, rng or random.Random()),
-        "retry": tenacity.retry_if_result(retry_result)
-        | tenacity.retry_if_exception_type(CodexSpawnError),
+        "retry": tenacity.retry_if_result(retry_result) | tenacity.retry_if_exception_type(CodexSpawnError),
         "before_sleep": on_retry,
         "retry_error_callback": _return_last_outcome,
     }

@@ -80,9 +80,7 @@ class CodexThreadSession:
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio."""
-        return await self._client.resume_live_async(
-            prompt, **self._resume_args(timeout_seconds, options)
-        )
+        return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
 
     def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
         target = (
@@ -91,8 +89,11 @@ class CodexThreadSession:
             else {"session_id": self.session_id}
         )
         return {
-            **self._options, **options, **target,
-            "api_key": self._api_key, "timeout_seconds": timeout,
+            **self._options,
+            **options,
+            **target,
+            "api_key": self._api_key,
+            "timeout_seconds": timeout,
         }
 
     def _remember(self, result: CodexExecResult) -> CodexExecResult:

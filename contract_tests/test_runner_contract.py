@@ -56,18 +56,30 @@ SCENARIOS = {
     "success": Scenario([ScriptedRun.success("hello", thread_id="t-9")]),
     "turn_failed": Scenario([ScriptedRun.failure("provider said no")]),
     "usage_error_on_stderr": Scenario([ScriptedRun(stderr="error: unexpected argument\n", exit_code=2)]),
-    "non_json_and_unknown_events": Scenario([ScriptedRun(stdout=[
-        "booting...", EVENTS[0], {"type": "future.event", "x": [1, 2]}, "{broken",
-        {"type": "item.completed", "item": {"type": "new_kind_of_item", "data": {}}}, EVENTS[3],
-    ])]),
+    "non_json_and_unknown_events": Scenario(
+        [
+            ScriptedRun(
+                stdout=[
+                    "booting...",
+                    EVENTS[0],
+                    {"type": "future.event", "x": [1, 2]},
+                    "{broken",
+                    {"type": "item.completed", "item": {"type": "new_kind_of_item", "data": {}}},
+                    EVENTS[3],
+                ]
+            )
+        ]
+    ),
     "retry_then_success": Scenario([ScriptedRun.failure("flaky"), ScriptedRun(stdout=EVENTS)], RETRY),
     "retries_exhausted": Scenario([ScriptedRun(exit_code=3, stderr="bad\n")] * 3, RETRY),
     "timeout": Scenario([ScriptedRun(stdout=EVENTS[:2], hang=True)], timeout=1.0),
-    "timeout_ignoring_sigterm": Scenario([ScriptedRun(stdout=EVENTS[:2], hang=True,
-                                                      ignores_sigterm=True)], timeout=1.0),
+    "timeout_ignoring_sigterm": Scenario(
+        [ScriptedRun(stdout=EVENTS[:2], hang=True, ignores_sigterm=True)], timeout=1.0
+    ),
     "live": Scenario([ScriptedRun(stdout=EVENTS)], live=True),
-    "live_startup_retry": Scenario([ScriptedRun(exit_code=1, stderr="no\n"), ScriptedRun(stdout=EVENTS)],
-                                   RETRY, live=True),
+    "live_startup_retry": Scenario(
+        [ScriptedRun(exit_code=1, stderr="no\n"), ScriptedRun(stdout=EVENTS)], RETRY, live=True
+    ),
 }
 
 
@@ -86,8 +98,15 @@ def observe(client: CodexLocalClient, scenario: Scenario, events: list[CodexClie
     fields = attrs.asdict(result, recurse=False, filter=lambda a, _: a.name not in timing)
     fields["events"] = [dict(event.raw) for event in result.events]
     telemetry = [
-        (e.type, e.attempt, e.return_code, e.turn_status, e.error, e.delay_seconds,
-         dict(e.event.raw) if e.event else None)
+        (
+            e.type,
+            e.attempt,
+            e.return_code,
+            e.turn_status,
+            e.error,
+            e.delay_seconds,
+            dict(e.event.raw) if e.event else None,
+        )
         for e in events
     ]
     return {"result": fields, "streamed": streamed, "telemetry": telemetry}
@@ -96,9 +115,14 @@ def observe(client: CodexLocalClient, scenario: Scenario, events: list[CodexClie
 def scripted_client(scenario: Scenario, events: list[CodexClientEvent], **options: Any) -> CodexLocalClient:
     clock = FakeClock()
     return CodexLocalClient(
-        codex_bin=str(PLAYER), raise_on_error=False, retry_policy=scenario.policy,
-        runner=ScriptedRunner(scenario.runs, clock=clock), clock=clock,
-        event_sink=CallbackSink(events.append), terminate_grace_seconds=0.5, **options,
+        codex_bin=str(PLAYER),
+        raise_on_error=False,
+        retry_policy=scenario.policy,
+        runner=ScriptedRunner(scenario.runs, clock=clock),
+        clock=clock,
+        event_sink=CallbackSink(events.append),
+        terminate_grace_seconds=0.5,
+        **options,
     )
 
 
@@ -106,16 +130,30 @@ def real_client(
     scenario: Scenario, events: list[CodexClientEvent], tmp_path: Path, **options: Any
 ) -> CodexLocalClient:
     script = tmp_path / "script.json"
-    script.write_text(json.dumps([
-        {"stdout": [line.decode() for line in run.stdout], "stderr": run.stderr,
-         "exit_code": run.exit_code, "duration_seconds": run.duration_seconds,
-         "hang": run.hang, "ignores_sigterm": run.ignores_sigterm}
-        for run in scenario.runs
-    ]))
+    script.write_text(
+        json.dumps(
+            [
+                {
+                    "stdout": [line.decode() for line in run.stdout],
+                    "stderr": run.stderr,
+                    "exit_code": run.exit_code,
+                    "duration_seconds": run.duration_seconds,
+                    "hang": run.hang,
+                    "ignores_sigterm": run.ignores_sigterm,
+                }
+                for run in scenario.runs
+            ]
+        )
+    )
     return CodexLocalClient(
-        codex_bin=str(PLAYER), raise_on_error=False, retry_policy=scenario.policy,
-        default_env={"SCRIPT_PLAYER_SCRIPT": str(script)}, runner=SubprocessRunner(),
-        event_sink=CallbackSink(events.append), terminate_grace_seconds=0.5, **options,
+        codex_bin=str(PLAYER),
+        raise_on_error=False,
+        retry_policy=scenario.policy,
+        default_env={"SCRIPT_PLAYER_SCRIPT": str(script)},
+        runner=SubprocessRunner(),
+        event_sink=CallbackSink(events.append),
+        terminate_grace_seconds=0.5,
+        **options,
     )
 
 
@@ -144,8 +182,9 @@ def not_executable(tmp_path: Path) -> tuple[str, ScriptedRun]:
     return str(binary), ScriptedRun(spawn_error=CodexSpawnError(str(binary), "permission denied"))
 
 
-@pytest.mark.parametrize(("case", "error"), [(missing_binary, CodexNotInstalledError),
-                                              (not_executable, CodexSpawnError)])
+@pytest.mark.parametrize(
+    ("case", "error"), [(missing_binary, CodexNotInstalledError), (not_executable, CodexSpawnError)]
+)
 def test_spawn_errors_are_the_same_from_both_runners(
     case: SpawnCase, error: type[Exception], tmp_path: Path
 ) -> None:
@@ -156,6 +195,7 @@ def test_spawn_errors_are_the_same_from_both_runners(
         client = CodexLocalClient(codex_bin=binary, runner=runner, event_sink=CallbackSink(events.append))
         with pytest.raises(error) as info:
             client.run_prompt("p")
-        outcomes.append((type(info.value), getattr(info.value, "binary", None),
-                         [(e.type, e.attempt) for e in events]))
+        outcomes.append(
+            (type(info.value), getattr(info.value, "binary", None), [(e.type, e.attempt) for e in events])
+        )
     assert outcomes[0] == outcomes[1]

@@ -26,9 +26,7 @@ class Harness:
     events: list[CodexClientEvent]
 
     def event_types(self, *, exclude_live_events: bool = True) -> list[str]:
-        return [
-            e.type for e in self.events if not (exclude_live_events and e.type == "live.event")
-        ]
+        return [e.type for e in self.events if not (exclude_live_events and e.type == "live.event")]
 
 
 MakeHarness = Callable[..., Harness]
@@ -42,8 +40,11 @@ def make_harness() -> MakeHarness:
         store = client_options.pop("session_store", None) or InMemorySessionStore(clock=clock)
         events: list[CodexClientEvent] = []
         client = CodexLocalClient(
-            runner=runner, clock=clock, session_store=store,
-            event_sink=CallbackSink(events.append), **client_options,
+            runner=runner,
+            clock=clock,
+            session_store=store,
+            event_sink=CallbackSink(events.append),
+            **client_options,
         )
         return Harness(client, runner, clock, store, events)
 

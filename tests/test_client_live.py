@@ -32,7 +32,11 @@ def test_live_run_yields_every_event_and_the_same_result(make_harness: MakeHarne
     assert [e.type for e in result.events] == types
     assert result.final_message == "streamed"
     assert h.event_types(exclude_live_events=False) == [
-        "live.started", "live.event", "live.event", "live.event", "live.event",
+        "live.started",
+        "live.event",
+        "live.event",
+        "live.event",
+        "live.event",
     ]
 
 
@@ -52,8 +56,11 @@ def test_startup_failures_are_retried_transparently(make_harness: MakeHarness) -
     assert types == ["thread.started", "turn.started", "item.completed", "turn.completed"]
     assert result.attempts == 3
     assert h.event_types() == [
-        "live.startup_failed", "live.startup_retried",
-        "live.started", "live.startup_failed", "live.startup_retried",
+        "live.startup_failed",
+        "live.startup_retried",
+        "live.started",
+        "live.startup_failed",
+        "live.startup_retried",
         "live.started",
     ]
     assert h.clock.sleeps == [1, 2]
@@ -148,7 +155,11 @@ def test_async_run_retries_like_the_sync_one(make_harness: MakeHarness) -> None:
     result = asyncio.run(h.client.run_prompt_async("p"))
     assert (result.final_message, result.attempts) == ("streamed", 2)
     assert h.event_types() == [
-        "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.succeeded",
+        "attempt.started",
+        "attempt.failed",
+        "retry.scheduled",
+        "attempt.started",
+        "attempt.succeeded",
     ]
 
 
@@ -182,7 +193,10 @@ def test_async_live_with_startup_retry(make_harness: MakeHarness) -> None:
 
     assert asyncio.run(scenario()) == ["thread.started", "turn.started", "item.completed", "turn.completed"]
     assert h.event_types() == [
-        "live.started", "live.startup_failed", "live.startup_retried", "live.started",
+        "live.started",
+        "live.startup_failed",
+        "live.startup_retried",
+        "live.started",
     ]
 
 

@@ -27,8 +27,9 @@ def test_retry_then_success(make_harness: MakeHarness) -> None:
 
 
 def test_exponential_backoff_is_capped(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=5, initial_backoff_seconds=1, backoff_multiplier=3,
-                         max_backoff_seconds=5)
+    policy = RetryPolicy(
+        max_attempts=5, initial_backoff_seconds=1, backoff_multiplier=3, max_backoff_seconds=5
+    )
     h = make_harness([FAIL] * 5, retry_policy=policy)
     with pytest.raises(CodexExecFailedError):
         h.client.run_prompt("p")
@@ -36,8 +37,7 @@ def test_exponential_backoff_is_capped(make_harness: MakeHarness) -> None:
 
 
 def test_jitter_spreads_each_delay_within_the_ratio(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=30, initial_backoff_seconds=10, backoff_multiplier=1,
-                         jitter_ratio=0.2)
+    policy = RetryPolicy(max_attempts=30, initial_backoff_seconds=10, backoff_multiplier=1, jitter_ratio=0.2)
     h = make_harness([FAIL] * 30, retry_policy=policy)
     with pytest.raises(CodexExecFailedError):
         h.client.run_prompt("p")
@@ -46,8 +46,9 @@ def test_jitter_spreads_each_delay_within_the_ratio(make_harness: MakeHarness) -
 
 
 def test_without_jitter_delays_are_exact(make_harness: MakeHarness) -> None:
-    h = make_harness([FAIL] * 3, retry_policy=RetryPolicy(max_attempts=3, initial_backoff_seconds=2,
-                                                          backoff_multiplier=1))
+    h = make_harness(
+        [FAIL] * 3, retry_policy=RetryPolicy(max_attempts=3, initial_backoff_seconds=2, backoff_multiplier=1)
+    )
     with pytest.raises(CodexExecFailedError):
         h.client.run_prompt("p")
     assert h.clock.sleeps == [2, 2]
@@ -69,8 +70,9 @@ def test_none_retries_any_non_zero_exit(make_harness: MakeHarness) -> None:
 
 
 def test_total_retry_time_caps_retries_including_the_next_sleep(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=10, initial_backoff_seconds=4, backoff_multiplier=1,
-                         max_total_retry_seconds=20)
+    policy = RetryPolicy(
+        max_attempts=10, initial_backoff_seconds=4, backoff_multiplier=1, max_total_retry_seconds=20
+    )
     runs = [ScriptedRun.failure(duration_seconds=3)] * 10
     h = make_harness(runs, retry_policy=policy)
     with pytest.raises(CodexExecFailedError):
@@ -114,7 +116,11 @@ def test_telemetry_for_retry_then_success(make_harness: MakeHarness) -> None:
     h = make_harness([FAIL, OK], retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=7))
     h.client.run_prompt("p")
     assert h.event_types() == [
-        "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.succeeded",
+        "attempt.started",
+        "attempt.failed",
+        "retry.scheduled",
+        "attempt.started",
+        "attempt.succeeded",
     ]
     failed, scheduled = h.events[1], h.events[2]
     assert (failed.attempt, failed.return_code, failed.turn_status, failed.error) == (1, 1, "failed", "boom")
@@ -127,5 +133,9 @@ def test_telemetry_for_exhausted_retries(make_harness: MakeHarness) -> None:
     with pytest.raises(CodexExecFailedError):
         h.client.run_prompt("p")
     assert h.event_types() == [
-        "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.failed",
+        "attempt.started",
+        "attempt.failed",
+        "retry.scheduled",
+        "attempt.started",
+        "attempt.failed",
     ]

@@ -181,8 +181,9 @@ def test_schema_file_is_removed_when_the_run_fails(make_harness: MakeHarness) ->
 def test_non_json_mode_reads_the_last_message_file(make_harness: MakeHarness, tmp_path: Path) -> None:
     (tmp_path / "last.txt").write_text("from the file")
     h = make_harness([ScriptedRun(stdout=["plain text output"])])
-    result = h.client.run_prompt("p", json_output=False, cwd=str(tmp_path),
-                                 output_last_message_path="last.txt")
+    result = h.client.run_prompt(
+        "p", json_output=False, cwd=str(tmp_path), output_last_message_path="last.txt"
+    )
     assert result.final_message == "from the file"
     assert result.events == ()
 

@@ -15,16 +15,18 @@ from tests.conftest import MakeHarness
 
 def turn(message: str, total_input: int, *, thread_id: str = "t-1") -> ScriptedRun:
     """A turn of thread t-1 whose usage is the thread's running total, as the CLI reports."""
-    return ScriptedRun(stdout=codex_turn_events(
-        thread_id=thread_id, message=message,
-        usage={"input_tokens": total_input, "output_tokens": total_input // 10},
-    ))
+    return ScriptedRun(
+        stdout=codex_turn_events(
+            thread_id=thread_id,
+            message=message,
+            usage={"input_tokens": total_input, "output_tokens": total_input // 10},
+        )
+    )
 
 
 def test_start_then_resume_by_name_then_by_id(make_harness: MakeHarness) -> None:
     h = make_harness([turn("one", 10), turn("two", 20), turn("three", 30)])
-    session, first = h.client.start_thread("hello", session_name="ticket-4711",
-                                           skip_git_repo_check=True)
+    session, first = h.client.start_thread("hello", session_name="ticket-4711", skip_git_repo_check=True)
     assert (session.session_id, session.session_name, first.thread_id) == ("t-1", "ticket-4711", "t-1")
     second = h.client.resume("more", session_name="ticket-4711")
     third = h.client.resume("again", session_id="t-1")
@@ -62,12 +64,32 @@ def test_unnamed_thread_session_continues_by_id(make_harness: MakeHarness) -> No
 def test_resume_accepts_the_options_of_a_new_run(make_harness: MakeHarness) -> None:
     h = make_harness([turn("one", 10)])
     h.client.save_session("s", "t-1")
-    h.client.resume("more", session_name="s", cwd="/repo", model="m", sandbox="read-only",
-                    skip_git_repo_check=True, config={"a": 1})
+    h.client.resume(
+        "more",
+        session_name="s",
+        cwd="/repo",
+        model="m",
+        sandbox="read-only",
+        skip_git_repo_check=True,
+        config={"a": 1},
+    )
     call = h.runner.calls[0]
     assert call.cwd == "/repo"
-    assert call.argv == ("codex", "exec", "--json", "--model", "m", "--sandbox", "read-only",
-                         "--skip-git-repo-check", "-c", "a=1", "resume", "t-1", "-")
+    assert call.argv == (
+        "codex",
+        "exec",
+        "--json",
+        "--model",
+        "m",
+        "--sandbox",
+        "read-only",
+        "--skip-git-repo-check",
+        "-c",
+        "a=1",
+        "resume",
+        "t-1",
+        "-",
+    )
 
 
 def test_failed_turns_are_counted(make_harness: MakeHarness) -> None:
@@ -109,7 +131,8 @@ def test_every_recorded_turn_emits_session_updated(make_harness: MakeHarness) ->
     h.client.resume("more", session_name="s")
     updates = [e for e in h.events if e.type == "session.updated"]
     assert [(e.session_name, e.session_id, e.data["turn_count"]) for e in updates] == [
-        ("s", "t-1", 1), ("s", "t-1", 2),
+        ("s", "t-1", 1),
+        ("s", "t-1", 2),
     ]
     assert updates[-1].data == {"turn_count": 2, "success_count": 2, "failure_count": 0}
 
@@ -125,8 +148,12 @@ def test_starting_a_name_again_starts_a_fresh_record(make_harness: MakeHarness) 
 
 @pytest.mark.parametrize(
     "targets",
-    [{}, {"session_id": "t-1", "session_name": "s"}, {"session_id": "t", "last": True},
-     {"session_name": "s", "last": True}],
+    [
+        {},
+        {"session_id": "t-1", "session_name": "s"},
+        {"session_id": "t", "last": True},
+        {"session_name": "s", "last": True},
+    ],
 )
 def test_resume_needs_exactly_one_target(make_harness: MakeHarness, targets: dict[str, Any]) -> None:
     h = make_harness([])

@@ -37,8 +37,7 @@ def test_prompt_never_appears_in_argv() -> None:
         ({"add_dirs": ["a", "b"]}, ["--json", "--add-dir", "a", "--add-dir", "b"]),
         ({"skip_git_repo_check": True}, ["--json", "--skip-git-repo-check"]),
         ({"ephemeral": True}, ["--json", "--ephemeral"]),
-        ({"config": {"model_reasoning_effort": "low"}},
-         ["--json", "-c", 'model_reasoning_effort="low"']),
+        ({"config": {"model_reasoning_effort": "low"}}, ["--json", "-c", 'model_reasoning_effort="low"']),
         ({"extra_args": ["--color", "never"]}, ["--json", "--color", "never"]),
         ({"images": ["a.png", "b.png"]}, ["--json", "--image=a.png", "--image=b.png"]),
         ({"cwd": "/tmp"}, ["--json"]),
@@ -50,7 +49,15 @@ def test_each_field_maps_to_its_flag(fields: dict[str, Any], expected: list[str]
 
 def test_resume_puts_exec_options_before_and_images_after_the_thread_id() -> None:
     assert argv(resume="t-1", model="m", images=["x.png"]) == [
-        "codex", "exec", "--json", "--model", "m", "resume", "t-1", "--image=x.png", "-",
+        "codex",
+        "exec",
+        "--json",
+        "--model",
+        "m",
+        "resume",
+        "t-1",
+        "--image=x.png",
+        "-",
     ]
 
 

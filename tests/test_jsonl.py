@@ -67,8 +67,10 @@ def test_summary_of_a_completed_turn() -> None:
 
 
 def test_summary_of_a_failed_turn_keeps_the_message() -> None:
-    lines = events({"type": "error", "message": "Reconnecting..."},
-                   {"type": "turn.failed", "error": {"message": "500 from provider"}})
+    lines = events(
+        {"type": "error", "message": "Reconnecting..."},
+        {"type": "turn.failed", "error": {"message": "500 from provider"}},
+    )
     summary = summarize(e for e in map(parse_line, lines) if e is not None)
     assert (summary.turn_status, summary.error_message) == ("failed", "500 from provider")
 

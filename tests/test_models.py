@@ -65,8 +65,13 @@ def test_usage_difference_is_one_turn() -> None:
 
 
 def result(**fields: Any) -> CodexExecResult:
-    base: dict[str, Any] = {"return_code": 0, "command": ("codex",), "stdout": "", "stderr": "",
-                            "final_message": None}
+    base: dict[str, Any] = {
+        "return_code": 0,
+        "command": ("codex",),
+        "stdout": "",
+        "stderr": "",
+        "final_message": None,
+    }
     return CodexExecResult(**{**base, **fields})
 
 

@@ -15,6 +15,7 @@ Standard library only (Python >= 3.11 for tomllib).
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,6 @@ import tomllib
 BREAKS = {
     "thread_started": "omit thread.started",
     "final_message": "print agent messages as reasoning items",
-    "usage": "report usage as zero",
     "schema": "do not send the output schema to the provider",
     "last_message_file": "ignore -o",
     "tool_output": "report tool calls without their output",
@@ -57,8 +58,14 @@ def emit(event: dict[str, Any]) -> None:
 def parse_args(args: list[str]) -> dict[str, Any]:
     if not args or args[0] != "exec":
         sys.exit("usage: mini-codex exec [OPTIONS] [resume <ID>] -")
-    opts: dict[str, Any] = {"json": False, "schema": None, "last": None, "resume": None,
-                            "skip_git": False, "config": []}
+    opts: dict[str, Any] = {
+        "json": False,
+        "schema": None,
+        "last": None,
+        "resume": None,
+        "skip_git": False,
+        "config": [],
+    }
     it = iter(args[1:])
     for arg in it:
         if arg == "--json":
@@ -93,20 +100,14 @@ def provider_settings() -> tuple[str, dict[str, str], str]:
     return provider["base_url"].rstrip("/") + "/responses", headers, config.get("model", "")
 
 
-def stream_response(url: str, headers: dict[str, str], body: dict[str, Any]) -> list[dict[str, Any]]:
-    """POST and read the SSE stream; the ``data`` objects in order. Retries forever when the
-    provider cannot be reached, as the real CLI does."""
+def stream_response(url: str, headers: dict[str, str], body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """POST and yield the SSE ``data`` objects as they arrive. Retries forever when the
+    provider cannot be reached, as the real CLI does; HTTP errors propagate."""
     attempt = 0
     while True:
         request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=600) as response:
-                events = []
-                for raw in response:
-                    line = raw.decode().strip()
-                    if line.startswith("data:"):
-                        events.append(json.loads(line[5:]))
-                return events
+            response = urllib.request.urlopen(request, timeout=600)
         except urllib.error.HTTPError:
             raise
         except OSError:
@@ -115,6 +116,13 @@ def stream_response(url: str, headers: dict[str, str], body: dict[str, Any]) -> 
             attempt += 1
             emit({"type": "error", "message": f"Reconnecting... {attempt}/5"})
             time.sleep(0.5)
+            continue
+        with response:
+            for raw in response:
+                line = raw.decode().strip()
+                if line.startswith("data:"):
+                    yield json.loads(line[5:])
+        return
 
 
 def run_command(cmd: str) -> tuple[str, int]:
@@ -125,9 +133,13 @@ def run_command(cmd: str) -> tuple[str, int]:
 def main() -> int:
     opts = parse_args(sys.argv[1:])
     prompt = sys.stdin.read()
-    if not opts["skip_git"] and subprocess.run(
-        ["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, check=False
-    ).returncode != 0:
+    if (
+        not opts["skip_git"]
+        and subprocess.run(
+            ["git", "rev-parse", "--is-inside-work-tree"], capture_output=True, check=False
+        ).returncode
+        != 0
+    ):
         sys.stderr.write("Not inside a trusted directory and --skip-git-repo-check was not specified.\n")
         return 1
     threads = Path(os.environ["CODEX_HOME"]) / "mini-codex"
@@ -147,18 +159,21 @@ def main() -> int:
         emit({"type": "thread.started", "thread_id": thread_id})
     emit({"type": "turn.started"})
     url, headers, model = provider_settings()
-    state["input"].append({"type": "message", "role": "user",
-                           "content": [{"type": "input_text", "text": prompt}]})
+    state["input"].append(
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": prompt}]}
+    )
     body: dict[str, Any] = {"model": model, "stream": True}
     if opts["schema"] and BROKEN != "schema":
         schema = json.loads(Path(opts["schema"]).read_text())
-        body["text"] = {"format": {"type": "json_schema", "name": "codex_output_schema",
-                                   "strict": True, "schema": schema}}
+        body["text"] = {
+            "format": {"type": "json_schema", "name": "codex_output_schema", "strict": True, "schema": schema}
+        }
     last_message = None
     items = 0
     while True:
+        events = stream_response(url, headers, {**body, "input": state["input"]})
         try:
-            events = stream_response(url, headers, {**body, "input": state["input"]})
+            first = next(events, None)
         except urllib.error.HTTPError as exc:
             if BROKEN == "retry_flake":
                 continue
@@ -167,7 +182,7 @@ def main() -> int:
             emit({"type": "turn.failed", "error": {"message": message}})
             return 0 if BROKEN == "failure_exit_code" else 1
         calls = []
-        for event in events:
+        for event in itertools.chain([first] if first else [], events):
             if event.get("type") == "response.output_item.done":
                 item = event["item"]
                 state["input"].append(item)
@@ -190,19 +205,38 @@ def main() -> int:
             cmd = json.loads(call.get("arguments", "{}")).get("cmd", "")
             item_id = f"item_{items}"
             items += 1
-            emit({"type": "item.started", "item": {"id": item_id, "type": "command_execution",
-                                                   "command": cmd, "status": "in_progress"}})
+            emit(
+                {
+                    "type": "item.started",
+                    "item": {
+                        "id": item_id,
+                        "type": "command_execution",
+                        "command": cmd,
+                        "status": "in_progress",
+                    },
+                }
+            )
             output, code = run_command(cmd)
             if BROKEN == "tool_output":
                 output, code = "", None  # type: ignore[assignment]
-            emit({"type": "item.completed", "item": {
-                "id": item_id, "type": "command_execution", "command": cmd,
-                "aggregated_output": output, "exit_code": code, "status": "completed"}})
-            state["input"].append({"type": "function_call_output", "call_id": call.get("call_id"),
-                                   "output": output})
+            emit(
+                {
+                    "type": "item.completed",
+                    "item": {
+                        "id": item_id,
+                        "type": "command_execution",
+                        "command": cmd,
+                        "aggregated_output": output,
+                        "exit_code": code,
+                        "status": "completed",
+                    },
+                }
+            )
+            state["input"].append(
+                {"type": "function_call_output", "call_id": call.get("call_id"), "output": output}
+            )
     (threads / f"{thread_id}.json").write_text(json.dumps(state))
-    usage = {"input_tokens": 0, "output_tokens": 0} if BROKEN == "usage" else state["usage"]
-    emit({"type": "turn.completed", "usage": {"cached_input_tokens": 0, **usage}})
+    emit({"type": "turn.completed", "usage": {"cached_input_tokens": 0, **state["usage"]}})
     if opts["last"] and last_message is not None and BROKEN != "last_message_file":
         Path(opts["last"]).write_text(last_message)
     for line in _held:
