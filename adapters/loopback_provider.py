@@ -87,14 +87,13 @@ class Reply:
     def sse_events(self) -> list[dict[str, Any]]:
         """The Server-Sent Events' data objects of this reply, in order."""
         response_id = f"resp_{next(_ids)}"
-        usage = {
-            "input_tokens": 0,
-            "output_tokens": 0,
-            **self.usage,
-            "input_tokens_details": {"cached_tokens": self.usage.get("cached_input_tokens", 0)},
-            "output_tokens_details": {"reasoning_tokens": self.usage.get("reasoning_output_tokens", 0)},
+        tokens = {"input_tokens": 0, "output_tokens": 0, **self.usage}
+        usage: dict[str, Any] = {
+            **tokens,
+            "total_tokens": tokens["input_tokens"] + tokens["output_tokens"],
+            "input_tokens_details": {"cached_tokens": tokens.get("cached_input_tokens", 0)},
+            "output_tokens_details": {"reasoning_tokens": tokens.get("reasoning_output_tokens", 0)},
         }
-        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
         return [
             {"type": "response.created", "response": {"id": response_id}},
             *(
