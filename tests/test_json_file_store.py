@@ -1,0 +1,136 @@
+"""JsonFileSessionStore against real processes and real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adapters.json_file_store import JsonFileSessionStore
+from codex_local_sdk import SessionStoreCorruptError, SessionStoreLockTimeout, SessionStoreSchemaError
+
+REPO = Path(__file__).resolve().parents[1]
+
+RECORD_TURNS = """
+import sys
+from adapters.json_file_store import JsonFileSessionStore
+from adapters.store_contract import add_turn
+store = JsonFileSessionStore(sys.argv[1], max_turn_history=20)
+worker = int(sys.argv[2])
+for i in range(int(sys.argv[3])):
+    add_turn(store, "shared", succeeded=(i + worker) % 2 == 0)
+"""
+
+
+def python(code: str, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO)
+
+
+def test_eight_processes_lose_no_turn(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    workers = [python(RECORD_TURNS, str(path), str(n), "50") for n in range(8)]
+    assert [w.wait(timeout=300) for w in workers] == [0] * 8
+    record = JsonFileSessionStore(path).get_record("shared")
+    assert record is not None
+    assert record.turn_count == 400
+    assert record.success_count + record.failure_count == 400
+    assert record.success_count == 200
+    assert len(record.turns) == 20
+
+
+WRITE_FOREVER = """
+import sys
+from adapters.json_file_store import JsonFileSessionStore
+store = JsonFileSessionStore(sys.argv[1])
+i = 0
+while True:
+    i += 1
+    store.set(f"session-{i % 500}", "x" * 2000 + str(i))
+"""
+
+
+def test_sigkill_while_writing_leaves_a_loadable_file(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    for _ in range(5):
+        writer = python(WRITE_FOREVER, str(path))
+        deadline = time.monotonic() + 60
+        while not path.exists() or len(JsonFileSessionStore(path).all()) < 50:
+            assert time.monotonic() < deadline and writer.poll() is None
+            time.sleep(0.01)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        assert len(JsonFileSessionStore(path).all()) >= 50  # old or new, never torn
+        assert json.loads(path.read_text())["schema_version"] == 2
+
+
+def test_legacy_files_migrate_to_v2(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    path.write_text(json.dumps({"ticket-1": "thread-1", "tïcket-2": "thread-2"}))
+    store = JsonFileSessionStore(path)
+    assert store.all() == {"ticket-1": "thread-1", "tïcket-2": "thread-2"}
+    payload = json.loads(path.read_text())
+    assert payload["schema_version"] == 2
+    assert payload["records"]["ticket-1"]["session_id"] == "thread-1"
+
+
+@pytest.mark.parametrize(
+    ("content", "error", "match"),
+    [
+        (b"{not json", SessionStoreCorruptError, "not valid JSON"),
+        (b"", SessionStoreCorruptError, "not valid JSON"),
+        (b"[1, 2]", SessionStoreCorruptError, "JSON list"),
+        (b'{"schema_version": 3, "records": {}}', SessionStoreSchemaError, "newer"),
+        (b'{"schema_version": 2, "records": {"a": {"name": "a"}}}', SessionStoreCorruptError, "schema"),
+        (b'{"a": 1}', SessionStoreCorruptError, "legacy"),
+        (b"\xff\xfe", SessionStoreCorruptError, "UTF-8"),
+    ],
+)
+def test_unreadable_files_raise_and_stay_untouched(
+    tmp_path: Path, content: bytes, error: type[Exception], match: str
+) -> None:
+    path = tmp_path / "sessions.json"
+    path.write_bytes(content)
+    before = os.stat(path)
+    store = JsonFileSessionStore(path)
+    for action in (store.all, lambda: store.set("b", "t"), lambda: store.get("a")):
+        with pytest.raises(error, match=match) as info:
+            action()
+        assert str(path) in str(info.value)
+    assert path.read_bytes() == content
+    assert os.stat(path).st_mtime_ns == before.st_mtime_ns
+
+
+def test_file_mode_is_0600_whatever_the_umask(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        path = tmp_path / "nested" / "sessions.json"
+        JsonFileSessionStore(path).set("a", "thread-a")
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+HOLD_LOCK = """
+import sys, time, filelock
+with filelock.FileLock(sys.argv[1] + ".lock"):
+    print("locked", flush=True)
+    time.sleep(30)
+"""
+
+
+def test_lock_timeout_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(SessionStoreLockTimeout, match="lock_timeout_seconds"):
+            JsonFileSessionStore(path, lock_timeout_seconds=0.2).set("a", "t")
+    finally:
+        holder.kill()
+        holder.wait()
