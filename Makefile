@@ -29,14 +29,21 @@ $(CODEX_DIR)/.installed-$(CODEX_VERSION):
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 unit: install
 	$(PY) -m pytest tests
 
-test: lint codex
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet -f docs/mkdocs.yml
+
+test: lint docs codex
 	CODEX_BIN=$(CODEX_BIN) $(PY) -m pytest
+
+bench: install
+	$(PY) -m tests.bench
 
 demo: install codex
 	CODEX_BIN=$(CODEX_BIN) $(PY) docs/examples/demo.py
