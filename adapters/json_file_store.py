@@ -37,9 +37,9 @@ from codex_local_sdk.errors import (
     SessionStoreSchemaError,
 )
 from codex_local_sdk.ports import Clock, RecordUpdate
-from codex_local_sdk.sessions import SessionRecord, bound_history, check_session_name, with_session_id
+from codex_local_sdk.sessions import SessionRecord, with_session_id
 
-from .clock import SystemClock
+from .store_base import SessionStoreBase
 
 SCHEMA_VERSION = 2
 _converter = cattrs.Converter(forbid_extra_keys=False)
@@ -102,19 +102,19 @@ def _corrupt(path: str, problem: str) -> SessionStoreCorruptError:
     )
 
 
-class JsonFileSessionStore:
+class JsonFileSessionStore(SessionStoreBase):
     """A :class:`~codex_local_sdk.ports.SessionStore` in one JSON file (schema version 2).
+
+    Every method may raise :class:`~codex_local_sdk.errors.SessionStoreCorruptError` (the
+    file is not a valid store), :class:`~codex_local_sdk.errors.SessionStoreSchemaError`
+    (it has a newer schema) or :class:`~codex_local_sdk.errors.SessionStoreLockTimeout`
+    (another process held the lock too long).
 
     Args:
         path: the store file; its folder is created on the first write.
         max_turn_history: how many recent turns each record keeps (counters count all).
         lock_timeout_seconds: how long to wait for the cross-process lock.
         clock: where ``set`` and migration read the time.
-
-    Raises (from every method):
-        SessionStoreCorruptError: the file is not a valid store.
-        SessionStoreSchemaError: the file has a newer schema.
-        SessionStoreLockTimeout: another process held the lock too long.
     """
 
     def __init__(
@@ -125,11 +125,8 @@ class JsonFileSessionStore:
         lock_timeout_seconds: float = 10.0,
         clock: Clock | None = None,
     ) -> None:
-        if max_turn_history < 0:
-            raise ValueError(f"max_turn_history must be >= 0, got {max_turn_history}")
+        super().__init__(max_turn_history=max_turn_history, clock=clock)
         self.path = Path(path)
-        self.max_turn_history = max_turn_history
-        self._clock = clock if clock is not None else SystemClock()
         self._lock_path = f"{self.path}.lock"
         # The thread lock serialises this process's threads; the file lock, processes.
         self._file_lock = filelock.FileLock(self._lock_path, timeout=lock_timeout_seconds, mode=0o600)
@@ -138,60 +135,27 @@ class JsonFileSessionStore:
     def __repr__(self) -> str:
         return f"JsonFileSessionStore({str(self.path)!r})"
 
-    def get(self, name: str) -> str | None:
-        """The thread id saved under ``name``, or ``None``."""
-        record = self.get_record(name)
-        return record.session_id if record is not None else None
+    def _snapshot(self) -> Mapping[str, SessionRecord]:
+        """The records; a legacy file is migrated (written back as v2) on the way."""
+        records, legacy = self._load()
+        if legacy:
+            with self._locked():
+                records, legacy = self._load()
+                if legacy:
+                    self._write(records)
+        return records
 
-    def set(self, name: str, session_id: str) -> None:
-        """Save ``session_id`` under ``name``, keeping the record's history and counters."""
-        now = self._clock.time()
-        self.update(name, lambda record: with_session_id(record, name, session_id, now))
-
-    def delete(self, name: str) -> bool:
-        """Forget ``name``; ``True`` if it existed."""
-        existed = False
-
-        def remove(record: SessionRecord | None) -> None:
-            nonlocal existed
-            existed = record is not None
-
-        self.update(name, remove)
-        return existed
-
-    def all(self) -> dict[str, str]:
-        """Every name and its thread id."""
-        return {name: record.session_id for name, record in self._read().items()}
-
-    def get_record(self, name: str) -> SessionRecord | None:
-        """The record saved under ``name``, or ``None``."""
-        return self._read().get(check_session_name(name))
-
-    def set_record(self, name: str, record: SessionRecord) -> None:
-        """Save ``record`` under ``name``, its history cut to ``max_turn_history``."""
-        self.update(name, lambda _: record)
-
-    def list_records(self) -> list[SessionRecord]:
-        """Every record, sorted by name."""
-        records = self._read()
-        return [records[name] for name in sorted(records)]
-
-    def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
-        """Replace the record under ``name`` by ``fn(current)`` in one locked step, across
-        threads and processes (``None`` deletes it). ``fn`` may run while other writers wait:
-        keep it quick and free of I/O."""
-        check_session_name(name)
+    def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
         with self._locked():
             records, _ = self._load()
             current = records.get(name)
             record = fn(current)
-            if record is None:
-                if current is not None:
-                    del records[name]
-                    self._write(records)
+            if record is not None:
+                records[name] = record
+            elif current is not None:
+                del records[name]
+            else:
                 return None
-            record = bound_history(record, self.max_turn_history)
-            records[name] = record
             self._write(records)
             return record
 
@@ -213,16 +177,6 @@ class JsonFileSessionStore:
                 yield
             finally:
                 self._file_lock.release()
-
-    def _read(self) -> dict[str, SessionRecord]:
-        """The records; a legacy file is migrated (written back as v2) on the way."""
-        records, legacy = self._load()
-        if legacy:
-            with self._locked():
-                records, legacy = self._load()
-                if legacy:
-                    self._write(records)
-        return records
 
     def _load(self) -> tuple[dict[str, SessionRecord], bool]:
         try:

@@ -23,7 +23,7 @@ from .errors import (
 from .events import CodexClientEvent, CodexEvent
 from .execution import AsyncAttempt, Attempt
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy
-from .ports import Clock, EventSink, ProcessRunner, ProcessSpec
+from .ports import AsyncProcessHandle, Clock, EventSink, ProcessHandle, ProcessRunner, ProcessSpec
 from .retry import async_retrying, is_retryable_result, sync_retrying
 
 _UNKNOWN_THREAD_MARKER = "no rollout found"
@@ -164,14 +164,14 @@ class RunEngine:
     def _retry_result(self, result: CodexExecResult) -> bool:
         return is_retryable_result(self.retry_policy, result)
 
-    def _start(self, operation: str, number: int, spec: ProcessSpec) -> Any:
+    def _start(self, operation: str, number: int, spec: ProcessSpec) -> ProcessHandle:
         try:
             return self.runner.start(spec)
         except CodexError as exc:
             self._spawn_failed(operation, number, spec, exc)
             raise
 
-    async def _start_async(self, operation: str, number: int, spec: ProcessSpec) -> Any:
+    async def _start_async(self, operation: str, number: int, spec: ProcessSpec) -> AsyncProcessHandle:
         try:
             return await self.runner.start_async(spec)
         except CodexError as exc:

@@ -98,9 +98,7 @@ class CodexExecRequest:
         return f"CodexExecRequest(prompt={preview!r}, cwd={self.cwd!r}, model={self.model!r})"
 
 
-def _non_negative_finite(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is None and attribute.default is None:
-        return
+def _non_negative_finite(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{attribute.name} must be a number, got {value!r}")
     if math.isnan(value) or math.isinf(value) or value < 0:
@@ -143,7 +141,9 @@ class RetryPolicy:
     max_backoff_seconds: float = attrs.field(default=30.0, validator=_non_negative_finite)
     retry_on_exit_codes: tuple[int, ...] | None = attrs.field(default=None, converter=_exit_codes)
     jitter_ratio: float = attrs.field(default=0.0, validator=_non_negative_finite)
-    max_total_retry_seconds: float | None = attrs.field(default=None, validator=_non_negative_finite)
+    max_total_retry_seconds: float | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_non_negative_finite)
+    )
     retry_on_timeouts: bool = False
 
     @max_attempts.validator
@@ -196,10 +196,10 @@ class Usage:
         )
 
 
-#: Values of :attr:`CodexExecResult.turn_status`. The first two come from the CLI's own
-#: ``turn.completed``/``turn.failed`` events; the others are set by the SDK when it ended the
+#: Values of :attr:`CodexExecResult.turn_status` other than ``"completed"``: ``"failed"``
+#: comes from the CLI's ``turn.failed``; the others are set by the SDK when it ended the
 #: process itself (the CLI prints no final event when it is killed).
-TURN_STATUSES = ("completed", "failed", "timed_out", "terminated", "killed", "interrupted")
+UNSUCCESSFUL_TURN_STATUSES = frozenset({"failed", "timed_out", "terminated", "killed", "interrupted"})
 
 
 @attrs.frozen(kw_only=True)
@@ -251,7 +251,7 @@ class CodexExecResult:
     @property
     def succeeded(self) -> bool:
         """True when the CLI exited 0 and the turn did not fail."""
-        return self.return_code == 0 and self.turn_status not in TURN_STATUSES[1:]
+        return self.return_code == 0 and self.turn_status not in UNSUCCESSFUL_TURN_STATUSES
 
     @property
     def is_turn_complete(self) -> bool:

@@ -1,0 +1,85 @@
+"""What every session store shares: the name views and record accessors, built on two
+primitives a store provides — a snapshot of its records, and one atomic replace."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+
+from codex_local_sdk.ports import Clock, RecordUpdate
+from codex_local_sdk.sessions import SessionRecord, bound_history, check_session_name, with_session_id
+
+from .clock import SystemClock
+
+
+class SessionStoreBase(abc.ABC):
+    """A :class:`~codex_local_sdk.ports.SessionStore` from ``_snapshot`` and ``_replace``.
+
+    Args:
+        max_turn_history: how many recent turns each record keeps (counters count all).
+        clock: where ``set`` reads the time for the record's timestamps.
+    """
+
+    def __init__(self, *, max_turn_history: int = 50, clock: Clock | None = None) -> None:
+        if max_turn_history < 0:
+            raise ValueError(f"max_turn_history must be >= 0, got {max_turn_history}")
+        self.max_turn_history = max_turn_history
+        self._clock = clock if clock is not None else SystemClock()
+
+    @abc.abstractmethod
+    def _snapshot(self) -> Mapping[str, SessionRecord]:
+        """Every record, as of now."""
+
+    @abc.abstractmethod
+    def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+        """Atomically store ``fn(current)`` under ``name`` (``None`` removes it); return it."""
+
+    def get(self, name: str) -> str | None:
+        """The thread id saved under ``name``, or ``None``."""
+        record = self.get_record(name)
+        return record.session_id if record is not None else None
+
+    def set(self, name: str, session_id: str) -> None:
+        """Save ``session_id`` under ``name``, keeping the record's history and counters."""
+        now = self._clock.time()
+        self.update(name, lambda record: with_session_id(record, name, session_id, now))
+
+    def delete(self, name: str) -> bool:
+        """Forget ``name``; ``True`` if it existed."""
+        existed = False
+
+        def remove(record: SessionRecord | None) -> None:
+            nonlocal existed
+            existed = record is not None
+
+        self.update(name, remove)
+        return existed
+
+    def all(self) -> dict[str, str]:
+        """Every name and its thread id."""
+        return {name: record.session_id for name, record in self._snapshot().items()}
+
+    def get_record(self, name: str) -> SessionRecord | None:
+        """The record saved under ``name``, or ``None``."""
+        return self._snapshot().get(check_session_name(name))
+
+    def set_record(self, name: str, record: SessionRecord) -> None:
+        """Save ``record`` under ``name``, its history cut to ``max_turn_history``."""
+        self.update(name, lambda _: record)
+
+    def list_records(self) -> list[SessionRecord]:
+        """Every record, sorted by name."""
+        records = self._snapshot()
+        return [records[name] for name in sorted(records)]
+
+    def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+        """Replace the record under ``name`` by ``fn(current)`` in one atomic step (``None``
+        deletes it); the new record, its history cut to ``max_turn_history``. ``fn`` may run
+        while other writers wait: keep it quick and free of I/O."""
+        check_session_name(name)
+
+        def bounded(current: SessionRecord | None) -> SessionRecord | None:
+            record = fn(current)
+            return None if record is None else bound_history(record, self.max_turn_history)
+
+        return self._replace(name, bounded)
