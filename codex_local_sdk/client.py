@@ -335,13 +335,22 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        keep_events: bool = False,
     ) -> CodexLiveRun:
         """Start ``request`` and stream its events (JSON output is forced).
 
         Returns once the first event was printed (or the run ended). A start-up failure —
         a spawn error, or a failed exit before any event — is retried per the policy.
+
+        Args:
+            keep_events: also keep every event (and stdout) in the run's result. Off by
+                default: the events go to you as they come, and memory stays flat however
+                long the run; the result still has the thread id, final message, status and
+                usage.
         """
-        return self._live("run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        return self._live(
+            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
+        )
 
     async def run_live_async(
         self,
@@ -349,10 +358,11 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        keep_events: bool = False,
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio."""
         return await self._live_async(
-            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds
+            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
         )
 
     def resume_live(
@@ -364,14 +374,14 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        keep_events: bool = False,
         **options: Any,
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`; a named session records the turn
         once, when the run's result is read."""
         turn = self._resume_turn(session_id, session_name, last)
-        return self._live(
-            "resume_live", CodexExecRequest(prompt=prompt, **options), turn, api_key, timeout_seconds
-        )
+        request = CodexExecRequest(prompt=prompt, **options)
+        return self._live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
 
     async def resume_live_async(
         self,
@@ -382,13 +392,13 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        keep_events: bool = False,
         **options: Any,
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio."""
         turn = self._resume_turn(session_id, session_name, last)
-        return await self._live_async(
-            "resume_live", CodexExecRequest(prompt=prompt, **options), turn, api_key, timeout_seconds
-        )
+        request = CodexExecRequest(prompt=prompt, **options)
+        return await self._live_async("resume_live", request, turn, api_key, timeout_seconds, keep_events)
 
     # -- session store ---------------------------------------------------------------------
 
@@ -462,10 +472,11 @@ class CodexLocalClient:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
+        keep_events: bool,
     ) -> CodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
-        attempt = self._engine.start_live(operation, spec, request, timeout)
+        attempt = self._engine.start_live(operation, spec, request, timeout, keep_events)
         return CodexLiveRun(
             attempt,
             finalize=lambda result: self._finalize(operation, request, turn, result),
@@ -479,10 +490,11 @@ class CodexLocalClient:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
+        keep_events: bool,
     ) -> AsyncCodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
-        attempt = await self._engine.start_live_async(operation, spec, request, timeout)
+        attempt = await self._engine.start_live_async(operation, spec, request, timeout, keep_events)
         return AsyncCodexLiveRun(
             attempt,
             finalize=lambda result: self._finalize(operation, request, turn, result),

@@ -191,6 +191,7 @@ class RunEngine:
         spec: ProcessSpec,
         request: CodexExecRequest,
         timeout: float | None,
+        keep_events: bool,
     ) -> Attempt:
         """Start ``spec`` and wait for its first event, retrying start-up failures.
 
@@ -211,6 +212,7 @@ class RunEngine:
                 grace_seconds=self.grace_seconds,
                 attempt_number=number,
                 on_event=self._live_event(operation),
+                keep_output=keep_events,
             )
             self.emit("live.started", operation, attempt=number, command=spec.argv, data={"pid": handle.pid})
             try:
@@ -237,6 +239,7 @@ class RunEngine:
         spec: ProcessSpec,
         request: CodexExecRequest,
         timeout: float | None,
+        keep_events: bool,
     ) -> AsyncAttempt:
         """The asyncio twin of :meth:`start_live`."""
         numbers = itertools.count(1)
@@ -253,6 +256,7 @@ class RunEngine:
                 grace_seconds=self.grace_seconds,
                 attempt_number=number,
                 on_event=self._live_event(operation),
+                keep_output=keep_events,
             )
             self.emit("live.started", operation, attempt=number, command=spec.argv, data={"pid": handle.pid})
             try:

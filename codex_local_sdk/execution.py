@@ -30,6 +30,7 @@ class _AttemptState:
         timeout: float | None,
         on_event: Callable[[CodexEvent], None] | None,
         attempt_number: int,
+        keep_output: bool,
     ) -> None:
         self.spec = spec
         self.attempt_number = attempt_number
@@ -38,7 +39,7 @@ class _AttemptState:
         self.clock = clock
         self.started_at = clock.monotonic()
         self.deadline = None if timeout is None else self.started_at + timeout
-        self.output = OutputCollector(json_output=request.json_output)
+        self.output = OutputCollector(json_output=request.json_output, keep_output=keep_output)
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
         self.ended_by: str | None = None
@@ -118,9 +119,10 @@ class Attempt:
         grace_seconds: float,
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
+        keep_output: bool = True,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number)
+        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, keep_output)
         self._grace = grace_seconds
 
     @property
@@ -196,9 +198,10 @@ class AsyncAttempt:
         grace_seconds: float,
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
+        keep_output: bool = True,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number)
+        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, keep_output)
         self._grace = grace_seconds
 
     @property

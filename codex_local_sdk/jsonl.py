@@ -101,10 +101,15 @@ def summarize(events: Iterable[CodexEvent]) -> EventSummary:
 
 
 class OutputCollector:
-    """Collects one attempt's stdout: its text, its events, its non-JSON lines, its summary."""
+    """Collects one attempt's stdout: its text, its events, its non-JSON lines, its summary.
 
-    def __init__(self, *, json_output: bool = True) -> None:
+    With ``keep_output=False`` only the summary and the non-JSON lines are kept, so memory
+    stays flat however many events pass through (live runs hand their events to the caller).
+    """
+
+    def __init__(self, *, json_output: bool = True, keep_output: bool = True) -> None:
         self.json_output = json_output
+        self.keep_output = keep_output
         self.events: list[CodexEvent] = []
         self.unparsed_lines: list[str] = []
         self.summary = EventSummary()
@@ -112,16 +117,17 @@ class OutputCollector:
 
     def add_line(self, line: bytes) -> CodexEvent | None:
         """Take one stdout line; return its event when it is one."""
-        text = line.decode("utf-8", errors="replace")
-        self._stdout.append(text)
+        if self.keep_output or not self.json_output:
+            self._stdout.append(line.decode("utf-8", errors="replace"))
         if not self.json_output:
             return None
         event = parse_line(line)
         if event is None:
-            if text.strip():
-                self.unparsed_lines.append(text)
+            if line.strip():
+                self.unparsed_lines.append(line.decode("utf-8", errors="replace"))
             return None
-        self.events.append(event)
+        if self.keep_output:
+            self.events.append(event)
         self.summary.add(event)
         return event
 

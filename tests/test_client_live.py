@@ -23,9 +23,23 @@ SPAWN_FAIL = ScriptedRun(spawn_error=CodexSpawnError("codex", "Resource temporar
 REQUEST = CodexExecRequest(prompt="p")
 
 
-def test_live_run_yields_every_event_and_the_same_result(make_harness: MakeHarness) -> None:
+def test_live_run_keeps_only_the_summary_by_default(make_harness: MakeHarness) -> None:
     h = make_harness([OK])
     with h.client.run_live(REQUEST) as run:
+        assert len(list(run.iter_events())) == 4
+        result = run.result()
+    assert (result.events, result.stdout) == ((), "")
+    assert (result.thread_id, result.final_message, result.turn_status) == (
+        "thread-1",
+        "streamed",
+        "completed",
+    )
+    assert result.usage is not None
+
+
+def test_live_run_yields_every_event_and_can_keep_them(make_harness: MakeHarness) -> None:
+    h = make_harness([OK])
+    with h.client.run_live(REQUEST, keep_events=True) as run:
         types = [event.type for event in run.iter_events()]
         result = run.result()
     assert types == ["thread.started", "turn.started", "item.completed", "turn.completed"]
