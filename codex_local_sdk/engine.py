@@ -278,7 +278,12 @@ class RunEngine:
         return attempt
 
     def _live_event(self, operation: str) -> Callable[[CodexEvent], None]:
-        return lambda event: self.emit("live.event", operation, event=event)
+        emit, now = self.sink.emit, self.clock.time  # once per event: keep the path short
+
+        def report(event: CodexEvent) -> None:
+            emit(CodexClientEvent(type="live.event", operation=operation, timestamp=now(), event=event))
+
+        return report
 
     def _startup_ended(self, operation: str, result: CodexExecResult) -> None:
         if not result.succeeded:

@@ -50,7 +50,7 @@ class CodexEvent:
     def item(self) -> Mapping[str, Any] | None:
         """The ``item`` of an ``item.*`` event."""
         value = self.raw.get("item")
-        return value if isinstance(value, Mapping) else None
+        return value if isinstance(value, dict) else None  # JSON objects decode to dicts
 
     @property
     def item_type(self) -> str | None:
@@ -70,7 +70,7 @@ class CodexEvent:
     def usage(self) -> Usage | None:
         """The ``usage`` of a ``turn.completed`` event (the thread's running total)."""
         value = self.raw.get("usage")
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict):
             return None
         try:
             return _converter.structure(value, Usage)
@@ -82,7 +82,7 @@ class CodexEvent:
         """The message of a ``turn.failed``, ``error`` event or ``error`` item."""
         if self.type == "turn.failed":
             error = self.raw.get("error")
-            value = error.get("message") if isinstance(error, Mapping) else None
+            value = error.get("message") if isinstance(error, dict) else None
         elif self.type == "error":
             value = self.raw.get("message")
         elif self.item_type == "error":
@@ -106,12 +106,14 @@ CLIENT_EVENT_TYPES = (
 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class CodexClientEvent:
     """A telemetry record from :class:`~codex_local_sdk.CodexLocalClient`.
 
     Fields that do not apply to an event type are ``None``. Never holds a prompt or an API
-    key: ``command`` is the argv, which carries neither.
+    key: ``command`` is the argv, which carries neither. Treat it as read-only; it is not
+    frozen only because one is built for every event of a live run, and a frozen attrs
+    class costs about three times as much to build.
 
     Attributes:
         type: one of :data:`CLIENT_EVENT_TYPES`.

@@ -54,12 +54,13 @@ class LineFramer:
         return [line]
 
 
+_decode_json = json.JSONDecoder().decode  # skips json.loads' per-call encoding detection
+
+
 def parse_line(line: bytes | str) -> CodexEvent | None:
     """Decode one stdout line; ``None`` when it is not a JSON object (blank lines included)."""
-    if not line.strip():
-        return None
     try:
-        obj = json.loads(line)
+        obj = _decode_json(line.decode("utf-8") if isinstance(line, bytes) else line)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError
         return None
     return CodexEvent.from_json_object(obj) if isinstance(obj, dict) else None
@@ -80,8 +81,10 @@ class EventSummary:
         kind = event.type
         if kind == "thread.started":
             self.thread_id = self.thread_id or event.thread_id
-        elif kind == "item.completed" and event.item_type == "agent_message":
-            self.final_message = event.text
+        elif kind == "item.completed":
+            item = event.item
+            if item is not None and item.get("type") == "agent_message":
+                self.final_message = event.text
         elif kind == "turn.completed":
             self.turn_status = "completed"
             self.usage = event.usage or self.usage
@@ -134,4 +137,4 @@ class OutputCollector:
     @property
     def stdout(self) -> str:
         """Everything seen so far, one ``\\n`` after each line."""
-        return "".join(line + "\n" for line in self._stdout)
+        return "\n".join([*self._stdout, ""]) if self._stdout else ""  # no per-line copies
