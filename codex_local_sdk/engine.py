@@ -100,7 +100,7 @@ class RunEngine:
         def attempt() -> CodexExecResult:
             number = next(numbers)
             self.emit("attempt.started", operation, attempt=number, command=spec.argv)
-            handle = self._start(operation, number, spec)
+            handle = self._start(operation, number, spec, "attempt.failed")
             run = Attempt(
                 handle,
                 spec,
@@ -135,7 +135,7 @@ class RunEngine:
         async def attempt() -> CodexExecResult:
             number = next(numbers)
             self.emit("attempt.started", operation, attempt=number, command=spec.argv)
-            handle = await self._start_async(operation, number, spec)
+            handle = await self._start_async(operation, number, spec, "attempt.failed")
             run = AsyncAttempt(
                 handle,
                 spec,
@@ -164,24 +164,23 @@ class RunEngine:
     def _retry_result(self, result: CodexExecResult) -> bool:
         return is_retryable_result(self.retry_policy, result)
 
-    def _start(self, operation: str, number: int, spec: ProcessSpec) -> ProcessHandle:
+    def _start(self, operation: str, number: int, spec: ProcessSpec, failure: str) -> ProcessHandle:
+        """Start ``spec``; a start that fails is reported as a ``failure`` event, then raised."""
         try:
             return self.runner.start(spec)
         except CodexError as exc:
-            self._spawn_failed(operation, number, spec, exc)
+            self.emit(failure, operation, attempt=number, command=spec.argv, error=str(exc))
             raise
 
-    async def _start_async(self, operation: str, number: int, spec: ProcessSpec) -> AsyncProcessHandle:
+    async def _start_async(
+        self, operation: str, number: int, spec: ProcessSpec, failure: str
+    ) -> AsyncProcessHandle:
+        """As :meth:`_start`, on asyncio."""
         try:
             return await self.runner.start_async(spec)
         except CodexError as exc:
-            self._spawn_failed(operation, number, spec, exc)
+            self.emit(failure, operation, attempt=number, command=spec.argv, error=str(exc))
             raise
-
-    def _spawn_failed(self, operation: str, number: int, spec: ProcessSpec, exc: CodexError) -> None:
-        live = operation.endswith("_live")
-        kind = "live.startup_failed" if live else "attempt.failed"
-        self.emit(kind, operation, attempt=number, command=spec.argv, error=str(exc))
 
     # -- live runs -------------------------------------------------------------------------
 
@@ -202,7 +201,7 @@ class RunEngine:
 
         def start_once() -> Attempt:
             number = next(numbers)
-            handle = self._start(operation, number, spec)
+            handle = self._start(operation, number, spec, "live.startup_failed")
             attempt = Attempt(
                 handle,
                 spec,
@@ -246,7 +245,7 @@ class RunEngine:
 
         async def start_once() -> AsyncAttempt:
             number = next(numbers)
-            handle = await self._start_async(operation, number, spec)
+            handle = await self._start_async(operation, number, spec, "live.startup_failed")
             attempt = AsyncAttempt(
                 handle,
                 spec,
