@@ -73,7 +73,8 @@ class CodexThreadSession:
     def continue_live(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
     ) -> CodexLiveRun:
-        """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`)."""
+        """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`). A named session
+        records the turn when the run's result is read; :attr:`last_result` is left as it is."""
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
 
     async def continue_live_async(
