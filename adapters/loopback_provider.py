@@ -1,22 +1,23 @@
 """A fake model provider on loopback, so the real Codex CLI runs fully offline.
 
-It answers ``POST /v1/responses`` the way the OpenAI Responses API streams:
-``response.created``, one ``response.output_item.done`` per output item, then
-``response.completed`` with ``usage``. Point the CLI at it with :func:`write_codex_home`.
+It answers ``POST /v1/responses`` the way the OpenAI Responses API streams Server-Sent
+Events: ``response.created``, one ``response.output_item.done`` per output item, then
+``response.completed`` with ``usage``. :func:`write_codex_home` points the CLI at it.
 
->>> with LoopbackProvider() as provider:
-...     provider.enqueue(Reply.message("Hello from loopback"))
+>>> with LoopbackProvider([Reply.tool_call("echo hi"), Reply.message("done")]) as provider:
 ...     env = write_codex_home(tmp_path / "codex-home", provider.base_url)
-...     # run `codex exec --json --skip-git-repo-check -` with env=...
-...     provider.requests[0]["input"]  # what the CLI sent
+...     # run `codex exec --json --skip-git-repo-check -` with env=os.environ | env
+...     provider.requests[-1]["input"][-1]["type"]  # "function_call_output"
 
 Replies are served in order, one per request; when the queue is empty the ``default`` reply
-(or the ``handler(request_body)`` function, if given) answers. Standard library only.
+(an assistant message ``"ok"``) answers. Instead of a queue, ``handler(request_body)`` may
+pick each reply, like httpx's ``MockTransport(handler)``. Standard library only.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import itertools
 import json
 import threading
@@ -27,36 +28,40 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import attrs
+ENV_KEY = "FAKE_KEY"
+"""The environment variable that carries the (fake) API key; the config's ``env_key``."""
 
-ENV_KEY = "CODEX_LOOPBACK_KEY"
+DEFAULT_USAGE: Mapping[str, int] = {"input_tokens": 10, "output_tokens": 5}
+"""Token counts of a reply unless it says otherwise (``cached_input_tokens`` and
+``reasoning_output_tokens`` may be given too)."""
+
 _ids = itertools.count(1)
 
 
-@attrs.frozen(kw_only=True)
+@dataclasses.dataclass(frozen=True)
 class Reply:
     """One answer of the provider: output items streamed as SSE, or an HTTP error.
 
-    Build it with :meth:`message`, :meth:`tool_call` or :meth:`http_error`; combine items
-    with ``Reply(items=[...])``.
+    Build it with :meth:`message`, :meth:`tool_call` or :meth:`http_error`; several items
+    go in one reply as ``Reply(items=(*Reply.message("a").items, *Reply.message("b").items))``.
 
     Attributes:
-        items: the output items (Responses API JSON objects).
+        items: the output items (Responses API JSON objects), one event each.
         status: the HTTP status; anything but 200 sends ``body`` instead of a stream.
         body: the error body.
-        usage: ``response.completed.usage`` for this reply.
-        pause_seconds: a pause before each event after the first, to show streaming.
+        usage: the token counts in ``response.completed`` (see :data:`DEFAULT_USAGE`).
+        pause_seconds: a pause before each event after the first, to show live streaming.
     """
 
     items: tuple[Mapping[str, Any], ...] = ()
     status: int = 200
     body: str = ""
-    usage: Mapping[str, int] = attrs.field(factory=lambda: {"input_tokens": 10, "output_tokens": 5})
+    usage: Mapping[str, int] = dataclasses.field(default_factory=lambda: dict(DEFAULT_USAGE))
     pause_seconds: float = 0.0
 
     @classmethod
     def message(cls, text: str, **options: Any) -> Reply:
-        """An assistant message with ``text``."""
+        """An assistant message saying ``text``; ``options`` are the other fields."""
         item = {
             "type": "message",
             "role": "assistant",
@@ -66,59 +71,66 @@ class Reply:
         return cls(items=(item,), **options)
 
     @classmethod
-    def tool_call(cls, cmd: str, **options: Any) -> Reply:
-        """A call of the CLI's ``exec_command`` tool running ``cmd`` in a shell. The CLI runs
-        it and sends its output in the next request, which gets the next reply."""
+    def tool_call(cls, cmd: str, *, login: bool = False, **options: Any) -> Reply:
+        """A call of the CLI's ``exec_command`` tool, running ``cmd`` with ``bash -c``.
+
+        The CLI runs it and POSTs its output as a ``function_call_output`` input item; that
+        request gets the next reply. ``login=True`` runs ``bash -lc`` instead (the CLI's own
+        default), which reads the user's profile: slower, and its noise lands in the output.
+        """
         call = next(_ids)
         item = {
             "type": "function_call",
             "id": f"fc_{call}",
             "call_id": f"call_{call}",
             "name": "exec_command",
-            "arguments": json.dumps({"cmd": cmd}),
+            "arguments": json.dumps({"cmd": cmd, "login": login}),
         }
         return cls(items=(item,), **options)
 
     @classmethod
     def http_error(cls, status: int = 500, body: str = "internal error (loopback)") -> Reply:
-        """An HTTP error answer."""
+        """An HTTP error status with a plain-text ``body``, instead of a stream."""
         return cls(status=status, body=body)
 
     def sse_events(self) -> list[dict[str, Any]]:
-        """The Server-Sent Events' data objects of this reply, in order."""
+        """The data objects of this reply's Server-Sent Events, in order."""
         response_id = f"resp_{next(_ids)}"
-        tokens = {"input_tokens": 0, "output_tokens": 0, **self.usage}
-        usage: dict[str, Any] = {
-            **tokens,
-            "total_tokens": tokens["input_tokens"] + tokens["output_tokens"],
-            "input_tokens_details": {"cached_tokens": tokens.get("cached_input_tokens", 0)},
-            "output_tokens_details": {"reasoning_tokens": tokens.get("reasoning_output_tokens", 0)},
+        counts = {**DEFAULT_USAGE, **self.usage}
+        usage = {
+            "input_tokens": counts["input_tokens"],
+            "input_tokens_details": {"cached_tokens": counts.get("cached_input_tokens", 0)},
+            "output_tokens": counts["output_tokens"],
+            "output_tokens_details": {"reasoning_tokens": counts.get("reasoning_output_tokens", 0)},
+            "total_tokens": counts["input_tokens"] + counts["output_tokens"],
         }
         return [
             {"type": "response.created", "response": {"id": response_id}},
             *(
-                {"type": "response.output_item.done", "output_index": i, "item": dict(item)}
-                for i, item in enumerate(self.items)
+                {"type": "response.output_item.done", "output_index": index, "item": dict(item)}
+                for index, item in enumerate(self.items)
             ),
             {"type": "response.completed", "response": {"id": response_id, "usage": usage}},
         ]
 
 
 Handler = Callable[[Mapping[str, Any]], Reply]
+"""Picks the reply from the request body (a parsed JSON object)."""
 
 
 class LoopbackProvider:
     """An HTTP server on 127.0.0.1 (a free port) that plays :class:`Reply` objects.
 
+    Use it as a context manager, or call :meth:`start` and :meth:`stop`. It serves from a
+    daemon thread, one thread per connection, so a paused stream blocks no other request.
+
     Args:
         replies: replies to serve first, in order.
         default: the reply when the queue is empty (an assistant message ``"ok"``).
         handler: instead of the queue, a function of the request body that picks the reply.
-
-    Attributes:
-        requests: the JSON body of every request received, in order.
-        completed_replies: how many replies were sent to their end.
     """
+
+    env_key = ENV_KEY
 
     def __init__(
         self,
@@ -131,35 +143,46 @@ class LoopbackProvider:
         self._default = default or Reply.message("ok")
         self._handler = handler
         self._lock = threading.Lock()
-        self.requests: list[dict[str, Any]] = []
-        self.completed_replies = 0
+        self._requests: list[dict[str, Any]] = []
+        self._completed = 0
         self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1``, for the CLI's ``base_url``."""
+        """``http://127.0.0.1:PORT/v1``, the provider's ``base_url`` in ``config.toml``."""
         if self._server is None:
             raise RuntimeError("the provider is not started: call start() or use it in a with block")
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """A copy of the JSON body of every ``/responses`` request received, in order."""
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def completed_replies(self) -> int:
+        """How many replies were sent to their end (errors included)."""
+        with self._lock:
+            return self._completed
+
     def enqueue(self, *replies: Reply) -> None:
-        """Serve ``replies`` next, in order."""
+        """Serve ``replies`` next, in order, after those already queued."""
         with self._lock:
             self._queue.extend(replies)
 
     def start(self) -> LoopbackProvider:
-        """Start serving in a daemon thread."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, daemon=True, name="loopback-provider"
-        )
-        self._thread.start()
+        """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
+        if self._server is None:
+            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
+            self._server.daemon_threads = True
+            serve = self._server.serve_forever
+            # a short poll interval makes stop() quick (shutdown waits for the next poll)
+            threading.Thread(target=serve, args=(0.05,), daemon=True, name="loopback-provider").start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port."""
+        """Stop serving and free the port. Streams still paused end with their thread."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -178,10 +201,14 @@ class LoopbackProvider:
 
     def _reply_to(self, body: dict[str, Any]) -> Reply:
         with self._lock:
-            self.requests.append(body)
-            if self._handler is not None:
-                return self._handler(body)
-            return self._queue.popleft() if self._queue else self._default
+            self._requests.append(body)
+            if self._handler is None:
+                return self._queue.popleft() if self._queue else self._default
+        return self._handler(body)  # outside the lock: it may read provider.requests
+
+    def _completed_one(self) -> None:
+        with self._lock:
+            self._completed += 1
 
 
 def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:
@@ -189,19 +216,29 @@ def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b"{}"
-            try:
-                body = json.loads(raw)
-            except ValueError:
-                body = {"unparsed": raw.decode(errors="replace")}
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if not self.path.rstrip("/").endswith("/responses"):
                 self._send_plain(404, f"no route {self.path}")
                 return
-            reply = provider._reply_to(body)
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                body = {"unparsed": raw.decode(errors="replace")}
+            try:
+                reply = provider._reply_to(body)
+            except Exception as exc:  # a failing handler fails the turn, not the connection
+                self._send_plain(500, f"loopback handler failed: {exc!r}")
+                raise  # and the server prints the traceback
             if reply.status != 200:
                 self._send_plain(reply.status, reply.body)
-                return
+            else:
+                self._send_events(reply)
+            provider._completed_one()
+
+        def do_GET(self) -> None:
+            self._send_plain(404, f"no route {self.path}")
+
+        def _send_events(self, reply: Reply) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
@@ -212,8 +249,6 @@ def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:
                     time.sleep(reply.pause_seconds)
                 self.wfile.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
                 self.wfile.flush()
-            with provider._lock:
-                provider.completed_replies += 1
             self.close_connection = True
 
         def _send_plain(self, status: int, text: str) -> None:
@@ -227,36 +262,80 @@ def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass  # tests read provider.requests, not the access log
+            pass  # tests read provider.requests, not an access log
 
     return _Handler
 
 
-def write_codex_home(
-    codex_home: str | Path, base_url: str, *, model: str = "loopback-model"
-) -> dict[str, str]:
-    """Write a ``config.toml`` into ``codex_home`` that points the CLI at ``base_url``.
+CONFIG_TOML = """\
+model = {model}
+model_provider = "fake"
+model_catalog_json = {catalog}
+approval_policy = "never"
+web_search = "disabled"
+
+[model_providers.fake]
+name = "fake"
+base_url = {base_url}
+wire_api = "responses"
+env_key = {env_key}
+request_max_retries = 0
+stream_max_retries = 0
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+shell_snapshot = false
+"""
+"""The ``config.toml`` that :func:`write_codex_home` writes (a ``str.format`` template whose
+values are TOML strings). Besides the provider, it turns off what reaches the network or
+the user's shell on its own: analytics (``ab.chatgpt.com``), the plugin marketplace sync
+(``git ls-remote https://github.com/openai/plugins``, ``chatgpt.com``) and the login-shell
+snapshot (``bash -lc``, which runs the user's profile)."""
+
+
+def _model_catalog(model: str) -> dict[str, Any]:
+    """The smallest model catalog entry the CLI accepts, so it knows ``model`` and does not
+    print an ``error`` item ("Model metadata for ... not found") before every turn."""
+    entry = {
+        "slug": model,
+        "display_name": model,
+        "base_instructions": "You are a scripted model on loopback.",
+        "supported_reasoning_levels": [],
+        "shell_type": "unified_exec",
+        "visibility": "list",
+        "supported_in_api": True,
+        "priority": 1,
+        "support_verbosity": False,
+        "truncation_policy": {"mode": "tokens", "limit": 10000},
+        "experimental_supported_tools": [],
+    }
+    return {"models": [entry]}
+
+
+def write_codex_home(codex_home: str | Path, base_url: str, *, model: str = "fake-model") -> dict[str, str]:
+    """Write ``config.toml`` (and a model catalog) into the folder ``codex_home``, pointing
+    the CLI at the provider ``base_url``.
 
     Returns:
-        The environment the CLI needs: ``CODEX_HOME`` and the provider's key variable.
+        The environment the CLI needs on top of the parent's: ``CODEX_HOME`` and the
+        provider's key variable (:data:`ENV_KEY`).
     """
-    home = Path(codex_home)
+    home = Path(codex_home).absolute()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "config.toml").write_text(
-        f'model = "{model}"\n'
-        'model_provider = "loopback"\n'
-        'approval_policy = "never"\n'
-        "\n"
-        "[model_providers.loopback]\n"
-        'name = "loopback"\n'
-        f'base_url = "{base_url}"\n'
-        'wire_api = "responses"\n'
-        f'env_key = "{ENV_KEY}"\n'
-        "request_max_retries = 0\n"
-        "stream_max_retries = 0\n",
-        encoding="utf-8",
+    catalog = home / "model_catalog.json"
+    catalog.write_text(json.dumps(_model_catalog(model)), encoding="utf-8")
+    toml_string = json.dumps  # a JSON string is a TOML basic string
+    config = CONFIG_TOML.format(
+        model=toml_string(model),
+        catalog=toml_string(str(catalog)),
+        base_url=toml_string(base_url),
+        env_key=toml_string(ENV_KEY),
     )
-    return {"CODEX_HOME": str(home), ENV_KEY: "loopback-key"}
+    (home / "config.toml").write_text(config, encoding="utf-8")
+    return {"CODEX_HOME": str(home), ENV_KEY: "fake-key"}
 
 
 def unreachable_base_url() -> str:
