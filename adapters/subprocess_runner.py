@@ -1,16 +1,23 @@
 """SubprocessRunner: the real ProcessRunner, for synchronous code and for asyncio.
 
 Every run starts in its own session (so its own process group), with argv only — never a
-shell — and stdin written from the prompt bytes, then closed. Both sides are single-threaded:
-the sync handle multiplexes the pipes with ``selectors``, the async handle registers them
-with the event loop, so 500 concurrent async runs cost no thread at all (unlike
-``asyncio.create_subprocess_exec``, whose default child watcher on Python < 3.12 starts a
-thread per child).
+shell — and stdin written from the prompt bytes, then closed. Both handles are
+single-threaded: the sync handle multiplexes the pipes and a pidfd with ``selectors``; the
+async handle registers them with the event loop (``add_reader``/``add_writer``), so 500
+concurrent async runs cost no thread at all (unlike ``asyncio.create_subprocess_exec``,
+whose default child watcher on Python < 3.12 starts a thread per child).
 
-The leader's exit is watched without reaping it (a pidfd where the OS has them, else
-``waitid(WNOWAIT)`` polling), so the group can still be signalled safely: whatever is left of
-it — the shells ``codex exec`` started, a grandchild holding the pipes — is SIGKILLed before
-the leader is reaped. No process of a run outlives its handle.
+The rules both handles share live in :mod:`adapters._process_group`: the leader's exit is
+learnt without reaping it, the rest of the group is SIGKILLed before the leader is reaped,
+and a grandchild holding the pipes open delays the end by at most ``drain_seconds``.
+
+>>> handle = SubprocessRunner().start(ProcessSpec(argv=("codex", "exec", "--json", "-"), stdin=b"hi"))
+>>> try:
+...     while (lines := handle.read_lines(timeout=5.0)) is not None:
+...         ...
+...     code = handle.wait(timeout=5.0)
+... finally:
+...     handle.close()
 """
 
 from __future__ import annotations
@@ -22,456 +29,319 @@ import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from codex_local_sdk.errors import CodexNotInstalledError, CodexSpawnError
-from codex_local_sdk.jsonl import LineFramer
+from adapters._process_group import RunState, spawn
+from codex_local_sdk.errors import CodexSpawnError
 from codex_local_sdk.ports import ProcessSpec
 
-_POLL_SECONDS = 0.05  # exit polling where the OS has no pidfd
+__all__ = ["AsyncSubprocessHandle", "SubprocessHandle", "SubprocessRunner"]
+
+_Handle = TypeVar("_Handle", "SubprocessHandle", "AsyncSubprocessHandle")
 
 
 class SubprocessRunner:
-    """Starts processes with :mod:`subprocess`, each in a new process group.
+    """Starts processes with :mod:`subprocess`, each in a new process group (POSIX only).
 
     Args:
-        stderr_limit_bytes: how much of the end of stderr to keep.
-        drain_seconds: after the leader exits, how long to wait for its pipes to close
-            before the rest of its group is killed (a grandchild may hold them open).
-        read_chunk_bytes: the size of each read from stdout and stderr.
+        stderr_limit_bytes: how much of the end of stderr each handle keeps.
+        drain_seconds: after the leader exits, how long its pipes may stay open (a
+            grandchild may hold them) before the rest of its group is killed.
+        read_chunk_bytes: the most read from stdout or stderr at once.
+
+    Raises:
+        ValueError: a negative limit or time, or a chunk size below 1.
     """
 
     def __init__(
         self,
         *,
         stderr_limit_bytes: int = 1 << 20,
-        drain_seconds: float = 0.2,
-        read_chunk_bytes: int = 1 << 18,
+        drain_seconds: float = 0.1,
+        read_chunk_bytes: int = 1 << 16,
     ) -> None:
+        if stderr_limit_bytes < 0 or drain_seconds < 0 or read_chunk_bytes < 1:
+            raise ValueError(
+                "stderr_limit_bytes and drain_seconds must be >= 0 and read_chunk_bytes >= 1, got "
+                f"{stderr_limit_bytes}, {drain_seconds} and {read_chunk_bytes}"
+            )
         self.stderr_limit_bytes = stderr_limit_bytes
         self.drain_seconds = drain_seconds
         self.read_chunk_bytes = read_chunk_bytes
 
     def start(self, spec: ProcessSpec) -> SubprocessHandle:
         """Start ``spec``; see :class:`~codex_local_sdk.ports.ProcessRunner`."""
-        return SubprocessHandle(_Process(_spawn(spec), spec.stdin, self))
+        popen = spawn(spec)
+        return _build(popen, spec, lambda: SubprocessHandle(popen, spec.stdin, self))
 
     async def start_async(self, spec: ProcessSpec) -> AsyncSubprocessHandle:
-        """Start ``spec`` for asyncio; see :class:`~codex_local_sdk.ports.ProcessRunner`."""
-        return AsyncSubprocessHandle(_Process(_spawn(spec), spec.stdin, self))
+        """Start ``spec`` on the running loop; see :class:`~codex_local_sdk.ports.ProcessRunner`.
 
+        The fork/exec itself is synchronous (about a millisecond); nothing else blocks.
+        """
+        popen = spawn(spec)
+        return _build(popen, spec, lambda: AsyncSubprocessHandle(popen, spec.stdin, self))
 
-def _spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
-    binary = spec.argv[0]
-    if spec.cwd is not None and not os.path.isdir(spec.cwd):
-        raise CodexSpawnError(binary, f"the working directory {spec.cwd!r} does not exist")
-    env = {**os.environ, **spec.env}
-    try:
-        return subprocess.Popen(
-            list(spec.argv),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            cwd=spec.cwd,
-            env=env,
-            start_new_session=True,
-            bufsize=0,
+    def _run_state(
+        self, popen: subprocess.Popen[bytes], stdin: bytes, unwatch: Callable[[int], None]
+    ) -> RunState:
+        return RunState(
+            popen,
+            stdin,
+            unwatch=unwatch,
+            stderr_limit_bytes=self.stderr_limit_bytes,
+            read_chunk_bytes=self.read_chunk_bytes,
+            drain_seconds=self.drain_seconds,
         )
-    except FileNotFoundError:
-        raise CodexNotInstalledError(binary, env.get("PATH", os.defpath)) from None
-    except PermissionError as exc:
-        raise CodexSpawnError(binary, f"permission denied ({exc.strerror}); is it executable?") from None
-    except OSError as exc:
-        raise CodexSpawnError(binary, str(exc)) from None
 
 
-class _Process:
-    """One child and its pipes: non-blocking I/O steps and group signals, no waiting.
-
-    The sync and async handles decide *when* to call these steps; this class decides *what*
-    each step does, so the two handles share every rule.
-    """
-
-    def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
-        self.popen = popen
-        self.pgid = popen.pid  # start_new_session: the leader's pid is the group id
-        self.runner = runner
-        self.framer = LineFramer()
-        self.lines: list[bytes] = []
-        self.stderr = bytearray()
-        self.exited_at: float | None = None
-        self.finished = False
-        self.pidfd = _open_pidfd(popen.pid)
-        assert popen.stdin and popen.stdout and popen.stderr
-        self.stdout_fd: int | None = popen.stdout.fileno()
-        self.stderr_fd: int | None = popen.stderr.fileno()
-        self.stdin_fd: int | None = popen.stdin.fileno()
-        for fd in (self.stdout_fd, self.stderr_fd, self.stdin_fd):
-            os.set_blocking(fd, False)
-        self._stdin = memoryview(stdin)
-        if not stdin:
-            self.close_stdin()
-
-    # -- I/O steps (each call does what can be done without blocking) --------------------
-
-    def write_stdin(self) -> None:
-        if self.stdin_fd is None:
-            return
-        try:
-            written = os.write(self.stdin_fd, self._stdin[: 1 << 16])
-        except BlockingIOError:
-            return
-        except OSError:  # BrokenPipe: the child exited or closed stdin; it is not ours to feed
-            written = len(self._stdin)
-        self._stdin = self._stdin[written:]
-        if not self._stdin:
-            self.close_stdin()
-
-    def close_stdin(self) -> None:
-        if self.popen.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.popen.stdin.close()
-        self.stdin_fd = None
-
-    def read_stdout(self) -> None:
-        data = self._read(self.stdout_fd)
-        if data is None:
-            return
-        if data:
-            self.lines += self.framer.feed(data)
-        else:
-            self.lines += self.framer.flush()
-            self.stdout_fd = None
-
-    def read_stderr(self) -> None:
-        data = self._read(self.stderr_fd)
-        if data is None:
-            return
-        if data:
-            self.stderr += data
-            excess = len(self.stderr) - self.runner.stderr_limit_bytes
-            if excess > 0:
-                del self.stderr[:excess]
-        else:
-            self.stderr_fd = None
-
-    def _read(self, fd: int | None) -> bytes | None:
-        """Bytes read, ``b""`` at EOF, ``None`` when nothing is there (or no pipe)."""
-        if fd is None:
-            return None
-        try:
-            return os.read(fd, self.runner.read_chunk_bytes)
-        except BlockingIOError:
-            return None
-
-    def take_lines(self) -> list[bytes]:
-        lines, self.lines = self.lines, []
-        return lines
-
-    # -- lifecycle ------------------------------------------------------------------------
-
-    @property
-    def pipes_open(self) -> bool:
-        return self.stdout_fd is not None or self.stderr_fd is not None
-
-    def check_exit(self) -> bool:
-        """Whether the leader has exited (it stays unreaped, so its group id stays ours)."""
-        if self.exited_at is None and _has_exited(self.popen):
-            self.exited_at = time.monotonic()
-        return self.exited_at is not None
-
-    def drain_expired(self) -> bool:
-        """The leader exited ``drain_seconds`` ago and something still holds its pipes."""
-        return self.exited_at is not None and time.monotonic() - self.exited_at >= self.runner.drain_seconds
-
-    def signal_group(self, sig: int) -> None:
-        if self.popen.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.pgid, sig)
-
-    def finish(self) -> None:
-        """Kill what is left of the group, close every pipe, reap the leader. Idempotent."""
-        if self.finished:
-            return
-        self.signal_group(signal.SIGKILL)
-        if self.stdout_fd is not None:
-            self.lines += self.framer.flush()
-        for stream in (self.popen.stdout, self.popen.stderr):
+def _build(popen: subprocess.Popen[bytes], spec: ProcessSpec, make: Callable[[], _Handle]) -> _Handle:
+    """``make()``; if that fails (e.g. out of fds), the started process must not outlive it."""
+    try:
+        return make()
+    except BaseException as exc:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        popen.wait()
+        for stream in (popen.stdin, popen.stdout, popen.stderr):
             if stream is not None:
                 stream.close()
-        self.stdout_fd = self.stderr_fd = None
-        self.close_stdin()
-        self.popen.wait()
-        if self.pidfd is not None:
-            os.close(self.pidfd)
-            self.pidfd = None
-        self.finished = True
-
-    @property
-    def stderr_tail(self) -> bytes:
-        return bytes(self.stderr)
-
-
-def _open_pidfd(pid: int) -> int | None:
-    try:
-        return os.pidfd_open(pid)  # Linux >= 5.3
-    except (AttributeError, OSError):
-        return None
+        if isinstance(exc, OSError):
+            raise CodexSpawnError(spec.argv[0], f"could not watch the started process: {exc}") from exc
+        raise
 
 
 def _deadline(timeout: float | None) -> float | None:
-    return None if timeout is None else time.monotonic() + timeout
-
-
-def _has_exited(popen: subprocess.Popen[bytes]) -> bool:
-    if popen.returncode is not None:
-        return True
-    try:
-        info = os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-    except ChildProcessError:
-        return True
-    return info is not None
+    return None if timeout is None else time.monotonic() + max(0.0, timeout)
 
 
 class SubprocessHandle:
-    """A running process, driven synchronously (see :class:`~codex_local_sdk.ports.ProcessHandle`)."""
+    """A started process, driven synchronously: see :class:`~codex_local_sdk.ports.ProcessHandle`.
 
-    def __init__(self, process: _Process) -> None:
-        self._process = process
+    No thread: each call waits on its pipes and a pidfd with :mod:`selectors`, so stdout and
+    stderr are read (and stdin written) together, whatever their sizes.
+    """
+
+    def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
         self._selector = selectors.DefaultSelector()
-        self._registered: set[int] = set()
+        self._closed = False
+        self._state = runner._run_state(popen, stdin, self._unwatch)
+        for fd, write in self._state.watched().items():
+            self._selector.register(fd, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
+
+    def _unwatch(self, fd: int) -> None:
+        with contextlib.suppress(KeyError):
+            self._selector.unregister(fd)
 
     @property
     def pid(self) -> int:
         """The leader's pid, which is also the process group id."""
-        return self._process.popen.pid
+        return self._state.pgid
 
     @property
     def returncode(self) -> int | None:
-        """The exit code once reaped (``-N`` for signal ``N``)."""
-        return self._process.popen.returncode
+        """The exit code once reaped (``-N`` for signal ``N``), else ``None``."""
+        return self._state.popen.returncode
 
     def read_lines(self, timeout: float | None) -> list[bytes] | None:
-        """Complete stdout lines as soon as there are any; ``[]`` on timeout; ``None`` at the end."""
-        process = self._process
-        deadline = _deadline(timeout)
-        while not process.lines and not process.finished:
-            if not self._advance(deadline):
-                return []
-        return process.take_lines() if process.lines else None
+        """Complete stdout lines as soon as there is one; ``[]`` after ``timeout``; ``None`` at the end.
+
+        The end is the leader's exit with stdout drained (or, if a grandchild holds stdout
+        open, ``drain_seconds`` after the exit, when the rest of the group is killed).
+        """
+        state = self._state
+        self._run_until(lambda: bool(state.lines) or state.finished, timeout)
+        if state.lines:
+            return state.take_lines()
+        return None if state.finished else []
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Wait for the exit (and the pipes to drain); the code, or ``None`` after ``timeout``."""
-        deadline = _deadline(timeout)
-        while not self._process.finished:
-            if not self._advance(deadline):
-                return None
+        """Wait for the end (as in :meth:`read_lines`); the exit code, or ``None`` after ``timeout``.
+
+        Stdout lines read meanwhile are kept for :meth:`read_lines`.
+        """
+        self._run_until(lambda: self._state.finished, timeout)
         return self.returncode
 
-    def _advance(self, deadline: float | None) -> bool:
-        """Make one step of progress; ``False`` when ``deadline`` has passed."""
-        process = self._process
-        if process.check_exit() and (not process.pipes_open or process.drain_expired()):
-            self._finish()
-            return True
-        if deadline is not None and time.monotonic() >= deadline:
-            return False
-        self._step(self._wait_seconds(deadline))
-        return True
-
-    def _wait_seconds(self, deadline: float | None) -> float | None:
-        process = self._process
-        limits = [] if deadline is None else [deadline - time.monotonic()]
-        if process.exited_at is not None:
-            limits.append(process.exited_at + process.runner.drain_seconds - time.monotonic())
-        elif process.pidfd is None:
-            limits.append(_POLL_SECONDS)
-        return max(0.0, min(limits)) if limits else None
-
-    def _step(self, wait: float | None) -> None:
-        """Wait up to ``wait`` seconds for any pipe or the exit, and service what is ready."""
-        process = self._process
-        wanted = {
-            fd: (selectors.EVENT_WRITE if fd == process.stdin_fd else selectors.EVENT_READ)
-            for fd in (process.stdout_fd, process.stderr_fd, process.stdin_fd)
-            if fd is not None
-        }
-        if process.pidfd is not None and process.exited_at is None:
-            wanted[process.pidfd] = selectors.EVENT_READ
-        self._sync_registrations(wanted)
-        for key, _ in self._selector.select(wait):
-            fd = key.fd
-            if fd == process.stdout_fd:
-                process.read_stdout()
-            elif fd == process.stderr_fd:
-                process.read_stderr()
-            elif fd == process.stdin_fd:
-                process.write_stdin()
-            else:
-                process.check_exit()
-
-    def _sync_registrations(self, wanted: dict[int, int]) -> None:
-        for fd in self._registered - wanted.keys():
-            self._selector.unregister(fd)
-        for fd, events in wanted.items():
-            if fd in self._registered:
-                self._selector.modify(fd, events)
-            else:
-                self._selector.register(fd, events)
-        self._registered = set(wanted)
+    def _run_until(self, done: Callable[[], bool], timeout: float | None) -> None:
+        """Serve the pipes until ``done()`` or ``timeout`` (at least one non-blocking look)."""
+        state, deadline = self._state, _deadline(timeout)
+        looked = False
+        while True:
+            state.settle()
+            if done():
+                return
+            wait = state.wakeup_in()
+            if deadline is not None:
+                remaining = max(0.0, deadline - time.monotonic())
+                if looked and remaining == 0:
+                    return
+                wait = remaining if wait is None else min(wait, remaining)
+            for key, _ in self._selector.select(wait):
+                state.on_ready(key.fd)
+            looked = True
 
     def stderr_tail(self) -> bytes:
-        """The last ``stderr_limit_bytes`` of stderr."""
-        return self._process.stderr_tail
+        """The last ``stderr_limit_bytes`` of stderr read so far."""
+        return bytes(self._state.stderr)
 
     def terminate(self, grace_seconds: float) -> None:
-        """SIGTERM the group; SIGKILL it if the leader outlives ``grace_seconds``; reap."""
-        self._process.signal_group(signal.SIGTERM)
+        """SIGTERM the group; SIGKILL it if the run has not ended after ``grace_seconds``; reap."""
+        self._state.signal_group(signal.SIGTERM)
         if self.wait(grace_seconds) is None:
             self.kill()
 
     def kill(self) -> None:
-        """SIGKILL the group and reap the leader."""
-        self._process.signal_group(signal.SIGKILL)
+        """SIGKILL the group and reap the leader (output already in the pipes is still read)."""
+        self._state.signal_group(signal.SIGKILL)
         self.wait()
 
     def close(self) -> None:
-        """Kill what is left of the group, close the pipes, reap. Idempotent."""
-        self._finish()
+        """SIGKILL whatever of the group is left, close the pipes, reap. Idempotent."""
+        if self._closed:
+            return
+        self._state.abandon()
+        self._state.reap()  # the group was just SIGKILLed: this blocks for moments at most
         self._selector.close()
-
-    def _finish(self) -> None:
-        self._sync_registrations({})
-        self._process.finish()
+        self._closed = True
 
 
 class AsyncSubprocessHandle:
-    """A running process, driven by the asyncio event loop (see
-    :class:`~codex_local_sdk.ports.AsyncProcessHandle`). No thread is involved: the pipes and
-    the pidfd are watched with ``loop.add_reader``/``add_writer``."""
+    """A started process, driven by the event loop: see :class:`~codex_local_sdk.ports.AsyncProcessHandle`.
 
-    def __init__(self, process: _Process) -> None:
-        self._process = process
+    No thread: the pipes and the pidfd are watched with ``loop.add_reader``/``add_writer``
+    (without a pidfd, the exit is polled with ``loop.call_later``). Use it on the loop
+    that started it.
+    """
+
+    def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
         self._loop = asyncio.get_running_loop()
-        self._changed = asyncio.Event()
-        self._watched: dict[int, str] = {}
+        self._watched: dict[int, bool] = {}
+        self._waiters: set[asyncio.Future[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
-        self._watch()
+        self._state = runner._run_state(popen, stdin, self._unwatch)
+        for fd, write in self._state.watched().items():
+            (self._loop.add_writer if write else self._loop.add_reader)(fd, self._on_ready, fd)
+            self._watched[fd] = write
+        self._update()
+
+    def _unwatch(self, fd: int) -> None:
+        write = self._watched.pop(fd, None)
+        if write is not None:
+            (self._loop.remove_writer if write else self._loop.remove_reader)(fd)
+
+    def _on_ready(self, fd: int) -> None:
+        self._state.on_ready(fd)
+        self._update()
+
+    def _update(self) -> None:
+        """Settle the run, arm the timer it needs, and wake every waiting task."""
+        self._state.settle()
+        self._arm_timer(self._state.wakeup_in())
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._waiters.clear()
+
+    def _arm_timer(self, delay: float | None) -> None:
+        timer = self._timer
+        if delay is None:
+            if timer is not None:
+                timer.cancel()
+                self._timer = None
+            return
+        when = self._loop.time() + delay
+        if timer is not None and timer.when() <= when + 0.001:
+            return  # the armed one fires soon enough, and re-arms when it does
+        if timer is not None:
+            timer.cancel()
+        self._timer = self._loop.call_at(when, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._update()
+
+    async def _next_change(self, deadline: float | None) -> bool:
+        """Wait for the next event of this run; ``False`` when ``deadline`` passed first."""
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            return False
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.add(waiter)
+        timer = None if remaining is None else self._loop.call_later(remaining, _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            self._waiters.discard(waiter)
+            if timer is not None:
+                timer.cancel()
+        return True
+
+    async def _run_until(self, done: Callable[[], bool], timeout: float | None) -> None:
+        deadline = _deadline(timeout)
+        while not done() and await self._next_change(deadline):
+            pass
 
     @property
     def pid(self) -> int:
         """The leader's pid, which is also the process group id."""
-        return self._process.popen.pid
+        return self._state.pgid
 
     @property
     def returncode(self) -> int | None:
-        """The exit code once reaped (``-N`` for signal ``N``)."""
-        return self._process.popen.returncode
-
-    def _watch(self) -> None:
-        """Make the loop's watchers match what the process still needs; wake up waiters."""
-        process = self._process
-        if (
-            not process.finished
-            and process.check_exit()
-            and (not process.pipes_open or process.drain_expired())
-        ):
-            self._finish()
-            return
-        wanted: dict[int, str] = {fd: "r" for fd in (process.stdout_fd, process.stderr_fd) if fd is not None}
-        if process.stdin_fd is not None:
-            wanted[process.stdin_fd] = "w"
-        if process.pidfd is not None and process.exited_at is None:
-            wanted[process.pidfd] = "r"
-        self._set_watchers(wanted)
-        self._schedule_timer()
-        self._changed.set()
-
-    def _set_watchers(self, wanted: dict[int, str]) -> None:
-        for fd, kind in list(self._watched.items()):
-            if wanted.get(fd) != kind:
-                (self._loop.remove_writer if kind == "w" else self._loop.remove_reader)(fd)
-                del self._watched[fd]
-        for fd, kind in wanted.items():
-            if fd not in self._watched:
-                add = self._loop.add_writer if kind == "w" else self._loop.add_reader
-                add(fd, self._on_ready, fd)
-                self._watched[fd] = kind
-
-    def _schedule_timer(self) -> None:
-        """Wake up at the end of the drain window, or to poll for the exit without a pidfd."""
-        process = self._process
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if process.finished:
-            return
-        if process.exited_at is not None:
-            delay = process.exited_at + process.runner.drain_seconds - time.monotonic()
-        elif process.pidfd is None:
-            delay = _POLL_SECONDS
-        else:
-            return
-        self._timer = self._loop.call_later(max(0.0, delay), self._watch)
-
-    def _on_ready(self, fd: int) -> None:
-        process = self._process
-        if fd == process.stdout_fd:
-            process.read_stdout()
-        elif fd == process.stderr_fd:
-            process.read_stderr()
-        elif fd == process.stdin_fd:
-            process.write_stdin()
-        self._watch()
-
-    def _finish(self) -> None:
-        self._set_watchers({})
-        self._process.finish()
-        self._schedule_timer()
-        self._changed.set()
-
-    async def _wait_for_change(self, deadline: float | None) -> bool:
-        """Wait until something happens; ``False`` when ``deadline`` passed first."""
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            return False
-        self._changed.clear()
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), remaining)
-        return True
+        """The exit code once reaped (``-N`` for signal ``N``), else ``None``."""
+        return self._state.popen.returncode
 
     async def read_lines(self, timeout: float | None) -> list[bytes] | None:
-        """As :meth:`SubprocessHandle.read_lines`."""
-        process = self._process
-        deadline = _deadline(timeout)
-        while not process.lines and not process.finished:
-            if not await self._wait_for_change(deadline):
-                return []
-        return process.take_lines() if process.lines else None
+        """As :meth:`SubprocessHandle.read_lines`. Cancelling it leaves the process running
+        until :meth:`close`."""
+        state = self._state
+        await self._run_until(lambda: bool(state.lines) or state.finished, timeout)
+        if state.lines:
+            return state.take_lines()
+        return None if state.finished else []
 
     async def wait(self, timeout: float | None = None) -> int | None:
         """As :meth:`SubprocessHandle.wait`."""
-        deadline = _deadline(timeout)
-        while not self._process.finished:
-            if not await self._wait_for_change(deadline):
-                return None
+        await self._run_until(lambda: self._state.finished, timeout)
         return self.returncode
 
     def stderr_tail(self) -> bytes:
-        """The last ``stderr_limit_bytes`` of stderr."""
-        return self._process.stderr_tail
+        """The last ``stderr_limit_bytes`` of stderr read so far."""
+        return bytes(self._state.stderr)
 
     async def terminate(self, grace_seconds: float) -> None:
         """As :meth:`SubprocessHandle.terminate`."""
-        self._process.signal_group(signal.SIGTERM)
+        self._state.signal_group(signal.SIGTERM)
         if await self.wait(grace_seconds) is None:
             await self.kill()
 
     async def kill(self) -> None:
         """As :meth:`SubprocessHandle.kill`."""
-        self._process.signal_group(signal.SIGKILL)
+        self._state.signal_group(signal.SIGKILL)
         await self.wait()
 
     async def close(self) -> None:
-        """Kill what is left of the group, close the pipes, reap. Idempotent; it does not
-        wait on the loop, so it completes inside a cancelled task's ``finally``."""
-        self._finish()
+        """SIGKILL whatever of the group is left, close the pipes, reap. Idempotent.
+
+        The kill and the closing happen at once, before the first ``await``; then the
+        leader's exit is awaited on the loop. If this task is cancelled meanwhile, the
+        leader (already SIGKILLed) is reaped synchronously and the cancellation goes on.
+        """
+        state = self._state
+        state.abandon()
+        try:
+            self._update()  # settles at once if the leader has already exited
+            while not state.finished:
+                await self._next_change(None)
+        except BaseException:
+            state.reap()
+            raise
+        finally:
+            self._arm_timer(None)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)

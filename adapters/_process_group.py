@@ -1,0 +1,289 @@
+"""The I/O state of one run, shared by the sync and the asyncio handles of SubprocessRunner.
+
+:class:`RunState` owns the child, its three pipes and (where the OS has one) a pidfd. Every
+method does what can be done *now* without blocking; the handles decide *when* to call
+them (``selectors`` for the sync handle, ``loop.add_reader`` for the async one), so both
+share every rule:
+
+* The leader is never reaped before its group was signalled: its exit is learnt with
+  ``waitid(WNOWAIT)``, which leaves it a zombie, so its pid — the group id — cannot be
+  reused while we still signal the group.
+* After the leader exits, its pipes get ``drain_seconds`` to reach EOF (a grandchild may
+  hold them open). Then the rest of the group is SIGKILLed and whatever is already in the
+  pipes is read, so nothing the leader wrote is lost, however slowly the caller reads.
+* A file descriptor is always unwatched (``unwatch(fd)``) before it is closed, so a
+  selector never holds a closed fd whose number the OS may hand out again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from typing import IO
+
+from codex_local_sdk.errors import CodexNotInstalledError, CodexSpawnError
+from codex_local_sdk.jsonl import LineFramer
+from codex_local_sdk.ports import ProcessSpec
+
+POLL_SECONDS = 0.05
+"""How often the exit is polled where the OS has no pidfd."""
+
+_FINAL_DRAIN_READS = 64  # bounds the last drain even if a killed writer is still racing us
+
+
+def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
+    """Start ``spec`` in a new session with three non-blocking pipes; map OS errors once.
+
+    Raises:
+        ValueError: ``spec.argv`` is empty.
+        CodexNotInstalledError: the executable was not found.
+        CodexSpawnError: anything else (a missing or unusable ``cwd``, permissions, limits).
+    """
+    if not spec.argv:
+        raise ValueError("ProcessSpec.argv must name a program")
+    binary = spec.argv[0]
+    if spec.cwd is not None and not os.path.isdir(spec.cwd):
+        raise CodexSpawnError(binary, f"the working directory {spec.cwd!r} is not an existing directory")
+    env = {**os.environ, **spec.env}
+    try:
+        popen = subprocess.Popen(
+            list(spec.argv),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=spec.cwd,
+            env=env,
+            start_new_session=True,
+            bufsize=0,
+        )
+    except OSError as exc:
+        # Popen names the directory in the error when chdir failed, the program otherwise.
+        if spec.cwd is not None and exc.filename == spec.cwd:
+            reason = f"cannot use the working directory {spec.cwd!r}: {exc.strerror}"
+            raise CodexSpawnError(binary, reason) from None
+        if isinstance(exc, FileNotFoundError):
+            raise CodexNotInstalledError(binary, env.get("PATH", os.defpath)) from None
+        if isinstance(exc, PermissionError):
+            raise CodexSpawnError(binary, f"permission denied ({exc.strerror}); is it executable?") from None
+        raise CodexSpawnError(binary, str(exc)) from None
+    for stream in (popen.stdin, popen.stdout, popen.stderr):
+        assert stream is not None
+        os.set_blocking(stream.fileno(), False)
+    return popen
+
+
+def _open_pidfd(pid: int) -> int | None:
+    try:
+        return os.pidfd_open(pid)  # Linux >= 5.3, Python >= 3.9
+    except (AttributeError, OSError):
+        return None
+
+
+class RunState:
+    """One child and its pipes: non-blocking I/O steps, exit bookkeeping and group signals.
+
+    Args:
+        popen: the child, from :func:`spawn`.
+        stdin: the bytes to write to its stdin before closing it.
+        unwatch: called with an fd just before it is closed, so the handle can stop
+            watching it first.
+    """
+
+    def __init__(
+        self,
+        popen: subprocess.Popen[bytes],
+        stdin: bytes,
+        *,
+        unwatch: Callable[[int], None],
+        stderr_limit_bytes: int,
+        read_chunk_bytes: int,
+        drain_seconds: float,
+    ) -> None:
+        assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
+        self.popen = popen
+        self.pgid = popen.pid  # start_new_session: the leader's pid is the group id
+        self.lines: list[bytes] = []
+        self.stderr = bytearray()
+        self.exited_at: float | None = None
+        self.finished = False
+        self._unwatch = unwatch
+        self._stderr_limit = stderr_limit_bytes
+        self._chunk = read_chunk_bytes
+        self._drain_seconds = drain_seconds
+        self._framer = LineFramer()
+        self._stdin_data = memoryview(stdin)
+        self.pidfd = _open_pidfd(popen.pid)
+        self.stdin: IO[bytes] | None = popen.stdin
+        self.stdout: IO[bytes] | None = popen.stdout
+        self.stderr_pipe: IO[bytes] | None = popen.stderr
+        self.write_stdin()  # a small prompt is delivered before anyone waits
+
+    def watched(self) -> dict[int, bool]:
+        """The fds to watch, ``True`` for writing, ``False`` for reading; each is unwatched as it closes."""
+        fds = {pipe.fileno(): False for pipe in (self.stdout, self.stderr_pipe) if pipe is not None}
+        if self.stdin is not None:
+            fds[self.stdin.fileno()] = True
+        if self.pidfd is not None:
+            fds[self.pidfd] = False
+        return fds
+
+    def on_ready(self, fd: int) -> None:
+        """Service ``fd``, which the selector reported ready."""
+        if self.stdout is not None and fd == self.stdout.fileno():
+            self.read_stdout()
+        elif self.stderr_pipe is not None and fd == self.stderr_pipe.fileno():
+            self.read_stderr()
+        elif self.stdin is not None and fd == self.stdin.fileno():
+            self.write_stdin()
+        else:
+            self.check_exit()
+
+    # -- pipes ----------------------------------------------------------------------------
+
+    def write_stdin(self) -> None:
+        if self.stdin is None:
+            return
+        if self._stdin_data:
+            try:
+                written = os.write(self.stdin.fileno(), self._stdin_data)
+            except BlockingIOError:
+                return
+            except OSError:  # BrokenPipe: the child will not read; the rest is not ours to feed
+                written = len(self._stdin_data)
+            self._stdin_data = self._stdin_data[written:]
+        if not self._stdin_data:
+            self._close(self.stdin)
+            self.stdin = None
+
+    def read_stdout(self) -> bool:
+        """Read one chunk of stdout; ``False`` when nothing was there."""
+        data = self._read(self.stdout)
+        if data is None:
+            return False
+        if data:
+            self.lines += self._framer.feed(data)
+        else:
+            self.lines += self._framer.flush()
+            self._close(self.stdout)
+            self.stdout = None
+        return True
+
+    def read_stderr(self) -> bool:
+        """Read one chunk of stderr, keeping only its last ``stderr_limit_bytes``."""
+        data = self._read(self.stderr_pipe)
+        if data is None:
+            return False
+        if data:
+            self.stderr += data
+            excess = len(self.stderr) - self._stderr_limit
+            if excess > 0:
+                del self.stderr[:excess]  # bytearray deletes from the front in O(1)
+        else:
+            self._close(self.stderr_pipe)
+            self.stderr_pipe = None
+        return True
+
+    def _read(self, pipe: IO[bytes] | None) -> bytes | None:
+        """Bytes read, ``b""`` at EOF, ``None`` when nothing is there (or no pipe)."""
+        if pipe is None:
+            return None
+        try:
+            return os.read(pipe.fileno(), self._chunk)
+        except BlockingIOError:
+            return None
+
+    def take_lines(self) -> list[bytes]:
+        lines, self.lines = self.lines, []
+        return lines
+
+    def _close(self, pipe: IO[bytes] | None) -> None:
+        if pipe is not None:
+            self._unwatch(pipe.fileno())
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+    def _release_pipes(self) -> None:
+        if self.stdout is not None:
+            self.lines += self._framer.flush()
+        for pipe in (self.stdin, self.stdout, self.stderr_pipe):
+            self._close(pipe)
+        self.stdin = self.stdout = self.stderr_pipe = None
+
+    # -- the exit and the group -----------------------------------------------------------
+
+    def check_exit(self) -> bool:
+        """Whether the leader has exited. It is left unreaped, so its group id stays ours."""
+        if self.exited_at is None and _has_exited(self.popen):
+            self.exited_at = time.monotonic()
+            self._close_pidfd()
+        return self.exited_at is not None
+
+    def wakeup_in(self) -> float | None:
+        """Seconds until :meth:`settle` is due for a time-based reason, ``None`` for no reason."""
+        if self.finished:
+            return None
+        if self.exited_at is not None:
+            return max(0.0, self.exited_at + self._drain_seconds - time.monotonic())
+        return POLL_SECONDS if self.pidfd is None else None
+
+    def settle(self) -> bool:
+        """Finish once the leader exited and its pipes ended or had their drain time; ``finished``."""
+        if self.finished or not self.check_exit():
+            return self.finished
+        assert self.exited_at is not None
+        pipes_open = self.stdout is not None or self.stderr_pipe is not None
+        if pipes_open and time.monotonic() < self.exited_at + self._drain_seconds:
+            return False
+        self.signal_group(signal.SIGKILL)  # whatever of the group is left, before the reap
+        for _ in range(_FINAL_DRAIN_READS):  # what is already in the pipes (bounded by their size)
+            got_stdout = self.read_stdout()
+            if not self.read_stderr() and not got_stdout:
+                break
+        self._release_pipes()
+        self.reap()
+        return True
+
+    def signal_group(self, sig: int) -> None:
+        """Send ``sig`` to the whole group, unless :meth:`reap` ran (the id may be reused then)."""
+        if not self.finished:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pgid, sig)
+
+    def abandon(self) -> None:
+        """SIGKILL the group and close the pipes; the leader is left for :meth:`reap`."""
+        if not self.finished:
+            self.signal_group(signal.SIGKILL)
+            self._release_pipes()
+
+    def reap(self) -> None:
+        """Reap the leader, blocking until it exits; call it after the group was signalled."""
+        if self.finished:
+            return
+        self.popen.wait()
+        self._close_pidfd()
+        self._release_pipes()
+        self.finished = True
+
+    def _close_pidfd(self) -> None:
+        if self.pidfd is not None:
+            self._unwatch(self.pidfd)
+            os.close(self.pidfd)
+            self.pidfd = None
+
+
+def _has_exited(popen: subprocess.Popen[bytes]) -> bool:
+    if popen.returncode is not None:
+        return True
+    if not hasattr(os, "waitid"):
+        # macOS has no waitid: poll() reaps, so the group is signalled after the leader's reap
+        # there (still safe while any member lives: a group's id is not reused while it has one).
+        return popen.poll() is not None
+    try:
+        info = os.waitid(os.P_PID, popen.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:  # someone else reaped it
+        return True
+    return info is not None
