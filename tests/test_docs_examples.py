@@ -1,119 +1,445 @@
-"""Every example in docs/examples runs, on the SDK's fakes, so none can rot; and the API
-reference names everything the package exports."""
+"""The documentation cannot rot: every example in docs/examples runs here on the SDK's fakes,
+the pages show the output the examples really print, and the API reference and the tables
+name everything the code defines."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import json
+import logging
+import os
 import re
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import attrs
 import pytest
 
 import codex_local_sdk
 from adapters.clock import FakeClock
+from adapters.json_file_store import decode_payload, encode_payload
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
-from codex_local_sdk import CodexLocalClient, InMemorySessionStore, RetryPolicy
+from adapters.store_contract import SessionStoreContract, StoreFactory
+from codex_local_sdk import (
+    CodexExecRequest,
+    CodexExecResult,
+    CodexLocalClient,
+    InMemorySessionStore,
+    RetryPolicy,
+    SessionRecord,
+    SessionTurnRecord,
+    errors,
+)
+from codex_local_sdk.events import CLIENT_EVENT_TYPES
+from codex_local_sdk.ports import ProcessSpec
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "docs" / "examples"
+GUIDE = ROOT / "docs" / "guide"
+NOT_OURS = {"demo"}  # docs/examples/demo.py is `make demo`, tested in tests/test_demo.py
+MINI_CODEX = ROOT / "contract_tests" / "standins" / "mini_codex.py"
+THREAD = "0199a3f2-5b1e-7c40-9d2a-6f1e0b7c2d11"
 
 
 def load(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"docs_example_{name}", DOCS / "examples" / f"{name}.py")
+    path = EXAMPLES / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"docs_example_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def scripted_client(*runs: ScriptedRun, **options: Any) -> CodexLocalClient:
+def fake_ports(script: Sequence[ScriptedRun] | Callable[[ProcessSpec], ScriptedRun]) -> dict[str, Any]:
+    """The ports an example's ``make_client(**ports)`` takes in tests: a scripted CLI, fake time."""
     clock = FakeClock()
-    return CodexLocalClient(
-        runner=ScriptedRunner(list(runs), clock=clock),
-        clock=clock,
-        session_store=InMemorySessionStore(clock=clock),
-        **options,
-    )
+    return {"runner": ScriptedRunner(script, clock=clock), "clock": clock}
 
 
-def test_quickstart_service(capsys: pytest.CaptureFixture[str]) -> None:
-    tool_turn: list[dict[str, Any]] = [
-        {"type": "thread.started", "thread_id": "t-1"},
-        {"type": "item.started", "item": {"type": "command_execution", "command": "make test"}},
-        *codex_turn_events(thread_id="t-1", message="Fixed; tests pass.")[1:],
-    ]
-    client = scripted_client(
-        ScriptedRun.success("A missing import.", thread_id="t-1"), ScriptedRun(stdout=tool_turn)
-    )
-    load("quickstart_service").main(client)
+def scripted_client(*runs: ScriptedRun, **options: Any) -> CodexLocalClient:
+    ports = fake_ports(list(runs))
+    return CodexLocalClient(session_store=InMemorySessionStore(clock=ports["clock"]), **ports, **options)
+
+
+def page(name: str) -> str:
+    return (GUIDE / f"{name}.md").read_text(encoding="utf-8")
+
+
+def assert_shown_on(page_name: str, output: str) -> None:
+    """The page shows ``output`` verbatim (in a ```text block), so it cannot drift from the code."""
+    assert output.strip() in page(page_name), f"{page_name}.md does not show this output:\n{output}"
+
+
+def turn(message: str, *, input_tokens: int = 10, output_tokens: int = 2) -> ScriptedRun:
+    usage = {"input_tokens": input_tokens, "output_tokens": output_tokens}
+    return ScriptedRun(stdout=codex_turn_events(thread_id=THREAD, message=message, usage=usage))
+
+
+# -- every example has a test -----------------------------------------------------------------
+
+
+def test_every_example_has_a_test() -> None:
+    examples = {path.stem for path in EXAMPLES.glob("*.py")} - NOT_OURS
+    untested = {name for name in examples if f"test_{name}" not in globals()}
+    assert not untested, f"examples without a test_<name> in {Path(__file__).name}: {sorted(untested)}"
+
+
+def test_every_example_is_on_a_page() -> None:
+    pages = "".join(path.read_text() for path in GUIDE.glob("*.md"))
+    examples = {path.stem for path in EXAMPLES.glob("*.py")} - NOT_OURS
+    orphans = {name for name in examples if f'--8<-- "docs/examples/{name}.py' not in pages}
+    assert not orphans, f"examples no page includes: {sorted(orphans)}"
+
+
+# -- quickstart ---------------------------------------------------------------------------------
+
+
+def test_first_run(capsys: pytest.CaptureFixture[str]) -> None:
+    load("first_run").main(scripted_client(turn("cli.py, store.py and engine.py.")))
     out = capsys.readouterr().out
-    assert "A missing import." in out
-    assert "running: make test" in out and "codex: Fixed; tests pass." in out
-    assert "ticket-4711: 2 turns, 0 failed" in out
+    assert out.splitlines() == [
+        "cli.py, store.py and engine.py.",
+        f"thread: {THREAD}",
+        "ran: codex exec --json --sandbox read-only -",
+        "status: completed exit: 0",
+    ]
+    assert_shown_on("quickstart", out)
+
+
+TOOL_TURN: list[dict[str, Any]] = [
+    {"type": "thread.started", "thread_id": THREAD},
+    {"type": "turn.started"},
+    {"type": "item.started", "item": {"id": "i1", "type": "command_execution", "command": "make test"}},
+    {
+        "type": "item.completed",
+        "item": {
+            "id": "i1",
+            "type": "command_execution",
+            "command": "make test",
+            "aggregated_output": "112 passed",
+            "exit_code": 0,
+            "status": "completed",
+        },
+    },
+    *codex_turn_events(thread_id=THREAD, message="Fixed; the tests pass.")[2:],
+]
+
+
+# --8<-- [start:test-service]
+def test_quickstart_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    service = load("quickstart_service")
+    clock = FakeClock()
+    runner = ScriptedRunner(
+        [
+            ScriptedRun.success("A missing import in cli.py.", thread_id=THREAD),  # start_thread
+            ScriptedRun(exit_code=1, stderr="ERROR: stream disconnected\n"),  # resume_live fails
+            ScriptedRun(stdout=TOOL_TURN),  # ... and is retried
+        ],
+        clock=clock,
+    )
+    store = str(tmp_path / "sessions.json")
+    service.main(service.make_client(store, runner=runner, clock=clock), repo=str(tmp_path))
+
+    assert capsys.readouterr().out.splitlines() == [
+        "codex: A missing import in cli.py.",
+        "  $ make test",
+        "    exit 0",
+        "codex: Fixed; the tests pass.",
+        f"ticket 4711: thread {THREAD}, 2 turns (0 failed), last: completed",
+    ]
+    assert runner.calls[1].argv[-3:] == ("resume", THREAD, "-")  # by name -> the saved thread
+    assert clock.sleeps == [2]  # the backoff, in fake time
+    assert "resume_live: retrying in 2 s" in caplog.text
+    # Another worker, with its own client on the same file, sees the ticket:
+    assert service.make_client(store).get_session_id("ticket-4711") == THREAD
+
+
+# --8<-- [end:test-service]
+
+
+# -- requests, retries, sessions ----------------------------------------------------------------
+
+
+def test_request_argv(capsys: pytest.CaptureFixture[str]) -> None:
+    load("request_argv").main()
+    out = capsys.readouterr().out
+    assert "-x is a valid prompt" not in out  # the prompt never reaches argv
+    assert_shown_on("requests", out)
+
+
+def test_structured_output(capsys: pytest.CaptureFixture[str]) -> None:
+    ports = fake_ports([turn('{"languages": ["Python", "C"], "has_tests": true}')])
+    load("structured_output").main(CodexLocalClient(**ports))
+    assert capsys.readouterr().out == "['Python', 'C'] True\n"
+    argv = ports["runner"].calls[0].argv
+    schema_file = Path(argv[argv.index("--output-schema") + 1])
+    assert not schema_file.exists()  # the temporary schema file is gone
 
 
 def test_retries(capsys: pytest.CaptureFixture[str]) -> None:
     example = load("retries")
-    runs = [ScriptedRun.failure("overloaded"), ScriptedRun(hang=True), ScriptedRun.success("all green")]
-    example.main(scripted_client(*runs, retry_policy=example.POLICY, event_hook=example.print_retries))
-    assert capsys.readouterr().out.splitlines() == [
-        "attempt 1 failed: overloaded",
-        "retrying in 1 s",
-        "attempt 2 failed: timed out",
-        "retrying in 2 s",
-        "done after 3 attempt(s): all green",
+    runs = [
+        ScriptedRun.failure("the model provider is overloaded", duration_seconds=2),
+        ScriptedRun(hang=True),  # ended by the 600 s timeout
+        ScriptedRun.failure("stream disconnected", duration_seconds=2),
+        ScriptedRun.success("all 112 tests pass", duration_seconds=2),
     ]
+    example.main(example.make_client(**fake_ports(runs)))
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "done after 4 attempts: all 112 tests pass"
+    assert_shown_on("retries", out)
 
 
 def test_retries_giving_up(capsys: pytest.CaptureFixture[str]) -> None:
     example = load("retries")
-    policy = RetryPolicy(max_attempts=2, retry_on_timeouts=True)
-    example.main(scripted_client(ScriptedRun(hang=True), ScriptedRun(hang=True), retry_policy=policy))
-    assert "gave up after 2 attempts" in capsys.readouterr().out
-
-
-def test_sessions(capsys: pytest.CaptureFixture[str]) -> None:
-    runs = [
-        ScriptedRun.success("Noted: widgets.", usage={"input_tokens": 10, "output_tokens": 2}),
-        ScriptedRun.success("widgets", usage={"input_tokens": 25, "output_tokens": 4}),
-        ScriptedRun.success("You're welcome."),
-    ]
-    load("sessions").main(scripted_client(*runs))
+    example.main(example.make_client(**fake_ports([ScriptedRun(hang=True)] * 4)))
     out = capsys.readouterr().out
-    assert "thread thread-1: Noted: widgets." in out
-    assert "widgets | tokens this turn: 17" in out
-    assert "3 turns (3 ok, 0 failed)" in out
-    assert '- resume: "What is the project\'s name?" -> completed' in out
+    assert "gave up after 3 attempts" in out  # max_total_retry_seconds stopped a 4th
+    assert_shown_on("retries", out)
 
 
-def test_live_async(capsys: pytest.CaptureFixture[str]) -> None:
+def test_sessions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    example = load("sessions")
     runs = [
-        ScriptedRun.success("It starts the app."),
-        ScriptedRun.success("LGTM"),
-        ScriptedRun.success("nit"),
+        turn("Noted: the project is called widgets.", input_tokens=1200, output_tokens=40),
+        turn("widgets", input_tokens=2600, output_tokens=45),  # the thread's running total
+        turn("You're welcome.", input_tokens=4100, output_tokens=52),
     ]
-    load("live_async").main(scripted_client(*runs))
+    path = tmp_path / "sessions.json"
+    example.main(example.make_client(str(path), **fake_ports(runs)))
     out = capsys.readouterr().out
+    assert "this turn: 1400 (the CLI reports running totals)" in out
+    assert "onboarding: 3 turns, 3 ok, 0 failed" in out
+    assert_shown_on("sessions", out)
+    assert json.loads(path.read_text())["records"]["onboarding"]["turn_count"] == 3
+
+
+def test_session_file(capsys: pytest.CaptureFixture[str]) -> None:
+    load("session_file").main()
+    out = capsys.readouterr().out
+    assert out.count("file untouched: True") == 2
+    assert_shown_on("sessions", out)
+
+
+def test_the_session_file_shown_is_what_the_store_writes() -> None:
+    blocks = re.findall(r"```json\n(.*?)```", page("sessions"), flags=re.DOTALL)
+    assert blocks, "sessions.md shows no ```json block"
+    records, legacy = decode_payload(blocks[0], "sessions.md", now=0.0)
+    assert not legacy and records
+    assert encode_payload(records) == blocks[0]
+
+
+# -- live, async, telemetry, errors -------------------------------------------------------------
+
+
+def test_live(capsys: pytest.CaptureFixture[str]) -> None:
+    example = load("live")
+    example.main(scripted_client(ScriptedRun(stdout=TOOL_TURN)))
+    assert capsys.readouterr().out.splitlines() == [
+        "$ make test",
+        "codex: Fixed; the tests pass.",
+        f"status: completed, exit 0, thread {THREAD}",
+    ]
+    astray = ScriptedRun(stdout=[*TOOL_TURN[:2], _command_started("git push --force")], hang=True)
+    example.main(scripted_client(astray))
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "$ git push --force",
+        "forbidden: terminating the process group",
+        f"status: terminated, exit -15, thread {THREAD}",
+    ]
+    assert_shown_on("live", out)
+
+
+def _command_started(command: str) -> dict[str, Any]:
+    return {"type": "item.started", "item": {"id": "i9", "type": "command_execution", "command": command}}
+
+
+def test_async_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    def reply(spec: ProcessSpec) -> ScriptedRun:
+        prompt = spec.stdin.decode()
+        answers = {"Review cli.py": "LGTM", "Review store.py": "one nit", "Shorter, please": "widgetry"}
+        return turn(answers.get(prompt, f"re: {prompt}"))
+
+    ports = fake_ports(reply)
+    load("async_runs").main(CodexLocalClient(**ports))
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "{'cli.py': 'LGTM', 'store.py': 'one nit'}"
     assert "event: item.completed agent_message" in out
-    assert "final: It starts the app." in out
-    assert "['LGTM', 'nit']" in out
+    assert "final: re: Explain src/main.py" in out
+    assert "naming: 're: Pick a name for the new module' -> 'widgetry'" in out
+    calls = ports["runner"].calls
+    assert calls[-1].argv[-3:] == ("resume", THREAD, "-")  # the session continued its thread
 
 
-def test_telemetry(capsys: pytest.CaptureFixture[str]) -> None:
+def test_telemetry(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     example = load("telemetry")
-    example.main(scripted_client(ScriptedRun.success("3 TODOs"), event_hook=example.count_events))
+    runs = [
+        ScriptedRun.failure("the model provider is overloaded"),
+        turn("It is test_retry."),
+        turn("Fixed."),
+    ]
+    with caplog.at_level(logging.INFO, logger="my_service.codex"):
+        example.main(example.make_client(**fake_ports(runs)))
     out = capsys.readouterr().out
-    assert "run attempt 1: exit 0" in out
-    assert "{'attempt.started': 1, 'attempt.succeeded': 1}" in out
+    assert_shown_on("telemetry", out)
+    logged = [vars(r)["codex_event"].type for r in caplog.records if r.name == "my_service.codex"]
+    assert logged == [line.split()[0] for line in out.splitlines()]  # the sink saw every event too
+
+
+ERROR_CASES = [
+    ({}, ScriptedRun.not_installed(), "install the Codex CLI: 'codex' is not on PATH, or pass codex_bin="),
+    ({}, ScriptedRun(hang=True), "no answer within 300 s (1 attempt), the process group was killed"),
+    (
+        {},
+        ScriptedRun.failure("rate limit reached"),
+        "codex failed (exit 1): rate limit reached",
+    ),
+    (
+        {"session_id": THREAD},
+        ScriptedRun(exit_code=1, stderr=f"Error: no rollout found for thread id {THREAD}\n"),
+        f"the CLI has no thread {THREAD}: start a new one",
+    ),
+    (
+        {"session_name": "release-notes"},
+        None,
+        "no session named 'release-notes': start_thread(..., session_name=...) first",
+    ),
+    (
+        {"session_id": THREAD, "last": True},
+        None,
+        "bad call: resume needs exactly one of session_id=, session_name= or last=True; "
+        "got session_id and last=True (a resume never guesses which session to continue)",
+    ),
+]
+
+
+@pytest.mark.parametrize(("target", "run", "expected"), ERROR_CASES)
+def test_errors(target: dict[str, Any], run: ScriptedRun | None, expected: str) -> None:
+    client = scripted_client(*([run] if run else []))
+    assert load("errors").ask(client, "Summarise the changelog", **target) == expected
+
+
+def test_errors_main(capsys: pytest.CaptureFixture[str]) -> None:
+    load("errors").main(scripted_client(turn("Three fixes."), turn("unused")))
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "ok: Three fixes.",
+        "no session named 'release-notes': start_thread(..., session_name=...) first",
+    ]
+
+
+# -- extending and testing ----------------------------------------------------------------------
+
+
+def test_custom_store(capsys: pytest.CaptureFixture[str]) -> None:
+    example = load("custom_store")
+    example.main(example.make_client(":memory:", **fake_ports([turn("Noted."), turn("Friday.")])))
+    assert capsys.readouterr().out == f"release: thread {THREAD}, 2 turns\n"
+
+
+class TestTheCustomStoreKeepsTheContract(SessionStoreContract):
+    @pytest.fixture
+    def make_store(self) -> StoreFactory:
+        factory: StoreFactory = load("custom_store").make_store
+        return factory
+
+
+def test_the_documented_store_certification_command() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "contract_tests/test_store_contract.py",
+            "--store-factory",
+            "custom_store:make_store",
+            "-k",
+            "TestUserStore",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(EXAMPLES), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert " passed" in done.stdout and "skipped" not in done.stdout
+
+
+def test_custom_runner(capsys: pytest.CaptureFixture[str]) -> None:
+    example = load("custom_runner")
+    inner = ScriptedRunner([turn("test_store.py takes 80 % of the time."), turn("async too")])
+    client = example.make_client(inner)
+    example.main(client)
+    assert capsys.readouterr().out == "test_store.py takes 80 % of the time.\n"
+    asyncio.run(client.run_prompt_async("and on asyncio?"))
+    assert [call.argv[:5] for call in inner.calls] == [("nice", "-n", "10", "codex", "exec")] * 2
 
 
 def test_testing_with_fakes(capsys: pytest.CaptureFixture[str]) -> None:
     load("testing_with_fakes").main()
-    assert capsys.readouterr().out.count("passed:") == 3
+    assert capsys.readouterr().out.count("passed:") == 4
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="the stand-in CLI needs tomllib (Python 3.11)")
+def test_offline_provider(capsys: pytest.CaptureFixture[str]) -> None:
+    # The stand-in CLI of contract_tests/ speaks the same protocol as the real one.
+    load("offline_provider").main(str(MINI_CODEX))
+    assert capsys.readouterr().out.splitlines() == [
+        "ran 'ls' -> exit 0",
+        "codex: Two files: notes.txt and todo.txt.",
+        "requests to the provider: 2",
+        "the last one carried: function_call_output",
+    ]
+
+
+# -- the reference and the tables name everything -----------------------------------------------
 
 
 def test_every_export_is_in_the_api_reference() -> None:
-    reference = (DOCS / "guide" / "reference.md").read_text()
-    documented = set(re.findall(r"^::: codex_local_sdk\.(\w+)$", reference, flags=re.MULTILINE))
-    assert set(codex_local_sdk.__all__) <= documented
+    documented = {
+        identifier
+        for path in (GUIDE / "reference").glob("*.md")
+        for identifier in re.findall(r"^::: ([\w.]+)$", path.read_text(), flags=re.MULTILINE)
+    }
+    missing = {name for name in codex_local_sdk.__all__ if f"codex_local_sdk.{name}" not in documented}
+    assert not missing, f"exports missing from docs/guide/reference/*.md: {sorted(missing)}"
+
+
+def table_names(page_name: str) -> set[str]:
+    """The names in the first column of the page's tables: | `name` | ..."""
+    return set(re.findall(r"^\| `([\w.]+)`", page(page_name), flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize(
+    ("page_name", "names"),
+    [
+        ("requests", [field.name for field in attrs.fields(CodexExecRequest)]),
+        ("requests", [field.name for field in attrs.fields(CodexExecResult)]),
+        ("retries", [field.name for field in attrs.fields(RetryPolicy)]),
+        ("sessions", [field.name for field in attrs.fields(SessionRecord)]),
+        ("sessions", [field.name for field in attrs.fields(SessionTurnRecord)]),
+        ("telemetry", list(CLIENT_EVENT_TYPES)),
+        ("errors", [name for name in errors.__dict__ if name.endswith(("Error", "Timeout"))]),
+    ],
+)
+def test_every_field_and_type_has_a_row(page_name: str, names: list[str]) -> None:
+    missing = set(names) - table_names(page_name)
+    assert not missing, f"{page_name}.md has no table row for {sorted(missing)}"
+
+
+def test_the_cli_contract_page_lists_every_contract_test() -> None:
+    source = (ROOT / "contract_tests" / "test_cli_contract.py").read_text()
+    tests = set(re.findall(r"^def (test_\w+)", source, flags=re.MULTILINE))
+    assert tests and tests == table_names("cli-contract")

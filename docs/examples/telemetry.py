@@ -1,33 +1,51 @@
-"""Telemetry: a hook for metrics, and the logging sink for everything else."""
+"""Telemetry: a hook that prints every event, and the logging sink for production."""
 
 from __future__ import annotations
 
-import collections
 import logging
+from typing import Any
 
 from adapters.sinks import LoggingSink
-from codex_local_sdk import CodexClientEvent, CodexLocalClient
-
-counts: collections.Counter[str] = collections.Counter()
+from codex_local_sdk import CodexClientEvent, CodexLocalClient, RetryPolicy
 
 
-def count_events(event: CodexClientEvent) -> None:
-    """A metrics hook. If it raised, the SDK would log the error and carry on."""
-    counts[event.type] += 1
-    if event.type in ("attempt.succeeded", "attempt.failed"):
-        seconds = event.duration_seconds or 0.0
-        print(f"{event.operation} attempt {event.attempt}: exit {event.return_code} in {seconds:.2f} s")
+def trace(event: CodexClientEvent) -> None:
+    """An event hook. If it raised, the SDK would log the error and carry on with the run."""
+    fields = {
+        "attempt": event.attempt,
+        "exit": event.return_code,
+        "status": event.turn_status,
+        "delay": event.delay_seconds,
+        "error": event.error,
+        "session": event.session_name,
+        "cli_event": event.event.type if event.event else None,
+        **event.data,
+    }
+    shown = " ".join(f"{key}={value}" for key, value in fields.items() if value is not None)
+    print(f"{event.type:<20} {event.operation:<12} {shown}".rstrip())
 
 
-def make_client() -> CodexLocalClient:
-    logging.basicConfig(level=logging.INFO)
-    return CodexLocalClient(event_hook=count_events, event_sink=LoggingSink(level=logging.INFO))
+def make_client(**ports: Any) -> CodexLocalClient:
+    return CodexLocalClient(
+        retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=1),
+        event_hook=trace,
+        # Every event also goes to a logger of yours, as one record each, with the event in
+        # `record.codex_event`. (With no hook and no sink: logger "codex_local_sdk.telemetry",
+        # at DEBUG.)
+        event_sink=LoggingSink(logging.getLogger("my_service.codex"), level=logging.INFO),
+        **ports,
+    )
 
 
-def main(client: CodexLocalClient) -> None:
-    client.run_prompt("List the TODOs in this repository", skip_git_repo_check=True)
-    print(dict(counts))
+def main(client: CodexLocalClient | None = None) -> None:
+    client = client or make_client()
+    client.start_thread("Find the flaky test", session_name="flaky")
+    with client.resume_live("Now fix it", session_name="flaky") as run:
+        for _ in run.iter_events():
+            pass
+        run.result()
 
 
 if __name__ == "__main__":
-    main(make_client())
+    logging.basicConfig(level=logging.INFO)
+    main()

@@ -1,58 +1,92 @@
 """Testing your own code with the SDK's fakes: no CLI, no network, no waiting.
 
-Run it with pytest: ``pytest docs/examples/testing_with_fakes.py``.
+These are plain pytest tests: ``pytest docs/examples/testing_with_fakes.py``.
 """
 
 from __future__ import annotations
 
-from codex_local_sdk import CodexExecFailedError, CodexLocalClient, RetryPolicy
+import pytest
+
+from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexTimeoutError, RetryPolicy
 from codex_local_sdk.testing import FakeClock, InMemorySessionStore, ScriptedRun, ScriptedRunner
 
 
-def summarize_repo(client: CodexLocalClient, path: str) -> str:
+# --8<-- [start:code]
+def summarize_repo(client: CodexLocalClient, path: str, api_key: str | None = None) -> str:
     """The code under test: a function of yours that uses the SDK."""
-    result = client.run_prompt(f"Summarise the repository at {path}", cwd=path, timeout_seconds=600)
+    result = client.run_prompt(
+        f"Summarise the repository at {path}", cwd=path, api_key=api_key, timeout_seconds=600
+    )
     return (result.final_message or "").strip()
 
 
-def make_client(*runs: ScriptedRun) -> tuple[CodexLocalClient, ScriptedRunner, FakeClock]:
-    clock = FakeClock()
-    runner = ScriptedRunner(list(runs), clock=clock)
+# --8<-- [end:code]
+
+
+# --8<-- [start:harness]
+def make_client(
+    *runs: ScriptedRun, events: list[CodexClientEvent] | None = None
+) -> tuple[CodexLocalClient, ScriptedRunner, FakeClock]:
+    clock = FakeClock()  # shared by the runner and the client: scripted time, no sleeping
+    runner = ScriptedRunner(list(runs), clock=clock)  # one ScriptedRun per process started
     client = CodexLocalClient(
         runner=runner,
         clock=clock,
-        session_store=InMemorySessionStore(),
+        session_store=InMemorySessionStore(clock=clock),
         retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=30),
+        event_hook=events.append if events is not None else None,
     )
     return client, runner, clock
 
 
+# --8<-- [end:harness]
+
+
+# --8<-- [start:tests]
 def test_summary_is_the_final_message() -> None:
     client, runner, _ = make_client(ScriptedRun.success("  A CLI for widgets.  "))
     assert summarize_repo(client, "/src/widgets") == "A CLI for widgets."
-    assert runner.calls[0].cwd == "/src/widgets"
-    assert runner.calls[0].stdin.startswith(b"Summarise")
+    spec = runner.calls[0]  # what was started: argv, stdin, cwd, env
+    assert spec.cwd == "/src/widgets"
+    assert spec.stdin.startswith(b"Summarise")  # the prompt goes on stdin, never in argv
+
+
+def test_the_api_key_goes_to_the_environment_only() -> None:
+    client, runner, _ = make_client(ScriptedRun.success("ok"))
+    summarize_repo(client, "/src", api_key="sk-test")
+    assert runner.calls[0].env["CODEX_API_KEY"] == "sk-test"
+    assert not any("sk-test" in arg for arg in runner.calls[0].argv)
 
 
 def test_a_flaky_provider_is_retried_without_waiting() -> None:
-    client, runner, clock = make_client(ScriptedRun.failure("overloaded"), ScriptedRun.success("ok"))
+    events: list[CodexClientEvent] = []
+    client, runner, clock = make_client(
+        ScriptedRun.failure("overloaded"), ScriptedRun.success("ok"), events=events
+    )
     assert summarize_repo(client, "/src") == "ok"
     assert len(runner.calls) == 2
     assert clock.sleeps == [30]  # the backoff happened on the fake clock
+    assert [e.type for e in events] == [
+        "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.succeeded"
+    ]  # fmt: skip
 
 
 def test_a_hung_cli_times_out() -> None:
-    client, _, clock = make_client(ScriptedRun(hang=True), ScriptedRun(hang=True))
-    try:
+    client, runner, clock = make_client(ScriptedRun(hang=True))
+    with pytest.raises(CodexTimeoutError) as caught:
         summarize_repo(client, "/src")
-    except CodexExecFailedError as exc:
-        assert exc.result.timed_out
-    assert clock.monotonic() == 600  # one timed-out attempt; timeouts are not retried by default
+    assert caught.value.result.turn_status == "timed_out"
+    assert clock.monotonic() == 600  # the timeout, in fake time
+    assert runner.processes[0].closed  # the process was ended and released
 
 
-def main(client: CodexLocalClient | None = None) -> None:
+# --8<-- [end:tests]
+
+
+def main() -> None:
     for test in (
         test_summary_is_the_final_message,
+        test_the_api_key_goes_to_the_environment_only,
         test_a_flaky_provider_is_retried_without_waiting,
         test_a_hung_cli_times_out,
     ):
