@@ -1,7 +1,15 @@
-"""One measurement in a fresh process, printed as JSON: peak RSS and time of a workload.
+"""One workload in a fresh interpreter, so that its peak RSS (``ru_maxrss``) is its own.
 
-``python -m tests.bench.probe WORKLOAD STANDIN [N]`` — each workload runs once, so the
-process's peak RSS (``ru_maxrss``) belongs to it alone.
+``python -m tests.bench.probe WORKLOAD ARGS...`` prints one JSON line. Both the SDK's and the
+raw workloads import the same modules first, so their baselines match.
+
+Workloads:
+    live STANDIN N [keep]   ``client.run_live`` of N events, ``for e in run.iter_events(): pass``
+    raw_live STANDIN N      ``Popen`` + ``for line in proc.stdout: json.loads(line)``
+    run_bytes STANDIN N     ``client.run`` of about N bytes of stdout
+    raw_bytes STANDIN N     ``subprocess.run(capture_output=True)`` + ``json.loads`` per line
+    traced_bytes STANDIN N  ``client.run`` under tracemalloc: what the result keeps, the peak
+    store PATH NAME K       K ``add_turn`` updates of NAME, after a start signal on stdin
 """
 
 from __future__ import annotations
@@ -12,24 +20,32 @@ import resource
 import subprocess
 import sys
 import time
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
 
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
 
 REQUEST = CodexExecRequest(prompt="p")
 
 
-def live_events(standin: str, count: int) -> int:
-    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_EVENTS": str(count)})
+def peak_rss() -> int:
+    """Peak resident set size of this process, in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def live(standin: str, count: str, keep: str = "") -> dict[str, Any]:
+    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_EVENTS": count})
     seen = 0
-    with client.run_live(REQUEST) as run:
+    with client.run_live(REQUEST, keep_events=keep == "keep") as run:
         for _ in run.iter_events():
             seen += 1
-        run.result()
-    return seen
+        result = run.result()
+    return {"events": seen, "kept": len(result.events)}
 
 
-def raw_events(standin: str, count: int) -> int:
-    env = {**os.environ, "BENCH_EVENTS": str(count)}
+def raw_live(standin: str, count: str) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_EVENTS": count}
     proc = subprocess.Popen(
         [standin, "exec", "--json", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
     )
@@ -40,26 +56,73 @@ def raw_events(standin: str, count: int) -> int:
     for line in proc.stdout:
         json.loads(line)
         seen += 1
+    proc.stdout.close()
     proc.wait()
-    return seen
+    return {"events": seen, "kept": 0}
 
 
-def run_bytes(standin: str, count: int) -> int:
-    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_BYTES": str(count)})
-    return len(client.run(REQUEST).stdout)
+def run_bytes(standin: str, size: str) -> dict[str, Any]:
+    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_BYTES": size})
+    result = client.run(REQUEST)
+    return {"stdout_bytes": len(result.stdout), "events": len(result.events)}
 
 
-WORKLOADS = {"live_events": live_events, "raw_events": raw_events, "run_bytes": run_bytes}
+def raw_bytes(standin: str, size: str) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_BYTES": size}
+    done = subprocess.run([standin, "exec", "--json", "-"], input=b"p", capture_output=True, env=env)
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    return {"stdout_bytes": len(done.stdout), "events": len(events)}
+
+
+def traced_bytes(standin: str, size: str) -> dict[str, Any]:
+    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_BYTES": size})
+    tracemalloc.start()
+    result = client.run(REQUEST)
+    retained, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    text = sum(len(event.text or "") for event in result.events)
+    return {
+        "stdout_bytes": len(result.stdout),
+        "events_text_bytes": text,
+        "traced_retained": retained,
+        "traced_peak": peak,
+    }
+
+
+def store(path: str, name: str, updates: str) -> dict[str, Any]:
+    """Contend for the store: say ready, wait for the start line, then update and time."""
+    from adapters.json_file_store import JsonFileSessionStore  # not in the other probes' RSS
+    from adapters.store_contract import add_turn  # (it imports pytest)
+
+    session_store = JsonFileSessionStore(path, lock_timeout_seconds=600)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    samples = []
+    for _ in range(int(updates)):
+        started = time.perf_counter()
+        add_turn(session_store, name)
+        samples.append(time.perf_counter() - started)
+    return {"samples": samples}
+
+
+WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
+    "live": live,
+    "raw_live": raw_live,
+    "run_bytes": run_bytes,
+    "raw_bytes": raw_bytes,
+    "traced_bytes": traced_bytes,
+    "store": store,
+}
 
 
 def main() -> None:
-    workload, standin, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workload, *args = sys.argv[1:]
+    baseline = peak_rss()
     started = time.perf_counter()
-    result = WORKLOADS[workload](standin, count)
+    report = WORKLOADS[workload](*args)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"result": result, "seconds": seconds, "peak_kib": peak, "baseline_kib": baseline}))
+    report.update(seconds=seconds, peak_rss=peak_rss(), baseline_rss=baseline)
+    print(json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":
