@@ -110,11 +110,12 @@ class CodexLocalClient:
         self.session_store: SessionStore = (
             session_store if session_store is not None else InMemorySessionStore()
         )
-        sinks = [s for s in (event_sink, CallbackSink(event_hook) if event_hook else None) if s]
+        # CallbackSink logs what a receiver raises: telemetry never breaks a run.
+        receivers = [r for r in (event_sink.emit if event_sink else None, event_hook) if r is not None]
         self._engine = RunEngine(
             runner=runner if runner is not None else SubprocessRunner(),
             clock=clock if clock is not None else SystemClock(),
-            sink=FanOutSink(sinks) if sinks else LoggingSink(),
+            sink=FanOutSink(map(CallbackSink, receivers)) if receivers else LoggingSink(),
             retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),
             grace_seconds=terminate_grace_seconds,
             raise_on_error=raise_on_error,

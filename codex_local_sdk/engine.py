@@ -22,6 +22,7 @@ from .errors import (
 )
 from .events import CodexClientEvent, CodexEvent
 from .execution import AsyncAttempt, Attempt
+from .jsonl import OutputCollector
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy
 from .ports import AsyncProcessHandle, Clock, EventSink, ProcessHandle, ProcessRunner, ProcessSpec
 from .retry import async_retrying, is_retryable_result, sync_retrying
@@ -211,7 +212,7 @@ class RunEngine:
                 grace_seconds=self.grace_seconds,
                 attempt_number=number,
                 on_event=self._live_event(operation),
-                keep_output=keep_events,
+                output=OutputCollector.live(keep_events=keep_events),
             )
             self.emit("live.started", operation, attempt=number, command=spec.argv, data={"pid": handle.pid})
             try:
@@ -255,7 +256,7 @@ class RunEngine:
                 grace_seconds=self.grace_seconds,
                 attempt_number=number,
                 on_event=self._live_event(operation),
-                keep_output=keep_events,
+                output=OutputCollector.live(keep_events=keep_events),
             )
             self.emit("live.started", operation, attempt=number, command=spec.argv, data={"pid": handle.pid})
             try:

@@ -2,8 +2,9 @@
 
 :class:`Attempt` (sync) and :class:`AsyncAttempt` (asyncio) share everything but the waiting:
 the bookkeeping — deadline, output, how the run ended, the result — lives in
-:class:`_AttemptState`. ``run()`` drains an attempt; a live run hands out its events one by
-one with :meth:`Attempt.next_event`.
+:class:`_AttemptState`. ``run()`` drains an attempt and parses its output once, at the end;
+a live run passes a live :class:`~codex_local_sdk.jsonl.OutputCollector` and hands out its
+events one by one with :meth:`Attempt.next_event`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class _AttemptState:
         timeout: float | None,
         on_event: Callable[[CodexEvent], None] | None,
         attempt_number: int,
-        keep_output: bool,
+        output: OutputCollector | None,
     ) -> None:
         self.spec = spec
         self.attempt_number = attempt_number
@@ -39,7 +40,7 @@ class _AttemptState:
         self.clock = clock
         self.started_at = clock.monotonic()
         self.deadline = None if timeout is None else self.started_at + timeout
-        self.output = OutputCollector(json_output=request.json_output, keep_output=keep_output)
+        self.output = output if output is not None else OutputCollector(json_output=request.json_output)
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
         self.ended_by: str | None = None
@@ -75,11 +76,12 @@ class _AttemptState:
                     self.on_event(event)
 
     def finish(self, return_code: int | None, stderr: bytes) -> CodexExecResult:
+        stdout = self.output.finish()
         summary = self.output.summary
         self.result = CodexExecResult(
             return_code=return_code,
             command=self.spec.argv,
-            stdout=self.output.stdout,
+            stdout=stdout,
             stderr=stderr.decode("utf-8", errors="replace"),
             final_message=self._final_message(),
             events=tuple(self.output.events),
@@ -119,10 +121,10 @@ class Attempt:
         grace_seconds: float,
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
-        keep_output: bool = True,
+        output: OutputCollector | None = None,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, keep_output)
+        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
         self._grace = grace_seconds
 
     @property
@@ -198,10 +200,10 @@ class AsyncAttempt:
         grace_seconds: float,
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
-        keep_output: bool = True,
+        output: OutputCollector | None = None,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, keep_output)
+        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
         self._grace = grace_seconds
 
     @property

@@ -9,7 +9,7 @@ feed them; nothing here touches a pipe or a clock.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .events import CodexEvent
 from .models import Usage
@@ -106,35 +106,73 @@ def summarize(events: Iterable[CodexEvent]) -> EventSummary:
 class OutputCollector:
     """Collects one attempt's stdout: its text, its events, its non-JSON lines, its summary.
 
-    With ``keep_output=False`` only the summary and the non-JSON lines are kept, so memory
-    stays flat however many events pass through (live runs hand their events to the caller).
+    This constructor is for a finished run (``run()``): its lines are kept as raw bytes and
+    parsed once, by :meth:`finish`, so memory peaks near twice the output (the text and
+    the events) rather than three times. A live run parses each line as it arrives:
+    see :meth:`live`.
+
+    Args:
+        json_output: whether stdout is JSONL; if not, it is kept as text only.
     """
 
-    def __init__(self, *, json_output: bool = True, keep_output: bool = True) -> None:
+    def __init__(self, *, json_output: bool = True) -> None:
         self.json_output = json_output
-        self.keep_output = keep_output
         self.events: list[CodexEvent] = []
         self.unparsed_lines: list[str] = []
         self.summary = EventSummary()
-        self._stdout: list[str] = []
+        self.stdout = ""
+        """Everything read, one ``\\n`` after each line; set by :meth:`finish`."""
+        self._raw = bytearray()
+        self._parse_as_read = False
+        self._keep = True
+
+    @classmethod
+    def live(cls, *, keep_events: bool) -> OutputCollector:
+        """A collector that parses each line as it arrives (:meth:`add_line` returns its event).
+
+        With ``keep_events=False`` only the summary and the non-JSON lines are kept, so
+        memory stays flat however many events pass (the caller has them).
+        """
+        collector = cls()
+        collector._parse_as_read = True
+        collector._keep = keep_events
+        return collector
 
     def add_line(self, line: bytes) -> CodexEvent | None:
-        """Take one stdout line; return its event when it is one."""
-        if self.keep_output or not self.json_output:
-            self._stdout.append(line.decode("utf-8", errors="replace"))
+        """Take one stdout line; return its event when this is a live collector and it is one."""
+        if self._keep:
+            self._raw += line
+            self._raw += b"\n"
+        return self._add(line) if self._parse_as_read else None
+
+    def finish(self) -> str:
+        """Parse what was kept for the end, set and return :attr:`stdout`."""
+        stdout = self._raw.decode("utf-8", errors="replace")
+        self._raw = bytearray()  # freed before the events are built from the text
+        if not self._parse_as_read:
+            for line in _lines_of(stdout):
+                self._add(line)
+        self.stdout = stdout
+        return stdout
+
+    def _add(self, line: bytes | str) -> CodexEvent | None:
         if not self.json_output:
             return None
         event = parse_line(line)
         if event is None:
             if line.strip():
-                self.unparsed_lines.append(line.decode("utf-8", errors="replace"))
+                text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+                self.unparsed_lines.append(text)
             return None
-        if self.keep_output:
+        if self._keep:
             self.events.append(event)
         self.summary.add(event)
         return event
 
-    @property
-    def stdout(self) -> str:
-        """Everything seen so far, one ``\\n`` after each line."""
-        return "\n".join([*self._stdout, ""]) if self._stdout else ""  # no per-line copies
+
+def _lines_of(text: str) -> Iterator[str]:
+    """The lines of ``text``, which ends with ``\\n``, one at a time (no list of them all)."""
+    start = 0
+    while (end := text.find("\n", start)) != -1:
+        yield text[start:end]
+        start = end + 1

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from adapters.scripted_runner import ScriptedRun
+from adapters.clock import FakeClock
+from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from codex_local_sdk import (
     CodexClientEvent,
     CodexExecFailedError,
     CodexExecRequest,
+    CodexLocalClient,
     CodexNotInstalledError,
     CodexTimeoutError,
     RetryPolicy,
@@ -122,6 +124,27 @@ def test_a_raising_hook_never_breaks_a_run(
     with caplog.at_level(logging.ERROR):
         assert h.client.run_prompt("p").final_message == "still fine"
     assert "telemetry down" in caplog.text
+
+
+def test_a_raising_event_sink_never_breaks_a_run_nor_starves_the_hook(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class BrokenSink:
+        def emit(self, event: CodexClientEvent) -> None:
+            raise RuntimeError("sink down")
+
+    clock = FakeClock()
+    hooked: list[str] = []
+    client = CodexLocalClient(
+        runner=ScriptedRunner([ScriptedRun.success("still fine")], clock=clock),
+        clock=clock,
+        event_sink=BrokenSink(),
+        event_hook=lambda event: hooked.append(event.type),
+    )
+    with caplog.at_level(logging.ERROR):
+        assert client.run_prompt("p").final_message == "still fine"
+    assert "sink down" in caplog.text
+    assert hooked == ["attempt.started", "attempt.succeeded"]
 
 
 @pytest.mark.parametrize("timeout", [-1, 0, float("nan")])

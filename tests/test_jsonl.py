@@ -78,13 +78,39 @@ def test_summary_of_a_failed_turn_keeps_the_message() -> None:
 def test_collector_keeps_unparsed_lines_and_all_stdout() -> None:
     collector = OutputCollector()
     for line in [b'{"type":"turn.started"}', b"WARNING: something", b""]:
-        collector.add_line(line)
+        assert collector.add_line(line) is None  # a finished run parses at the end
+    assert collector.events == []
+    assert collector.finish() == collector.stdout == '{"type":"turn.started"}\nWARNING: something\n\n'
     assert [e.type for e in collector.events] == ["turn.started"]
     assert collector.unparsed_lines == ["WARNING: something"]
-    assert collector.stdout == '{"type":"turn.started"}\nWARNING: something\n\n'
+
+
+def test_collector_replaces_invalid_utf8_and_keeps_going() -> None:
+    collector = OutputCollector()
+    for line in [b"\xff\xfe not text", b'{"type":"turn.completed","usage":{"input_tokens":1}}']:
+        collector.add_line(line)
+    assert collector.finish().startswith("\ufffd\ufffd not text\n")
+    assert collector.unparsed_lines == ["\ufffd\ufffd not text"]
+    assert collector.summary.turn_status == "completed"
 
 
 def test_collector_without_json_output_parses_nothing() -> None:
     collector = OutputCollector(json_output=False)
     assert collector.add_line(b'{"type":"turn.started"}') is None
+    assert collector.finish() == '{"type":"turn.started"}\n'
     assert collector.events == []
+    assert collector.unparsed_lines == []
+
+
+@pytest.mark.parametrize("keep_events", [True, False])
+def test_live_collector_parses_as_it_reads(keep_events: bool) -> None:
+    collector = OutputCollector.live(keep_events=keep_events)
+    event = collector.add_line(b'{"type":"thread.started","thread_id":"t-1"}')
+    assert event is not None and event.thread_id == collector.summary.thread_id == "t-1"
+    assert collector.add_line(b"noise") is None
+    assert collector.unparsed_lines == ["noise"]
+    stdout = collector.finish()
+    if keep_events:
+        assert (stdout, collector.events) == ('{"type":"thread.started","thread_id":"t-1"}\nnoise\n', [event])
+    else:
+        assert (stdout, collector.events) == ("", [])
