@@ -31,7 +31,14 @@ class FakeClock:
     """A clock that only moves when told to, or when something sleeps on it.
 
     ``sleep`` returns at once after moving time forward, so retry backoffs and timeouts take
-    no wall time in tests; ``sleeps`` records every requested sleep.
+    no wall time in tests; ``sleeps`` records every requested sleep. Thread-safe.
+
+    Args:
+        start: the initial monotonic time.
+        wall_offset: added to the monotonic time to give :meth:`time`.
+
+    Attributes:
+        sleeps: every duration passed to :meth:`sleep`/:meth:`sleep_async`, in order.
 
     >>> clock = FakeClock(start=100.0)
     >>> clock.sleep(2.5)
@@ -55,14 +62,18 @@ class FakeClock:
             return self._now
 
     def advance(self, seconds: float) -> None:
-        """Move time forward by ``seconds``."""
+        """Move time forward by ``seconds``.
+
+        Raises:
+            ValueError: ``seconds`` is negative.
+        """
         if seconds < 0:
             raise ValueError(f"time cannot go backwards (advance by {seconds})")
         with self._lock:
             self._now += seconds
 
     def sleep(self, seconds: float) -> None:
-        """Record the sleep and advance time by it, without waiting."""
+        """Record the sleep and advance time by it (a negative one by 0), without waiting."""
         self.sleeps.append(seconds)
         self.advance(max(seconds, 0.0))
 

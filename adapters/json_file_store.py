@@ -42,11 +42,20 @@ from codex_local_sdk.sessions import SessionRecord, with_session_id
 from .store_base import SessionStoreBase
 
 SCHEMA_VERSION = 2
+"""The file format this code writes, and the newest it reads."""
 _converter = cattrs.Converter(forbid_extra_keys=False)
 
 
 def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionRecord], bool]:
     """The records in a store file's text, and whether it was a legacy file (to migrate).
+
+    Args:
+        text: the file's content.
+        path: the file, for error messages.
+        now: the ``created_at``/``updated_at`` of records migrated from a legacy file.
+
+    Returns:
+        The records by name, and ``True`` for a legacy ``{name: session_id}`` file.
 
     Raises:
         SessionStoreCorruptError: the text is not a session store.
@@ -80,7 +89,8 @@ def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionR
 
 
 def encode_payload(records: Mapping[str, SessionRecord]) -> str:
-    """The file text for ``records`` (schema version 2, sorted, human-readable)."""
+    """The file text for ``records`` (schema version 2, names and keys sorted, indented,
+    ending with a newline)."""
     payload = {
         "schema_version": SCHEMA_VERSION,
         "records": {name: _converter.unstructure(records[name]) for name in sorted(records)},
@@ -111,10 +121,17 @@ class JsonFileSessionStore(SessionStoreBase):
     (another process held the lock too long).
 
     Args:
-        path: the store file; its folder is created on the first write.
+        path: the store file; its folder is created on the first write. The lock file is
+            ``<path>.lock``, beside it.
         max_turn_history: how many recent turns each record keeps (counters count all).
         lock_timeout_seconds: how long to wait for the cross-process lock.
         clock: where ``set`` and migration read the time.
+
+    Attributes:
+        path: the store file.
+
+    Raises:
+        ValueError: a negative ``max_turn_history``.
     """
 
     def __init__(

@@ -61,7 +61,15 @@ class Reply:
 
     @classmethod
     def message(cls, text: str, **options: Any) -> Reply:
-        """An assistant message saying ``text``; ``options`` are the other fields."""
+        """An assistant message saying ``text``.
+
+        Args:
+            text: the message.
+            **options: the other fields (``usage``, ``pause_seconds``...).
+
+        Returns:
+            A reply with one ``message`` item.
+        """
         item = {
             "type": "message",
             "role": "assistant",
@@ -77,6 +85,14 @@ class Reply:
         The CLI runs it and POSTs its output as a ``function_call_output`` input item; that
         request gets the next reply. ``login=True`` runs ``bash -lc`` instead (the CLI's own
         default), which reads the user's profile: slower, and its noise lands in the output.
+
+        Args:
+            cmd: the shell command.
+            login: run it in a login shell.
+            **options: the other fields (``usage``, ``pause_seconds``...).
+
+        Returns:
+            A reply with one ``function_call`` item.
         """
         call = next(_ids)
         item = {
@@ -90,11 +106,20 @@ class Reply:
 
     @classmethod
     def http_error(cls, status: int = 500, body: str = "internal error (loopback)") -> Reply:
-        """An HTTP error status with a plain-text ``body``, instead of a stream."""
+        """An HTTP error status with a plain-text ``body``, instead of a stream.
+
+        Args:
+            status: the HTTP status.
+            body: the response body.
+
+        Returns:
+            The error reply.
+        """
         return cls(status=status, body=body)
 
     def sse_events(self) -> list[dict[str, Any]]:
-        """The data objects of this reply's Server-Sent Events, in order."""
+        """The data objects of this reply's Server-Sent Events, in order: ``response.created``,
+        one ``response.output_item.done`` per item, ``response.completed`` with the usage."""
         response_id = f"resp_{next(_ids)}"
         counts = {**DEFAULT_USAGE, **self.usage}
         usage = {
@@ -131,6 +156,7 @@ class LoopbackProvider:
     """
 
     env_key = ENV_KEY
+    """The environment variable of the provider's API key (:data:`ENV_KEY`)."""
 
     def __init__(
         self,
@@ -149,7 +175,11 @@ class LoopbackProvider:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1``, the provider's ``base_url`` in ``config.toml``."""
+        """``http://127.0.0.1:PORT/v1``, the provider's ``base_url`` in ``config.toml``.
+
+        Raises:
+            RuntimeError: the provider is not started.
+        """
         if self._server is None:
             raise RuntimeError("the provider is not started: call start() or use it in a with block")
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
@@ -172,7 +202,14 @@ class LoopbackProvider:
             self._queue.extend(replies)
 
     def start(self) -> LoopbackProvider:
-        """Bind a free port on 127.0.0.1 and serve in a daemon thread."""
+        """Bind a free port on 127.0.0.1 and serve in a daemon thread (no-op if started).
+
+        Returns:
+            The provider itself.
+
+        Raises:
+            OSError: no port could be bound.
+        """
         if self._server is None:
             self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
             self._server.daemon_threads = True
@@ -182,7 +219,8 @@ class LoopbackProvider:
         return self
 
     def stop(self) -> None:
-        """Stop serving and free the port. Streams still paused end with their thread."""
+        """Stop serving and free the port (no-op if stopped). Streams still paused end with
+        their thread."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -319,6 +357,11 @@ def write_codex_home(codex_home: str | Path, base_url: str, *, model: str = "fak
     """Write ``config.toml`` (and a model catalog) into the folder ``codex_home``, pointing
     the CLI at the provider ``base_url``.
 
+    Args:
+        codex_home: the folder to use as ``CODEX_HOME``; created if missing, made absolute.
+        base_url: the provider's URL, e.g. :attr:`LoopbackProvider.base_url`.
+        model: the model name the config selects and the catalog describes.
+
     Returns:
         The environment the CLI needs on top of the parent's: ``CODEX_HOME`` and the
         provider's key variable (:data:`ENV_KEY`).
@@ -339,7 +382,12 @@ def write_codex_home(codex_home: str | Path, base_url: str, *, model: str = "fak
 
 
 def unreachable_base_url() -> str:
-    """A loopback URL where nothing listens (a port that was free a moment ago)."""
+    """A loopback URL where nothing listens (a port that was free a moment ago), to test
+    a provider that cannot be reached.
+
+    Returns:
+        ``http://127.0.0.1:PORT/v1``.
+    """
     with ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as server:
         port = server.server_address[1]
     return f"http://127.0.0.1:{port}/v1"

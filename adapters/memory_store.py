@@ -17,6 +17,9 @@ class InMemorySessionStore(SessionStoreBase):
     Args:
         max_turn_history: how many recent turns each record keeps (counters count all).
         clock: where ``set`` reads the time for the record's timestamps.
+
+    Raises:
+        ValueError: a negative ``max_turn_history``.
     """
 
     def __init__(self, *, max_turn_history: int = 50, clock: Clock | None = None) -> None:

@@ -33,6 +33,7 @@ from codex_local_sdk.ports import ProcessSpec
 from .clock import FakeClock
 
 StdoutLine = str | Mapping[str, Any]
+"""One scripted stdout line: a string printed as it is, or a mapping printed as JSON."""
 
 
 def _to_lines(lines: Iterable[StdoutLine]) -> tuple[bytes, ...]:
@@ -71,7 +72,17 @@ class ScriptedRun:
         usage: Mapping[str, int] | None = None,
         duration_seconds: float = 0.0,
     ) -> ScriptedRun:
-        """A turn that completes with an agent message, as ``codex exec --json`` prints it."""
+        """A turn that completes with an agent message, as ``codex exec --json`` prints it.
+
+        Args:
+            message: the agent message.
+            thread_id: the id in ``thread.started``.
+            usage: the ``turn.completed`` usage (see :func:`codex_turn_events`).
+            duration_seconds: fake time from start to exit.
+
+        Returns:
+            A run that prints those events and exits 0.
+        """
         return cls(
             stdout=codex_turn_events(thread_id=thread_id, message=message, usage=usage),
             duration_seconds=duration_seconds,
@@ -86,7 +97,18 @@ class ScriptedRun:
         exit_code: int = 1,
         duration_seconds: float = 0.0,
     ) -> ScriptedRun:
-        """A turn that fails (``turn.failed``) with exit code 1."""
+        """A turn that fails: an ``error`` event, then ``turn.failed``, ``ERROR: message``
+        on stderr, and exit code ``exit_code``.
+
+        Args:
+            message: the error message.
+            thread_id: the id in ``thread.started``.
+            exit_code: the exit code (1 by default).
+            duration_seconds: fake time from start to exit.
+
+        Returns:
+            The failing run.
+        """
         return cls(
             stdout=[
                 {"type": "thread.started", "thread_id": thread_id},
@@ -101,7 +123,14 @@ class ScriptedRun:
 
     @classmethod
     def not_installed(cls, binary: str = "codex") -> ScriptedRun:
-        """A start that fails because the binary does not exist."""
+        """A start that fails because the binary does not exist.
+
+        Args:
+            binary: the binary named in the error.
+
+        Returns:
+            A run whose ``start`` raises :class:`~codex_local_sdk.errors.CodexNotInstalledError`.
+        """
         return cls(spawn_error=CodexNotInstalledError(binary, "/scripted/bin"))
 
 
@@ -111,7 +140,17 @@ def codex_turn_events(
     message: str = "done",
     usage: Mapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """The events of one successful ``codex exec --json`` turn."""
+    """The events of one successful ``codex exec --json`` turn.
+
+    Args:
+        thread_id: the id in ``thread.started``.
+        message: the text of the ``agent_message`` item.
+        usage: the ``turn.completed`` usage; default 10 input and 5 output tokens.
+
+    Returns:
+        ``thread.started``, ``turn.started``, ``item.completed`` (the message) and
+        ``turn.completed``, as JSON objects.
+    """
     return [
         {"type": "thread.started", "thread_id": thread_id},
         {"type": "turn.started"},
@@ -132,6 +171,7 @@ def codex_turn_events(
 
 
 Script = Sequence[ScriptedRun] | Callable[[ProcessSpec], ScriptedRun]
+"""The runs a :class:`ScriptedRunner` plays: a sequence, or a function of each spec."""
 
 
 class ScriptedRunner:
@@ -143,7 +183,9 @@ class ScriptedRunner:
         clock: the fake clock shared with the client (a new one when omitted).
 
     Attributes:
-        calls: the spec of every start, in order (argv, stdin, cwd, env).
+        clock: the fake clock the processes advance.
+        calls: the spec of every start, in order (argv, stdin, cwd, env), failed starts
+            included.
         processes: the handle of every process started, in order.
     """
 
@@ -154,7 +196,15 @@ class ScriptedRunner:
         self.processes: list[ScriptedProcess] = []
 
     def start(self, spec: ProcessSpec) -> ScriptedProcess:
-        """Record ``spec`` and start the next scripted run."""
+        """Record ``spec`` and start the next scripted run.
+
+        Returns:
+            The run's :class:`ScriptedProcess`.
+
+        Raises:
+            Exception: the run's ``spawn_error``, if it has one.
+            AssertionError: the script has no run left.
+        """
         self.calls.append(spec)
         run = self._next_run(spec)
         if run.spawn_error is not None:
@@ -164,7 +214,7 @@ class ScriptedRunner:
         return process
 
     async def start_async(self, spec: ProcessSpec) -> AsyncScriptedProcess:
-        """As :meth:`start`, for the asyncio side."""
+        """As :meth:`start`, for the asyncio side; returns an :class:`AsyncScriptedProcess`."""
         return AsyncScriptedProcess(self.start(spec))
 
     def _next_run(self, spec: ProcessSpec) -> ScriptedRun:
@@ -180,7 +230,18 @@ class ScriptedRunner:
 
 
 class ScriptedProcess:
-    """The handle of one scripted run (a :class:`~codex_local_sdk.ports.ProcessHandle`)."""
+    """The handle of one scripted run (a :class:`~codex_local_sdk.ports.ProcessHandle`).
+
+    Args:
+        run: what the process does.
+        clock: the fake clock its waits advance.
+
+    Attributes:
+        pid: always ``None``: there is no real process.
+        returncode: the exit code once it exited or was signalled (``-15``/``-9``), else
+            ``None``.
+        closed: whether :meth:`close` was called.
+    """
 
     pid = None
 
@@ -193,7 +254,15 @@ class ScriptedProcess:
         self.closed = False
 
     def read_lines(self, timeout: float | None) -> list[bytes] | None:
-        """All scripted lines at the first call; then wait (fake time) for the exit."""
+        """All scripted lines at the first call; then wait (fake time) for the exit.
+
+        Returns:
+            The lines, then ``[]`` while the run goes on after ``timeout``, then ``None``
+            once it exited.
+
+        Raises:
+            AssertionError: a ``hang`` run read without a timeout.
+        """
         if not self._lines_given and self.returncode is None:
             self._lines_given = True
             if self._run.stdout:
@@ -201,7 +270,14 @@ class ScriptedProcess:
         return None if self.wait(timeout) is not None else []
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Advance fake time to the exit, or by ``timeout`` if the exit comes later."""
+        """Advance fake time to the exit, or by ``timeout`` if the exit comes later.
+
+        Returns:
+            The exit code, or ``None`` if the run is still going after ``timeout``.
+
+        Raises:
+            AssertionError: a ``hang`` run waited on without a timeout.
+        """
         if self.returncode is not None:
             return self.returncode
         if self._run.hang:
@@ -222,7 +298,8 @@ class ScriptedProcess:
         return self._run.stderr.encode("utf-8")
 
     def terminate(self, grace_seconds: float) -> None:
-        """SIGTERM (ignored if scripted so, then SIGKILL after the grace period)."""
+        """SIGTERM: ``returncode`` becomes ``-15``; with ``ignores_sigterm``, fake time
+        advances by ``grace_seconds`` and it becomes ``-9``. No effect once exited."""
         if self.returncode is not None:
             return
         if self._run.ignores_sigterm:
@@ -232,18 +309,26 @@ class ScriptedProcess:
             self.returncode = -signal.SIGTERM
 
     def kill(self) -> None:
-        """SIGKILL."""
+        """SIGKILL: ``returncode`` becomes ``-9``, unless the run already exited."""
         if self.returncode is None:
             self.returncode = -signal.SIGKILL
 
     def close(self) -> None:
-        """Kill if still running."""
+        """Kill if still running, and mark the handle closed."""
         self.kill()
         self.closed = True
 
 
 class AsyncScriptedProcess:
-    """The asyncio face of a :class:`ScriptedProcess`."""
+    """The asyncio face of a :class:`ScriptedProcess` (an
+    :class:`~codex_local_sdk.ports.AsyncProcessHandle`).
+
+    Args:
+        process: the scripted process it drives.
+
+    Attributes:
+        process: as given.
+    """
 
     def __init__(self, process: ScriptedProcess) -> None:
         self.process = process

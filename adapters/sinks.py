@@ -12,8 +12,13 @@ _log = logging.getLogger("codex_local_sdk.telemetry")
 
 
 class CallbackSink:
-    """Calls ``hook(event)`` for each event. A hook that raises is logged, never propagated:
-    telemetry must not break a run."""
+    """Calls ``hook(event)`` for each event. An ``Exception`` the hook raises is logged (on
+    the ``codex_local_sdk.telemetry`` logger), never propagated: telemetry must not break a
+    run.
+
+    Args:
+        hook: the function to call.
+    """
 
     def __init__(self, hook: Callable[[CodexClientEvent], None]) -> None:
         self._hook = hook
@@ -27,7 +32,12 @@ class CallbackSink:
 
 
 class LoggingSink:
-    """Writes each event as one log record (``extra={"codex_event": event}``)."""
+    """Writes each event as one log record (``extra={"codex_event": event}``).
+
+    Args:
+        logger: where to log; default the ``codex_local_sdk.telemetry`` logger.
+        level: the level of the records; default DEBUG.
+    """
 
     def __init__(self, logger: logging.Logger | None = None, level: int = logging.DEBUG) -> None:
         self._logger = logger or _log
@@ -49,7 +59,12 @@ class LoggingSink:
 
 
 class FanOutSink:
-    """Sends each event to several sinks, in order."""
+    """Sends each event to several sinks, in order. A sink that raises stops the fan-out
+    and the exception propagates (wrap such a sink in :class:`CallbackSink`).
+
+    Args:
+        sinks: the sinks, in the order they get each event.
+    """
 
     def __init__(self, sinks: Iterable[EventSink]) -> None:
         self._sinks = tuple(sinks)

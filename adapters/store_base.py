@@ -15,9 +15,18 @@ from .clock import SystemClock
 class SessionStoreBase(abc.ABC):
     """A :class:`~codex_local_sdk.ports.SessionStore` from ``_snapshot`` and ``_replace``.
 
+    Every method that takes a name raises ``ValueError`` when it is empty or blank.
+
     Args:
         max_turn_history: how many recent turns each record keeps (counters count all).
-        clock: where ``set`` reads the time for the record's timestamps.
+        clock: where ``set`` reads the time for the record's timestamps; default the
+            system clock.
+
+    Attributes:
+        max_turn_history: as given.
+
+    Raises:
+        ValueError: a negative ``max_turn_history``.
     """
 
     def __init__(self, *, max_turn_history: int = 50, clock: Clock | None = None) -> None:
@@ -40,7 +49,8 @@ class SessionStoreBase(abc.ABC):
         return record.session_id if record is not None else None
 
     def set(self, name: str, session_id: str) -> None:
-        """Save ``session_id`` under ``name``, keeping the record's history and counters."""
+        """Save ``session_id`` under ``name``, keeping the record's history, counters and
+        ``last_usage`` (a new record when there is none)."""
         now = self._clock.time()
         self.update(name, lambda record: with_session_id(record, name, session_id, now))
 

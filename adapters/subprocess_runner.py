@@ -71,14 +71,32 @@ class SubprocessRunner:
         self.read_chunk_bytes = read_chunk_bytes
 
     def start(self, spec: ProcessSpec) -> SubprocessHandle:
-        """Start ``spec``; see :class:`~codex_local_sdk.ports.ProcessRunner`."""
+        """Start ``spec`` in a new session (so a new process group); see
+        :class:`~codex_local_sdk.ports.ProcessRunner`.
+
+        ``argv[0]`` is found as ``execvp`` does: on the ``PATH`` of the child's environment
+        (``os.environ`` plus ``spec.env``) when it has no ``/``, else as a path, which
+        when relative is read from ``spec.cwd``.
+
+        Returns:
+            The handle, stdin already being written.
+
+        Raises:
+            ValueError: ``spec.argv`` is empty.
+            CodexNotInstalledError: ``argv[0]`` was not found.
+            CodexSpawnError: any other failure: a missing or unusable ``cwd``, permissions,
+                limits.
+        """
         popen = spawn(spec)
         return _build(popen, spec, lambda: SubprocessHandle(popen, spec.stdin, self))
 
     async def start_async(self, spec: ProcessSpec) -> AsyncSubprocessHandle:
-        """Start ``spec`` on the running loop; see :class:`~codex_local_sdk.ports.ProcessRunner`.
+        """As :meth:`start`, for the running event loop, with the same errors.
 
         The fork/exec itself is synchronous (about a millisecond); nothing else blocks.
+
+        Returns:
+            The asyncio handle, bound to the running loop.
         """
         popen = spawn(spec)
         return _build(popen, spec, lambda: AsyncSubprocessHandle(popen, spec.stdin, self))
@@ -120,7 +138,13 @@ class SubprocessHandle:
     """A started process, driven synchronously: see :class:`~codex_local_sdk.ports.ProcessHandle`.
 
     No thread: each call waits on its pipes and a pidfd with :mod:`selectors`, so stdout and
-    stderr are read (and stdin written) together, whatever their sizes.
+    stderr are read (and stdin written) together, whatever their sizes. Built by
+    :meth:`SubprocessRunner.start`.
+
+    Args:
+        popen: the started child.
+        stdin: the bytes to write to its stdin.
+        runner: the runner, for its limits.
     """
 
     def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
@@ -149,6 +173,9 @@ class SubprocessHandle:
 
         The end is the leader's exit with stdout drained (or, if a grandchild holds stdout
         open, ``drain_seconds`` after the exit, when the rest of the group is killed).
+
+        Args:
+            timeout: seconds to wait; ``None`` for no limit.
         """
         state = self._state
         self._run_until(lambda: bool(state.lines) or state.finished, timeout)
@@ -160,6 +187,9 @@ class SubprocessHandle:
         """Wait for the end (as in :meth:`read_lines`); the exit code, or ``None`` after ``timeout``.
 
         Stdout lines read meanwhile are kept for :meth:`read_lines`.
+
+        Args:
+            timeout: seconds to wait; ``None`` for no limit.
         """
         self._run_until(lambda: self._state.finished, timeout)
         return self.returncode
@@ -212,7 +242,15 @@ class AsyncSubprocessHandle:
 
     No thread: the pipes and the pidfd are watched with ``loop.add_reader``/``add_writer``
     (without a pidfd, the exit is polled with ``loop.call_later``). Use it on the loop
-    that started it.
+    that started it. Built by :meth:`SubprocessRunner.start_async`, on a running loop.
+
+    Args:
+        popen: the started child.
+        stdin: the bytes to write to its stdin.
+        runner: the runner, for its limits.
+
+    Raises:
+        RuntimeError: no event loop is running.
     """
 
     def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:

@@ -55,26 +55,39 @@ class CodexLocalClient:
     """Runs ``codex exec`` with retries, timeouts, named sessions and telemetry.
 
     Args:
-        codex_bin: the CLI to run, a name on PATH or a path.
-        default_cwd: working directory for requests that set none.
-        default_env: variables added to every run's environment.
+        codex_bin: the CLI to run (``argv[0]``). A bare name (no ``/``) is looked up on the
+            ``PATH`` of the run's environment (``os.environ`` plus ``default_env``); a
+            relative path such as ``./bin/codex`` is made absolute here, against the current
+            directory, so it does not depend on a request's ``cwd``.
+        default_cwd: working directory for requests that set none (``None``: the current
+            directory of the process when a run starts).
+        default_env: variables set on top of ``os.environ`` for every run.
         raise_on_error: raise :class:`~codex_local_sdk.errors.CodexExecFailedError` for a
             failed run instead of returning its result.
         retry_policy: when to retry; the default never retries.
         session_store: where named sessions live; default :class:`InMemorySessionStore`.
-        event_hook: called with every :class:`CodexClientEvent`; exceptions it raises are
-            logged and ignored.
-        runner: the :class:`~codex_local_sdk.ports.ProcessRunner`; default the real one.
+        event_hook: called with every :class:`CodexClientEvent`; an ``Exception`` it raises
+            is logged and ignored.
+        runner: the :class:`~codex_local_sdk.ports.ProcessRunner`; default
+            :class:`~adapters.subprocess_runner.SubprocessRunner`.
         clock: the :class:`~codex_local_sdk.ports.Clock`; default the system clock.
-        event_sink: another :class:`~codex_local_sdk.ports.EventSink` for telemetry (with no
-            hook and no sink, events go to the ``codex_local_sdk.telemetry`` logger at DEBUG).
+        event_sink: another :class:`~codex_local_sdk.ports.EventSink` for telemetry, called
+            before ``event_hook`` and guarded the same way (with no hook and no sink, events
+            go to the ``codex_local_sdk.telemetry`` logger at DEBUG).
         terminate_grace_seconds: after SIGTERM, how long a process group may take to exit
             before it is SIGKILLed (timeouts and ``terminate()``).
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
 
+    Attributes:
+        codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
+        default_cwd: as given.
+        default_env: a copy of the mapping given.
+        preview_chars: as given.
+        session_store: the store in use.
+
     Raises:
-        ValueError: a negative grace period or preview length.
+        ValueError: a negative (or NaN) grace period, or a negative preview length.
     """
 
     def __init__(
@@ -103,6 +116,10 @@ class CodexLocalClient:
         from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
         from adapters.subprocess_runner import SubprocessRunner
 
+        # A relative path is pinned now: the runner starts the CLI in the request's cwd, where
+        # a path like ./bin/codex would otherwise be looked up.
+        if os.path.dirname(codex_bin) and not os.path.isabs(codex_bin):
+            codex_bin = os.path.abspath(codex_bin)
         self.codex_bin = codex_bin
         self.default_cwd = default_cwd
         self.default_env = dict(default_env or {})
@@ -140,22 +157,27 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
     ) -> CodexExecResult:
-        """Run ``request`` to its end, retrying per the policy.
+        """Run ``request`` to its end, retrying per the policy. It starts a new thread.
 
         Args:
             request: what to run.
-            api_key: sent to the CLI as ``CODEX_API_KEY`` in its environment only.
-            timeout_seconds: limit for each attempt; at the limit the process group is
-                terminated (SIGTERM, grace, SIGKILL).
+            api_key: sent to the CLI as ``CODEX_API_KEY`` in its environment only; ``None``
+                leaves the CLI's own login (or ``default_env``) in charge.
+            timeout_seconds: limit for each attempt, ``None`` for none; at the limit the
+                process group is terminated (SIGTERM, grace, SIGKILL).
 
         Returns:
-            The last attempt's result.
+            The last attempt's result (with ``turn_usage`` equal to ``usage``: the thread is
+            new).
 
         Raises:
-            CodexNotInstalledError: the CLI was not found.
+            CodexNotInstalledError: the CLI was not found (never retried).
+            CodexSpawnError: the CLI could not be started, on the last attempt.
             CodexExecFailedError: the run failed (``CodexTimeoutError`` for a timeout) and
                 ``raise_on_error`` is on.
-            ValueError: a bad timeout or a missing image file.
+            TypeError: ``timeout_seconds`` is not a number.
+            ValueError: ``timeout_seconds`` is not > 0, an image file is missing, or
+                ``api_key`` is empty.
         """
         return self._run("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
 
@@ -166,7 +188,8 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
     ) -> CodexExecResult:
-        """As :meth:`run`, on asyncio (no thread per run). Cancelling it kills the run."""
+        """As :meth:`run`, on asyncio (no thread per run), with the same arguments, result
+        and errors. Cancelling it kills the run's process group."""
         return await self._run_async("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
 
     def run_prompt(
@@ -177,8 +200,23 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         **options: Any,
     ) -> CodexExecResult:
-        """Run ``prompt``; ``options`` are :class:`CodexExecRequest` fields (``cwd``,
-        ``model``, ``sandbox``...). See :meth:`run`."""
+        """Run ``prompt`` as a new :class:`CodexExecRequest`; see :meth:`run`.
+
+        Args:
+            prompt: the request's ``prompt``.
+            api_key: as for :meth:`run`.
+            timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields (``cwd``, ``model``,
+                ``sandbox``...).
+
+        Returns:
+            The last attempt's result.
+
+        Raises:
+            TypeError: an unknown option or a value of the wrong type.
+            ValueError: an empty prompt or a bad option value; and as :meth:`run`.
+            CodexError: as :meth:`run`.
+        """
         return self.run(
             CodexExecRequest(prompt=prompt, **options),
             api_key=api_key,
@@ -193,7 +231,7 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         **options: Any,
     ) -> CodexExecResult:
-        """As :meth:`run_prompt`, on asyncio."""
+        """As :meth:`run_prompt`, on asyncio, with the same arguments, result and errors."""
         return await self.run_async(
             CodexExecRequest(prompt=prompt, **options),
             api_key=api_key,
@@ -212,10 +250,23 @@ class CodexLocalClient:
         """Run ``prompt`` so that the final message is JSON meeting ``schema``.
 
         The schema is written to a private temporary file for ``--output-schema`` and removed
-        afterwards. Read the answer with :meth:`CodexExecResult.parse_json`.
+        afterwards, whatever the outcome. Read the answer with
+        :meth:`CodexExecResult.parse_json`.
+
+        Args:
+            prompt: the request's ``prompt``.
+            schema: a JSON Schema, as a mapping.
+            api_key: as for :meth:`run`.
+            timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields, except ``output_schema_path``.
+
+        Returns:
+            The last attempt's result.
 
         Raises:
-            TypeError: ``schema`` is not a JSON-serialisable mapping.
+            TypeError: ``schema`` is not a JSON-serialisable mapping; and as :meth:`run_prompt`.
+            ValueError: as :meth:`run_prompt`.
+            CodexError: as :meth:`run`.
         """
         with _schema_file(schema) as path:
             return self.run_prompt(
@@ -235,7 +286,7 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         **options: Any,
     ) -> CodexExecResult:
-        """As :meth:`run_with_schema`, on asyncio."""
+        """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
         with _schema_file(schema) as path:
             return await self.run_prompt_async(
                 prompt,
@@ -258,12 +309,27 @@ class CodexLocalClient:
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Start a new thread (JSON output is forced, to learn its id).
 
-        With ``session_name``, the thread is saved under that name (a name already in use
-        now points at the new thread, with a fresh record) and every turn is recorded.
+        With ``session_name``, the thread is saved under that name once the run reports a
+        thread id, even if the turn failed (a name already in use now points at the new
+        thread, with a fresh record); the returned session records every later turn there.
+
+        Args:
+            prompt: the first turn's prompt.
+            session_name: save the thread under this name; ``None`` saves nothing.
+            api_key: as for :meth:`run`; the returned session reuses it for its turns.
+            timeout_seconds: as for :meth:`run`, for this turn only.
+            **options: other :class:`CodexExecRequest` fields; the returned session reuses
+                them, except ``images``, ``output_schema_path`` and
+                ``output_last_message_path``.
+
+        Returns:
+            The session to continue, and the first turn's result.
 
         Raises:
-            CodexSessionError: the run reported no thread id.
-            CodexExecFailedError: as :meth:`run`.
+            ValueError: ``session_name`` is empty or blank; and as :meth:`run_prompt`.
+            CodexSessionError: the run reported no thread id (with ``raise_on_error`` off,
+                or a run that succeeded without a ``thread.started`` event).
+            CodexError: as :meth:`run`.
         """
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
@@ -279,7 +345,7 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         **options: Any,
     ) -> tuple[CodexThreadSession, CodexExecResult]:
-        """As :meth:`start_thread`, on asyncio."""
+        """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = await self._run_async("start_thread", request, turn, api_key, timeout_seconds)
@@ -300,13 +366,28 @@ class CodexLocalClient:
 
         Name exactly one target: ``session_id`` (a thread id), ``session_name`` (a saved
         session; the turn is recorded under it) or ``last=True`` (the CLI's most recent
-        session). ``options`` are :class:`CodexExecRequest` fields, as for a new run.
+        session).
+
+        Args:
+            prompt: this turn's prompt.
+            session_id: the thread id to continue.
+            session_name: the saved session to continue.
+            last: continue the CLI's most recent session (``resume --last``).
+            api_key: as for :meth:`run`.
+            timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields, as for a new run.
+
+        Returns:
+            The last attempt's result; ``turn_usage`` is known only for a ``session_name``
+            whose record holds the thread's previous total.
 
         Raises:
-            ValueError: none or several targets.
+            ValueError: none or several targets, an empty ``session_id`` or
+                ``session_name``; and as :meth:`run_prompt`.
             CodexSessionError: ``session_name`` is not in the store.
-            CodexUnknownThreadError: the CLI has no such thread.
-            CodexExecFailedError: as :meth:`run`.
+            CodexUnknownThreadError: the CLI has no such thread (``session_id`` or
+                ``session_name``) and ``raise_on_error`` is on.
+            CodexError: as :meth:`run`.
         """
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
@@ -323,7 +404,7 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         **options: Any,
     ) -> CodexExecResult:
-        """As :meth:`resume`, on asyncio."""
+        """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
         return await self._run_async("resume", request, turn, api_key, timeout_seconds)
@@ -341,13 +422,28 @@ class CodexLocalClient:
         """Start ``request`` and stream its events (JSON output is forced).
 
         Returns once the first event was printed (or the run ended). A start-up failure —
-        a spawn error, or a failed exit before any event — is retried per the policy.
+        a spawn error, or a failed exit before any event — is retried per the policy; once
+        an event was printed, nothing is retried. A failed run is reported by the live
+        run's :meth:`~CodexLiveRun.result`, not here.
 
         Args:
+            request: what to run; a new thread.
+            api_key: as for :meth:`run`.
+            timeout_seconds: limit for the run, counted from its start; it is enforced while
+                you iterate or wait (a run held without reading ends at the next read).
             keep_events: also keep every event (and stdout) in the run's result. Off by
                 default: the events go to you as they come, and memory stays flat however
                 long the run; the result still has the thread id, final message, status and
                 usage.
+
+        Returns:
+            The running :class:`CodexLiveRun`; use it as a context manager.
+
+        Raises:
+            CodexNotInstalledError: the CLI was not found.
+            CodexSpawnError: the CLI could not be started, on the last attempt.
+            TypeError: ``timeout_seconds`` is not a number.
+            ValueError: as :meth:`run`.
         """
         return self._live(
             "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
@@ -361,7 +457,8 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         keep_events: bool = False,
     ) -> AsyncCodexLiveRun:
-        """As :meth:`run_live`, on asyncio."""
+        """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
+        :class:`AsyncCodexLiveRun`."""
         return await self._live_async(
             "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
         )
@@ -378,8 +475,31 @@ class CodexLocalClient:
         keep_events: bool = False,
         **options: Any,
     ) -> CodexLiveRun:
-        """:meth:`resume`, streamed like :meth:`run_live`; a named session records the turn
-        once, when the run's result is read."""
+        """:meth:`resume`, streamed like :meth:`run_live`.
+
+        A named session records the turn once, when the run's result is first read with
+        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`; a result never read is
+        not recorded.
+
+        Args:
+            prompt: this turn's prompt.
+            session_id: as for :meth:`resume`.
+            session_name: as for :meth:`resume`.
+            last: as for :meth:`resume`.
+            api_key: as for :meth:`run`.
+            timeout_seconds: as for :meth:`run_live`.
+            keep_events: as for :meth:`run_live`.
+            **options: other :class:`CodexExecRequest` fields.
+
+        Returns:
+            The running :class:`CodexLiveRun`.
+
+        Raises:
+            ValueError: as :meth:`resume`.
+            CodexSessionError: ``session_name`` is not in the store.
+            CodexNotInstalledError: the CLI was not found.
+            CodexSpawnError: the CLI could not be started, on the last attempt.
+        """
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
         return self._live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
@@ -396,7 +516,8 @@ class CodexLocalClient:
         keep_events: bool = False,
         **options: Any,
     ) -> AsyncCodexLiveRun:
-        """As :meth:`resume_live`, on asyncio."""
+        """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
+        :class:`AsyncCodexLiveRun`."""
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
         return await self._live_async("resume_live", request, turn, api_key, timeout_seconds, keep_events)
@@ -404,38 +525,84 @@ class CodexLocalClient:
     # -- session store ---------------------------------------------------------------------
 
     def save_session(self, name: str, session_id: str) -> None:
-        """Save thread ``session_id`` under ``name``."""
+        """Save thread ``session_id`` under ``name``.
+
+        An existing record keeps its counters, history and ``last_usage``; only its thread
+        id changes.
+
+        Raises:
+            ValueError: ``name`` or ``session_id`` is empty.
+            SessionStoreError: the store could not be read or written.
+        """
         if not session_id:
             raise ValueError("session_id is empty: pass the thread id to save")
         self.session_store.set(check_session_name(name), session_id)
 
     def get_session_id(self, name: str) -> str | None:
-        """The thread id saved under ``name``, or ``None``."""
+        """The thread id saved under ``name``, or ``None``.
+
+        Raises:
+            ValueError: ``name`` is empty or blank (the built-in stores).
+            SessionStoreError: the store could not be read.
+        """
         return self.session_store.get(name)
 
     def delete_session(self, name: str) -> bool:
-        """Forget ``name`` (the CLI's own thread files are kept); ``True`` if it existed."""
+        """Forget ``name`` (the CLI's own thread files are kept).
+
+        Returns:
+            ``True`` if the name existed.
+
+        Raises:
+            ValueError: ``name`` is empty or blank (the built-in stores).
+            SessionStoreError: the store could not be read or written.
+        """
         return self.session_store.delete(name)
 
     def list_sessions(self) -> dict[str, str]:
-        """Every saved name and its thread id."""
+        """Every saved name and its thread id.
+
+        Raises:
+            SessionStoreError: the store could not be read.
+        """
         return self.session_store.all()
 
     def get_session_record(self, name: str) -> SessionRecord | None:
-        """The full record saved under ``name``, or ``None``."""
+        """The full record saved under ``name``, or ``None``.
+
+        Raises:
+            ValueError: ``name`` is empty or blank (the built-in stores).
+            SessionStoreError: the store could not be read.
+        """
         return self.session_store.get_record(name)
 
     def list_session_records(self) -> list[SessionRecord]:
-        """Every record, sorted by name."""
+        """Every record, sorted by name.
+
+        Raises:
+            SessionStoreError: the store could not be read.
+        """
         return self.session_store.list_records()
 
     def open_session(self, name: str, **options: Any) -> CodexThreadSession:
-        """A :class:`CodexThreadSession` for the saved session ``name``.
+        """A :class:`CodexThreadSession` for the saved session ``name``; runs nothing.
 
-        ``options`` (request fields such as ``cwd`` or ``model``) apply to its turns.
+        Its turns use the CLI's own login (or ``CODEX_API_KEY`` in ``default_env``): an
+        ``api_key`` option is ignored.
+
+        Args:
+            name: the saved session.
+            **options: :class:`CodexExecRequest` fields (``cwd``, ``model``...) for its
+                turns; ``images``, ``output_schema_path`` and ``output_last_message_path``
+                are dropped (pass them per turn).
+
+        Returns:
+            The session, with no ``last_result``.
 
         Raises:
+            ValueError: ``name`` is empty or blank.
             CodexSessionError: no session has that name.
+            SessionStoreError: the store could not be read.
         """
         record = self._require_record(name)
         return CodexThreadSession(self, record.session_id, session_name=name, options=options)

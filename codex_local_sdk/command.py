@@ -25,6 +25,12 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 def render_toml_value(value: Any) -> str:
     """Render a Python value as an inline TOML value for ``-c key=value``.
 
+    Args:
+        value: a str, int, float, bool, or a list, tuple or mapping of those (nested).
+
+    Returns:
+        The TOML text: strings JSON-quoted, lists as arrays, mappings as inline tables.
+
     Raises:
         TypeError: the value has no TOML form (``None``, objects, non-string keys).
         ValueError: a float is NaN or infinite.
@@ -63,7 +69,21 @@ def build_exec_argv(
     resume_last: bool = False,
 ) -> list[str]:
     """The argv that runs ``request``: a new thread, a turn of ``resume_thread_id``, or
-    (``resume_last``) a turn of the CLI's most recent session."""
+    (``resume_last``) a turn of the CLI's most recent session.
+
+    Args:
+        codex_bin: ``argv[0]``, used as given.
+        request: the options to render; its prompt is not used (it goes on stdin).
+        resume_thread_id: resume this thread (wins over ``resume_last``).
+        resume_last: resume the CLI's most recent session.
+
+    Returns:
+        ``[codex_bin, "exec", <options>, (resume <id> | resume --last), --image=FILE..., "-"]``.
+
+    Raises:
+        TypeError: a ``config`` value with no TOML form.
+        ValueError: a NaN or infinite float in ``config``.
+    """
     argv = [codex_bin, "exec"]
     if request.json_output:
         argv.append("--json")

@@ -30,11 +30,16 @@ class CodexError(Exception):
 
 
 class CodexNotInstalledError(CodexError):
-    """The Codex CLI binary could not be started because it was not found.
+    """The Codex CLI binary could not be started because it was not found. Never retried.
+
+    Args:
+        binary: the binary that was looked up.
+        search_path: the ``PATH`` of the run's environment.
 
     Attributes:
-        binary: the binary that was looked up.
-        search_path: the PATH that was searched.
+        binary: the binary that was looked up (``argv[0]``).
+        search_path: the ``PATH`` of the run's environment; it was searched only if
+            ``binary`` has no ``/``.
     """
 
     def __init__(self, binary: str, search_path: str) -> None:
@@ -47,10 +52,16 @@ class CodexNotInstalledError(CodexError):
 
 
 class CodexSpawnError(CodexError):
-    """The CLI binary exists but could not be started (permissions, resources, bad cwd).
+    """The CLI could not be started for a reason other than a missing binary (permissions,
+    resources, a missing or unusable ``cwd``). Retried like a failed run while the retry
+    policy allows more attempts.
+
+    Args:
+        binary: the binary that was started.
+        reason: what went wrong, for the message.
 
     Attributes:
-        binary: the binary that was started.
+        binary: the binary that was started (``argv[0]``).
     """
 
     def __init__(self, binary: str, reason: str) -> None:
@@ -59,14 +70,24 @@ class CodexSpawnError(CodexError):
 
 
 class CodexExecFailedError(CodexError):
-    """A run exited non-zero, or its turn failed, and the client has ``raise_on_error=True``.
+    """A run did not succeed (see :attr:`CodexExecResult.succeeded`: a non-zero exit, or a
+    turn that failed or that the SDK ended) and the client has ``raise_on_error=True``.
+
+    Args:
+        result: the result of the last attempt.
+        message: the error message; by default one built from ``result``.
 
     Attributes:
         result: the full :class:`CodexExecResult` of the last attempt.
-        return_code: the CLI's exit code (``None`` when it never exited on its own).
-        stderr_tail: the last lines of the CLI's stderr.
-        turn_error: the message of the ``turn.failed``/``error`` event, if any.
-        thread_id: the thread the run belonged to, if known.
+        return_code: ``result.return_code``: the CLI's exit code, ``-N`` when it died of
+            signal ``N`` (``-15`` or ``-9`` after a timeout, SIGTERM then SIGKILL).
+            ``None`` only when the runner's process handle reported no exit status even
+            after the SDK killed the process group (never with
+            :class:`~adapters.subprocess_runner.SubprocessRunner`, which always reaps).
+        stderr_tail: the last lines (at most 20, 4000 characters) of the CLI's stderr.
+        turn_error: ``result.error_message``: the message of the last ``turn.failed`` or
+            ``error`` event, if any.
+        thread_id: the thread the run belonged to, if it reported one.
     """
 
     def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
@@ -83,7 +104,8 @@ class CodexExecFailedError(CodexError):
 
 
 class CodexTimeoutError(CodexExecFailedError):
-    """The SDK's ``timeout_seconds`` ended the run; its process group was killed."""
+    """The SDK's ``timeout_seconds`` ended the run (``result.timed_out``); its process group
+    was terminated (SIGTERM, then SIGKILL after the grace period)."""
 
     def _describe(self) -> str:
         return (
@@ -94,7 +116,8 @@ class CodexTimeoutError(CodexExecFailedError):
 
 
 class CodexUnknownThreadError(CodexExecFailedError):
-    """Resume named a thread id the CLI has no record of (``no rollout found``)."""
+    """A resume by thread id (``session_id`` or ``session_name``) named a thread the CLI has
+    no record of: its stderr says ``no rollout found``."""
 
     def _describe(self) -> str:
         return (
@@ -105,11 +128,16 @@ class CodexUnknownThreadError(CodexExecFailedError):
 
 
 class CodexSessionError(CodexError):
-    """A named session is unknown, or a run that must start a thread reported none."""
+    """A named session is not in the store, or a run that must start a thread (``start_thread``)
+    reported no thread id."""
 
 
 class SessionStoreError(CodexError):
     """A session store could not be read or written.
+
+    Args:
+        message: the error message.
+        path: the store's file, when it has one.
 
     Attributes:
         path: the store's file, when it has one.

@@ -36,39 +36,50 @@ class CodexEvent:
 
     @classmethod
     def from_json_object(cls, obj: Mapping[str, Any]) -> CodexEvent:
-        """Wrap a decoded JSON object; a missing or non-string ``type`` becomes ``""``."""
+        """Wrap a decoded JSON object.
+
+        Args:
+            obj: one line of ``--json`` output, decoded.
+
+        Returns:
+            The event; a missing or non-string ``type`` becomes ``""``.
+        """
         kind = obj.get("type")
         return cls(kind if isinstance(kind, str) else "", obj)
 
     @property
     def thread_id(self) -> str | None:
-        """The thread id of a ``thread.started`` event."""
+        """The ``thread_id`` field (set on ``thread.started``); ``None`` when absent or not a
+        string."""
         value = self.raw.get("thread_id")
         return value if isinstance(value, str) else None
 
     @property
     def item(self) -> Mapping[str, Any] | None:
-        """The ``item`` of an ``item.*`` event."""
+        """The ``item`` object of an ``item.*`` event; ``None`` when absent or not an object."""
         value = self.raw.get("item")
         return value if isinstance(value, dict) else None  # JSON objects decode to dicts
 
     @property
     def item_type(self) -> str | None:
-        """The item's type: ``agent_message``, ``reasoning``, ``command_execution``, ..."""
+        """The item's type (``agent_message``, ``reasoning``, ``command_execution``, ...);
+        ``None`` without an item or a string type."""
         item = self.item
         value = item.get("type") if item is not None else None
         return value if isinstance(value, str) else None
 
     @property
     def text(self) -> str | None:
-        """The text of an ``agent_message`` or ``reasoning`` item."""
+        """The ``text`` of the item (``agent_message``, ``reasoning``); ``None`` when it has
+        no string text."""
         item = self.item
         value = item.get("text") if item is not None else None
         return value if isinstance(value, str) else None
 
     @property
     def usage(self) -> Usage | None:
-        """The ``usage`` of a ``turn.completed`` event (the thread's running total)."""
+        """The ``usage`` of a ``turn.completed`` event (the thread's running total); ``None``
+        when absent or malformed. Unknown keys are ignored, missing counts are 0."""
         value = self.raw.get("usage")
         if not isinstance(value, dict):
             return None
@@ -79,7 +90,8 @@ class CodexEvent:
 
     @property
     def error_message(self) -> str | None:
-        """The message of a ``turn.failed``, ``error`` event or ``error`` item."""
+        """The message of a ``turn.failed`` event (``error.message``), an ``error`` event
+        (``message``) or an ``error`` item (``item.message``); ``None`` otherwise."""
         if self.type == "turn.failed":
             error = self.raw.get("error")
             value = error.get("message") if isinstance(error, dict) else None
@@ -92,7 +104,6 @@ class CodexEvent:
         return value if isinstance(value, str) else None
 
 
-#: The telemetry event types a client emits.
 CLIENT_EVENT_TYPES = (
     "attempt.started",
     "attempt.failed",
@@ -104,6 +115,7 @@ CLIENT_EVENT_TYPES = (
     "live.event",
     "session.updated",
 )
+"""The values of :attr:`CodexClientEvent.type`: every telemetry event type a client emits."""
 
 
 @attrs.define(kw_only=True)
@@ -119,17 +131,19 @@ class CodexClientEvent:
         type: one of :data:`CLIENT_EVENT_TYPES`.
         operation: the client method that emitted it (``run``, ``resume``, ``run_live``...).
         timestamp: wall-clock time (seconds since the epoch) from the client's clock.
-        attempt: the 1-based attempt number.
+        attempt: the 1-based attempt number (for a retry event, the attempt that failed).
         command: the argv of the attempt.
         return_code: the exit code, once known.
         turn_status: the turn status, once known.
         duration_seconds: how long the attempt took.
-        delay_seconds: for ``retry.scheduled``, the wait before the next attempt.
+        delay_seconds: for ``retry.scheduled`` and ``live.startup_retried``, the wait
+            before the next attempt.
         error: a short description of what went wrong.
         session_name: the named session involved, if any.
         session_id: the thread id involved, if known.
         event: for ``live.event``, the :class:`CodexEvent`.
-        data: extra fields (``session.updated`` puts the record's counters here).
+        data: extra fields: ``next_attempt`` for the retry events, ``pid`` for
+            ``live.started``, the record's counters for ``session.updated``.
     """
 
     type: str

@@ -36,7 +36,15 @@ class _Finalized:
 
 
 class CodexLiveRun:
-    """A running ``codex exec --json``, streamed. Returned by ``run_live``/``resume_live``."""
+    """A running ``codex exec --json``, streamed. Returned by ``run_live``/``resume_live``.
+
+    Use it as a context manager: leaving the block calls :meth:`close`.
+
+    Args:
+        attempt: the started attempt (built by the client, not by you).
+        finalize: turns the attempt's result into the caller's (records a session turn).
+        check: returns a result, or raises the client's error for a failed one.
+    """
 
     def __init__(self, attempt: Attempt, *, finalize: Finalizer, check: Finalizer) -> None:
         self._attempt = attempt
@@ -44,14 +52,24 @@ class CodexLiveRun:
 
     @property
     def pid(self) -> int | None:
-        """The CLI's process id (the leader of its process group)."""
+        """The CLI's process id (the leader of its process group); ``None`` for a runner
+        without real processes."""
         return self._attempt.handle.pid
 
     def iter_events(self) -> Iterator[CodexEvent]:
         """Yield each event as soon as the CLI prints it, until its stdout ends.
 
-        Events are also kept for :meth:`result`. An interrupt (``KeyboardInterrupt``) while
-        waiting kills the process group before it propagates.
+        Each event is yielded once: a second call goes on where the first stopped, and
+        events not yet read when :meth:`wait` runs are never yielded. They are kept for
+        :meth:`result` (``result().events``) only when the run was started with
+        ``keep_events=True``. Breaking out of the loop leaves the run going. The run's
+        timeout is enforced while iterating: at the limit the process group is terminated
+        and the events it printed until then are still yielded. An exception while
+        waiting (``KeyboardInterrupt``, say) kills the process group before it propagates;
+        the method raises nothing of its own.
+
+        Yields:
+            Each :class:`CodexEvent`, in order.
         """
         try:
             while (event := self._attempt.next_event()) is not None:
@@ -64,12 +82,20 @@ class CodexLiveRun:
     def wait(self, timeout: float | None = None) -> CodexExecResult:
         """Wait for the run to end, reading what is left of its output; return the result.
 
+        The first call that gets the result finalises it (records a named session's turn);
+        later calls give the same outcome.
+
         Args:
-            timeout: seconds to wait; ``None`` waits as long as the run's own timeout allows.
+            timeout: seconds to wait; ``None`` waits for the end (which the run's own
+                ``timeout_seconds``, if any, bounds).
+
+        Returns:
+            The run's :class:`CodexExecResult`.
 
         Raises:
             TimeoutError: ``timeout`` passed first; the run goes on.
-            CodexExecFailedError: the run failed and the client has ``raise_on_error=True``.
+            CodexExecFailedError: the run failed and the client has ``raise_on_error=True``
+                (``CodexTimeoutError`` or ``CodexUnknownThreadError`` when they apply).
         """
         try:
             result = self._attempt.finish(timeout)
@@ -82,19 +108,33 @@ class CodexLiveRun:
         return self._finalized(result)
 
     def result(self) -> CodexExecResult:
-        """The run's result, waiting for its end if needed (see :meth:`wait`)."""
+        """The run's result, waiting for its end if needed: :meth:`wait` with no limit.
+
+        Returns:
+            The run's :class:`CodexExecResult`.
+
+        Raises:
+            CodexExecFailedError: as :meth:`wait`.
+        """
         return self.wait()
 
     def terminate(self) -> None:
-        """SIGTERM the process group, SIGKILL it after the client's grace period."""
+        """SIGTERM the process group, SIGKILL it after the client's grace period; return
+        once it is gone. The result's ``turn_status`` is ``"terminated"`` unless the CLI
+        printed its own turn event first."""
         self._attempt.stop("terminated")
 
     def kill(self) -> None:
-        """SIGKILL the process group at once."""
+        """SIGKILL the process group at once; return once it is gone. The result's
+        ``turn_status`` is ``"killed"`` unless the CLI printed its own turn event first."""
         self._attempt.stop("killed", kill=True)
 
     def close(self) -> None:
-        """Kill the run if it is still going and release its pipes. Idempotent."""
+        """Kill the run if it is still going and release its pipes. Idempotent.
+
+        A result read afterwards has ``turn_status`` ``"interrupted"`` unless the CLI had
+        printed its own turn event.
+        """
         self._attempt.close()
 
     def __enter__(self) -> CodexLiveRun:
@@ -111,7 +151,15 @@ class CodexLiveRun:
 
 class AsyncCodexLiveRun:
     """The asyncio twin of :class:`CodexLiveRun`. Cancelling a task that iterates or waits
-    kills the process group."""
+    kills the process group.
+
+    Use it as an async context manager: leaving the block awaits :meth:`close`.
+
+    Args:
+        attempt: the started attempt (built by the client, not by you).
+        finalize: turns the attempt's result into the caller's (records a session turn).
+        check: returns a result, or raises the client's error for a failed one.
+    """
 
     def __init__(self, attempt: AsyncAttempt, *, finalize: Finalizer, check: Finalizer) -> None:
         self._attempt = attempt
@@ -119,11 +167,18 @@ class AsyncCodexLiveRun:
 
     @property
     def pid(self) -> int | None:
-        """The CLI's process id (the leader of its process group)."""
+        """As :attr:`CodexLiveRun.pid`."""
         return self._attempt.handle.pid
 
     async def iter_events(self) -> AsyncIterator[CodexEvent]:
-        """As :meth:`CodexLiveRun.iter_events`; cancellation kills the process group."""
+        """As :meth:`CodexLiveRun.iter_events`; cancellation kills the process group.
+
+        Events are kept for :meth:`result` only when the run was started with
+        ``keep_events=True``.
+
+        Yields:
+            Each :class:`CodexEvent`, in order.
+        """
         try:
             while (event := await self._attempt.next_event()) is not None:
                 yield event
@@ -133,7 +188,7 @@ class AsyncCodexLiveRun:
             raise
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
-        """As :meth:`CodexLiveRun.wait`."""
+        """As :meth:`CodexLiveRun.wait`, with the same argument, result and errors."""
         try:
             result = await self._attempt.finish(timeout)
         except TimeoutError:
@@ -145,7 +200,7 @@ class AsyncCodexLiveRun:
         return self._finalized(result)
 
     async def result(self) -> CodexExecResult:
-        """As :meth:`CodexLiveRun.result`."""
+        """As :meth:`CodexLiveRun.result`, with the same result and errors."""
         return await self.wait()
 
     async def terminate(self) -> None:

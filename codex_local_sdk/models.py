@@ -58,24 +58,36 @@ class CodexExecRequest:
 
     Every field maps to one CLI option; :func:`codex_local_sdk.command.build_exec_argv`
     turns it into argv. The prompt never goes into argv: it is written to the CLI's stdin.
+    The constructor takes the fields below as keyword arguments.
 
     Attributes:
-        prompt: the instructions for Codex (sent on stdin, any length, may start with ``-``).
+        prompt: the instructions for Codex (sent on stdin, any length, may start with ``-``);
+            must not be empty or blank.
         cwd: working directory of the run (``--cd`` is not used; the process starts there).
-            ``None`` uses the client's ``default_cwd``, then the current directory.
+            ``None`` uses the client's ``default_cwd``, then the current directory. The
+            relative paths of the other fields are read from there.
         json_output: ``--json``. On by default: thread id, turn status, usage and events
             come only from JSON output.
         model: ``--model``.
         profile: ``--profile``.
-        sandbox: ``--sandbox``.
+        sandbox: ``--sandbox``; a :class:`SandboxMode` or its string value.
         output_schema_path: ``--output-schema FILE``: a JSON Schema the final message must meet.
-        output_last_message_path: ``-o FILE``: the CLI writes its last message there.
-        images: ``--image FILE`` for each path. Each must exist when the run starts.
+        output_last_message_path: ``--output-last-message FILE``: the CLI writes its last
+            message there; without JSON output, the result's ``final_message`` is read from it.
+        images: ``--image=FILE`` for each path. Each must be an existing file when the run
+            starts, or the client raises ``ValueError`` before starting anything.
         add_dirs: ``--add-dir DIR`` for each extra writable directory.
         skip_git_repo_check: ``--skip-git-repo-check``: allow running outside a git repository.
         ephemeral: ``--ephemeral``: do not persist the session's rollout files.
         config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``.
-        extra_args: more exec-level arguments, appended verbatim before the prompt.
+        extra_args: more exec-level arguments, appended verbatim after the options above
+            (before ``resume <id>``, the images and the prompt's ``-``).
+
+    Raises:
+        TypeError: a field of the wrong type (a single string where a sequence of strings
+            is expected, a non-string or empty ``config`` key, a value with no TOML form).
+        ValueError: an empty prompt, an unknown ``sandbox`` string, a NaN or infinite float
+            in ``config``.
     """
 
     prompt: str = attrs.field(validator=_non_empty_prompt)
@@ -123,6 +135,12 @@ class RetryPolicy:
     ``min(initial_backoff_seconds * backoff_multiplier ** (n - 1), max_backoff_seconds)``,
     then multiplied by a random factor in ``[1 - jitter_ratio, 1 + jitter_ratio]``.
 
+    A run that timed out is retried only with ``retry_on_timeouts``; any other unsuccessful
+    run when its exit code qualifies (so a failed turn that exited 0 is not). A
+    :class:`~codex_local_sdk.errors.CodexSpawnError` is retried too, whatever the exit
+    codes; :class:`~codex_local_sdk.errors.CodexNotInstalledError` never is. A live run
+    retries only failures before its first event.
+
     Attributes:
         max_attempts: total attempts, the first one included (>= 1).
         initial_backoff_seconds: the delay before the first retry.
@@ -133,6 +151,12 @@ class RetryPolicy:
         max_total_retry_seconds: no retry is scheduled if its delay would end more than
             this many seconds after the first attempt started. ``None``: no cap.
         retry_on_timeouts: whether a run ended by the SDK's timeout is retried.
+
+    Raises:
+        TypeError: a field of the wrong type (``max_attempts`` not an int, a non-int exit
+            code, a non-number delay).
+        ValueError: ``max_attempts`` < 1, a negative, NaN or infinite number,
+            ``backoff_multiplier`` of 0, or ``jitter_ratio`` > 1.
     """
 
     max_attempts: int = attrs.field(default=1)
@@ -160,7 +184,15 @@ class RetryPolicy:
             raise ValueError(f"jitter_ratio must be between 0 and 1, got {self.jitter_ratio}")
 
     def should_retry_exit_code(self, return_code: int | None) -> bool:
-        """Whether a run that exited with ``return_code`` (not a timeout) is worth retrying."""
+        """Whether a run that exited with ``return_code`` (not a timeout) is worth retrying.
+
+        Args:
+            return_code: the exit code; ``None`` (no exit status) counts as a failure.
+
+        Returns:
+            ``False`` for 0; otherwise ``True`` when ``retry_on_exit_codes`` is ``None`` or
+            holds the code.
+        """
         if return_code == 0:
             return False
         if self.retry_on_exit_codes is None:
@@ -173,7 +205,16 @@ class Usage:
     """Token counts as the CLI reports them in ``turn.completed.usage``.
 
     The CLI reports the thread's running total, not one turn's own use; see
-    :attr:`CodexExecResult.usage` and :attr:`CodexExecResult.turn_usage`.
+    :attr:`CodexExecResult.usage` and :attr:`CodexExecResult.turn_usage`. A count the CLI
+    does not report is 0. ``a - b`` subtracts field by field, floored at 0.
+
+    Attributes:
+        input_tokens: tokens sent to the model, cached ones included.
+        cached_input_tokens: input tokens served from the provider's prompt cache.
+        cache_write_input_tokens: input tokens written to the prompt cache, when the CLI
+            reports it.
+        output_tokens: tokens the model produced, reasoning included.
+        reasoning_output_tokens: output tokens spent on reasoning.
     """
 
     input_tokens: int = 0
@@ -188,6 +229,7 @@ class Usage:
         return self.input_tokens + self.output_tokens
 
     def __sub__(self, other: Usage) -> Usage:
+        """Field-by-field difference, each floored at 0."""
         return Usage(
             **{
                 field.name: max(0, getattr(self, field.name) - getattr(other, field.name))
@@ -196,10 +238,15 @@ class Usage:
         )
 
 
-#: Values of :attr:`CodexExecResult.turn_status` other than ``"completed"``: ``"failed"``
-#: comes from the CLI's ``turn.failed``; the others are set by the SDK when it ended the
-#: process itself (the CLI prints no final event when it is killed).
 UNSUCCESSFUL_TURN_STATUSES = frozenset({"failed", "timed_out", "terminated", "killed", "interrupted"})
+"""The values of :attr:`CodexExecResult.turn_status` that make a run unsuccessful.
+
+``"failed"`` comes from the CLI's ``turn.failed``. The others are set by the SDK when it
+ended the process itself and the CLI printed no turn event (it prints none when killed):
+``"timed_out"`` (the SDK's timeout), ``"terminated"``/``"killed"`` (a live run's
+``terminate()``/``kill()``) and ``"interrupted"`` (the run was closed, cancelled or
+interrupted while still going).
+"""
 
 
 @attrs.frozen(kw_only=True)
@@ -207,28 +254,43 @@ class CodexExecResult:
     """What one run of ``codex exec`` produced (the last attempt, when it was retried).
 
     Attributes:
-        return_code: the CLI's exit code; negative ``-N`` when it died of signal ``N``;
-            ``None`` only if it could not be reaped.
+        return_code: the CLI's exit code; negative ``-N`` when it died of signal ``N``
+            (``-15``/``-9`` when the SDK terminated or killed it). ``None`` only when the
+            runner's process handle reported no exit status even after the SDK killed the
+            process group (:class:`~adapters.subprocess_runner.SubprocessRunner` always
+            reaps, so never with it).
         command: the argv that ran (never holds the prompt or an API key).
-        stdout: everything the CLI printed on stdout.
-        stderr: the tail of its stderr (bounded by the runner).
-        final_message: the last ``agent_message``; without JSON output, the ``-o`` file
-            when one was set, else stdout.
-        events: every JSON event, in order.
-        thread_id: the thread (session) id from ``thread.started``.
-        turn_status: ``"completed"`` or ``"failed"`` from the CLI, ``"timed_out"``,
-            ``"terminated"``, ``"killed"`` or ``"interrupted"`` when the SDK ended the
-            process, ``None`` when the CLI printed no turn event.
-        usage: the thread's running token total as the CLI reported it at the end of
-            this turn.
-        turn_usage: this turn's own tokens (``usage`` minus the thread's previous total)
-            when the previous total is known, else ``None``.
-        duration_seconds: wall time of the last attempt.
-        attempts: how many attempts ran.
+        stdout: everything the CLI printed on stdout, line by line (empty for a live run
+            started without ``keep_events``).
+        stderr: the tail of its stderr (bounded by the runner), decoded as UTF-8.
+        final_message: the text of the last completed ``agent_message`` item; without JSON
+            output, the ``output_last_message_path`` file when it exists, else the stripped
+            stdout. ``None`` when there is none.
+        events: every JSON event, in order (empty for a live run started without
+            ``keep_events``).
+        thread_id: the thread (session) id from the first ``thread.started``, if any.
+        turn_status: ``"completed"`` or ``"failed"`` from the CLI's last turn event;
+            otherwise ``"timed_out"``, ``"terminated"``, ``"killed"`` or ``"interrupted"``
+            when the SDK ended the process (see :data:`UNSUCCESSFUL_TURN_STATUSES`), else
+            ``None``.
+        usage: the thread's running token total as the CLI reported it in
+            ``turn.completed``; ``None`` when it reported none.
+        turn_usage: this turn's own tokens, ``usage`` minus the thread's previous total
+            (field by field, floored at 0). Known for a new thread (the ``run*`` methods
+            and ``start_thread``: the previous total is zero), for a resume by
+            ``session_name`` whose record has a ``last_usage``, and for
+            :meth:`CodexThreadSession.continue_prompt` after a turn that reported usage.
+            ``None`` otherwise (a resume by ``session_id`` or ``last=True``), and whenever
+            ``usage`` is ``None``.
+        duration_seconds: how long the last attempt took, on the client's clock.
+        attempts: how many attempts ran (the number of the last one).
         timed_out: whether the SDK's timeout ended the last attempt.
-        error_message: the message of ``turn.failed`` (or the last ``error`` event).
-        unparsed_lines: stdout lines that were not JSON objects, kept verbatim.
-        requested_thread_id: for a resume, the thread id that was asked for.
+        error_message: the message of the last ``turn.failed`` or ``error`` event that
+            carried one, if any (the run may still have succeeded).
+        unparsed_lines: non-blank stdout lines that were not JSON objects, kept verbatim
+            (JSON output only).
+        requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
+            id that was asked for; ``None`` otherwise.
     """
 
     return_code: int | None
@@ -250,16 +312,21 @@ class CodexExecResult:
 
     @property
     def succeeded(self) -> bool:
-        """True when the CLI exited 0 and the turn did not fail."""
+        """True when the CLI exited 0 and ``turn_status`` is not in
+        :data:`UNSUCCESSFUL_TURN_STATUSES` (a run with no turn event can succeed)."""
         return self.return_code == 0 and self.turn_status not in UNSUCCESSFUL_TURN_STATUSES
 
     @property
     def is_turn_complete(self) -> bool:
-        """True when the CLI reported ``turn.completed``."""
+        """True when ``turn_status`` is ``"completed"``: the CLI's last turn event was
+        ``turn.completed``."""
         return self.turn_status == "completed"
 
     def parse_json(self) -> Any:
         """The final message parsed as JSON (for runs with an output schema).
+
+        Returns:
+            The decoded JSON value.
 
         Raises:
             ValueError: there is no final message, or it is not valid JSON.

@@ -29,9 +29,11 @@ class ProcessSpec:
     """What to start: argv (no shell, ever), stdin bytes, working directory, environment.
 
     Attributes:
-        argv: the program and its arguments.
+        argv: the program and its arguments (any iterable of strings, stored as a tuple).
         stdin: bytes written to the child's stdin, which is then closed (never inherited).
-        cwd: the working directory, ``None`` for the runner's own.
+        cwd: the working directory, ``None`` for the runner's own. With
+            :class:`~adapters.subprocess_runner.SubprocessRunner`, a relative ``argv[0]``
+            containing ``/`` is found from this directory.
         env: variables set on top of the runner's base environment (for
             :class:`~adapters.subprocess_runner.SubprocessRunner`, ``os.environ``). May hold
             secrets: its values never appear in ``repr``.
@@ -62,7 +64,7 @@ class ProcessHandle(Protocol):
 
     @property
     def pid(self) -> int | None:
-        """The process id, or ``None`` for a runner without real processes."""
+        """The process id (also the group id), or ``None`` for a runner without real processes."""
 
     @property
     def returncode(self) -> int | None:
@@ -77,7 +79,11 @@ class ProcessHandle(Protocol):
         """
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Wait up to ``timeout`` seconds for the exit; return the code, ``None`` if still running."""
+        """Wait up to ``timeout`` seconds (``None``: no limit) for the end.
+
+        Returns:
+            The exit code, or ``None`` if the process is still running.
+        """
 
     def stderr_tail(self) -> bytes:
         """The last bytes of stderr (the runner bounds how many it keeps)."""
@@ -136,10 +142,26 @@ class ProcessRunner(Protocol):
     """
 
     def start(self, spec: ProcessSpec) -> ProcessHandle:
-        """Start ``spec`` in a new process group, write its stdin and close it."""
+        """Start ``spec`` in a new process group, write its stdin and close it.
+
+        Returns:
+            The handle of the started process.
+
+        Raises:
+            CodexNotInstalledError: ``argv[0]`` was not found.
+            CodexSpawnError: any other failure to start.
+        """
 
     async def start_async(self, spec: ProcessSpec) -> AsyncProcessHandle:
-        """Start ``spec`` for asyncio use, without a thread per process."""
+        """Start ``spec`` for asyncio use, without a thread per process; as :meth:`start`.
+
+        Returns:
+            The asyncio handle of the started process.
+
+        Raises:
+            CodexNotInstalledError: ``argv[0]`` was not found.
+            CodexSpawnError: any other failure to start.
+        """
 
 
 @runtime_checkable
@@ -174,7 +196,8 @@ RecordUpdate = Callable[[SessionRecord | None], SessionRecord | None]
 class SessionStore(Protocol):
     """Maps session names to Codex thread ids and keeps each session's record.
 
-    Names are any non-empty strings (unicode included). ``get``/``set``/``delete``/``all``
+    Names are any non-empty strings (unicode included); ``set`` raises ``ValueError`` for an
+    empty or blank one (the built-in stores check every name). ``get``/``set``/``delete``/``all``
     are the simple name -> id view; the record methods see the whole
     :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
     read-modify-write: stores shared by threads or processes must make it so, because the
@@ -203,4 +226,8 @@ class SessionStore(Protocol):
         """Every record, sorted by name."""
 
     def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
-        """Atomically replace the record under ``name`` by ``fn(current)``; return the new one."""
+        """Atomically replace the record under ``name`` by ``fn(current)`` (``None`` deletes it).
+
+        Returns:
+            The new record (its history cut to the store's bound), or ``None``.
+        """

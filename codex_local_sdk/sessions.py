@@ -22,11 +22,12 @@ class SessionTurnRecord:
         timestamp: when the turn finished (seconds since the epoch).
         operation: the client method that ran it (``start_thread``, ``resume``, ...).
         prompt_preview: the prompt's first characters (empty when previews are off).
-        message_preview: the final message's first characters.
-        return_code: the CLI's exit code.
+        message_preview: the final message's first characters (empty when previews are
+            off or there was no message).
+        return_code: the CLI's exit code (see :attr:`CodexExecResult.return_code`).
         turn_status: the turn status (see :attr:`CodexExecResult.turn_status`).
-        duration_seconds: wall time of the run.
-        succeeded: exit code 0 and the turn did not fail.
+        duration_seconds: how long the run's last attempt took.
+        succeeded: :attr:`CodexExecResult.succeeded` of the run.
     """
 
     timestamp: float
@@ -50,13 +51,16 @@ class SessionRecord:
     Attributes:
         name: the name the caller chose.
         session_id: the Codex thread id.
-        created_at: when the record was first saved (seconds since the epoch).
+        created_at: when the record was created (seconds since the epoch); ``start_thread``
+            under a name in use creates a new record.
         updated_at: when it last changed.
-        last_turn_status: the status of the latest turn.
+        last_turn_status: the status of the latest turn; ``None`` before any.
         turn_count: turns recorded, all of them (the history below may hold fewer).
         success_count: turns that succeeded.
         failure_count: turns that did not.
-        last_usage: the thread's token total after its latest turn (to compute per-turn use).
+        last_usage: the thread's token total after the latest turn that reported one (to
+            compute the next ``turn_usage``); ``None`` before any. Pointing the record at
+            another thread (``save_session``/``set``) keeps it.
         turns: the most recent turns, oldest first, as many as the store keeps.
     """
 
@@ -73,14 +77,22 @@ class SessionRecord:
 
 
 def check_session_name(name: str) -> str:
-    """``name`` if it can name a session (a non-empty string), else ``ValueError``."""
+    """Check that ``name`` can name a session.
+
+    Returns:
+        ``name``, unchanged.
+
+    Raises:
+        ValueError: ``name`` is not a string, or is empty or blank.
+    """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"session name must be a non-empty string, got {name!r}")
     return name
 
 
 def preview(text: str | None, max_chars: int) -> str:
-    """The first ``max_chars`` characters of ``text`` (``""`` for ``None`` or 0)."""
+    """``text`` cut to at most ``max_chars`` characters, the last one ``…`` when it was cut
+    (``""`` for ``None``, empty text or ``max_chars`` <= 0)."""
     if not text or max_chars <= 0:
         return ""
     return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
@@ -96,7 +108,23 @@ def record_turn(
     now: float,
     preview_chars: int,
 ) -> SessionRecord:
-    """``record`` plus one finished turn: the new record (the store bounds the history)."""
+    """``record`` plus one finished turn (a pure function; the store bounds the history).
+
+    Args:
+        record: the current record, or ``None`` to start a new one.
+        name: the session's name (for a new record).
+        result: the turn's result; its thread id, if any, becomes the record's.
+        operation: the client method that ran the turn.
+        prompt: the turn's prompt (only a preview is kept).
+        now: the time of the turn (seconds since the epoch).
+        preview_chars: the length of the prompt and message previews.
+
+    Returns:
+        The new record: counters, status, ``last_usage`` and history updated.
+
+    Raises:
+        ValueError: neither ``result`` nor ``record`` has a thread id.
+    """
     session_id = result.thread_id or (record.session_id if record else None)
     if session_id is None:
         raise ValueError(f"cannot record a turn of session {name!r}: the run gave no thread id")
@@ -126,14 +154,16 @@ def record_turn(
 
 
 def with_session_id(record: SessionRecord | None, name: str, session_id: str, now: float) -> SessionRecord:
-    """``record`` pointing at ``session_id`` (a new, empty record when there was none)."""
+    """``record`` pointing at ``session_id``, its counters, history and ``last_usage`` kept
+    (a new, empty record, created at ``now``, when ``record`` is ``None``)."""
     if record is None:
         return SessionRecord(name=name, session_id=session_id, created_at=now, updated_at=now)
     return attrs.evolve(record, session_id=session_id, updated_at=now)
 
 
 def bound_history(record: SessionRecord, max_turns: int) -> SessionRecord:
-    """``record`` keeping only its ``max_turns`` most recent turns."""
+    """``record`` keeping only its ``max_turns`` most recent turns (none for 0); the
+    counters are left as they are."""
     if len(record.turns) <= max_turns:
         return record
     kept = record.turns[len(record.turns) - max_turns :] if max_turns > 0 else ()

@@ -19,12 +19,23 @@ class CodexThreadSession:
     :meth:`CodexLocalClient.open_session`.
 
     A named session continues through the session store, so every turn is recorded; an
-    unnamed one continues by thread id.
+    unnamed one continues by thread id. Every turn reuses the options and API key the
+    session was made with.
+
+    Args:
+        client: the client that runs the turns.
+        session_id: the Codex thread id.
+        session_name: the name it is saved under, or ``None``.
+        last_result: the result of the turn that started it, if any.
+        options: :class:`CodexExecRequest` fields for every turn; ``images``,
+            ``output_schema_path`` and ``output_last_message_path`` are dropped.
+        api_key: sent with every turn, as for :meth:`CodexLocalClient.run`.
 
     Attributes:
         session_id: the Codex thread id.
         session_name: the name it is saved under, or ``None``.
-        last_result: the result of the latest turn run through this object.
+        last_result: the result of the latest turn run through :meth:`continue_prompt` (or
+            the one that started the thread); live turns leave it as it is.
     """
 
     def __init__(
@@ -49,16 +60,32 @@ class CodexThreadSession:
 
     @property
     def is_last_turn_complete(self) -> bool:
-        """Whether the latest turn ended with ``turn.completed``."""
+        """Whether :attr:`last_result` reports ``turn.completed`` (``False`` without one)."""
         return self.last_result is not None and self.last_result.is_turn_complete
 
     def continue_prompt(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
     ) -> CodexExecResult:
-        """Run the next turn. ``options`` override the request fields the thread started with.
+        """Run the next turn, and keep its result in :attr:`last_result`.
+
+        A named session resumes by name (the turn is recorded); an unnamed one by thread id.
+        When the client cannot tell ``turn_usage``, it is computed from the previous
+        :attr:`last_result`'s usage. :attr:`session_id` follows the thread id the turn
+        reports.
+
+        Args:
+            prompt: this turn's prompt.
+            timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            **options: :class:`CodexExecRequest` fields for this turn, over the session's.
+
+        Returns:
+            The turn's result.
 
         Raises:
-            CodexExecFailedError: as :meth:`CodexLocalClient.resume`.
+            CodexSessionError: the session's name is no longer in the store.
+            CodexUnknownThreadError: the CLI has no such thread (``raise_on_error`` on).
+            CodexError: as :meth:`CodexLocalClient.resume`; also ``TypeError`` and
+                ``ValueError`` for bad options.
         """
         result = self._client.resume(prompt, **self._resume_args(timeout_seconds, options))
         return self._remember(result)
@@ -66,21 +93,39 @@ class CodexThreadSession:
     async def continue_prompt_async(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
     ) -> CodexExecResult:
-        """As :meth:`continue_prompt`, on asyncio."""
+        """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
         return self._remember(result)
 
     def continue_live(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
     ) -> CodexLiveRun:
-        """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`). A named session
-        records the turn when the run's result is read; :attr:`last_result` is left as it is."""
+        """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
+
+        A named session records the turn when the run's result is first read;
+        :attr:`last_result` and :attr:`session_id` are left as they are.
+
+        Args:
+            prompt: this turn's prompt.
+            timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            **options: :class:`CodexExecRequest` fields for this turn, over the session's,
+                and ``keep_events`` (as for :meth:`CodexLocalClient.run_live`).
+
+        Returns:
+            The running :class:`CodexLiveRun`.
+
+        Raises:
+            CodexSessionError: the session's name is no longer in the store.
+            CodexError: as :meth:`CodexLocalClient.resume_live`; also ``TypeError`` and
+                ``ValueError`` for bad options.
+        """
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
 
     async def continue_live_async(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
     ) -> AsyncCodexLiveRun:
-        """As :meth:`continue_live`, on asyncio."""
+        """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
+        an :class:`AsyncCodexLiveRun`."""
         return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
 
     def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -237,6 +237,18 @@ def test_startup_failing_twice_then_working_streams_cleanly(tmp_path: Path) -> N
     ]  # fmt: skip
 
 
+def test_a_relative_codex_bin_runs_from_a_request_cwd_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "work").mkdir()
+    fake_cli(tmp_path / "bin", emit({"type": "thread.started", "thread_id": "t-rel"}))
+    monkeypatch.chdir(tmp_path)
+    client = CodexLocalClient(codex_bin="./bin/codex")
+    result = client.run(CodexExecRequest(prompt="go", cwd=str(tmp_path / "work")))
+    assert result.thread_id == "t-rel"
+
+
 def test_200_concurrent_run_async_calls_on_one_loop(tmp_path: Path) -> None:
     cli = fake_cli(tmp_path, "time.sleep(0.5)\nprint(json.dumps({'type': 'turn.completed'}))\n")
     client = CodexLocalClient(codex_bin=cli)

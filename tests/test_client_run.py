@@ -47,6 +47,24 @@ def test_default_cwd_and_env_apply(make_harness: MakeHarness) -> None:
     assert (h.runner.calls[0].cwd, dict(h.runner.calls[0].env)) == ("/srv", {"A": "1"})
 
 
+def test_a_relative_codex_bin_is_made_absolute_at_construction(
+    make_harness: MakeHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    h = make_harness([ScriptedRun.success()], codex_bin="./bin/codex")
+    monkeypatch.chdir("/")  # a later chdir does not move it
+    h.client.run_prompt("p", cwd="/srv")
+    assert h.client.codex_bin == str(tmp_path / "bin" / "codex")
+    assert h.runner.calls[0].argv[0] == str(tmp_path / "bin" / "codex")
+
+
+@pytest.mark.parametrize("codex_bin", ["codex", "/opt/codex/bin/codex"])
+def test_a_bare_name_or_an_absolute_codex_bin_is_kept(make_harness: MakeHarness, codex_bin: str) -> None:
+    h = make_harness([ScriptedRun.success()], codex_bin=codex_bin)
+    h.client.run_prompt("p", cwd="/srv")
+    assert h.client.codex_bin == h.runner.calls[0].argv[0] == codex_bin
+
+
 def test_api_key_goes_only_into_the_child_environment(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.success()])
     result = h.client.run_prompt("p", api_key="sk-secret")
