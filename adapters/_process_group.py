@@ -235,17 +235,22 @@ class RunState:
         if self.finished or not self.check_exit():
             return self.finished
         assert self.exited_at is not None
+        self._drain()  # the leader is gone: usually its pipes hold the rest of its output, then EOF
         pipes_open = self.stdout is not None or self.stderr_pipe is not None
         if pipes_open and time.monotonic() < self.exited_at + self._drain_seconds:
             return False
         self.signal_group(signal.SIGKILL)  # whatever of the group is left, before the reap
-        for _ in range(_FINAL_DRAIN_READS):  # what is already in the pipes (bounded by their size)
-            got_stdout = self.read_stdout()
-            if not self.read_stderr() and not got_stdout:
-                break
+        self._drain()  # what is already in the pipes
         self._release_pipes()
         self.reap()
         return True
+
+    def _drain(self) -> None:
+        """Read the pipes until they are empty or at EOF (bounded by their size)."""
+        for _ in range(_FINAL_DRAIN_READS):
+            got_stdout = self.read_stdout()
+            if not self.read_stderr() and not got_stdout:
+                break
 
     def signal_group(self, sig: int) -> None:
         """Send ``sig`` to the whole group, unless :meth:`reap` ran (the id may be reused then)."""

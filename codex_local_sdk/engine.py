@@ -9,8 +9,8 @@ and every step is reported to the :class:`~codex_local_sdk.ports.EventSink`.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import tenacity
 
@@ -28,6 +28,8 @@ from .ports import AsyncProcessHandle, Clock, EventSink, ProcessHandle, ProcessR
 from .retry import async_retrying, is_retryable_result, sync_retrying
 
 _UNKNOWN_THREAD_MARKER = "no rollout found"
+
+_T = TypeVar("_T")
 
 
 class RunEngine:
@@ -118,14 +120,7 @@ class RunEngine:
             self._attempt_finished(operation, result)
             return result
 
-        retrying = sync_retrying(
-            self.retry_policy,
-            self.clock,
-            retry_result=self._retry_result,
-            on_retry=self._on_retry(operation, "retry.scheduled"),
-        )
-        result: CodexExecResult = retrying(attempt)
-        return result
+        return self._with_retries(attempt, operation, self._retry_result, "retry.scheduled")
 
     async def execute_async(
         self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeout: float | None
@@ -153,14 +148,39 @@ class RunEngine:
             self._attempt_finished(operation, result)
             return result
 
+        return await self._with_retries_async(attempt, operation, self._retry_result, "retry.scheduled")
+
+    def _with_retries(
+        self, call: Callable[[], _T], operation: str, retry_result: Callable[[Any], bool], retry_event: str
+    ) -> _T:
+        """``call()``, retried per the policy; each retry is reported as ``retry_event``."""
+        if self.retry_policy.max_attempts == 1:  # nothing to retry: skip tenacity's per-call setup
+            return call()
+        retrying = sync_retrying(
+            self.retry_policy,
+            self.clock,
+            retry_result=retry_result,
+            on_retry=self._on_retry(operation, retry_event),
+        )
+        return retrying(call)
+
+    async def _with_retries_async(
+        self,
+        call: Callable[[], Awaitable[_T]],
+        operation: str,
+        retry_result: Callable[[Any], bool],
+        retry_event: str,
+    ) -> _T:
+        """The asyncio twin of :meth:`_with_retries`."""
+        if self.retry_policy.max_attempts == 1:
+            return await call()
         retrying = async_retrying(
             self.retry_policy,
             self.clock,
-            retry_result=self._retry_result,
-            on_retry=self._on_retry(operation, "retry.scheduled"),
+            retry_result=retry_result,
+            on_retry=self._on_retry(operation, retry_event),
         )
-        result: CodexExecResult = await retrying(attempt)
-        return result
+        return await retrying(call)
 
     def _retry_result(self, result: CodexExecResult) -> bool:
         return is_retryable_result(self.retry_policy, result)
@@ -224,14 +244,9 @@ class RunEngine:
                 raise
             return attempt
 
-        retrying = sync_retrying(
-            self.retry_policy,
-            self.clock,
-            retry_result=self._startup_failed_retryably,
-            on_retry=self._on_retry(operation, "live.startup_retried"),
+        return self._with_retries(
+            start_once, operation, self._startup_failed_retryably, "live.startup_retried"
         )
-        attempt: Attempt = retrying(start_once)
-        return attempt
 
     async def start_live_async(
         self,
@@ -268,14 +283,9 @@ class RunEngine:
                 raise
             return attempt
 
-        retrying = async_retrying(
-            self.retry_policy,
-            self.clock,
-            retry_result=self._startup_failed_retryably,
-            on_retry=self._on_retry(operation, "live.startup_retried"),
+        return await self._with_retries_async(
+            start_once, operation, self._startup_failed_retryably, "live.startup_retried"
         )
-        attempt: AsyncAttempt = await retrying(start_once)
-        return attempt
 
     def _live_event(self, operation: str) -> Callable[[CodexEvent], None]:
         emit, now = self.sink.emit, self.clock.time  # once per event: keep the path short

@@ -45,19 +45,18 @@ class _StopAfterTotal(tenacity.stop.stop_base):
 class _JitteredBackoff(tenacity.wait.wait_base):
     """tenacity's exponential backoff, then a random factor in ``[1 - ratio, 1 + ratio]``."""
 
-    def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
+    def __init__(self, policy: RetryPolicy) -> None:
         self._backoff = tenacity.wait_exponential(
             multiplier=policy.initial_backoff_seconds,
             exp_base=policy.backoff_multiplier,
             max=policy.max_backoff_seconds,
         )
         self._ratio = policy.jitter_ratio
-        self._rng = rng
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         delay = self._backoff(retry_state)
         if self._ratio:
-            delay *= self._rng.uniform(1 - self._ratio, 1 + self._ratio)
+            delay *= random.uniform(1 - self._ratio, 1 + self._ratio)
         return delay
 
 
@@ -71,14 +70,13 @@ def _options(
     clock: Clock,
     retry_result: Callable[[Any], bool],
     on_retry: RetryHook,
-    rng: random.Random | None,
 ) -> dict[str, Any]:
     stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
     if policy.max_total_retry_seconds is not None:
         stop = stop | _StopAfterTotal(policy.max_total_retry_seconds, clock)
     return {
         "stop": stop,
-        "wait": _JitteredBackoff(policy, rng or random.Random()),
+        "wait": _JitteredBackoff(policy),
         "retry": tenacity.retry_if_result(retry_result) | tenacity.retry_if_exception_type(CodexSpawnError),
         "before_sleep": on_retry,
         "retry_error_callback": _return_last_outcome,
@@ -91,12 +89,11 @@ def sync_retrying(
     *,
     retry_result: Callable[[Any], bool],
     on_retry: RetryHook,
-    rng: random.Random | None = None,
 ) -> tenacity.Retrying:
     """A ``Retrying`` for one call: attempts whose outcome ``retry_result`` accepts (and
     :class:`~codex_local_sdk.errors.CodexSpawnError`) are retried per ``policy``; when the
     policy gives up, the last outcome is returned (or its exception raised)."""
-    return tenacity.Retrying(sleep=clock.sleep, **_options(policy, clock, retry_result, on_retry, rng))
+    return tenacity.Retrying(sleep=clock.sleep, **_options(policy, clock, retry_result, on_retry))
 
 
 def async_retrying(
@@ -105,9 +102,6 @@ def async_retrying(
     *,
     retry_result: Callable[[Any], bool],
     on_retry: RetryHook,
-    rng: random.Random | None = None,
 ) -> tenacity.AsyncRetrying:
     """The asyncio twin of :func:`sync_retrying`, sleeping with :meth:`Clock.sleep_async`."""
-    return tenacity.AsyncRetrying(
-        sleep=clock.sleep_async, **_options(policy, clock, retry_result, on_retry, rng)
-    )
+    return tenacity.AsyncRetrying(sleep=clock.sleep_async, **_options(policy, clock, retry_result, on_retry))
