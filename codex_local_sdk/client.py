@@ -527,8 +527,9 @@ class CodexLocalClient:
     def save_session(self, name: str, session_id: str) -> None:
         """Save thread ``session_id`` under ``name``.
 
-        An existing record keeps its counters, history and ``last_usage``; only its thread
-        id changes.
+        An existing record keeps its counters and history; pointed at another thread, it
+        forgets the old thread's token total, so the next turn's ``turn_usage`` is unknown
+        rather than wrong.
 
         Raises:
             ValueError: ``name`` or ``session_id`` is empty.
@@ -584,14 +585,12 @@ class CodexLocalClient:
         """
         return self.session_store.list_records()
 
-    def open_session(self, name: str, **options: Any) -> CodexThreadSession:
+    def open_session(self, name: str, *, api_key: str | None = None, **options: Any) -> CodexThreadSession:
         """A :class:`CodexThreadSession` for the saved session ``name``; runs nothing.
-
-        Its turns use the CLI's own login (or ``CODEX_API_KEY`` in ``default_env``): an
-        ``api_key`` option is ignored.
 
         Args:
             name: the saved session.
+            api_key: sent with each of its turns, as for :meth:`run`.
             **options: :class:`CodexExecRequest` fields (``cwd``, ``model``...) for its
                 turns; ``images``, ``output_schema_path`` and ``output_last_message_path``
                 are dropped (pass them per turn).
@@ -605,7 +604,9 @@ class CodexLocalClient:
             SessionStoreError: the store could not be read.
         """
         record = self._require_record(name)
-        return CodexThreadSession(self, record.session_id, session_name=name, options=options)
+        return CodexThreadSession(
+            self, record.session_id, session_name=name, options=options, api_key=api_key
+        )
 
     # -- internals -------------------------------------------------------------------------
 

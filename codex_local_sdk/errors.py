@@ -45,8 +45,9 @@ class CodexNotInstalledError(CodexError):
     def __init__(self, binary: str, search_path: str) -> None:
         self.binary = binary
         self.search_path = search_path
+        where = "no such file" if "/" in binary else f"PATH searched: {search_path!r}"
         super().__init__(
-            f"Codex CLI {binary!r} was not found (PATH searched: {search_path!r}). "
+            f"Codex CLI {binary!r} was not found ({where}). "
             "Install it with `npm install -g @openai/codex`, or pass codex_bin= with its full path."
         )
 

@@ -148,17 +148,24 @@ def record_turn(
         turn_count=record.turn_count + 1,
         success_count=record.success_count + int(result.succeeded),
         failure_count=record.failure_count + int(not result.succeeded),
-        last_usage=result.usage or record.last_usage,
+        last_usage=result.usage or _same_thread_usage(record, session_id),
         turns=(*record.turns, turn),
     )
 
 
 def with_session_id(record: SessionRecord | None, name: str, session_id: str, now: float) -> SessionRecord:
-    """``record`` pointing at ``session_id``, its counters, history and ``last_usage`` kept
-    (a new, empty record, created at ``now``, when ``record`` is ``None``)."""
+    """``record`` pointing at ``session_id``, its counters and history kept (a new, empty
+    record, created at ``now``, when ``record`` is ``None``). ``last_usage`` is kept only
+    when the thread stays the same: it is that thread's total."""
     if record is None:
         return SessionRecord(name=name, session_id=session_id, created_at=now, updated_at=now)
-    return attrs.evolve(record, session_id=session_id, updated_at=now)
+    return attrs.evolve(
+        record, session_id=session_id, updated_at=now, last_usage=_same_thread_usage(record, session_id)
+    )
+
+
+def _same_thread_usage(record: SessionRecord, session_id: str) -> Usage | None:
+    return record.last_usage if record.session_id == session_id else None
 
 
 def bound_history(record: SessionRecord, max_turns: int) -> SessionRecord:

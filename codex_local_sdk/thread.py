@@ -76,7 +76,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
-            **options: :class:`CodexExecRequest` fields for this turn, over the session's.
+            **options: :class:`CodexExecRequest` fields for this turn, over the session's,
+                and ``api_key`` (over the session's).
 
         Returns:
             The turn's result.
@@ -109,7 +110,8 @@ class CodexThreadSession:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
-                and ``keep_events`` (as for :meth:`CodexLocalClient.run_live`).
+                ``api_key`` (over the session's) and ``keep_events`` (as for
+                :meth:`CodexLocalClient.run_live`).
 
         Returns:
             The running :class:`CodexLiveRun`.
@@ -135,10 +137,10 @@ class CodexThreadSession:
             else {"session_id": self.session_id}
         )
         return {
+            "api_key": self._api_key,
             **self._options,
             **options,
             **target,
-            "api_key": self._api_key,
             "timeout_seconds": timeout,
         }
 

@@ -50,6 +50,18 @@ def test_turn_usage_is_the_difference_of_running_totals(make_harness: MakeHarnes
     assert [r.turn_usage.input_tokens for r in (first, second, third) if r.turn_usage] == [10, 15, 20]
 
 
+def test_a_name_pointed_at_another_thread_forgets_the_old_threads_total(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 100), turn("two", 30, thread_id="t-2"), turn("three", 50, thread_id="t-2")])
+    h.client.start_thread("hello", session_name="s")
+    h.client.save_session("s", "t-2")
+    record = h.client.get_session_record("s")
+    assert record is not None and record.last_usage is None and record.turn_count == 1
+    second = h.client.resume("more", session_name="s")
+    third = h.client.resume("again", session_name="s")
+    assert second.turn_usage is None  # t-2's total before this turn is unknown, not 100
+    assert third.turn_usage == Usage(input_tokens=20, output_tokens=2)
+
+
 def test_unnamed_thread_session_continues_by_id(make_harness: MakeHarness) -> None:
     h = make_harness([turn("one", 10), turn("two", 30)])
     session, _ = h.client.start_thread("hello", model="m1")
@@ -227,3 +239,13 @@ def test_specs_keep_the_same_environment_for_resume(make_harness: MakeHarness) -
     session.continue_prompt("more")
     specs: list[ProcessSpec] = h.runner.calls
     assert [s.env.get("CODEX_API_KEY") for s in specs] == ["sk-1", "sk-1"]
+
+
+def test_an_opened_session_sends_its_api_key_and_a_turn_may_override_it(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20), turn("three", 30)])
+    h.client.start_thread("hello", session_name="s")
+    session = h.client.open_session("s", api_key="sk-1")
+    session.continue_prompt("more")
+    session.continue_prompt("again", api_key="sk-2")
+    specs: list[ProcessSpec] = h.runner.calls
+    assert [s.env.get("CODEX_API_KEY") for s in specs] == [None, "sk-1", "sk-2"]

@@ -488,10 +488,10 @@ def test_without_a_pidfd_the_exit_is_polled(
 
 def test_missing_binary_is_not_installed(tmp_path: Path) -> None:
     runner = SubprocessRunner()
-    with pytest.raises(CodexNotInstalledError, match="no-such-codex") as error:
+    with pytest.raises(CodexNotInstalledError, match=r"no-such-codex.*PATH searched") as error:
         runner.start(ProcessSpec(argv=("no-such-codex-binary", "exec"), env={"PATH": str(tmp_path)}))
     assert error.value.binary == "no-such-codex-binary" and error.value.search_path == str(tmp_path)
-    with pytest.raises(CodexNotInstalledError):
+    with pytest.raises(CodexNotInstalledError, match=r"codex.? was not found \(no such file\)"):
         runner.start(ProcessSpec(argv=(str(tmp_path / "codex"), "exec")))
     with pytest.raises(CodexNotInstalledError):
         run(lambda: runner.start_async(ProcessSpec(argv=("no-such-codex-binary",))))
