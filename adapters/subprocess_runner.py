@@ -134,7 +134,27 @@ def _deadline(timeout: float | None) -> float | None:
     return None if timeout is None else time.monotonic() + max(0.0, timeout)
 
 
-class SubprocessHandle:
+class _HandleBase:
+    """What the sync and the asyncio handle read alike from their :class:`RunState`."""
+
+    _state: RunState
+
+    @property
+    def pid(self) -> int:
+        """The leader's pid, which is also the process group id."""
+        return self._state.pgid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once reaped (``-N`` for signal ``N``), else ``None``."""
+        return self._state.popen.returncode
+
+    def stderr_tail(self) -> bytes:
+        """The last ``stderr_limit_bytes`` of stderr read so far."""
+        return bytes(self._state.stderr)
+
+
+class SubprocessHandle(_HandleBase):
     """A started process, driven synchronously: see :class:`~codex_local_sdk.ports.ProcessHandle`.
 
     No thread: each call waits on its pipes and a pidfd with :mod:`selectors`, so stdout and
@@ -157,16 +177,6 @@ class SubprocessHandle:
     def _unwatch(self, fd: int) -> None:
         with contextlib.suppress(KeyError):
             self._selector.unregister(fd)
-
-    @property
-    def pid(self) -> int:
-        """The leader's pid, which is also the process group id."""
-        return self._state.pgid
-
-    @property
-    def returncode(self) -> int | None:
-        """The exit code once reaped (``-N`` for signal ``N``), else ``None``."""
-        return self._state.popen.returncode
 
     def read_lines(self, timeout: float | None) -> list[bytes] | None:
         """Complete stdout lines as soon as there is one; ``[]`` after ``timeout``; ``None`` at the end.
@@ -212,10 +222,6 @@ class SubprocessHandle:
                 state.on_ready(key.fd)
             looked = True
 
-    def stderr_tail(self) -> bytes:
-        """The last ``stderr_limit_bytes`` of stderr read so far."""
-        return bytes(self._state.stderr)
-
     def terminate(self, grace_seconds: float) -> None:
         """SIGTERM the group; SIGKILL it if the run has not ended after ``grace_seconds``; reap."""
         self._state.signal_group(signal.SIGTERM)
@@ -237,7 +243,7 @@ class SubprocessHandle:
         self._closed = True
 
 
-class AsyncSubprocessHandle:
+class AsyncSubprocessHandle(_HandleBase):
     """A started process, driven by the event loop: see :class:`~codex_local_sdk.ports.AsyncProcessHandle`.
 
     No thread: the pipes and the pidfd are watched with ``loop.add_reader``/``add_writer``
@@ -321,16 +327,6 @@ class AsyncSubprocessHandle:
         while not done() and await self._next_change(deadline):
             pass
 
-    @property
-    def pid(self) -> int:
-        """The leader's pid, which is also the process group id."""
-        return self._state.pgid
-
-    @property
-    def returncode(self) -> int | None:
-        """The exit code once reaped (``-N`` for signal ``N``), else ``None``."""
-        return self._state.popen.returncode
-
     async def read_lines(self, timeout: float | None) -> list[bytes] | None:
         """As :meth:`SubprocessHandle.read_lines`. Cancelling it leaves the process running
         until :meth:`close`."""
@@ -344,10 +340,6 @@ class AsyncSubprocessHandle:
         """As :meth:`SubprocessHandle.wait`."""
         await self._run_until(lambda: self._state.finished, timeout)
         return self.returncode
-
-    def stderr_tail(self) -> bytes:
-        """The last ``stderr_limit_bytes`` of stderr read so far."""
-        return bytes(self._state.stderr)
 
     async def terminate(self, grace_seconds: float) -> None:
         """As :meth:`SubprocessHandle.terminate`."""
