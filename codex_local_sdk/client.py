@@ -811,7 +811,12 @@ def _check_optional_name(name: str | None) -> str | None:
 def _schema_file(schema: Mapping[str, Any]) -> Iterator[str]:
     if not isinstance(schema, Mapping):
         raise TypeError(f"schema must be a JSON Schema as a dict, got {type(schema).__name__}")
-    text = json.dumps(schema)
+    try:
+        text = json.dumps(schema)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"schema is not JSON-serialisable ({exc}): use dicts, lists, str, numbers, bool and None"
+        ) from None
     fd, path = tempfile.mkstemp(prefix="codex-output-schema-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -217,6 +218,17 @@ def test_schema_file_is_removed_when_the_run_fails(make_harness: MakeHarness) ->
     with pytest.raises(CodexExecFailedError):
         h.client.run_with_schema("p", {"type": "object"})
     assert not Path(paths[0]).exists()
+
+
+@pytest.mark.parametrize(
+    ("schema", "problem"),
+    [(["type", "object"], "got list"), ({"default": {1, 2}}, "not JSON-serialisable")],
+)
+def test_a_bad_schema_is_refused_before_any_run(make_harness: MakeHarness, schema: Any, problem: str) -> None:
+    h = make_harness([])
+    with pytest.raises(TypeError, match=problem):
+        h.client.run_with_schema("p", schema)
+    assert h.runner.calls == []
 
 
 def test_non_json_mode_reads_the_last_message_file(make_harness: MakeHarness, tmp_path: Path) -> None:
