@@ -82,10 +82,16 @@ def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionR
     records = payload.get("records")
     if version != SCHEMA_VERSION or not isinstance(records, dict):
         raise _corrupt(path, f"schema_version {version} without a 'records' object")
-    try:
-        return {name: _converter.structure(raw, SessionRecord) for name, raw in records.items()}, False
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
-        raise _corrupt(path, f"a record does not match the schema ({exc})") from None
+    structured = {}
+    for name, raw in records.items():
+        try:
+            structured[name] = _converter.structure(raw, SessionRecord)
+        except cattrs.BaseValidationError as exc:
+            problems = "; ".join(cattrs.transform_error(exc, path=f"records[{json.dumps(name)}]"))
+            raise _corrupt(path, f"a record does not match the schema: {problems}") from None
+        except (TypeError, ValueError, KeyError) as exc:
+            raise _corrupt(path, f"record {name!r} does not match the schema ({exc})") from None
+    return structured, False
 
 
 def encode_payload(records: Mapping[str, SessionRecord]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -86,7 +87,12 @@ def test_legacy_files_migrate_to_v2(tmp_path: Path) -> None:
         (b"", SessionStoreCorruptError, "not valid JSON"),
         (b"[1, 2]", SessionStoreCorruptError, "JSON list"),
         (b'{"schema_version": 3, "records": {}}', SessionStoreSchemaError, "newer"),
-        (b'{"schema_version": 2, "records": {"a": {"name": "a"}}}', SessionStoreCorruptError, "schema"),
+        (
+            b'{"schema_version": 2, "records": {"a": {"name": "a"}}}',
+            SessionStoreCorruptError,
+            re.escape('required field missing @ records["a"].session_id'),
+        ),
+        (b'{"schema_version": 2, "records": {"a": null}}', SessionStoreCorruptError, "record 'a'"),
         (b'{"a": 1}', SessionStoreCorruptError, "legacy"),
         (b"\xff\xfe", SessionStoreCorruptError, "UTF-8"),
     ],
