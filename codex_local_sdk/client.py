@@ -387,6 +387,8 @@ class CodexLocalClient:
             CodexSessionError: ``session_name`` is not in the store.
             CodexUnknownThreadError: the CLI has no such thread (``session_id`` or
                 ``session_name``) and ``raise_on_error`` is on.
+            CodexThreadBusyError: another run was continuing the thread, after the
+                retries, and ``raise_on_error`` is on.
             CodexError: as :meth:`run`.
         """
         turn = self._resume_turn(session_id, session_name, last)

@@ -17,8 +17,10 @@ import tenacity
 from .errors import (
     CodexError,
     CodexExecFailedError,
+    CodexThreadBusyError,
     CodexTimeoutError,
     CodexUnknownThreadError,
+    cli_error_line,
 )
 from .events import CodexClientEvent, CodexEvent
 from .execution import AsyncAttempt, Attempt
@@ -27,7 +29,11 @@ from .models import CodexExecRequest, CodexExecResult, RetryPolicy
 from .ports import AsyncProcessHandle, Clock, EventSink, ProcessHandle, ProcessRunner, ProcessSpec
 from .retry import async_retrying, is_retryable_result, sync_retrying
 
-_UNKNOWN_THREAD_MARKER = "no rollout found"
+# What the CLI's stderr says when a resume cannot open the thread it names.
+_RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (
+    ("no rollout found", CodexUnknownThreadError),
+    ("already has an active writer", CodexThreadBusyError),
+)
 
 _T = TypeVar("_T")
 
@@ -321,8 +327,10 @@ class RunEngine:
             return result
         if result.timed_out:
             raise CodexTimeoutError(result)
-        if result.requested_thread_id and _UNKNOWN_THREAD_MARKER in result.stderr:
-            raise CodexUnknownThreadError(result)
+        if result.requested_thread_id:
+            for marker, error in _RESUME_ERRORS:
+                if marker in result.stderr:
+                    raise error(result)
         raise CodexExecFailedError(result)
 
 
@@ -333,4 +341,4 @@ def describe_failure(result: CodexExecResult) -> str:
     if result.error_message:
         return result.error_message
     tail = result.stderr.strip().splitlines()
-    return tail[-1] if tail else f"exit code {result.return_code}"
+    return cli_error_line(result.stderr) or (tail[-1] if tail else f"exit code {result.return_code}")

@@ -7,7 +7,8 @@ The tree::
     ├── CodexSpawnError               the CLI could not be started for another reason
     ├── CodexExecFailedError          a run ended badly and raise_on_error=True
     │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
-    │   └── CodexUnknownThreadError   ... because the CLI does not know the thread id
+    │   ├── CodexUnknownThreadError   ... because the CLI does not know the thread id
+    │   └── CodexThreadBusyError      ... because another run is continuing that thread
     ├── CodexSessionError             a named session is unknown or a run gave no thread id
     └── SessionStoreError             a session store cannot be read or written
         ├── SessionStoreCorruptError  the file is not a valid store (left untouched)
@@ -100,7 +101,9 @@ class CodexExecFailedError(CodexError):
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
-        detail = self.turn_error or self.stderr_tail or "no output on stderr"
+        detail = (
+            self.turn_error or cli_error_line(self.result.stderr) or self.stderr_tail or "no output on stderr"
+        )
         return f"codex exited with code {self.return_code} after {self.result.attempts} attempt(s): {detail}"
 
 
@@ -125,6 +128,21 @@ class CodexUnknownThreadError(CodexExecFailedError):
             f"codex has no thread {self.result.requested_thread_id!r} to resume "
             "(it found no rollout for that id in its CODEX_HOME). Start a new thread instead, "
             "or check that CODEX_HOME is the one the thread was started with."
+        )
+
+
+class CodexThreadBusyError(CodexExecFailedError):
+    """A resume by thread id (``session_id`` or ``session_name``) named a thread that another
+    run was continuing at that moment: the CLI lets one run at a time write a thread, and its
+    stderr says ``already has an active writer``. The CLI stopped before it asked the model
+    anything. Like any failed run it is retried while the client's retry policy allows, so a
+    policy with a few seconds of backoff waits the other run out."""
+
+    def _describe(self) -> str:
+        return (
+            f"codex thread {self.result.requested_thread_id!r} is being continued by another run "
+            "right now (the CLI lets one run at a time write a thread). Resume it again once that "
+            "run has finished, or give the client a RetryPolicy to wait it out."
         )
 
 
@@ -159,6 +177,13 @@ class SessionStoreSchemaError(SessionStoreError):
 
 class SessionStoreLockTimeout(SessionStoreError):
     """The store's cross-process lock was not acquired in time."""
+
+
+def cli_error_line(stderr: str) -> str | None:
+    """The last ``Error: ...`` line of the CLI's stderr: what a fatal CLI error says, without
+    the log lines before it and the stack backtrace after it. ``None`` when there is none."""
+    errors = [line.strip() for line in stderr.splitlines() if line.startswith("Error: ")]
+    return errors[-1] if errors else None
 
 
 def _tail(text: str, max_lines: int = 20, max_chars: int = 4000) -> str:

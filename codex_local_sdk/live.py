@@ -95,7 +95,8 @@ class CodexLiveRun:
         Raises:
             TimeoutError: ``timeout`` passed first; the run goes on.
             CodexExecFailedError: the run failed and the client has ``raise_on_error=True``
-                (``CodexTimeoutError`` or ``CodexUnknownThreadError`` when they apply).
+                (``CodexTimeoutError``, ``CodexUnknownThreadError`` or
+                ``CodexThreadBusyError`` when they apply).
         """
         try:
             result = self._attempt.finish(timeout)

@@ -85,6 +85,7 @@ class CodexThreadSession:
         Raises:
             CodexSessionError: the session's name is no longer in the store.
             CodexUnknownThreadError: the CLI has no such thread (``raise_on_error`` on).
+            CodexThreadBusyError: another run was continuing the thread (``raise_on_error`` on).
             CodexError: as :meth:`CodexLocalClient.resume`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """

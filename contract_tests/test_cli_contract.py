@@ -12,7 +12,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,10 @@ from codex_local_sdk import (
     CodexExecFailedError,
     CodexExecRequest,
     CodexLocalClient,
+    CodexThreadBusyError,
     CodexTimeoutError,
     CodexUnknownThreadError,
+    InMemorySessionStore,
     RetryPolicy,
 )
 
@@ -239,3 +242,33 @@ def test_unknown_thread_on_resume(offline: Offline) -> None:
         offline.client().resume(
             "hello?", session_id="01a20bcc-0000-7000-8000-000000000000", skip_git_repo_check=True
         )
+
+
+def test_one_run_at_a_time_per_thread(codex_bin: str, tmp_path: Path) -> None:
+    in_turn, release = threading.Event(), threading.Event()
+
+    def hold_the_slow_turn(body: Mapping[str, Any]) -> Reply:
+        if "slow turn" in json.dumps(body["input"][-1]):
+            in_turn.set()
+            release.wait(60)
+        return Reply.message("done")
+
+    with LoopbackProvider(handler=hold_the_slow_turn) as provider:
+        env = write_codex_home(tmp_path / "codex-home", provider.base_url)
+        client = CodexLocalClient(
+            codex_bin=codex_bin,
+            default_env=env,
+            default_cwd=str(tmp_path),
+            session_store=InMemorySessionStore(),
+        )
+        client.start_thread("begin", session_name="shared", skip_git_repo_check=True)
+        with client.resume_live("slow turn", session_name="shared", skip_git_repo_check=True) as slow:
+            assert in_turn.wait(60), "the provider never saw the slow turn"
+            with pytest.raises(CodexThreadBusyError, match="being continued by another run"):
+                client.resume("meanwhile", session_name="shared", skip_git_repo_check=True)
+            release.set()
+            assert slow.result().final_message == "done"
+        assert client.resume("afterwards", session_name="shared", skip_git_repo_check=True).succeeded
+        record = client.get_session_record("shared")
+        assert record is not None
+        assert (record.turn_count, record.failure_count) == (4, 1)

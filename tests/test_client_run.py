@@ -99,6 +99,30 @@ def test_failure_message_falls_back_to_stderr(make_harness: MakeHarness) -> None
         h.client.run_prompt("p")
 
 
+# What the real CLI's stderr looks like when it cannot go on: log lines, the error, a backtrace.
+CLI_CRASH_STDERR = """WARNING: proceeding, even though we could not create PATH aliases
+2026-12-02T18:23:05.193975Z ERROR codex_core::session: Failed to create session: boom
+Error: thread/start: failed to create session: boom (code -32600)
+
+Stack backtrace:
+   0: <unknown>
+   1: <unknown>
+"""
+
+
+def test_failure_message_quotes_the_cli_error_line(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun(stderr=CLI_CRASH_STDERR, exit_code=1)])
+    with pytest.raises(CodexExecFailedError) as info:
+        h.client.run_prompt("p")
+    assert str(info.value) == (
+        "codex exited with code 1 after 1 attempt(s): "
+        "Error: thread/start: failed to create session: boom (code -32600)"
+    )
+    assert "Stack backtrace" in info.value.stderr_tail
+    [failed] = [e for e in h.events if e.type == "attempt.failed"]
+    assert failed.error == "Error: thread/start: failed to create session: boom (code -32600)"
+
+
 def test_raise_on_error_false_returns_the_failed_result(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.failure("nope")], raise_on_error=False)
     result = h.client.run_prompt("p")

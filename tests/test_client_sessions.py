@@ -8,7 +8,14 @@ import pytest
 
 from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
-from codex_local_sdk import CodexExecFailedError, CodexSessionError, CodexUnknownThreadError, Usage
+from codex_local_sdk import (
+    CodexExecFailedError,
+    CodexSessionError,
+    CodexThreadBusyError,
+    CodexUnknownThreadError,
+    RetryPolicy,
+    Usage,
+)
 from codex_local_sdk.ports import ProcessSpec
 from tests.conftest import MakeHarness
 
@@ -208,6 +215,34 @@ def test_unknown_thread_on_resume_says_so(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun(stderr=stderr, exit_code=1)])
     with pytest.raises(CodexUnknownThreadError, match="no thread '0199-abc' to resume"):
         h.client.resume("more", session_id="0199-abc")
+
+
+BUSY_STDERR = "Error: thread/resume: thread/resume failed: thread t-1 already has an active writer\n"
+
+
+def test_a_thread_busy_with_another_run_says_so_and_counts_as_a_failed_turn(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness([turn("one", 10), ScriptedRun(stderr=BUSY_STDERR, exit_code=1)])
+    h.client.start_thread("hello", session_name="s")
+    with pytest.raises(CodexThreadBusyError, match="thread 't-1' is being continued by another run") as info:
+        h.client.resume("more", session_name="s")
+    assert info.value.result.requested_thread_id == "t-1"
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.session_id, record.turn_count, record.failure_count) == ("t-1", 2, 1)
+
+
+def test_a_retry_policy_waits_a_busy_thread_out(make_harness: MakeHarness) -> None:
+    busy = ScriptedRun(stderr=BUSY_STDERR, exit_code=1)
+    h = make_harness(
+        [turn("one", 10), busy, busy, turn("two", 20)],
+        retry_policy=RetryPolicy(max_attempts=3, initial_backoff_seconds=5, jitter_ratio=0),
+    )
+    h.client.start_thread("hello", session_name="s")
+    result = h.client.resume("more", session_name="s")
+    assert (result.final_message, result.attempts) == ("two", 3)
+    assert h.clock.sleeps == [5, 10]
 
 
 def test_open_session_continues_the_named_session(make_harness: MakeHarness) -> None:

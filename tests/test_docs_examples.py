@@ -308,6 +308,11 @@ ERROR_CASES = [
         f"the CLI has no thread {THREAD}: start a new one",
     ),
     (
+        {"session_id": THREAD},
+        ScriptedRun(exit_code=1, stderr=f"Error: thread {THREAD} already has an active writer\n"),
+        "another run is continuing that thread: ask again once it has finished",
+    ),
+    (
         {"session_name": "release-notes"},
         None,
         "no session named 'release-notes': start_thread(..., session_name=...) first",

@@ -6,7 +6,9 @@ provider configuration as the real CLI (``$CODEX_HOME/config.toml``, a ``respons
 API over Server-Sent Events): ``thread.started``, ``turn.started``, ``item.*`` for agent
 messages and ``exec_command`` tool calls, ``turn.completed`` with the thread's running
 usage, ``turn.failed`` and exit 1 when the provider fails, ``Reconnecting...`` errors
-forever when it is unreachable. Threads persist in ``$CODEX_HOME/mini-codex/<id>.json``.
+forever when it is unreachable. Threads persist in ``$CODEX_HOME/mini-codex/<id>.json``;
+a run holds its thread's ``<id>.lock`` while it runs, and a resume of a thread another run
+holds fails the way the real CLI's does (``already has an active writer``).
 
 ``$MINI_CODEX_BREAK`` names one part of the protocol to break on purpose (see ``BREAKS``),
 so the contract suite can show that each of its tests catches a broken CLI.
@@ -15,6 +17,7 @@ Standard library only (Python >= 3.11 for tomllib).
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
@@ -42,6 +45,7 @@ BREAKS = {
     "stream_buffering": "hold every event until the turn ends",
     "unknown_thread": "treat an unknown thread id as a new thread",
     "retry_flake": "succeed when the provider fails",
+    "busy_thread": "let two runs continue one thread at once",
 }
 BROKEN = os.environ.get("MINI_CODEX_BREAK", "")
 _held: list[str] = []
@@ -155,6 +159,15 @@ def main() -> int:
             return 1
     if thread_id is None or BROKEN == "resume" or not (threads / f"{thread_id}.json").exists():
         thread_id = str(uuid.uuid4())
+    writer = open(threads / f"{thread_id}.lock", "w")  # noqa: SIM115 - held until the process exits
+    try:
+        if BROKEN != "busy_thread":
+            fcntl.flock(writer, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.stderr.write(
+            f"Error: thread/resume: thread/resume failed: thread {thread_id} already has an active writer\n"
+        )
+        return 1
     if BROKEN != "thread_started":
         emit({"type": "thread.started", "thread_id": thread_id})
     emit({"type": "turn.started"})

@@ -10,6 +10,7 @@ from codex_local_sdk import (
     CodexNotInstalledError,
     CodexSessionError,
     CodexSpawnError,
+    CodexThreadBusyError,
     CodexTimeoutError,
     CodexUnknownThreadError,
 )
@@ -26,11 +27,13 @@ def ask(client: CodexLocalClient, prompt: str, **target: Any) -> str:
         return f"install the Codex CLI: {exc.binary!r} is not on PATH, or pass codex_bin="
     except CodexSpawnError as exc:
         return f"{exc.binary!r} would not start: {exc}"
-    # The three below carry the last attempt's `result`; the two subclasses come first.
+    # The four below carry the last attempt's `result`; the subclasses come first.
     except CodexTimeoutError as exc:
         return f"no answer within 300 s ({exc.result.attempts} attempt), the process group was killed"
     except CodexUnknownThreadError as exc:
         return f"the CLI has no thread {exc.result.requested_thread_id}: start a new one"
+    except CodexThreadBusyError:
+        return "another run is continuing that thread: ask again once it has finished"
     except CodexExecFailedError as exc:
         return f"codex failed (exit {exc.return_code}): {exc.turn_error or exc.stderr_tail}"
     except CodexSessionError:
