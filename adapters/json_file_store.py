@@ -33,6 +33,7 @@ import filelock
 
 from codex_local_sdk.errors import (
     SessionStoreCorruptError,
+    SessionStoreError,
     SessionStoreLockTimeout,
     SessionStoreSchemaError,
 )
@@ -123,8 +124,10 @@ class JsonFileSessionStore(SessionStoreBase):
 
     Every method may raise :class:`~codex_local_sdk.errors.SessionStoreCorruptError` (the
     file is not a valid store), :class:`~codex_local_sdk.errors.SessionStoreSchemaError`
-    (it has a newer schema) or :class:`~codex_local_sdk.errors.SessionStoreLockTimeout`
-    (another process held the lock too long).
+    (it has a newer schema), :class:`~codex_local_sdk.errors.SessionStoreLockTimeout`
+    (another process held the lock too long) or
+    :class:`~codex_local_sdk.errors.SessionStoreError` (the system refused to read or write
+    the file, its lock or its folder: permissions, a full disk, a file where a folder should be).
 
     Args:
         path: the store file; its folder is created on the first write. The lock file is
@@ -189,17 +192,27 @@ class JsonFileSessionStore(SessionStoreBase):
         with self._thread_lock:
             try:
                 self._file_lock.acquire()
-            except filelock.Timeout:
+            except filelock.Timeout:  # an OSError too: catch it first
                 raise SessionStoreLockTimeout(
                     f"could not lock session store {self.path} within "
                     f"{self._file_lock.timeout} s: another process holds {self._lock_path}. "
                     "Retry later, or raise lock_timeout_seconds.",
                     path=str(self.path),
                 ) from None
+            except OSError as exc:
+                raise self._os_error("lock", exc) from exc
             try:
                 yield
             finally:
                 self._file_lock.release()
+
+    def _os_error(self, action: str, exc: OSError) -> SessionStoreError:
+        culprit = f" ({exc.filename})" if exc.filename and exc.filename != str(self.path) else ""
+        return SessionStoreError(
+            f"could not {action} session store {self.path}: {exc.strerror or exc}{culprit}. "
+            "Check that its folder exists or can be created, and that this process may write there.",
+            path=str(self.path),
+        )
 
     def _load(self) -> tuple[dict[str, SessionRecord], bool]:
         try:
@@ -208,10 +221,17 @@ class JsonFileSessionStore(SessionStoreBase):
             return {}, False
         except UnicodeDecodeError as exc:
             raise _corrupt(str(self.path), f"it is not UTF-8 text ({exc})") from None
+        except OSError as exc:
+            raise self._os_error("read", exc) from exc
         return decode_payload(text, str(self.path), self._clock.time())
 
     def _write(self, records: Mapping[str, SessionRecord]) -> None:
-        data = encode_payload(records).encode("utf-8")
+        try:
+            self._write_atomically(encode_payload(records).encode("utf-8"))
+        except OSError as exc:
+            raise self._os_error("write", exc) from exc
+
+    def _write_atomically(self, data: bytes) -> None:
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)

@@ -21,7 +21,7 @@ import attrs
 
 from .command import build_exec_argv
 from .engine import RunEngine
-from .errors import CodexSessionError
+from .errors import CodexSessionError, SessionStoreError
 from .events import CodexClientEvent
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, Usage
@@ -329,6 +329,8 @@ class CodexLocalClient:
             ValueError: ``session_name`` is empty or blank; and as :meth:`run_prompt`.
             CodexSessionError: the run reported no thread id (with ``raise_on_error`` off,
                 or a run that succeeded without a ``thread.started`` event).
+            SessionStoreError: the turn ran but could not be recorded under
+                ``session_name``; the error's ``result`` holds it, thread id included.
             CodexError: as :meth:`run`.
         """
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
@@ -389,6 +391,8 @@ class CodexLocalClient:
                 ``session_name``) and ``raise_on_error`` is on.
             CodexThreadBusyError: another run was continuing the thread, after the
                 retries, and ``raise_on_error`` is on.
+            SessionStoreError: the turn ran but could not be recorded under
+                ``session_name``; the error's ``result`` holds it.
             CodexError: as :meth:`run`.
         """
         turn = self._resume_turn(session_id, session_name, last)
@@ -712,18 +716,29 @@ class CodexLocalClient:
         name = turn.session_name
         assert name is not None
         now = self._engine.clock.time()
-        record = self.session_store.update(
-            name,
-            lambda current: record_turn(
-                None if turn.new_session else current,
-                name=name,
-                result=result,
-                operation=operation,
-                prompt=prompt,
-                now=now,
-                preview_chars=self.preview_chars,
-            ),
-        )
+        try:
+            record = self.session_store.update(
+                name,
+                lambda current: record_turn(
+                    None if turn.new_session else current,
+                    name=name,
+                    result=result,
+                    operation=operation,
+                    prompt=prompt,
+                    now=now,
+                    preview_chars=self.preview_chars,
+                ),
+            )
+        except SessionStoreError as exc:
+            exc.result = result  # the turn happened: its thread id must reach the caller
+            raise
+        except Exception as exc:
+            error = SessionStoreError(
+                f"the turn ran (thread {result.thread_id}) but the session store could not record it "
+                f"under {name!r}: {exc!r}. The error's .result holds the turn."
+            )
+            error.result = result
+            raise error from exc
         assert record is not None
         self._engine.emit(
             "session.updated",

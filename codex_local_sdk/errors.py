@@ -154,16 +154,22 @@ class CodexSessionError(CodexError):
 class SessionStoreError(CodexError):
     """A session store could not be read or written.
 
+    When it is raised while the client records a finished turn, the run itself happened:
+    :attr:`result` holds it, with the thread id, so nothing is lost.
+
     Args:
         message: the error message.
         path: the store's file, when it has one.
 
     Attributes:
         path: the store's file, when it has one.
+        result: the :class:`CodexExecResult` of the turn that could not be recorded, when the
+            error came from recording one; ``None`` otherwise.
     """
 
     def __init__(self, message: str, path: str | None = None) -> None:
         self.path = path
+        self.result: CodexExecResult | None = None
         super().__init__(message)
 
 

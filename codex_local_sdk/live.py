@@ -97,6 +97,8 @@ class CodexLiveRun:
             CodexExecFailedError: the run failed and the client has ``raise_on_error=True``
                 (``CodexTimeoutError``, ``CodexUnknownThreadError`` or
                 ``CodexThreadBusyError`` when they apply).
+            SessionStoreError: the named session's turn could not be recorded; the
+                error's ``result`` holds it, and a later call tries to record it again.
         """
         try:
             result = self._attempt.finish(timeout)

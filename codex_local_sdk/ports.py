@@ -202,6 +202,11 @@ class SessionStore(Protocol):
     :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
     read-modify-write: stores shared by threads or processes must make it so, because the
     client records every turn through it.
+
+    A store that cannot read or write raises
+    :class:`~codex_local_sdk.errors.SessionStoreError` (or a subclass); the client passes it
+    on with the unrecorded turn's result attached, and wraps anything else a store raises
+    while recording in one.
     """
 
     def get(self, name: str) -> str | None:

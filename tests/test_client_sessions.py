@@ -14,9 +14,12 @@ from codex_local_sdk import (
     CodexThreadBusyError,
     CodexUnknownThreadError,
     RetryPolicy,
+    SessionStoreError,
+    SessionStoreLockTimeout,
     Usage,
 )
-from codex_local_sdk.ports import ProcessSpec
+from codex_local_sdk.ports import ProcessSpec, RecordUpdate
+from codex_local_sdk.sessions import SessionRecord
 from tests.conftest import MakeHarness
 
 
@@ -243,6 +246,58 @@ def test_a_retry_policy_waits_a_busy_thread_out(make_harness: MakeHarness) -> No
     result = h.client.resume("more", session_name="s")
     assert (result.final_message, result.attempts) == ("two", 3)
     assert h.clock.sleeps == [5, 10]
+
+
+class FlakyStore(InMemorySessionStore):
+    """An in-memory store whose next ``update`` raises ``failure``."""
+
+    failure: Exception | None = None
+
+    def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+        failure, self.failure = self.failure, None
+        if failure is not None:
+            raise failure
+        return super().update(name, fn)
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [SessionStoreLockTimeout("another process holds the lock"), ConnectionError("store host unreachable")],
+)
+def test_a_turn_the_store_cannot_record_still_reaches_the_caller(
+    make_harness: MakeHarness, failure: Exception
+) -> None:
+    store = FlakyStore()
+    store.failure = failure
+    h = make_harness([turn("one", 10)], session_store=store)
+    with pytest.raises(SessionStoreError) as info:
+        h.client.start_thread("hello", session_name="s")
+    assert info.value.result is not None
+    assert (info.value.result.thread_id, info.value.result.final_message) == ("t-1", "one")
+    if isinstance(failure, SessionStoreError):
+        assert info.value is failure
+    else:
+        assert info.value.__cause__ is failure
+        assert "the turn ran (thread t-1) but the session store could not record it under 's'" in str(
+            info.value
+        )
+    assert h.client.get_session_record("s") is None
+
+
+def test_a_live_turn_the_store_could_not_record_is_recorded_by_the_next_wait(
+    make_harness: MakeHarness,
+) -> None:
+    store = FlakyStore()
+    h = make_harness([turn("one", 10), turn("two", 20)], session_store=store)
+    session, _ = h.client.start_thread("hello", session_name="s")
+    store.failure = SessionStoreLockTimeout("another process holds the lock")
+    with session.continue_live("more") as run:
+        with pytest.raises(SessionStoreLockTimeout) as info:
+            run.wait()
+        assert info.value.result is not None and info.value.result.final_message == "two"
+        assert run.wait().final_message == "two"
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 2
 
 
 def test_open_session_continues_the_named_session(make_harness: MakeHarness) -> None:

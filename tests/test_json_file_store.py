@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from adapters.json_file_store import JsonFileSessionStore
-from codex_local_sdk import SessionStoreCorruptError, SessionStoreLockTimeout, SessionStoreSchemaError
+from codex_local_sdk import (
+    SessionStoreCorruptError,
+    SessionStoreError,
+    SessionStoreLockTimeout,
+    SessionStoreSchemaError,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -140,3 +145,35 @@ def test_lock_timeout_is_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_path_the_system_refuses_is_a_store_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    store = JsonFileSessionStore(tmp_path / "a-file" / "sessions.json")
+    with pytest.raises(SessionStoreError) as reading:
+        store.get("a")
+    with pytest.raises(SessionStoreError) as writing:
+        store.set("a", "t")
+    for action, info in (("read", reading), ("lock", writing)):
+        assert type(info.value) is SessionStoreError
+        assert str(info.value).startswith(f"could not {action} session store {store.path}: ")
+        assert info.value.path == str(store.path)
+    assert (tmp_path / "a-file").read_text() == "not a folder"
+
+
+def test_a_failed_write_is_a_store_error_and_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "sessions.json"
+    store = JsonFileSessionStore(path)
+    store.set("a", "t-1")
+    before = path.read_bytes()
+
+    def read_only_file_system(src: str, dst: str) -> None:
+        raise OSError(30, "Read-only file system", dst)
+
+    monkeypatch.setattr(os, "replace", read_only_file_system)  # a full or read-only disk, even as root
+    with pytest.raises(SessionStoreError, match=r"could not write session store .*: Read-only file system"):
+        store.set("a", "t-2")
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
