@@ -3,7 +3,7 @@ named with ``--store-factory module:callable``."""
 
 from __future__ import annotations
 
-import importlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from adapters.json_file_store import JsonFileSessionStore
 from adapters.memory_store import InMemorySessionStore
 from adapters.store_contract import SessionStoreContract, StoreFactory
+from contract_tests.conftest import STORE_FACTORY, load_store_factory
 
 
 class TestInMemorySessionStore(SessionStoreContract):
@@ -32,9 +33,21 @@ class TestJsonFileSessionStore(SessionStoreContract):
 class TestUserStore(SessionStoreContract):
     @pytest.fixture
     def make_store(self, request: pytest.FixtureRequest) -> StoreFactory:
-        spec = request.config.getoption("--store-factory")
-        if not spec:
+        factory = request.config.stash.get(STORE_FACTORY, None)
+        if factory is None:
             pytest.skip("no --store-factory module:callable given")
-        module, _, name = str(spec).partition(":")
-        factory: StoreFactory = getattr(importlib.import_module(module), name)
         return factory
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ("adapters.memory_store", "give it as module:callable"),
+        ("no_such_module:make", "No module named 'no_such_module' (is it on PYTHONPATH?)"),
+        ("adapters.memory_store:make", "adapters.memory_store has no callable 'make'"),
+        ("adapters.json_file_store:JsonFileSessionStore", "missing a required argument: 'path'"),
+    ],
+)
+def test_a_bad_store_factory_is_named_before_any_test_runs(spec: str, problem: str) -> None:
+    with pytest.raises(pytest.UsageError, match=re.escape(problem)):
+        load_store_factory(spec)
