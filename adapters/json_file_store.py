@@ -218,7 +218,7 @@ class JsonFileSessionStore(SessionStoreBase):
         culprit = f" ({exc.filename})" if exc.filename and exc.filename != str(self.path) else ""
         return SessionStoreError(
             f"could not {action} session store {self.path}: {exc.strerror or exc}{culprit}. "
-            "Check that its folder exists or can be created, and that this process may write there.",
+            "Check that its folder exists or can be created, and that this process may read and write there.",
             path=str(self.path),
         )
 
