@@ -865,6 +865,7 @@ def memory_bounds(standin: Standin, _folder: Path) -> Figure:
                 f"{(text_growth - raw_text_growth) / 2**20:+.1f} MiB",
                 "flat: < 5 MiB",
                 text_growth < 5 * 2**20,
+                f"{text_growth / 2**20:+.1f} MiB (raw: {raw_text_growth / 2**20:+.1f} MiB)",
             ),
             Row(
                 f"live, {many:,} non-JSON lines: lines kept / counted",
