@@ -98,7 +98,7 @@ class _AttemptState:
             final_message=self._final_message(),
             events=tuple(self.output.events),
             thread_id=summary.thread_id,
-            turn_status=summary.turn_status or self.ended_by,
+            turn_status=self._turn_status(),
             usage=summary.usage,
             duration_seconds=self.clock.monotonic() - self.started_at,
             attempts=self.attempt_number,
@@ -109,6 +109,11 @@ class _AttemptState:
             exceeded_line_limit=self.exceeded_line_limit,
         )
         return self.result
+
+    def _turn_status(self) -> str | None:
+        if self.exceeded_line_limit is not None:
+            return "output_too_large"  # a line of the turn was lost, whatever the CLI said of it
+        return self.output.summary.turn_status or self.ended_by
 
     def _final_message(self) -> str | None:
         if self.request.json_output:

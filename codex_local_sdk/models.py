@@ -295,8 +295,9 @@ class CodexExecResult:
         dropped_unparsed_lines: how many more such lines there were between those, counted
             but not kept (so endless noise on stdout cannot fill the memory).
         exceeded_line_limit: the runner's cap on one stdout line, in bytes, when a line
-            passed it (the SDK then ended the run: ``turn_status`` ``"output_too_large"``);
-            ``None`` otherwise. See ``SubprocessRunner(max_line_bytes=...)``.
+            passed it (the line was dropped and the SDK ended the run: ``turn_status`` is
+            ``"output_too_large"``, whatever turn event the CLI printed); ``None`` otherwise. See
+            ``SubprocessRunner(max_line_bytes=...)``.
         requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
             id that was asked for; ``None`` otherwise.
     """

@@ -149,3 +149,20 @@ def test_many_non_json_lines_keep_only_the_first_and_last(tmp_path: Path, live: 
     assert result.unparsed_lines == tuple(f"noise {number}" for number in kept)
     assert result.dropped_unparsed_lines == NOISE_LINES - 2 * KEPT_UNPARSED_LINES
     assert result.succeeded and result.turn_status == "completed"
+
+
+def test_a_line_over_the_cap_fails_even_a_completed_turn(tmp_path: Path) -> None:
+    # The turn completes and the CLI exits 0 at once, but a line of its output was dropped.
+    body = (
+        emit({"type": "thread.started", "thread_id": "t-long"})
+        + emit({"type": "turn.completed", "usage": {"input_tokens": 1}})
+        + """
+import os, pathlib
+pathlib.Path(os.environ["PID_FILE"]).write_text(str(os.getpgrp()))
+sys.stdout.write("z" * (2 * (1 << 20)) + "\\n")
+"""
+    )
+    client = capped_client(tmp_path, body)
+    with pytest.raises(CodexOutputTooLargeError) as caught:
+        client.run(REQUEST, timeout_seconds=60)
+    check_too_large(caught.value, CAP, tmp_path)
