@@ -102,6 +102,7 @@ class RunState:
         stderr_limit_bytes: int,
         read_chunk_bytes: int,
         drain_seconds: float,
+        max_line_bytes: int | None = None,
     ) -> None:
         assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
         self.popen = popen
@@ -114,7 +115,7 @@ class RunState:
         self._stderr_limit = stderr_limit_bytes
         self._chunk = read_chunk_bytes
         self._drain_seconds = drain_seconds
-        self._framer = LineFramer()
+        self._framer = LineFramer(max_line_bytes)
         self._stdin_data = memoryview(stdin)
         self.pidfd = _open_pidfd(popen.pid)
         self.stdin: IO[bytes] | None = popen.stdin

@@ -34,6 +34,7 @@ from typing import TypeVar
 
 from adapters._process_group import RunState, spawn
 from codex_local_sdk.errors import CodexSpawnError
+from codex_local_sdk.jsonl import DEFAULT_MAX_LINE_BYTES
 from codex_local_sdk.ports import ProcessSpec
 
 __all__ = ["AsyncSubprocessHandle", "SubprocessHandle", "SubprocessRunner"]
@@ -49,9 +50,15 @@ class SubprocessRunner:
         drain_seconds: after the leader exits, how long its pipes may stay open (a
             grandchild may hold them) before the rest of its group is killed.
         read_chunk_bytes: the most read from stdout or stderr at once.
+        max_line_bytes: the longest stdout line a handle holds (64 MiB by default). A line
+            that passes it is reported by ``read_lines`` as one
+            :class:`~codex_local_sdk.jsonl.OverlongLine` as soon as it does, and the rest of
+            it is dropped, so a CLI that never ends its line cannot fill the memory; the
+            client then ends the run
+            (:class:`~codex_local_sdk.errors.CodexOutputTooLargeError`).
 
     Raises:
-        ValueError: a negative limit or time, or a chunk size below 1.
+        ValueError: a negative limit or time, or a chunk size or line cap below 1.
     """
 
     def __init__(
@@ -60,15 +67,19 @@ class SubprocessRunner:
         stderr_limit_bytes: int = 1 << 20,
         drain_seconds: float = 0.1,
         read_chunk_bytes: int = 1 << 16,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         if stderr_limit_bytes < 0 or drain_seconds < 0 or read_chunk_bytes < 1:
             raise ValueError(
                 "stderr_limit_bytes and drain_seconds must be >= 0 and read_chunk_bytes >= 1, got "
                 f"{stderr_limit_bytes}, {drain_seconds} and {read_chunk_bytes}"
             )
+        if max_line_bytes < 1:
+            raise ValueError(f"max_line_bytes must be >= 1, got {max_line_bytes}")
         self.stderr_limit_bytes = stderr_limit_bytes
         self.drain_seconds = drain_seconds
         self.read_chunk_bytes = read_chunk_bytes
+        self.max_line_bytes = max_line_bytes
 
     def start(self, spec: ProcessSpec) -> SubprocessHandle:
         """Start ``spec`` in a new session (so a new process group); see
@@ -111,6 +122,7 @@ class SubprocessRunner:
             stderr_limit_bytes=self.stderr_limit_bytes,
             read_chunk_bytes=self.read_chunk_bytes,
             drain_seconds=self.drain_seconds,
+            max_line_bytes=self.max_line_bytes,
         )
 
 

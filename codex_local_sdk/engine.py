@@ -17,6 +17,7 @@ import tenacity
 from .errors import (
     CodexError,
     CodexExecFailedError,
+    CodexOutputTooLargeError,
     CodexThreadBusyError,
     CodexTimeoutError,
     CodexUnknownThreadError,
@@ -327,6 +328,8 @@ class RunEngine:
             return result
         if result.timed_out:
             raise CodexTimeoutError(result)
+        if result.exceeded_line_limit is not None:
+            raise CodexOutputTooLargeError(result)
         if result.requested_thread_id:
             for marker, error in _RESUME_ERRORS:
                 if marker in result.stderr:
@@ -338,6 +341,8 @@ def describe_failure(result: CodexExecResult) -> str:
     """A one-line reason why ``result`` did not succeed."""
     if result.timed_out:
         return "timed out"
+    if result.exceeded_line_limit is not None:
+        return f"a stdout line passed {result.exceeded_line_limit:,} bytes"
     if result.error_message:
         return result.error_message
     tail = result.stderr.strip().splitlines()

@@ -7,6 +7,7 @@ The tree::
     ├── CodexSpawnError               the CLI could not be started for another reason
     ├── CodexExecFailedError          a run ended badly and raise_on_error=True
     │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
+    │   ├── CodexOutputTooLargeError  ... because a stdout line passed the runner's cap
     │   ├── CodexUnknownThreadError   ... because the CLI does not know the thread id
     │   └── CodexThreadBusyError      ... because another run is continuing that thread
     ├── CodexSessionError             a named session is unknown or a run gave no thread id
@@ -116,6 +117,22 @@ class CodexTimeoutError(CodexExecFailedError):
             f"codex did not finish within the timeout after {self.result.attempts} attempt(s); "
             "its process group was terminated"
             + (f". Last stderr: {self.stderr_tail}" if self.stderr_tail else "")
+        )
+
+
+class CodexOutputTooLargeError(CodexExecFailedError):
+    """A stdout line of the CLI passed the runner's cap (``result.exceeded_line_limit``
+    bytes; ``SubprocessRunner(max_line_bytes=...)``, 64 MiB by default), so the SDK ended the
+    run: its process group was terminated (SIGTERM, then SIGKILL after the grace period).
+    The result keeps what came before that line. Retried like a failed run while the
+    client's retry policy allows."""
+
+    def _describe(self) -> str:
+        limit = self.result.exceeded_line_limit
+        return (
+            f"codex printed a stdout line longer than {limit:,} bytes after {self.result.attempts} "
+            "attempt(s), so its process group was terminated. If lines that long are expected, "
+            "raise the cap: CodexLocalClient(runner=SubprocessRunner(max_line_bytes=...))"
         )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .events import CodexEvent
-from .jsonl import OutputCollector
+from .jsonl import OutputCollector, OverlongLine
 from .models import CodexExecRequest, CodexExecResult
 from .ports import AsyncProcessHandle, Clock, ProcessHandle, ProcessSpec
 
@@ -44,6 +44,7 @@ class _AttemptState:
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
         self.ended_by: str | None = None
+        self.exceeded_line_limit: int | None = None
         self.result: CodexExecResult | None = None
 
     def until(self, timeout: float | None) -> float | None:
@@ -51,6 +52,14 @@ class _AttemptState:
 
     def deadline_passed(self) -> bool:
         return self.deadline is not None and self.clock.monotonic() >= self.deadline
+
+    def stop_due(self) -> str | None:
+        """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline."""
+        if self.ended_by is not None:
+            return None
+        if self.exceeded_line_limit is not None:
+            return "output_too_large"
+        return "timed_out" if self.deadline_passed() else None
 
     def read_timeout(self, until: float | None) -> float | None:
         """How long the next read may block: up to the run's deadline and the caller's ``until``.
@@ -69,6 +78,9 @@ class _AttemptState:
             self.stdout_finished = True
             return
         for line in lines:
+            if isinstance(line, OverlongLine):  # the runner dropped it: the run is to end
+                self.exceeded_line_limit = self.exceeded_line_limit or line.limit
+                continue
             event = self.output.add_line(line)
             if event is not None:
                 self.pending.append(event)
@@ -86,15 +98,22 @@ class _AttemptState:
             final_message=self._final_message(),
             events=tuple(self.output.events),
             thread_id=summary.thread_id,
-            turn_status=summary.turn_status or self.ended_by,
+            turn_status=self._turn_status(),
             usage=summary.usage,
             duration_seconds=self.clock.monotonic() - self.started_at,
             attempts=self.attempt_number,
             timed_out=self.ended_by == "timed_out",
             error_message=summary.error_message,
             unparsed_lines=tuple(self.output.unparsed_lines),
+            dropped_unparsed_lines=self.output.dropped_unparsed_lines,
+            exceeded_line_limit=self.exceeded_line_limit,
         )
         return self.result
+
+    def _turn_status(self) -> str | None:
+        if self.exceeded_line_limit is not None:
+            return "output_too_large"  # a line of the turn was lost, whatever the CLI said of it
+        return self.output.summary.turn_status or self.ended_by
 
     def _final_message(self) -> str | None:
         if self.request.json_output:
@@ -142,8 +161,8 @@ class Attempt:
         while not state.pending:
             if state.stdout_finished:
                 return None
-            if state.ended_by is None and state.deadline_passed():
-                self.stop("timed_out")
+            if (reason := state.stop_due()) is not None:
+                self.stop(reason)
             state.take(self.handle.read_lines(state.read_timeout(until)))
         return state.pending.popleft()
 
@@ -217,8 +236,8 @@ class AsyncAttempt:
         while not state.pending:
             if state.stdout_finished:
                 return None
-            if state.ended_by is None and state.deadline_passed():
-                await self.stop("timed_out")
+            if (reason := state.stop_due()) is not None:
+                await self.stop(reason)
             state.take(await self.handle.read_lines(state.read_timeout(until)))
         return state.pending.popleft()
 

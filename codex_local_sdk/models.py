@@ -238,14 +238,17 @@ class Usage:
         )
 
 
-UNSUCCESSFUL_TURN_STATUSES = frozenset({"failed", "timed_out", "terminated", "killed", "interrupted"})
+UNSUCCESSFUL_TURN_STATUSES = frozenset(
+    {"failed", "timed_out", "terminated", "killed", "interrupted", "output_too_large"}
+)
 """The values of :attr:`CodexExecResult.turn_status` that make a run unsuccessful.
 
 ``"failed"`` comes from the CLI's ``turn.failed``. The others are set by the SDK when it
 ended the process itself and the CLI printed no turn event (it prints none when killed):
 ``"timed_out"`` (the SDK's timeout), ``"terminated"``/``"killed"`` (a live run's
-``terminate()``/``kill()``) and ``"interrupted"`` (the run was closed, cancelled or
-interrupted while still going).
+``terminate()``/``kill()``), ``"interrupted"`` (the run was closed, cancelled or
+interrupted while still going) and ``"output_too_large"`` (a stdout line passed the
+runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`).
 """
 
 
@@ -270,9 +273,9 @@ class CodexExecResult:
             ``keep_events``).
         thread_id: the thread (session) id from the first ``thread.started``, if any.
         turn_status: ``"completed"`` or ``"failed"`` from the CLI's last turn event;
-            otherwise ``"timed_out"``, ``"terminated"``, ``"killed"`` or ``"interrupted"``
-            when the SDK ended the process (see :data:`UNSUCCESSFUL_TURN_STATUSES`), else
-            ``None``.
+            otherwise ``"timed_out"``, ``"terminated"``, ``"killed"``, ``"interrupted"`` or
+            ``"output_too_large"`` when the SDK ended the process (see
+            :data:`UNSUCCESSFUL_TURN_STATUSES`), else ``None``.
         usage: the thread's running token total as the CLI reported it in
             ``turn.completed``; ``None`` when it reported none.
         turn_usage: this turn's own tokens, ``usage`` minus the thread's previous total
@@ -288,7 +291,13 @@ class CodexExecResult:
         error_message: the message of the last ``turn.failed`` or ``error`` event that
             carried one, if any (the run may still have succeeded).
         unparsed_lines: non-blank stdout lines that were not JSON objects, kept verbatim
-            (JSON output only).
+            (JSON output only): the first 100 and the last 100 of them.
+        dropped_unparsed_lines: how many more such lines there were between those, counted
+            but not kept (so endless noise on stdout cannot fill the memory).
+        exceeded_line_limit: the runner's cap on one stdout line, in bytes, when a line
+            passed it (the line was dropped and the SDK ended the run: ``turn_status`` is
+            ``"output_too_large"``, whatever turn event the CLI printed); ``None`` otherwise. See
+            ``SubprocessRunner(max_line_bytes=...)``.
         requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
             id that was asked for; ``None`` otherwise.
     """
@@ -308,6 +317,8 @@ class CodexExecResult:
     timed_out: bool = False
     error_message: str | None = None
     unparsed_lines: tuple[str, ...] = ()
+    dropped_unparsed_lines: int = 0
+    exceeded_line_limit: int | None = None
     requested_thread_id: str | None = None
 
     @property

@@ -75,7 +75,15 @@ class ProcessHandle(Protocol):
 
         Returns the new lines (without line endings), ``[]`` when the timeout passed first,
         or ``None`` once stdout is finished: the process exited and its output was drained.
-        Lines can be of any length. Must not block longer than ``timeout``.
+        Must not block longer than ``timeout``.
+
+        Lines can be of any length, up to a cap the runner may set to bound its memory. A
+        line that passes the cap is reported by one
+        :class:`~codex_local_sdk.jsonl.OverlongLine` in its place, as soon as it passes
+        (``LineFramer(max_line_bytes=...)`` does the framing and the reporting); the runner
+        drops the rest of that line and goes on reading. The caller then ends the run
+        (:meth:`terminate`) and reports it as ``"output_too_large"``. A runner without a cap
+        never returns one, and works unchanged.
         """
 
     def wait(self, timeout: float | None = None) -> int | None:
