@@ -483,9 +483,9 @@ class CodexLocalClient:
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`.
 
-        A named session records the turn once, when the run's result is first read with
-        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`; a result never read is
-        not recorded.
+        A named session records the turn once: when the run's result is first read with
+        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`, or else when the run is
+        closed (leaving the ``with`` block), as it ended or, if still going, as interrupted.
 
         Args:
             prompt: this turn's prompt.
@@ -625,6 +625,7 @@ class CodexLocalClient:
         timeout: float | None,
     ) -> CodexExecResult:
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         result = self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
@@ -637,6 +638,7 @@ class CodexLocalClient:
         timeout: float | None,
     ) -> CodexExecResult:
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         result = await self._engine.execute_async(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
@@ -651,6 +653,7 @@ class CodexLocalClient:
     ) -> CodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         attempt = self._engine.start_live(operation, spec, request, timeout, keep_events)
         return CodexLiveRun(
             attempt,
@@ -669,6 +672,7 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         attempt = await self._engine.start_live_async(operation, spec, request, timeout, keep_events)
         return AsyncCodexLiveRun(
             attempt,
@@ -697,6 +701,37 @@ class CodexLocalClient:
             self.codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last
         )
         return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+
+    def _begin(self, turn: Turn) -> Turn:
+        """Before a turn of a named session runs: take the thread's previous total from its
+        record and clear it there, in one store update.
+
+        Until the turn is recorded, the record holds no total. A turn that is never recorded
+        (the store failed, the process died, a live run was dropped unclosed) thus leaves
+        the next turn's ``turn_usage`` unknown (``None``) instead of counting this turn's
+        tokens twice.
+        """
+        name = turn.session_name
+        if name is None or turn.new_session:
+            return turn
+        previous: list[Usage | None] = [None]
+
+        def clear(record: SessionRecord | None) -> SessionRecord | None:
+            if record is None:
+                return None
+            if record.session_id == turn.thread_id:
+                previous[0] = record.last_usage
+            return attrs.evolve(record, last_usage=None)
+
+        try:
+            self.session_store.update(name, clear)
+        except SessionStoreError:
+            raise
+        except Exception as exc:
+            raise SessionStoreError(
+                f"the session store could not update {name!r} before the turn: {exc!r} (nothing ran)"
+            ) from exc
+        return attrs.evolve(turn, previous_usage=previous[0])
 
     def _finalize(
         self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
@@ -772,9 +807,7 @@ class CodexLocalClient:
             )
         if session_name is not None:
             record = self._require_record(session_name)
-            return Turn(
-                thread_id=record.session_id, session_name=session_name, previous_usage=record.last_usage
-            )
+            return Turn(thread_id=record.session_id, session_name=session_name)
         if session_id is not None and not session_id.strip():
             raise ValueError("session_id is empty: pass a thread id")
         return Turn(thread_id=session_id, last=last)
