@@ -13,7 +13,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
 from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
 
-EventHook = Callable[[CodexClientEvent], None]
+EventHook = Callable[[CodexClientEvent], None] | Callable[[CodexClientEvent], Awaitable[None]]
 
 
 @attrs.frozen(kw_only=True)
@@ -67,13 +67,17 @@ class CodexLocalClient:
         retry_policy: when to retry; the default never retries.
         session_store: where named sessions live; default :class:`InMemorySessionStore`.
         event_hook: called with every :class:`CodexClientEvent`; an ``Exception`` it raises
-            is logged and ignored.
+            is logged and ignored. A plain function runs inline (in an async run it blocks
+            the event loop while it runs); a coroutine function is scheduled as a task on
+            the running loop in async runs, and run to its end on a private loop in sync
+            runs (see :class:`~adapters.sinks.CallbackSink`).
         runner: the :class:`~codex_local_sdk.ports.ProcessRunner`; default
             :class:`~adapters.subprocess_runner.SubprocessRunner`.
         clock: the :class:`~codex_local_sdk.ports.Clock`; default the system clock.
         event_sink: another :class:`~codex_local_sdk.ports.EventSink` for telemetry, called
-            before ``event_hook`` and guarded the same way (with no hook and no sink, events
-            go to the ``codex_local_sdk.telemetry`` logger at DEBUG).
+            before ``event_hook`` and guarded the same way; an ``emit`` that returns a
+            coroutine is run as a coroutine hook is (with no hook and no sink, events go to
+            the ``codex_local_sdk.telemetry`` logger at DEBUG).
         terminate_grace_seconds: after SIGTERM, how long a process group may take to exit
             before it is SIGKILLed (timeouts and ``terminate()``).
         preview_chars: how many characters of prompts and messages session records keep
