@@ -99,7 +99,7 @@ class CodexLiveRun:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
-                self.close()
+                self._close(reap=False)
             raise
 
     def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -128,7 +128,7 @@ class CodexLiveRun:
         except TimeoutError:
             raise
         except BaseException:
-            self.close()
+            self._close(reap=False)
             raise
         self._attempt.close()
         return self._finalized(result)
@@ -166,8 +166,13 @@ class CodexLiveRun:
         logged (WARNING, logger ``codex_local_sdk.live``), and a later :meth:`result` or
         :meth:`wait` tries again and raises it if it still fails.
         """
+        self._close(reap=self._attempt.stdout_finished)
+
+    def _close(self, *, reap: bool) -> None:
+        """Close, reaping the process first when ``reap`` (its output ended), else killing it
+        (after an exception while reading, however far the run got), then record the turn."""
         try:
-            if self._attempt.stdout_finished:
+            if reap:
                 self._attempt.finish()
         finally:
             self._attempt.close()
@@ -220,7 +225,7 @@ class AsyncCodexLiveRun:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
-                await self.close()
+                await self._close(reap=False)
             raise
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -230,7 +235,7 @@ class AsyncCodexLiveRun:
         except TimeoutError:
             raise
         except BaseException:
-            await self.close()
+            await self._close(reap=False)
             raise
         await self._attempt.close()
         return self._finalized(result)
@@ -249,8 +254,12 @@ class AsyncCodexLiveRun:
 
     async def close(self) -> None:
         """As :meth:`CodexLiveRun.close`."""
+        await self._close(reap=self._attempt.stdout_finished)
+
+    async def _close(self, *, reap: bool) -> None:
+        """As :meth:`CodexLiveRun._close`."""
         try:
-            if self._attempt.stdout_finished:
+            if reap:
                 await self._attempt.finish()
         finally:
             await self._attempt.close()

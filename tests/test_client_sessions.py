@@ -439,3 +439,18 @@ def test_an_async_live_turn_read_to_its_end_is_recorded_when_its_block_ends(
     assert asyncio.run(scenario()) == Usage(input_tokens=100, output_tokens=10)
     record = h.client.get_session_record("s")
     assert record is not None and record.turn_count == 3
+
+
+def test_an_async_live_turn_closed_mid_run_is_recorded_as_interrupted(make_harness: MakeHarness) -> None:
+    started = [{"type": "thread.started", "thread_id": "t-1"}, {"type": "turn.started"}]
+    h = make_harness([turn("one", 100), ScriptedRun(stdout=started, hang=True)])
+
+    async def scenario() -> None:
+        session, _ = await h.client.start_thread_async("hello", session_name="s")
+        async with await session.continue_live_async("more") as run:
+            await run.iter_events().__anext__()
+
+    asyncio.run(scenario())
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.turn_count, record.last_turn_status, record.last_usage) == (2, "interrupted", None)
