@@ -396,7 +396,8 @@ class CodexLocalClient:
             CodexThreadBusyError: another run was continuing the thread, after the
                 retries, and ``raise_on_error`` is on.
             SessionStoreError: the turn ran but could not be recorded under
-                ``session_name``; the error's ``result`` holds it.
+                ``session_name``; the error's ``result`` holds it. Also raised, with no
+                ``result``, when the store cannot be updated before the turn (nothing ran).
             CodexError: as :meth:`run`.
         """
         turn = self._resume_turn(session_id, session_name, last)
@@ -507,6 +508,8 @@ class CodexLocalClient:
         Raises:
             ValueError: as :meth:`resume`.
             CodexSessionError: ``session_name`` is not in the store.
+            SessionStoreError: the store could not be read or updated before the turn
+                (nothing ran).
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """

@@ -454,3 +454,17 @@ def test_an_async_live_turn_closed_mid_run_is_recorded_as_interrupted(make_harne
     record = h.client.get_session_record("s")
     assert record is not None
     assert (record.turn_count, record.last_turn_status, record.last_usage) == (2, "interrupted", None)
+
+
+def test_a_store_that_cannot_mark_the_turn_as_started_stops_it_before_it_runs(
+    make_harness: MakeHarness,
+) -> None:
+    store = FlakyStore()
+    h = make_harness([turn("one", 100), turn("two", 200)], session_store=store)
+    h.client.start_thread("hello", session_name="s")
+    store.failure = ConnectionError("store host unreachable")
+    with pytest.raises(SessionStoreError, match="nothing ran") as info:
+        h.client.resume_live("more", session_name="s")
+    assert info.value.result is None and len(h.runner.calls) == 1
+    record = h.client.get_session_record("s")
+    assert record is not None and record.last_usage == Usage(input_tokens=100, output_tokens=10)
