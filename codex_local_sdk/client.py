@@ -758,19 +758,26 @@ class CodexLocalClient:
         name = turn.session_name
         assert name is not None
         now = self._engine.clock.time()
-        try:
-            record = self.session_store.update(
-                name,
-                lambda current: record_turn(
-                    None if turn.new_session else current,
-                    name=name,
-                    result=result,
-                    operation=operation,
-                    prompt=prompt,
-                    now=now,
-                    preview_chars=self.preview_chars,
-                ),
+
+        def fold(current: SessionRecord | None) -> SessionRecord:
+            base = None if turn.new_session else current
+            record = record_turn(
+                base,
+                name=name,
+                result=result,
+                operation=operation,
+                prompt=prompt,
+                now=now,
+                preview_chars=self.preview_chars,
             )
+            if base is not None and base.last_usage is not None:
+                # This turn's start cleared it: a later turn was recorded meanwhile, so which
+                # of the two totals is the thread's latest is unknown.
+                record = attrs.evolve(record, last_usage=None)
+            return record
+
+        try:
+            record = self.session_store.update(name, fold)
         except SessionStoreError as exc:
             exc.result = result  # the turn happened: its thread id must reach the caller
             raise

@@ -285,9 +285,9 @@ class CodexExecResult:
             turn of the thread whose total was not recorded. A named turn clears the
             record's ``last_usage`` when it starts and sets it when it is recorded, so a
             turn that ran but was never recorded (the store failed, the process died, a
-            live run was dropped without ``close()``), or one that reported no usage
-            (failed, interrupted), leaves the next turn's ``turn_usage`` ``None`` rather
-            than counting its tokens twice.
+            live run was dropped without ``close()``), one that reported no usage (failed,
+            interrupted), or one recorded after a later turn was, leaves the next turn's
+            ``turn_usage`` ``None`` rather than counting its tokens twice.
         duration_seconds: how long the last attempt took, on the client's clock.
         attempts: how many attempts ran (the number of the last one).
         timed_out: whether the SDK's timeout ended the last attempt.

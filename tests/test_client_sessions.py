@@ -468,3 +468,17 @@ def test_a_store_that_cannot_mark_the_turn_as_started_stops_it_before_it_runs(
     assert info.value.result is None and len(h.runner.calls) == 1
     record = h.client.get_session_record("s")
     assert record is not None and record.last_usage == Usage(input_tokens=100, output_tokens=10)
+
+
+def test_a_live_turn_closed_after_a_later_turn_was_recorded_leaves_the_usage_unknown(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300), turn("four", 400)])
+    h.client.start_thread("hello", session_name="s")
+    held = h.client.resume_live("more", session_name="s")
+    list(held.iter_events())  # read to its end, closed only after the next turn
+    h.client.resume("again", session_name="s")
+    held.close()  # records "two" (total 200) after "three" (total 300)
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 3 and record.last_usage is None
+    assert h.client.resume("on", session_name="s").turn_usage is None  # not 400 - 200
