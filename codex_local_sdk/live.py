@@ -37,11 +37,19 @@ class _Finalized:
         self._lock = threading.Lock()
 
     def __call__(self, result: CodexExecResult) -> CodexExecResult:
-        return self._check(self._once(result))
+        with self._lock:
+            finalized = self._once(result)
+        return self._check(finalized)
 
     def at_close(self, result: CodexExecResult) -> None:
         """Finalise ``result`` unless a call did; a turn the store could not record is logged
-        and left for the next ``result()``/``wait()``, which tries again and raises."""
+        and left for the next ``result()``/``wait()``, which tries again and raises.
+
+        A ``result()``/``wait()`` finalising at this moment (in another thread, or in the
+        frame a signal handler interrupted) is left to it: no waiting, no second record.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
         try:
             self._once(result)
         except SessionStoreError:
@@ -50,12 +58,13 @@ class _Finalized:
                 "result() or wait() tries again and raises if it still fails",
                 exc_info=True,
             )
+        finally:
+            self._lock.release()
 
     def _once(self, result: CodexExecResult) -> CodexExecResult:
-        with self._lock:
-            if self._result is None:
-                self._result = self._finalize(result)
-            return self._result
+        if self._result is None:
+            self._result = self._finalize(result)
+        return self._result
 
 
 class CodexLiveRun:

@@ -11,6 +11,7 @@ from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
 from codex_local_sdk import (
     CodexExecFailedError,
+    CodexLiveRun,
     CodexSessionError,
     CodexThreadBusyError,
     CodexUnknownThreadError,
@@ -482,3 +483,25 @@ def test_a_live_turn_closed_after_a_later_turn_was_recorded_leaves_the_usage_unk
     record = h.client.get_session_record("s")
     assert record is not None and record.turn_count == 3 and record.last_usage is None
     assert h.client.resume("on", session_name="s").turn_usage is None  # not 400 - 200
+
+
+def test_closing_while_the_turn_is_being_recorded_records_it_once(make_harness: MakeHarness) -> None:
+    class ClosingStore(InMemorySessionStore):
+        """Closes ``run`` inside the next update, as a signal handler might mid-record."""
+
+        run: CodexLiveRun | None = None
+
+        def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+            run, self.run = self.run, None
+            if run is not None:
+                run.close()
+            return super().update(name, fn)
+
+    store = ClosingStore()
+    h = make_harness([turn("one", 100), turn("two", 200)], session_store=store)
+    h.client.start_thread("hello", session_name="s")
+    with h.client.resume_live("more", session_name="s") as run:
+        store.run = run
+        assert run.result().final_message == "two"
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 2
