@@ -54,8 +54,11 @@ class _AttemptState:
         return self.deadline is not None and self.clock.monotonic() >= self.deadline
 
     def stop_due(self) -> str | None:
-        """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline."""
-        if self.ended_by is not None:
+        """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline.
+
+        Checked before every event is handed out, so a slow hook or consumer cannot stretch
+        the timeout."""
+        if self.stdout_finished or self.ended_by is not None:
             return None
         if self.exceeded_line_limit is not None:
             return "output_too_large"
@@ -72,6 +75,13 @@ class _AttemptState:
             raise TimeoutError("the live run is still going")
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
         return min(limits) if limits else None
+
+    def conclude(self, handle: ProcessHandle | AsyncProcessHandle) -> CodexExecResult:
+        """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
+        read before the close."""
+        if self.result is None:
+            return self.finish(handle.returncode, handle.stderr_tail())
+        return self.result
 
     def take(self, lines: list[bytes] | None) -> None:
         if lines is None:
@@ -151,6 +161,15 @@ class Attempt:
         """The result, once :meth:`finish` returned."""
         return self._state.result
 
+    @property
+    def stdout_finished(self) -> bool:
+        """Whether the CLI's stdout ended (every event was read)."""
+        return self._state.stdout_finished
+
+    def conclude(self) -> CodexExecResult:
+        """After :meth:`close`: the result, as :meth:`finish` made it or from what was read."""
+        return self._state.conclude(self.handle)
+
     def next_event(self, until: float | None = None) -> CodexEvent | None:
         """The next event, as soon as it is printed; ``None`` once stdout is finished.
 
@@ -158,13 +177,14 @@ class Attempt:
             TimeoutError: the monotonic time ``until`` passed first (the process runs on).
         """
         state = self._state
-        while not state.pending:
-            if state.stdout_finished:
-                return None
+        while True:
             if (reason := state.stop_due()) is not None:
                 self.stop(reason)
+            if state.pending:
+                return state.pending.popleft()
+            if state.stdout_finished:
+                return None
             state.take(self.handle.read_lines(state.read_timeout(until)))
-        return state.pending.popleft()
 
     def prime(self) -> bool:
         """Wait for the first event (or the end); ``True`` when an event is ready."""
@@ -230,16 +250,26 @@ class AsyncAttempt:
         """The result, once :meth:`finish` returned."""
         return self._state.result
 
+    @property
+    def stdout_finished(self) -> bool:
+        """As :attr:`Attempt.stdout_finished`."""
+        return self._state.stdout_finished
+
+    def conclude(self) -> CodexExecResult:
+        """As :meth:`Attempt.conclude`."""
+        return self._state.conclude(self.handle)
+
     async def next_event(self, until: float | None = None) -> CodexEvent | None:
         """As :meth:`Attempt.next_event`."""
         state = self._state
-        while not state.pending:
-            if state.stdout_finished:
-                return None
+        while True:
             if (reason := state.stop_due()) is not None:
                 await self.stop(reason)
+            if state.pending:
+                return state.pending.popleft()
+            if state.stdout_finished:
+                return None
             state.take(await self.handle.read_lines(state.read_timeout(until)))
-        return state.pending.popleft()
 
     async def prime(self) -> bool:
         """As :meth:`Attempt.prime`."""

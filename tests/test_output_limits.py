@@ -26,8 +26,8 @@ ENDLESS_LINE = (
     emit({"type": "thread.started", "thread_id": "t-long"})
     + """
 import os, pathlib
+pathlib.Path(os.environ["PID_FILE"]).write_text(str(os.getpgrp()))  # before the fork: one writer
 os.fork()
-pathlib.Path(os.environ["PID_FILE"]).write_text(str(os.getpgrp()))
 chunk = b"x" * 65536
 while True:
     os.write(1, chunk)
