@@ -75,7 +75,7 @@ class CodexLocalClient:
             before ``event_hook`` and guarded the same way (with no hook and no sink, events
             go to the ``codex_local_sdk.telemetry`` logger at DEBUG).
         terminate_grace_seconds: after SIGTERM, how long a process group may take to exit
-            before it is SIGKILLed (timeouts and ``terminate()``).
+            before it is SIGKILLed (timeouts and ``terminate()``); finite.
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
 
@@ -87,7 +87,8 @@ class CodexLocalClient:
         session_store: the store in use.
 
     Raises:
-        ValueError: a negative (or NaN) grace period, or a negative preview length.
+        TypeError: a grace period that is not a number.
+        ValueError: a negative, NaN or infinite grace period, or a negative preview length.
     """
 
     def __init__(
@@ -106,8 +107,7 @@ class CodexLocalClient:
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
     ) -> None:
-        if not terminate_grace_seconds >= 0:
-            raise ValueError(f"terminate_grace_seconds must be >= 0, got {terminate_grace_seconds}")
+        _check_grace(terminate_grace_seconds)
         if preview_chars < 0:
             raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
         # The wiring point: the only place the core reaches for its default adapters.
@@ -176,8 +176,8 @@ class CodexLocalClient:
             CodexExecFailedError: the run failed (``CodexTimeoutError`` for a timeout) and
                 ``raise_on_error`` is on.
             TypeError: ``timeout_seconds`` is not a number.
-            ValueError: ``timeout_seconds`` is not > 0, an image file is missing, or
-                ``api_key`` is empty.
+            ValueError: ``timeout_seconds`` is not a finite number > 0, an image file is
+                missing, or ``api_key`` is empty.
         """
         return self._run("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
 
@@ -816,8 +816,21 @@ def _check_timeout(timeout: float | None) -> None:
         return
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout_seconds must be a number of seconds, got {timeout!r}")
-    if math.isnan(timeout) or timeout <= 0:
-        raise ValueError(f"timeout_seconds must be > 0, got {timeout!r} (None means no timeout)")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(
+            f"timeout_seconds must be a finite number > 0, got {timeout!r} (None means no timeout)"
+        )
+
+
+def _check_grace(grace: float) -> float:
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)):
+        raise TypeError(f"terminate_grace_seconds must be a number of seconds, got {grace!r}")
+    if not math.isfinite(grace) or grace < 0:
+        raise ValueError(
+            f"terminate_grace_seconds must be a finite number >= 0, got {grace!r} "
+            "(after it, a process group that ignored SIGTERM is SIGKILLed)"
+        )
+    return grace
 
 
 def _check_optional_name(name: str | None) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +44,26 @@ def _non_empty_prompt(_: Any, attribute: attrs.Attribute[str], value: str) -> No
         raise ValueError(f"{attribute.name} is empty: pass the text Codex should work on")
 
 
+# A ``-c`` key as the CLI reads it: it cuts at the first "=" and splits on ".", with no TOML
+# quoting, so only dotted paths of bare keys mean what they say.
+_CONFIG_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
 def _toml_value(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
     from .command import render_toml_value  # local: command imports this module
 
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{attribute.name} must be a mapping of keys to TOML values, got {value!r}")
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise TypeError(f"{attribute.name} keys must be non-empty strings, got {key!r}")
+        if not _CONFIG_KEY.fullmatch(key):
+            raise ValueError(
+                f"{attribute.name} key {key!r} is not a dotted path of bare keys (letters, digits, "
+                "'_' and '-', joined by '.'): the CLI splits keys on '.' and reads no TOML quoting. "
+                "For a key with other characters, give its table as a dict value, e.g. "
+                "{'mcp_servers': {'my server': {...}}}"
+            )
         render_toml_value(item)
 
 
@@ -79,7 +94,8 @@ class CodexExecRequest:
         add_dirs: ``--add-dir DIR`` for each extra writable directory.
         skip_git_repo_check: ``--skip-git-repo-check``: allow running outside a git repository.
         ephemeral: ``--ephemeral``: do not persist the session's rollout files.
-        config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``.
+        config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``;
+            keys are dotted paths of bare keys (``"model_providers.fake.base_url"``).
         extra_args: more exec-level arguments, appended verbatim after the options above
             (before ``resume <id>``, the images and the prompt's ``-``).
 
@@ -87,7 +103,8 @@ class CodexExecRequest:
         TypeError: a field of the wrong type (a single string where a sequence of strings
             is expected, a non-string or empty ``config`` key, a value with no TOML form).
         ValueError: an empty prompt, an unknown ``sandbox`` string, a NaN or infinite float
-            in ``config``.
+            in ``config``, a ``config`` key that is not a dotted path of bare keys (letters,
+            digits, ``_`` and ``-``: the CLI reads no TOML quoting in keys).
     """
 
     prompt: str = attrs.field(validator=_non_empty_prompt)
