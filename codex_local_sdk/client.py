@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -28,6 +28,11 @@ from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath, Usa
 from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
 from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import RequestOptions, SchemaRunOptions
 
 EventHook = Callable[[CodexClientEvent], None]
 
@@ -206,7 +211,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` as a new :class:`CodexExecRequest`; see :meth:`run`.
 
@@ -237,7 +242,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`run_prompt`, on asyncio, with the same arguments, result and errors."""
         return await self.run_async(
@@ -253,7 +258,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` so that the final message is JSON meeting ``schema``.
 
@@ -292,7 +297,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
         with _schema_file(schema) as path:
@@ -313,7 +318,7 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Start a new thread (JSON output is forced, to learn its id).
 
@@ -341,7 +346,7 @@ class CodexLocalClient:
                 ``session_name``; the error's ``result`` holds it, thread id included.
             CodexError: as :meth:`run`.
         """
-        request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
+        request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = self._run("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(result, session_name, api_key, options), result
@@ -353,10 +358,10 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
-        request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
+        request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = await self._run_async("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(result, session_name, api_key, options), result
@@ -370,7 +375,7 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run one more turn of an existing thread (``codex exec resume <id> -``).
 
@@ -418,7 +423,7 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         turn = self._resume_turn(session_id, session_name, last)
@@ -489,7 +494,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`.
 
@@ -530,7 +535,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
@@ -601,7 +606,9 @@ class CodexLocalClient:
         """
         return self.session_store.list_records()
 
-    def open_session(self, name: str, *, api_key: str | None = None, **options: Any) -> CodexThreadSession:
+    def open_session(
+        self, name: str, *, api_key: str | None = None, **options: Unpack[RequestOptions]
+    ) -> CodexThreadSession:
         """A :class:`CodexThreadSession` for the saved session ``name``; runs nothing.
 
         Args:

@@ -10,8 +10,11 @@ import attrs
 from .models import CodexExecResult
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .client import CodexLocalClient
     from .live import AsyncCodexLiveRun, CodexLiveRun
+    from .options import LiveTurnOptions, TurnOptions
 
 
 class CodexThreadSession:
@@ -64,7 +67,7 @@ class CodexThreadSession:
         return self.last_result is not None and self.last_result.is_turn_complete
 
     def continue_prompt(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
 
@@ -93,14 +96,14 @@ class CodexThreadSession:
         return self._remember(result)
 
     async def continue_prompt_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
         return self._remember(result)
 
     def continue_live(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
 
@@ -125,7 +128,7 @@ class CodexThreadSession:
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
 
     async def continue_live_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
         an :class:`AsyncCodexLiveRun`."""
