@@ -92,3 +92,12 @@ def test_the_option_dicts_name_every_request_field() -> None:
     assert set(SchemaRunOptions.__optional_keys__) == fields - {"output_schema_path"}
     assert set(TurnOptions.__optional_keys__) == fields | {"api_key"}
     assert set(LiveTurnOptions.__optional_keys__) == fields | {"api_key", "keep_events"}
+
+
+def test_the_sandbox_literal_lists_every_mode() -> None:
+    from typing import get_args
+
+    from codex_local_sdk import SandboxMode
+    from codex_local_sdk.models import SandboxName
+
+    assert get_args(SandboxName) == tuple(mode.value for mode in SandboxMode)
