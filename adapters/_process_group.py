@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
 from collections.abc import Callable
 from typing import IO
 
-from codex_local_sdk.errors import CodexNotInstalledError, CodexSpawnError
+from codex_local_sdk.errors import CodexError, CodexNotInstalledError, CodexSpawnError
 from codex_local_sdk.jsonl import LineFramer
 from codex_local_sdk.ports import ProcessSpec
 
@@ -40,7 +41,8 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
 
     Raises:
         ValueError: ``spec.argv`` is empty.
-        CodexNotInstalledError: the executable was not found.
+        CodexNotInstalledError: the executable, or the interpreter its ``#!`` line names,
+            was not found.
         CodexSpawnError: anything else (a missing or unusable ``cwd``, permissions, limits).
     """
     if not spec.argv:
@@ -66,7 +68,7 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
             reason = f"cannot use the working directory {spec.cwd!r}: {exc.strerror}"
             raise CodexSpawnError(binary, reason) from None
         if isinstance(exc, FileNotFoundError):
-            raise CodexNotInstalledError(binary, env.get("PATH", os.defpath)) from None
+            raise _not_found(binary, env.get("PATH", os.defpath), spec.cwd) from None
         if isinstance(exc, PermissionError):
             raise CodexSpawnError(binary, f"permission denied ({exc.strerror}); is it executable?") from None
         raise CodexSpawnError(binary, str(exc)) from None
@@ -74,6 +76,26 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
         assert stream is not None
         os.set_blocking(stream.fileno(), False)
     return popen
+
+
+def _not_found(binary: str, search_path: str, cwd: str | None) -> CodexError:
+    """What a "no such file" from exec means: ``binary`` is missing, or it exists and what
+    runs it is (the interpreter of its ``#!`` line, or a binary's dynamic loader)."""
+    found = shutil.which(binary, path=search_path) if "/" not in binary else os.path.join(cwd or "", binary)
+    if found is None or not os.path.isfile(found):
+        return CodexNotInstalledError(binary, search_path)
+    try:
+        with open(found, "rb") as file:
+            first_line = file.readline(4096)
+    except OSError:
+        first_line = b""
+    words = first_line[2:].split() if first_line.startswith(b"#!") else []
+    if words:
+        return CodexNotInstalledError(binary, search_path, interpreter=os.fsdecode(words[0]))
+    return CodexSpawnError(
+        binary,
+        f"{found!r} exists, but the system found no program to run it with (a missing dynamic loader?)",
+    )
 
 
 def _open_pidfd(pid: int) -> int | None:

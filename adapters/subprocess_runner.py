@@ -41,6 +41,8 @@ __all__ = ["AsyncSubprocessHandle", "SubprocessHandle", "SubprocessRunner"]
 
 _Handle = TypeVar("_Handle", "SubprocessHandle", "AsyncSubprocessHandle")
 
+_MAX_SELECT_SECONDS = 86400.0  # select() overflows past about 24.8 days: wait in slices of a day
+
 
 class SubprocessRunner:
     """Starts processes with :mod:`subprocess`, each in a new process group (POSIX only).
@@ -229,7 +231,7 @@ class SubprocessHandle(_HandleBase):
                 remaining = max(0.0, deadline - time.monotonic())
                 if looked and remaining == 0:
                     return
-                wait = remaining if wait is None else min(wait, remaining)
+                wait = min(remaining if wait is None else min(wait, remaining), _MAX_SELECT_SECONDS)
             for key, _ in self._selector.select(wait):
                 state.on_ready(key.fd)
             looked = True

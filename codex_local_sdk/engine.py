@@ -321,13 +321,15 @@ class RunEngine:
 
     # -- outcome ---------------------------------------------------------------------------
 
-    def check(self, result: CodexExecResult) -> CodexExecResult:
+    def check(self, result: CodexExecResult, timeout: float | None = None) -> CodexExecResult:
         """``result``, or the matching :class:`CodexExecFailedError` when it failed and the
-        client raises on errors."""
+        client raises on errors; ``timeout`` is the run's ``timeout_seconds``, for the message."""
         if result.succeeded or not self.raise_on_error:
             return result
         if result.timed_out:
-            raise CodexTimeoutError(result)
+            # A CLI that closed its stdout and lingered times out early, without the timeout.
+            reached = timeout is not None and result.duration_seconds >= timeout
+            raise CodexTimeoutError(result, timeout_seconds=timeout if reached else None)
         if result.exceeded_line_limit is not None:
             raise CodexOutputTooLargeError(result)
         if result.requested_thread_id:
@@ -337,10 +339,21 @@ class RunEngine:
         raise CodexExecFailedError(result)
 
 
+# The one-line reasons of the runs the SDK ended itself, by turn status.
+_STOPPED = {
+    "terminated": "terminated by the caller (terminate())",
+    "killed": "killed by the caller (kill())",
+    "interrupted": "interrupted (closed, cancelled or KeyboardInterrupt)",
+}
+
+
 def describe_failure(result: CodexExecResult) -> str:
-    """A one-line reason why ``result`` did not succeed."""
+    """A one-line reason why ``result`` did not succeed: who ended it when the SDK did, else
+    the turn's error, the CLI's error line or the last line of its stderr."""
     if result.timed_out:
         return "timed out"
+    if result.turn_status in _STOPPED:
+        return _STOPPED[result.turn_status]
     if result.exceeded_line_limit is not None:
         return f"a stdout line passed {result.exceeded_line_limit:,} bytes"
     if result.error_message:

@@ -32,21 +32,32 @@ class CodexError(Exception):
 
 
 class CodexNotInstalledError(CodexError):
-    """The Codex CLI binary could not be started because it was not found. Never retried.
+    """The Codex CLI binary could not be started because it, or the interpreter its ``#!``
+    line names, was not found. Never retried.
 
     Args:
         binary: the binary that was looked up.
         search_path: the ``PATH`` of the run's environment.
+        interpreter: the interpreter named in the ``#!`` line of ``binary``, when ``binary``
+            exists and that interpreter is what was missing.
 
     Attributes:
         binary: the binary that was looked up (``argv[0]``).
         search_path: the ``PATH`` of the run's environment; it was searched only if
             ``binary`` has no ``/``.
+        interpreter: the missing interpreter of a ``binary`` that exists, else ``None``.
     """
 
-    def __init__(self, binary: str, search_path: str) -> None:
+    def __init__(self, binary: str, search_path: str, *, interpreter: str | None = None) -> None:
         self.binary = binary
         self.search_path = search_path
+        self.interpreter = interpreter
+        if interpreter is not None:
+            super().__init__(
+                f"Codex CLI {binary!r} exists, but the interpreter {interpreter!r} named in its #! line "
+                "was not found. Install that interpreter (Node.js for the npm package), or fix the #! line."
+            )
+            return
         where = "no such file" if "/" in binary else f"PATH searched: {search_path!r}"
         super().__init__(
             f"Codex CLI {binary!r} was not found ({where}). "
@@ -102,19 +113,41 @@ class CodexExecFailedError(CodexError):
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
+        attempts = f"after {self.result.attempts} attempt(s)"
+        stopped = sdk_stop_reason(self.result.turn_status)
+        if stopped is not None:
+            last_stderr = f". Last stderr: {self.stderr_tail}" if self.stderr_tail else ""
+            return f"codex was {stopped}, {attempts}; exit code {self.return_code}{last_stderr}"
         detail = (
             self.turn_error or cli_error_line(self.result.stderr) or self.stderr_tail or "no output on stderr"
         )
-        return f"codex exited with code {self.return_code} after {self.result.attempts} attempt(s): {detail}"
+        return f"codex exited with code {self.return_code} {attempts}: {detail}"
 
 
 class CodexTimeoutError(CodexExecFailedError):
     """The SDK's ``timeout_seconds`` ended the run (``result.timed_out``); its process group
-    was terminated (SIGTERM, then SIGKILL after the grace period)."""
+    was terminated (SIGTERM, then SIGKILL after the grace period).
+
+    Args:
+        result: the result of the last attempt.
+        message: the error message; by default one built from ``result``.
+        timeout_seconds: the timeout that ended it, when known.
+
+    Attributes:
+        timeout_seconds: the timeout that ended it, when known (``None`` when the CLI closed
+            its stdout and then did not exit within the grace period).
+    """
+
+    def __init__(
+        self, result: CodexExecResult, message: str | None = None, *, timeout_seconds: float | None = None
+    ) -> None:
+        self.timeout_seconds = timeout_seconds
+        super().__init__(result, message)
 
     def _describe(self) -> str:
+        limit = f" of {self.timeout_seconds:g} s" if self.timeout_seconds is not None else ""
         return (
-            f"codex did not finish within the timeout after {self.result.attempts} attempt(s); "
+            f"codex did not finish within the timeout{limit} after {self.result.attempts} attempt(s); "
             "its process group was terminated"
             + (f". Last stderr: {self.stderr_tail}" if self.stderr_tail else "")
         )
@@ -200,6 +233,21 @@ class SessionStoreSchemaError(SessionStoreError):
 
 class SessionStoreLockTimeout(SessionStoreError):
     """The store's cross-process lock was not acquired in time."""
+
+
+# How the SDK ended a run, by the turn status it set (the CLI prints no turn event when killed).
+_SDK_STOPS = {
+    "timed_out": "ended by the SDK's timeout",
+    "terminated": "ended by the caller's terminate() (SIGTERM to its process group)",
+    "killed": "ended by the caller's kill() (SIGKILL to its process group)",
+    "interrupted": "interrupted before it finished (closed, cancelled or KeyboardInterrupt while running)",
+}
+
+
+def sdk_stop_reason(turn_status: str | None) -> str | None:
+    """How the SDK itself ended a run whose ``turn_status`` is ``turn_status``, for a message;
+    ``None`` when the SDK did not end it."""
+    return _SDK_STOPS.get(turn_status or "")
 
 
 def cli_error_line(stderr: str) -> str | None:

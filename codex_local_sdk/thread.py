@@ -10,8 +10,11 @@ import attrs
 from .models import CodexExecResult, Usage
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .client import CodexLocalClient
     from .live import AsyncCodexLiveRun, CodexLiveRun
+    from .options import LiveTurnOptions, TurnOptions
 
 
 class CodexThreadSession:
@@ -67,7 +70,7 @@ class CodexThreadSession:
         return self.last_result is not None and self.last_result.is_turn_complete
 
     def continue_prompt(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
 
@@ -97,7 +100,7 @@ class CodexThreadSession:
         return self._remember(result, previous)
 
     async def continue_prompt_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         previous = self._forget_usage()
@@ -105,7 +108,7 @@ class CodexThreadSession:
         return self._remember(result, previous)
 
     def continue_live(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
 
@@ -131,7 +134,7 @@ class CodexThreadSession:
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
 
     async def continue_live_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
         an :class:`AsyncCodexLiveRun`."""
