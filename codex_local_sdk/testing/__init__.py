@@ -66,9 +66,18 @@ _HOMES = {
 def __getattr__(name: str) -> Any:
     # Each name is imported on first use: the pytest plugin, which pytest loads in every run,
     # lives in this package, and SessionStoreContract (a pytest class) needs pytest.
-    if name in _HOMES:
-        return getattr(importlib.import_module(_HOMES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    try:
+        module = importlib.import_module(_HOMES[name])
+    except ModuleNotFoundError as exc:
+        if exc.name != "pytest":
+            raise
+        raise ImportError(
+            f"{name} is a pytest test class and needs pytest (pip install pytest); "
+            "check_session_store checks the same rules without it"
+        ) from exc
+    return getattr(module, name)
 
 
 def __dir__() -> list[str]:
