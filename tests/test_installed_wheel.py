@@ -63,8 +63,9 @@ def pip(*args: str) -> None:
     )
     if done.returncode != 0:
         output = done.stdout + done.stderr
-        if any(marker in output for marker in NO_INDEX):
-            pytest.skip(f"pip cannot reach a package index: {output.strip().splitlines()[-1]}")
+        said = [line.strip() for line in output.splitlines() if any(m in line for m in NO_INDEX)]
+        if said:
+            pytest.skip(f"pip cannot reach a package index: {said[0]}")
         raise AssertionError(f"pip {' '.join(args)} failed:\n{output[-3000:]}")
 
 
