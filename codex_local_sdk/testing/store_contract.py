@@ -37,7 +37,7 @@ class SessionStoreContract:
 
     @pytest.fixture
     def store(self, make_store: StoreFactory) -> SessionStore:
-        """A new store from ``make_store()``."""
+        """A new store from ``make_store()``, for the tests a subclass adds."""
         return make_store()
 
     def test_unknown_names(self, make_store: StoreFactory) -> None:
