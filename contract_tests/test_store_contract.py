@@ -1,5 +1,6 @@
-"""The session store contract, run against every store: the two shipped ones, and any store
-named with ``--store-factory module:callable``."""
+"""The session store contract, run against the two shipped stores (a store named with
+``--store-factory module:callable`` is certified by ``codex_local_sdk.testing.contracts``),
+and the checks of ``--store-factory`` itself."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 
 from adapters.json_file_store import JsonFileSessionStore
 from adapters.memory_store import InMemorySessionStore
-from adapters.store_contract import SessionStoreContract, StoreFactory
-from contract_tests.conftest import STORE_FACTORY, load_store_factory
+from codex_local_sdk.testing.pytest_plugin import load_store_factory
+from codex_local_sdk.testing.store_contract import SessionStoreContract
+from codex_local_sdk.testing.store_rules import StoreFactory
 
 
 class TestInMemorySessionStore(SessionStoreContract):
@@ -28,15 +30,6 @@ class TestJsonFileSessionStore(SessionStoreContract):
             return JsonFileSessionStore(tmp_path / "sessions.json", **options)
 
         return make
-
-
-class TestUserStore(SessionStoreContract):
-    @pytest.fixture
-    def make_store(self, request: pytest.FixtureRequest) -> StoreFactory:
-        factory = request.config.stash.get(STORE_FACTORY, None)
-        if factory is None:
-            pytest.skip("no --store-factory module:callable given")
-        return factory
 
 
 @pytest.mark.parametrize(

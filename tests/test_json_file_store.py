@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 RECORD_TURNS = """
 import sys
 from adapters.json_file_store import JsonFileSessionStore
-from adapters.store_contract import add_turn
+from codex_local_sdk.testing.store_rules import add_turn
 store = JsonFileSessionStore(sys.argv[1], max_turn_history=20)
 worker = int(sys.argv[2])
 for i in range(int(sys.argv[3])):

@@ -1,8 +1,8 @@
 """A session store of your own: SQLite, one row per session name.
 
-Certify it with the store contract, as `tests/test_docs_examples.py` does:
-
-    PYTHONPATH=docs/examples pytest contract_tests --store-factory custom_store:make_store
+Certify it with the store contract, as `tests/test_docs_examples.py` does: with pytest,
+`--store-factory custom_store:make_store` (the command is on the architecture page), or with
+`check_session_store(make_store)` from `codex_local_sdk.testing`, which needs no pytest.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _decode(text: str) -> SessionRecord:
 
 
 def make_store(**options: Any) -> SqliteSessionStore:
-    """The factory for `pytest contract_tests --store-factory custom_store:make_store`."""
+    """The factory for `--store-factory custom_store:make_store` and `check_session_store`."""
     return SqliteSessionStore(":memory:", **options)
 
 

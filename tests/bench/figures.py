@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters.json_file_store import JsonFileSessionStore, decode_payload, encode_payload
-from adapters.store_contract import add_turn, finished_turn
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
 from codex_local_sdk.jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
 from codex_local_sdk.sessions import SessionRecord, record_turn
+from codex_local_sdk.testing.store_rules import add_turn, finished_turn
 
 from .harness import (
     REPO,
@@ -575,7 +575,7 @@ def session_store(_standin: Standin, folder: Path) -> Figure:
     return Figure(
         "6",
         "`JsonFileSessionStore.update` latency",
-        "Updates through `adapters.store_contract.add_turn` (one recorded turn, as the client "
+        "Updates through `codex_local_sdk.testing.store_rules.add_turn` (one recorded turn, as the client "
         "does) on a store file seeded with 10, 1,000 or 10,000 sessions of one turn each. Single "
         "process: alternating with a raw baseline, a durable read-modify-write of the same file "
         "by hand (`flock`, `json.loads`, bump one counter, `json.dumps` in the same format, write, "

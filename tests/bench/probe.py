@@ -144,7 +144,7 @@ def raw_live_text(standin: str, count: str) -> dict[str, Any]:
 def store(path: str, name: str, updates: str) -> dict[str, Any]:
     """Contend for the store: say ready, wait for the start line, then update and time."""
     from adapters.json_file_store import JsonFileSessionStore  # not in the other probes' RSS
-    from adapters.store_contract import add_turn  # (it imports pytest)
+    from codex_local_sdk.testing.store_rules import add_turn
 
     session_store = JsonFileSessionStore(path, lock_timeout_seconds=600)
     print("ready", flush=True)
