@@ -151,14 +151,17 @@ class JsonFileSessionStore(SessionStoreBase):
             is refused on write (``SessionStoreError``): the folder is never created
             through a link.
         max_turn_history: how many recent turns each record keeps (counters count all).
-        lock_timeout_seconds: how long to wait for the cross-process lock.
+        lock_timeout_seconds: how long to wait for the cross-process lock: ``0`` tries once,
+            ``math.inf`` waits as long as it takes.
         clock: where ``set`` and migration read the time.
 
     Attributes:
         path: the store file, as given.
 
     Raises:
-        ValueError: a negative ``max_turn_history``.
+        ValueError: an empty ``path``, a negative ``max_turn_history``, or a negative or NaN
+            ``lock_timeout_seconds``.
+        TypeError: an argument of the wrong type.
     """
 
     def __init__(
@@ -170,6 +173,11 @@ class JsonFileSessionStore(SessionStoreBase):
         clock: Clock | None = None,
     ) -> None:
         super().__init__(max_turn_history=max_turn_history, clock=clock)
+        if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+            raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+        if not os.fspath(path):
+            raise ValueError(f"path must name the store file, got {path!r}")
+        _check_lock_timeout(lock_timeout_seconds)
         self.path = Path(path)
         self._file = Path(os.path.realpath(path))
         self._through_link = self._file != Path(os.path.abspath(path))
@@ -277,6 +285,16 @@ class JsonFileSessionStore(SessionStoreBase):
                 os.unlink(temp)
             raise
         _fsync_folder(folder)
+
+
+def _check_lock_timeout(seconds: float) -> None:
+    # filelock reads a negative timeout as "wait forever": say math.inf for that.
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"lock_timeout_seconds must be a number of seconds, got {seconds!r}")
+    if not seconds >= 0:  # NaN too
+        raise ValueError(
+            f"lock_timeout_seconds must be >= 0 (math.inf waits as long as it takes), got {seconds!r}"
+        )
 
 
 def _fsync_folder(folder: Path) -> None:

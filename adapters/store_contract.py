@@ -109,6 +109,14 @@ class SessionStoreContract:
         with pytest.raises(ValueError, match="session name"):
             store.set(name, "thread")
 
+    @pytest.mark.parametrize("session_id", ["", "   ", "\n"])
+    def test_blank_session_ids_are_rejected(self, store: SessionStore, session_id: str) -> None:
+        """``set`` raises ``ValueError`` for an empty or blank thread id, and stores nothing:
+        a later resume would pass it to the CLI."""
+        with pytest.raises(ValueError, match="session_id"):
+            store.set("a", session_id)
+        assert store.get("a") is None
+
     def test_records_round_trip(self, store: SessionStore) -> None:
         """``set_record`` then ``get_record`` gives an equal record, every field kept."""
         record = SessionRecord(
