@@ -41,11 +41,12 @@ from .clock import FakeClock
 T = TypeVar("T")
 
 
-def _check_pause(instance: Pause, attribute: attrs.Attribute[float], seconds: float) -> None:
+def _check_seconds(instance: object, attribute: attrs.Attribute[float], seconds: float) -> None:
+    name = f"{type(instance).__name__} {attribute.name}"
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"Pause seconds must be a number, got {seconds!r}")
+        raise TypeError(f"{name} must be a number, got {seconds!r}")
     if not 0 <= seconds < math.inf:  # NaN too
-        raise ValueError(f"Pause seconds must be finite and >= 0, got {seconds!r} (hang=True never ends)")
+        raise ValueError(f"{name} must be finite and >= 0, got {seconds!r} (hang=True never ends)")
 
 
 @attrs.frozen
@@ -60,9 +61,14 @@ class Pause:
 
     Attributes:
         seconds: how long, finite and ``>= 0``.
+
+    Raises:
+        ValueError: a negative, infinite or NaN ``seconds`` (``hang=True`` scripts a run that
+            never ends).
+        TypeError: ``seconds`` is not a number.
     """
 
-    seconds: float = attrs.field(validator=_check_pause)
+    seconds: float = attrs.field(validator=_check_seconds)
 
 
 StdoutLine = str | Mapping[str, Any] | Pause
@@ -94,12 +100,16 @@ class ScriptedRun:
             ignored.
         ignores_sigterm: with ``hang``, only SIGKILL (after the grace period) ends it.
         spawn_error: raised by ``start`` instead of starting anything.
+
+    Raises:
+        ValueError: a negative, infinite or NaN ``duration_seconds``.
+        TypeError: a ``duration_seconds`` that is not a number.
     """
 
     stdout: tuple[bytes | Pause, ...] = attrs.field(default=(), converter=_to_steps)
     stderr: str = ""
     exit_code: int = 0
-    duration_seconds: float = 0.0
+    duration_seconds: float = attrs.field(default=0.0, validator=_check_seconds)
     hang: bool = False
     ignores_sigterm: bool = False
     spawn_error: Exception | None = None

@@ -160,3 +160,11 @@ def test_a_pause_must_be_a_finite_number_of_seconds(seconds: Any, error: type[Ex
 
 def test_scripted_process_is_still_the_handle_type() -> None:
     assert isinstance(ScriptedRunner([ScriptedRun()]).start(SPEC), ScriptedProcess)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "error"), [(-1, ValueError), (float("nan"), ValueError), (None, TypeError)]
+)
+def test_a_run_duration_must_be_a_finite_number_of_seconds(seconds: Any, error: type[Exception]) -> None:
+    with pytest.raises(error, match="ScriptedRun duration_seconds must be"):
+        ScriptedRun(duration_seconds=seconds)
