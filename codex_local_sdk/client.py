@@ -560,11 +560,11 @@ class CodexLocalClient:
         rather than wrong.
 
         Raises:
-            ValueError: ``name`` or ``session_id`` is empty.
+            ValueError: ``name`` or ``session_id`` is empty or blank.
             SessionStoreError: the store could not be read or written.
         """
-        if not session_id:
-            raise ValueError("session_id is empty: pass the thread id to save")
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
         self.session_store.set(check_session_name(name), session_id)
 
     def get_session_id(self, name: str) -> str | None:

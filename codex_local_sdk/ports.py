@@ -205,9 +205,9 @@ class SessionStore(Protocol):
     """Maps session names to Codex thread ids and keeps each session's record.
 
     Names are any non-empty strings (unicode included); ``set`` raises ``ValueError`` for an
-    empty or blank one (the built-in stores check every name). ``get``/``set``/``delete``/``all``
-    are the simple name -> id view; the record methods see the whole
-    :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
+    empty or blank one, and for an empty or blank thread id (the built-in stores check every
+    name). ``get``/``set``/``delete``/``all`` are the simple name -> id view; the record
+    methods see the whole :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
     read-modify-write: stores shared by threads or processes must make it so, because the
     client records every turn through it.
 

@@ -323,8 +323,16 @@ def test_session_store_apis(make_harness: MakeHarness) -> None:
     assert h.client.delete_session("a") is True
     assert h.client.delete_session("a") is False
     assert h.client.get_session_id("a") is None
-    with pytest.raises(ValueError, match="session_id is empty"):
+    with pytest.raises(ValueError, match="session_id must be a thread id"):
         h.client.save_session("c", "")
+
+
+@pytest.mark.parametrize("session_id", ["", "   ", "\t\n", 123, None])
+def test_a_blank_session_id_is_refused_before_the_store(make_harness: MakeHarness, session_id: Any) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match="session_id must be a thread id"):
+        h.client.save_session("c", session_id)
+    assert h.client.get_session_id("c") is None
 
 
 def test_specs_keep_the_same_environment_for_resume(make_harness: MakeHarness) -> None:

@@ -391,7 +391,7 @@ def test_custom_runner(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_testing_with_fakes(capsys: pytest.CaptureFixture[str]) -> None:
     load("testing_with_fakes").main()
-    assert capsys.readouterr().out.count("passed:") == 4
+    assert capsys.readouterr().out.count("passed:") == 5
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="the stand-in CLI needs tomllib (Python 3.11)")

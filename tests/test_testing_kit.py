@@ -18,7 +18,7 @@ import pytest
 from adapters.json_file_store import JsonFileSessionStore
 from adapters.memory_store import InMemorySessionStore
 from codex_local_sdk.ports import RecordUpdate
-from codex_local_sdk.sessions import SessionRecord
+from codex_local_sdk.sessions import SessionRecord, with_session_id
 from codex_local_sdk.testing import store_rules
 from codex_local_sdk.testing.store_contract import SessionStoreContract
 from codex_local_sdk.testing.store_rules import RULES, StoreFactory, check_session_store
@@ -129,6 +129,11 @@ class IgnoresBlankNames(InMemorySessionStore):
             super().set(name, session_id)
 
 
+class AcceptsBlankSessionIds(InMemorySessionStore):
+    def set(self, name: str, session_id: str) -> None:
+        self.update(name, lambda record: with_session_id(record, name, session_id, 0.0))
+
+
 class ForgetsTheLastStatus(InMemorySessionStore):
     def set_record(self, name: str, record: SessionRecord) -> None:
         super().set_record(name, attrs.evolve(record, last_turn_status=None))
@@ -187,6 +192,7 @@ BREAKS: dict[str, type[InMemorySessionStore]] = {
     "set_keeps_counters_and_history": SetStartsOver,
     "any_string_is_a_name": RejectsSlashes,
     "blank_names_are_rejected": IgnoresBlankNames,
+    "blank_session_ids_are_rejected": AcceptsBlankSessionIds,
     "records_round_trip": ForgetsTheLastStatus,
     "list_records_is_sorted_by_name": ListsInReverse,
     "update_returning_none_deletes": UpdateReturnsTheDeletedRecord,

@@ -1,7 +1,7 @@
 """Everything to test code built on codex_local_sdk, without a model or a network.
 
-* :class:`ScriptedRunner` / :class:`ScriptedRun` / :func:`codex_turn_events`: a fake
-  :class:`~codex_local_sdk.ports.ProcessRunner` that replays scripted CLI runs.
+* :class:`ScriptedRunner` / :class:`ScriptedRun` / :class:`Pause` / :func:`codex_turn_events`:
+  a fake :class:`~codex_local_sdk.ports.ProcessRunner` that replays scripted CLI runs.
 * :class:`FakeClock`: retries and timeouts in no wall time.
 * :class:`LoopbackProvider` / :class:`Reply` / :func:`write_codex_home`: a model provider on
   127.0.0.1, to run the *real* Codex CLI offline.
@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from adapters.clock import FakeClock
     from adapters.memory_store import InMemorySessionStore
-    from adapters.scripted_runner import ScriptedProcess, ScriptedRun, ScriptedRunner, codex_turn_events
+    from adapters.scripted_runner import (
+        Pause,
+        ScriptedProcess,
+        ScriptedRun,
+        ScriptedRunner,
+        codex_turn_events,
+    )
 
     from .loopback import LoopbackProvider, Reply, unreachable_base_url, write_codex_home
     from .store_contract import SessionStoreContract as SessionStoreContract  # not in __all__
@@ -35,6 +41,7 @@ __all__ = [
     "FakeClock",
     "InMemorySessionStore",
     "LoopbackProvider",
+    "Pause",
     "Reply",
     "ScriptedProcess",
     "ScriptedRun",
@@ -50,6 +57,7 @@ _HOMES = {
     "FakeClock": "adapters.clock",
     "InMemorySessionStore": "adapters.memory_store",
     "LoopbackProvider": f"{__name__}.loopback",
+    "Pause": "adapters.scripted_runner",
     "Reply": f"{__name__}.loopback",
     "ScriptedProcess": "adapters.scripted_runner",
     "ScriptedRun": "adapters.scripted_runner",

@@ -57,6 +57,10 @@ class SessionStoreContract:
     def test_empty_names_are_rejected(self, make_store: StoreFactory, name: str) -> None:
         store_rules.blank_names_are_rejected(make_store, [name])
 
+    @pytest.mark.parametrize("session_id", store_rules.BLANK_SESSION_IDS)
+    def test_blank_session_ids_are_rejected(self, make_store: StoreFactory, session_id: str) -> None:
+        store_rules.blank_session_ids_are_rejected(make_store, [session_id])
+
     def test_records_round_trip(self, make_store: StoreFactory) -> None:
         store_rules.records_round_trip(make_store)
 

@@ -37,6 +37,9 @@ ANY_NAMES: tuple[str, ...] = ("tïcket-✓ 4711", "🚀 launch", 'with/slash and
 BLANK_NAMES: tuple[str, ...] = ("", "  ")
 """Names a store must reject."""
 
+BLANK_SESSION_IDS: tuple[str, ...] = ("", "   ", "\n")
+"""Thread ids a store must reject: a later resume would pass them to the CLI."""
+
 
 def finished_turn(succeeded: bool = True, thread_id: str = "thread-1") -> CodexExecResult:
     """A result to record: exit 0 and completed, or exit 1 and failed, of ``thread_id``."""
@@ -142,6 +145,25 @@ def blank_names_are_rejected(make_store: StoreFactory, names: Sequence[str] = BL
             )
         else:
             raise AssertionError(f"set({name!r}) raised no ValueError")
+
+
+def blank_session_ids_are_rejected(
+    make_store: StoreFactory, session_ids: Sequence[str] = BLANK_SESSION_IDS
+) -> None:
+    """``set`` raises ``ValueError`` naming ``session_id`` for an empty or blank thread id, and
+    stores nothing: a later resume would pass it to the CLI."""
+    for session_id in session_ids:
+        store = make_store()
+        try:
+            store.set("a", session_id)
+        except ValueError as exc:
+            _expect(
+                "session_id" in str(exc),
+                f"set('a', {session_id!r}) raised ValueError({str(exc)!r}) that does not say 'session_id'",
+            )
+        else:
+            raise AssertionError(f"set('a', {session_id!r}) raised no ValueError")
+        _expect_equal(store.get("a"), None, f"get('a') after a refused set('a', {session_id!r})")
 
 
 def records_round_trip(make_store: StoreFactory) -> None:
@@ -258,6 +280,7 @@ RULES: tuple[Rule, ...] = (
     set_keeps_counters_and_history,
     any_string_is_a_name,
     blank_names_are_rejected,
+    blank_session_ids_are_rejected,
     records_round_trip,
     list_records_is_sorted_by_name,
     update_returning_none_deletes,
