@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from codex_local_sdk import CodexExecRequest, CodexLocalClient, RetryPolicy
+from codex_local_sdk import CodexExecRequest, CodexExecResult, CodexLiveRun, CodexLocalClient, RetryPolicy
 from tests.test_subprocess_runner import group_alive
 
 REPO = Path(__file__).resolve().parents[1]
@@ -264,3 +264,63 @@ def test_200_concurrent_run_async_calls_on_one_loop(tmp_path: Path) -> None:
 
     assert asyncio.run(scenario()) == ["completed"] * 200
     assert peak < 10
+
+
+# -- stopping a run from elsewhere, lingering CLIs, runs nobody closed ---------------------
+
+GRACE = 0.5
+STOPS = {"terminate": "terminated", "kill": "killed", "close": "interrupted"}
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def read_to_the_end(run: CodexLiveRun, reader: str) -> CodexExecResult:
+    if reader == "iter_events":
+        for _ in run.iter_events():
+            pass
+    return run.result()
+
+
+@pytest.mark.parametrize("reader", ["iter_events", "result"])
+@pytest.mark.parametrize("stop", sorted(STOPS))
+@pytest.mark.parametrize("stopper", ["signal_handler", "other_thread"])
+def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
+    tmp_path: Path, stopper: str, stop: str, reader: str
+) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+    fds = open_fds()
+    errors: list[BaseException] = []
+
+    def stop_it(*_: object) -> None:
+        try:
+            getattr(run, stop)()
+        except BaseException as exc:  # the stopping side must not see an error
+            errors.append(exc)
+
+    # A regression hangs until the run's own timeout, well past the bound asserted below.
+    with client.run_live(REQUEST, timeout_seconds=20) as run:
+        assert run.pid is not None
+        if stopper == "signal_handler":
+            previous = signal.signal(signal.SIGALRM, stop_it)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+        else:
+            threading.Timer(0.2, stop_it).start()
+        started = time.monotonic()
+        try:
+            result = read_to_the_end(run, reader)
+        finally:
+            if stopper == "signal_handler":
+                signal.signal(signal.SIGALRM, previous)
+        elapsed = time.monotonic() - started
+    deadline = time.monotonic() + 5
+    while threading.active_count() > 1 and time.monotonic() < deadline:  # the stopping thread
+        time.sleep(0.01)
+    assert elapsed < 0.2 + GRACE + 2
+    assert errors == []
+    assert result.turn_status == STOPS[stop] and not result.timed_out
+    assert not group_alive(run.pid)
+    assert open_fds() == fds
