@@ -117,7 +117,7 @@ def not_applicable(entry: Entry, stop: str) -> str | None:
     """Why ``stop`` does not apply to ``entry`` (``None``: it does)."""
     live = entry.kind in {"live", "async_live"}
     if stop in HANDLE_ONLY and not live:
-        return f"{entry.name} returns no handle to {stop.split('_')[0]}"
+        return f"{entry.name} returns no handle (to terminate, kill, close or drop)"
     if stop in ASYNC_ONLY and entry.kind not in {"async", "async_live"}:
         return "a sync call has no task to cancel (keyboard_interrupt is its twin)"
     if stop == "terminate_other_thread" and entry.kind == "sync":
@@ -125,36 +125,11 @@ def not_applicable(entry: Entry, stop: str) -> str | None:
     return None
 
 
-LIVE_ENTRIES = [e.id for e in ENTRIES if e.kind in {"live", "async_live"}]
-SYNC_LIVE_ENTRIES = [e.id for e in ENTRIES if e.kind == "live"]
-
-# Cells that fail for a known defect, not yet fixed: (entry id, stop) -> the defect.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    **{
-        (entry.id, "cli_closes_stdout_lingers"): "a CLI that closes stdout and lingers is waited for"
-        for entry in ENTRIES
-    },
-    **{
-        (entry, stop): "a sync live reader stopped from another thread or a signal handler hangs"
-        for entry in SYNC_LIVE_ENTRIES
-        for stop in ("terminate_other_thread", "terminate_signal_handler")
-    },
-    **{
-        (entry, "gc_without_close"): "a live run collected without close() leaves its process group running"
-        for entry in LIVE_ENTRIES
-    },
-}
-
-
 def cells() -> Iterator[Any]:
     for entry in ENTRIES:
         for stop in STOPS:
-            marks: list[pytest.MarkDecorator] = []
             reason = not_applicable(entry, stop)
-            if reason is not None:
-                marks.append(pytest.mark.skip(reason=reason))
-            elif (entry.id, stop) in KNOWN_DEFECTS:
-                marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[entry.id, stop]))
+            marks = [pytest.mark.skip(reason=reason)] if reason is not None else []
             yield pytest.param(entry, stop, marks=marks, id=f"{entry.id}-{stop}")
 
 
@@ -185,7 +160,7 @@ class Cell:
         return dict(json.loads(self.report.read_text()))
 
     def wait_started(self) -> dict[str, Any]:
-        """The stand-in's report, once it printed ``turn.started`` (raises on a hang)."""
+        """The stand-in's report, once it started (just before its first event)."""
         while not self.report.exists():
             time.sleep(0.005)
         return self.facts()
