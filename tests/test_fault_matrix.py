@@ -443,8 +443,11 @@ def expect(entry: Entry, stop: str, outcome: Outcome) -> None:
     elif stop == "cli_sigkilled":
         assert outcome.result is not None and outcome.result.return_code == -9, outcome
         assert not outcome.result.succeeded
-    elif stop in {"cli_closes_stdout_lingers", "cli_daemon_holds_pipes"}:
-        assert status == "completed", outcome
+    elif stop == "cli_closes_stdout_lingers":  # ended after the grace: a timeout, the turn kept
+        assert outcome.result is not None and outcome.result.timed_out, outcome
+        assert (status, outcome.result.final_message) == ("completed", "done")
+    elif stop == "cli_daemon_holds_pipes":  # the daemon left the group: the run ends as usual
+        assert outcome.result is not None and outcome.result.succeeded, outcome
     else:
         expected = {"timeout": "timed_out", "kill": "killed", "close": "interrupted"}.get(stop, "terminated")
         assert status == expected, outcome
