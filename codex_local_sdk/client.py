@@ -13,7 +13,7 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
 from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
 
-EventHook = Callable[[CodexClientEvent], None]
+EventHook = Callable[[CodexClientEvent], None] | Callable[[CodexClientEvent], Awaitable[None]]
 
 
 @attrs.frozen(kw_only=True)
@@ -67,13 +67,17 @@ class CodexLocalClient:
         retry_policy: when to retry; the default never retries.
         session_store: where named sessions live; default :class:`InMemorySessionStore`.
         event_hook: called with every :class:`CodexClientEvent`; an ``Exception`` it raises
-            is logged and ignored.
+            is logged and ignored. A plain function runs inline (in an async run it blocks
+            the event loop while it runs); a coroutine function is scheduled as a task on
+            the running loop in async runs, and run to its end on a private loop in sync
+            runs (see :class:`~adapters.sinks.CallbackSink`).
         runner: the :class:`~codex_local_sdk.ports.ProcessRunner`; default
             :class:`~adapters.subprocess_runner.SubprocessRunner`.
         clock: the :class:`~codex_local_sdk.ports.Clock`; default the system clock.
         event_sink: another :class:`~codex_local_sdk.ports.EventSink` for telemetry, called
-            before ``event_hook`` and guarded the same way (with no hook and no sink, events
-            go to the ``codex_local_sdk.telemetry`` logger at DEBUG).
+            before ``event_hook`` and guarded the same way; an ``emit`` that returns a
+            coroutine is run as a coroutine hook is (with no hook and no sink, events go to
+            the ``codex_local_sdk.telemetry`` logger at DEBUG).
         terminate_grace_seconds: after SIGTERM, how long a process group may take to exit
             before it is SIGKILLed (timeouts and ``terminate()``).
         preview_chars: how many characters of prompts and messages session records keep
@@ -392,7 +396,8 @@ class CodexLocalClient:
             CodexThreadBusyError: another run was continuing the thread, after the
                 retries, and ``raise_on_error`` is on.
             SessionStoreError: the turn ran but could not be recorded under
-                ``session_name``; the error's ``result`` holds it.
+                ``session_name``; the error's ``result`` holds it. Also raised, with no
+                ``result``, when the store cannot be updated before the turn (nothing ran).
             CodexError: as :meth:`run`.
         """
         turn = self._resume_turn(session_id, session_name, last)
@@ -483,9 +488,9 @@ class CodexLocalClient:
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`.
 
-        A named session records the turn once, when the run's result is first read with
-        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`; a result never read is
-        not recorded.
+        A named session records the turn once: when the run's result is first read with
+        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`, or else when the run is
+        closed (leaving the ``with`` block), as it ended or, if still going, as interrupted.
 
         Args:
             prompt: this turn's prompt.
@@ -503,6 +508,8 @@ class CodexLocalClient:
         Raises:
             ValueError: as :meth:`resume`.
             CodexSessionError: ``session_name`` is not in the store.
+            SessionStoreError: the store could not be read or updated before the turn
+                (nothing ran).
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
@@ -625,6 +632,7 @@ class CodexLocalClient:
         timeout: float | None,
     ) -> CodexExecResult:
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         result = self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
@@ -637,6 +645,7 @@ class CodexLocalClient:
         timeout: float | None,
     ) -> CodexExecResult:
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         result = await self._engine.execute_async(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
@@ -651,6 +660,7 @@ class CodexLocalClient:
     ) -> CodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         attempt = self._engine.start_live(operation, spec, request, timeout, keep_events)
         return CodexLiveRun(
             attempt,
@@ -669,6 +679,7 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         attempt = await self._engine.start_live_async(operation, spec, request, timeout, keep_events)
         return AsyncCodexLiveRun(
             attempt,
@@ -698,6 +709,37 @@ class CodexLocalClient:
         )
         return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
 
+    def _begin(self, turn: Turn) -> Turn:
+        """Before a turn of a named session runs: take the thread's previous total from its
+        record and clear it there, in one store update.
+
+        Until the turn is recorded, the record holds no total. A turn that is never recorded
+        (the store failed, the process died, a live run was dropped unclosed) thus leaves
+        the next turn's ``turn_usage`` unknown (``None``) instead of counting this turn's
+        tokens twice.
+        """
+        name = turn.session_name
+        if name is None or turn.new_session:
+            return turn
+        previous: list[Usage | None] = [None]
+
+        def clear(record: SessionRecord | None) -> SessionRecord | None:
+            if record is None:
+                return None
+            if record.session_id == turn.thread_id:
+                previous[0] = record.last_usage
+            return attrs.evolve(record, last_usage=None)
+
+        try:
+            self.session_store.update(name, clear)
+        except SessionStoreError:
+            raise
+        except Exception as exc:
+            raise SessionStoreError(
+                f"the session store could not update {name!r} before the turn: {exc!r} (nothing ran)"
+            ) from exc
+        return attrs.evolve(turn, previous_usage=previous[0])
+
     def _finalize(
         self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
     ) -> CodexExecResult:
@@ -716,19 +758,26 @@ class CodexLocalClient:
         name = turn.session_name
         assert name is not None
         now = self._engine.clock.time()
-        try:
-            record = self.session_store.update(
-                name,
-                lambda current: record_turn(
-                    None if turn.new_session else current,
-                    name=name,
-                    result=result,
-                    operation=operation,
-                    prompt=prompt,
-                    now=now,
-                    preview_chars=self.preview_chars,
-                ),
+
+        def fold(current: SessionRecord | None) -> SessionRecord:
+            base = None if turn.new_session else current
+            record = record_turn(
+                base,
+                name=name,
+                result=result,
+                operation=operation,
+                prompt=prompt,
+                now=now,
+                preview_chars=self.preview_chars,
             )
+            if base is not None and base.last_usage is not None:
+                # This turn's start cleared it: a later turn was recorded meanwhile, so which
+                # of the two totals is the thread's latest is unknown.
+                record = attrs.evolve(record, last_usage=None)
+            return record
+
+        try:
+            record = self.session_store.update(name, fold)
         except SessionStoreError as exc:
             exc.result = result  # the turn happened: its thread id must reach the caller
             raise
@@ -772,9 +821,7 @@ class CodexLocalClient:
             )
         if session_name is not None:
             record = self._require_record(session_name)
-            return Turn(
-                thread_id=record.session_id, session_name=session_name, previous_usage=record.last_usage
-            )
+            return Turn(thread_id=record.session_id, session_name=session_name)
         if session_id is not None and not session_id.strip():
             raise ValueError("session_id is empty: pass a thread id")
         return Turn(thread_id=session_id, last=last)

@@ -78,6 +78,18 @@ class _AttemptState:
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
         return min(limits) if limits else None
 
+    def must_stop(self) -> bool:
+        """Whether the run is past its deadline and still to be stopped (checked before every
+        event is handed out, so a slow hook or consumer cannot stretch the timeout)."""
+        return not self.stdout_finished and self.ended_by is None and self.deadline_passed()
+
+    def conclude(self, handle: ProcessHandle | AsyncProcessHandle) -> CodexExecResult:
+        """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
+        read before the close."""
+        if self.result is None:
+            return self.finish(handle.returncode, handle.stderr_tail())
+        return self.result
+
     def take(self, lines: list[bytes] | None) -> None:
         if lines is None:
             self.stdout_finished = True
@@ -166,6 +178,15 @@ class Attempt:
         else:  # the clock is not the wall clock (a fake one in tests): look again later
             self.watch_deadline()
 
+    @property
+    def stdout_finished(self) -> bool:
+        """Whether the CLI's stdout ended (every event was read)."""
+        return self._state.stdout_finished
+
+    def conclude(self) -> CodexExecResult:
+        """After :meth:`close`: the result, as :meth:`finish` made it or from what was read."""
+        return self._state.conclude(self.handle)
+
     def next_event(self, until: float | None = None) -> CodexEvent | None:
         """The next event, as soon as it is printed; ``None`` once stdout is finished.
 
@@ -173,13 +194,14 @@ class Attempt:
             TimeoutError: the monotonic time ``until`` passed first (the process runs on).
         """
         state = self._state
-        while not state.pending:
+        while True:
+            if state.must_stop():
+                self.stop("timed_out")
+            if state.pending:
+                return state.pending.popleft()
             if state.stdout_finished:
                 return None
-            if state.ended_by is None and state.deadline_passed():
-                self.stop("timed_out")
             state.take(self.handle.read_lines(state.read_timeout(until)))
-        return state.pending.popleft()
 
     def prime(self) -> bool:
         """Wait for the first event (or the end); ``True`` when an event is ready."""
@@ -269,16 +291,26 @@ class AsyncAttempt:
         else:
             self.watch_deadline()
 
+    @property
+    def stdout_finished(self) -> bool:
+        """As :attr:`Attempt.stdout_finished`."""
+        return self._state.stdout_finished
+
+    def conclude(self) -> CodexExecResult:
+        """As :meth:`Attempt.conclude`."""
+        return self._state.conclude(self.handle)
+
     async def next_event(self, until: float | None = None) -> CodexEvent | None:
         """As :meth:`Attempt.next_event`."""
         state = self._state
-        while not state.pending:
+        while True:
+            if state.must_stop():
+                await self.stop("timed_out")
+            if state.pending:
+                return state.pending.popleft()
             if state.stdout_finished:
                 return None
-            if state.ended_by is None and state.deadline_passed():
-                await self.stop("timed_out")
             state.take(await self.handle.read_lines(state.read_timeout(until)))
-        return state.pending.popleft()
 
     async def prime(self) -> bool:
         """As :meth:`Attempt.prime`."""

@@ -1,9 +1,10 @@
 """Live runs: events as the CLI prints them, with the process in the caller's hands.
 
-Use them as context managers: leaving the ``with`` block kills a run that is still going
-and closes its pipes, whatever happened inside. A run never closed is killed when its handle
-is garbage-collected or the interpreter exits, with a :class:`ResourceWarning` naming it,
-and its ``timeout_seconds`` holds even while nobody reads it.
+Use them as context managers: leaving the ``with`` block kills a run that is still going,
+closes its pipes and records a named session's turn, whatever happened inside. A run never
+closed is killed when its handle is garbage-collected or the interpreter exits, with a
+:class:`ResourceWarning` naming it, and its ``timeout_seconds`` holds even while nobody
+reads it.
 
 >>> with client.run_live(CodexExecRequest(prompt="Summarise README.md")) as run:
 ...     for event in run.iter_events():
@@ -15,30 +16,62 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import threading
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 
+from .errors import SessionStoreError
 from .events import CodexEvent
 from .execution import AsyncAttempt, Attempt
 from .models import CodexExecResult
 
 Finalizer = Callable[[CodexExecResult], CodexExecResult]
 
+_log = logging.getLogger(__name__)
+
 
 class _Finalized:
-    """Turns an attempt's result into the caller's, exactly once (records the session turn)."""
+    """Turns an attempt's result into the caller's, exactly once (records the session turn),
+    whichever comes first: a ``result()``/``wait()`` or the ``close()``, in any thread."""
 
     def __init__(self, finalize: Finalizer, check: Finalizer) -> None:
         self._finalize = finalize
         self._check = check
         self._result: CodexExecResult | None = None
+        self._lock = threading.Lock()
 
     def __call__(self, result: CodexExecResult) -> CodexExecResult:
+        with self._lock:
+            finalized = self._once(result)
+        return self._check(finalized)
+
+    def at_close(self, result: CodexExecResult) -> None:
+        """Finalise ``result`` unless a call did; a turn the store could not record is logged
+        and left for the next ``result()``/``wait()``, which tries again and raises.
+
+        A ``result()``/``wait()`` finalising at this moment (in another thread, or in the
+        frame a signal handler interrupted) is left to it: no waiting, no second record.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._once(result)
+        except SessionStoreError:
+            _log.warning(
+                "a live run was closed but its turn could not be recorded; "
+                "result() or wait() tries again and raises if it still fails",
+                exc_info=True,
+            )
+        finally:
+            self._lock.release()
+
+    def _once(self, result: CodexExecResult) -> CodexExecResult:
         if self._result is None:
             self._result = self._finalize(result)
-        return self._check(self._result)
+        return self._result
 
 
 class CodexLiveRun:
@@ -84,7 +117,7 @@ class CodexLiveRun:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
-                self.close()
+                self._close(reap=False)
             raise
 
     def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -113,7 +146,7 @@ class CodexLiveRun:
         except TimeoutError:
             raise
         except BaseException:
-            self.close()
+            self._close(reap=False)
             raise
         self._attempt.close()
         return self._finalized(result)
@@ -149,13 +182,28 @@ class CodexLiveRun:
         self._attempt.stop("killed", kill=True)
 
     def close(self) -> None:
-        """Kill the run if it is still going and release its pipes. Idempotent, and safe
-        from another thread or a signal handler (as :meth:`terminate`).
+        """Kill the run if it is still going, release its pipes and record its turn. Idempotent,
+        and safe from another thread or a signal handler (as :meth:`terminate`).
 
-        A result read afterwards has ``turn_status`` ``"interrupted"`` unless the CLI had
-        printed its own turn event.
+        A run read to its end (``iter_events()`` finished) is reaped and recorded as it
+        ended. A run still going is killed: its result, built from the events read until
+        then, has ``turn_status`` ``"interrupted"`` unless the CLI had printed its own turn
+        event, and a named session records it as a failed turn. ``close`` raises no
+        :class:`~codex_local_sdk.errors.SessionStoreError`: a turn the store cannot record is
+        logged (WARNING, logger ``codex_local_sdk.live``), and a later :meth:`result` or
+        :meth:`wait` tries again and raises it if it still fails.
         """
-        self._attempt.close()
+        self._close(reap=self._attempt.stdout_finished)
+
+    def _close(self, *, reap: bool) -> None:
+        """Close, reaping the process first when ``reap`` (its output ended), else killing it
+        (after an exception while reading, however far the run got), then record the turn."""
+        try:
+            if reap:
+                self._attempt.finish()
+        finally:
+            self._attempt.close()
+        self._finalized.at_close(self._attempt.conclude())
 
     def __enter__(self) -> CodexLiveRun:
         return self
@@ -207,7 +255,7 @@ class AsyncCodexLiveRun:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
-                await self.close()
+                await self._close(reap=False)
             raise
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -217,7 +265,7 @@ class AsyncCodexLiveRun:
         except TimeoutError:
             raise
         except BaseException:
-            await self.close()
+            await self._close(reap=False)
             raise
         await self._attempt.close()
         return self._finalized(result)
@@ -236,7 +284,16 @@ class AsyncCodexLiveRun:
 
     async def close(self) -> None:
         """As :meth:`CodexLiveRun.close`."""
-        await self._attempt.close()
+        await self._close(reap=self._attempt.stdout_finished)
+
+    async def _close(self, *, reap: bool) -> None:
+        """As :meth:`CodexLiveRun._close`."""
+        try:
+            if reap:
+                await self._attempt.finish()
+        finally:
+            await self._attempt.close()
+        self._finalized.at_close(self._attempt.conclude())
 
     async def __aenter__(self) -> AsyncCodexLiveRun:
         return self

@@ -279,9 +279,15 @@ class CodexExecResult:
             (field by field, floored at 0). Known for a new thread (the ``run*`` methods
             and ``start_thread``: the previous total is zero), for a resume by
             ``session_name`` whose record has a ``last_usage``, and for
-            :meth:`CodexThreadSession.continue_prompt` after a turn that reported usage.
-            ``None`` otherwise (a resume by ``session_id`` or ``last=True``), and whenever
-            ``usage`` is ``None``.
+            :meth:`CodexThreadSession.continue_prompt` right after a turn it ran that
+            reported usage. ``None`` (unknown, never a guess) otherwise: a resume by
+            ``session_id`` or ``last=True``; whenever ``usage`` is ``None``; and after a
+            turn of the thread whose total was not recorded. A named turn clears the
+            record's ``last_usage`` when it starts and sets it when it is recorded, so a
+            turn that ran but was never recorded (the store failed, the process died, a
+            live run was dropped without ``close()``), one that reported no usage (failed,
+            interrupted), or one recorded after a later turn was, leaves the next turn's
+            ``turn_usage`` ``None`` rather than counting its tokens twice.
         duration_seconds: how long the last attempt took, on the client's clock.
         attempts: how many attempts ran (the number of the last one).
         timed_out: whether the SDK's timeout ended the last attempt.
