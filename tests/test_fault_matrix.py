@@ -9,13 +9,27 @@ way, and checks the promises the SDK makes on every path:
 - no file descriptor of this process is left open;
 - the caller sees what the stop means (a status, or the exception that stopped it);
 - a named session's record stays consistent: ``turn_count == success_count +
-  failure_count``, and a turn whose result the caller saw is recorded with its status.
+  failure_count``, a turn whose result the caller saw is recorded with its status, a live
+  run left by an exception is recorded as interrupted, a non-live call so left not at all.
 
-Entry points without a handle (``run``, ``run_async``, ``continue_prompt``) have no
-``terminate()``, ``kill()``, ``close()`` or handle to collect: those cells are skipped, with
-the reason. Their nearest equivalents are cells of their own: a signal handler that raises
-(``SystemExit``) for a sync call, a signal handler or another thread that cancels the task
-for an async one.
+Entry points: ``run``, ``run_async``, ``run_live``, ``run_live_async`` (named: ``resume*``
+with ``session_name``), ``continue_prompt`` and ``continue_live`` (on a session from
+``start_thread``, with or without ``session_name``). How each stop maps to them:
+
+- ``timeout``: ``timeout_seconds`` on the call, everywhere.
+- ``terminate_same_thread``, ``kill``, ``close``: the handle's method, called by the loop
+  that reads it (live entries only: the others return no handle).
+- ``terminate_other_thread``: ``terminate()`` from another thread (``run_coroutine_threadsafe``
+  for an async live run); for ``run_async``, the nearest: ``call_soon_threadsafe(task.cancel)``.
+  A sync non-live call has no equivalent.
+- ``terminate_signal_handler``: live: a handler that calls ``terminate()`` (``signal.signal``
+  for sync, ``loop.add_signal_handler`` for async); ``run_async``: a loop signal handler that
+  cancels the task; sync non-live: a handler that calls ``sys.exit`` (a "cancel job" handler).
+- ``gc_without_close``: a live run dropped after its first event (live entries only).
+- ``keyboard_interrupt``: a signal handler that raises ``KeyboardInterrupt``, everywhere.
+- ``task_cancel``: ``task.cancel()`` on the task that awaits the call (async entries only).
+- ``cli_sigkilled``, ``cli_closes_stdout_lingers``, ``cli_daemon_holds_pipes``: the CLI's
+  doing, everywhere.
 """
 
 from __future__ import annotations
