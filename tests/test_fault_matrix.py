@@ -292,7 +292,7 @@ def drive_sync(entry: Entry, stop: str, cell: Cell, session: CodexThreadSession 
         on_signal(lambda: sys.exit(143))
     if stop == "keyboard_interrupt":
         on_signal(raise_keyboard_interrupt)
-    helper = outside_stop(stop, cell)
+    helper = outside_stop(stop, cell, live=False)
     outcome = caught(lambda: start_sync(entry, cell.client, session, prompt, timeout))
     if helper is not None:
         helper.join(CELL_BOUND_SECONDS)
@@ -303,18 +303,19 @@ def raise_keyboard_interrupt() -> None:
     raise KeyboardInterrupt
 
 
-def outside_stop(stop: str, cell: Cell) -> threading.Thread | None:
+def outside_stop(stop: str, cell: Cell, *, live: bool) -> threading.Thread | None:
     """Start the thread that stops the run from outside the calling thread, if ``stop`` does."""
 
     def signal_me() -> None:
         cell.wait_started()
+        if live:  # a handler that waited for the handle in the thread that makes it would hang
+            wait_for_handle(cell)
         os.kill(os.getpid(), STOP_SIGNAL)
 
     def sigkill_the_cli() -> None:
         os.kill(cell.wait_started()["pid"], signal.SIGKILL)
 
     def terminate() -> None:
-        cell.wait_started()
         wait_for_handle(cell).terminate()
 
     action = {
@@ -346,7 +347,7 @@ def drive_live(entry: Entry, stop: str, cell: Cell, session: CodexThreadSession 
         del run
         gc.collect()
         return Outcome()
-    helper = outside_stop(stop, cell)
+    helper = outside_stop(stop, cell, live=True)
 
     def consume() -> CodexExecResult:
         with start_live(entry, cell.client, session, prompt, timeout) as run:
@@ -401,7 +402,7 @@ def drive_async(entry: Entry, stop: str, cell: Cell) -> Outcome:
             live() if entry.kind == "async_live" else start_async(entry, cell.client, prompt, timeout)
         )
         task = asyncio.ensure_future(call)
-        await async_stop(stop, cell, task, loop)
+        await async_stop(stop, cell, task, loop, live=entry.kind == "async_live")
         return await task
 
     try:
@@ -411,12 +412,14 @@ def drive_async(entry: Entry, stop: str, cell: Cell) -> Outcome:
 
 
 async def async_stop(
-    stop: str, cell: Cell, task: asyncio.Future[Any], loop: asyncio.AbstractEventLoop
+    stop: str, cell: Cell, task: asyncio.Future[Any], loop: asyncio.AbstractEventLoop, *, live: bool
 ) -> None:
     """Stop the run as ``stop`` says, from outside the task; return at once for the others."""
     if stop not in OUTSIDE_STOPS:
         return
     facts = await asyncio.to_thread(cell.wait_started)
+    while live and not cell.handle:  # the handle comes with the first event, just after the report
+        await asyncio.sleep(0.005)
     if stop == "task_cancel":
         task.cancel()
     elif stop == "cli_sigkilled":
