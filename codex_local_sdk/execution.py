@@ -162,7 +162,8 @@ class Attempt:
 
     def watch_deadline(self) -> None:
         """Enforce the run's timeout even while nobody reads: at the deadline, a daemon timer
-        thread stops the run as :meth:`next_event` would. It holds only a weak reference."""
+        thread stops the run as :meth:`next_event` would (so the handle's ``terminate`` is
+        called from that thread). It holds only a weak reference to the attempt."""
         left = self._state.seconds_left()
         if left is None or self._state.result is not None or self.handle.returncode is not None:
             return
@@ -171,8 +172,8 @@ class Attempt:
         self._watchdog.start()
 
     def _on_deadline(self) -> None:
-        if self._watchdog is None:
-            return  # closed meanwhile
+        if self._watchdog is None or self._state.result is not None:
+            return  # closed or finished meanwhile
         if self._state.deadline_passed():
             self.stop("timed_out")
         else:  # the clock is not the wall clock (a fake one in tests): look again later
