@@ -13,6 +13,9 @@ share every rule:
   pipes is read, so nothing the leader wrote is lost, however slowly the caller reads.
 * A file descriptor is always unwatched (``unwatch(fd)``) before it is closed, so a
   selector never holds a closed fd whose number the OS may hand out again.
+* A stop is asked for with :meth:`RunState.stop`, which only signals the group and notes
+  when SIGKILL is due: it is safe from a signal handler or another thread, and whoever
+  drives the run next (:meth:`RunState.settle`) escalates on time.
 """
 
 from __future__ import annotations
@@ -132,6 +135,7 @@ class RunState:
         self.lines: list[bytes] = []
         self.stderr = bytearray()
         self.exited_at: float | None = None
+        self.kill_at: float | None = None
         self.finished = False
         self._unwatch = unwatch
         self._stderr_limit = stderr_limit_bytes
@@ -219,6 +223,11 @@ class RunState:
         except BlockingIOError:
             return None
 
+    @property
+    def stdout_ended(self) -> bool:
+        """Whether stdout reached its end (or was released), whether or not the leader exited."""
+        return self.stdout is None
+
     def take_lines(self) -> list[bytes]:
         lines, self.lines = self.lines, []
         return lines
@@ -249,12 +258,21 @@ class RunState:
         """Seconds until :meth:`settle` is due for a time-based reason, ``None`` for no reason."""
         if self.finished:
             return None
+        due = [self.kill_at] if self.kill_at is not None else []
         if self.exited_at is not None:
-            return max(0.0, self.exited_at + self._drain_seconds - time.monotonic())
-        return POLL_SECONDS if self.pidfd is None else None
+            due.append(self.exited_at + self._drain_seconds)
+        elif self.pidfd is None:
+            due.append(time.monotonic() + POLL_SECONDS)
+        return max(0.0, min(due) - time.monotonic()) if due else None
 
     def settle(self) -> bool:
-        """Finish once the leader exited and its pipes ended or had their drain time; ``finished``."""
+        """Finish once the leader exited and its pipes ended or had their drain time; ``finished``.
+
+        A SIGKILL that :meth:`stop` scheduled is sent here once it is due.
+        """
+        if self.kill_at is not None and time.monotonic() >= self.kill_at:
+            self.kill_at = None
+            self.signal_group(signal.SIGKILL)
         if self.finished or not self.check_exit():
             return self.finished
         assert self.exited_at is not None
@@ -275,6 +293,16 @@ class RunState:
             if not self.read_stderr() and not got_stdout:
                 break
 
+    def stop(self, sig: int, grace_seconds: float = 0.0) -> None:
+        """Send ``sig`` to the group; after a SIGTERM, SIGKILL is due ``grace_seconds`` later.
+
+        Only a signal and a note: safe from a signal handler or another thread. The SIGKILL is
+        sent by :meth:`settle`, so the run must be driven (or reaped after a kill) to end.
+        """
+        if sig == signal.SIGTERM and self.kill_at is None:
+            self.kill_at = time.monotonic() + grace_seconds
+        self.signal_group(sig)
+
     def signal_group(self, sig: int) -> None:
         """Send ``sig`` to the whole group, unless :meth:`reap` ran (the id may be reused then)."""
         if not self.finished:
@@ -286,6 +314,11 @@ class RunState:
         if not self.finished:
             self.signal_group(signal.SIGKILL)
             self._release_pipes()
+
+    def discard(self) -> None:
+        """SIGKILL the group, close the pipes and reap the leader: the end of an abandoned run."""
+        self.abandon()
+        self.reap()
 
     def reap(self) -> None:
         """Reap the leader, blocking until it exits; call it after the group was signalled."""

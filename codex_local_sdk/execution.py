@@ -3,14 +3,18 @@
 :class:`Attempt` (sync) and :class:`AsyncAttempt` (asyncio) share everything but the waiting:
 the bookkeeping — deadline, output, how the run ended, the result — lives in
 :class:`_AttemptState`. ``run()`` drains an attempt and parses its output once, at the end;
-a live run passes a live :class:`~codex_local_sdk.jsonl.OutputCollector` and hands out its
-events one by one with :meth:`Attempt.next_event`.
+a live run passes a live :class:`~codex_local_sdk.jsonl.OutputCollector`, hands out its
+events one by one with :meth:`Attempt.next_event`, and asks for :meth:`Attempt.watch_deadline`
+so that its timeout holds while nobody reads it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import os
+import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -63,6 +67,16 @@ class _AttemptState:
         if self.exceeded_line_limit is not None:
             return "output_too_large"
         return "timed_out" if self.deadline_passed() else None
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the run's deadline (``0`` once passed), ``None`` without one."""
+        return None if self.deadline is None else max(0.0, self.deadline - self.clock.monotonic())
+
+    def linger_timeout(self, grace: float) -> float:
+        """How long a process whose stdout ended may take to exit: the grace, or less if the
+        deadline comes first."""
+        left = self.seconds_left()
+        return grace if left is None else min(grace, left)
 
     def read_timeout(self, until: float | None) -> float | None:
         """How long the next read may block: up to the run's deadline and the caller's ``until``.
@@ -155,11 +169,32 @@ class Attempt:
         self.handle = handle
         self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
         self._grace = grace_seconds
+        self.closed = False
+        self._watchdog: threading.Timer | None = None
 
     @property
     def result(self) -> CodexExecResult | None:
         """The result, once :meth:`finish` returned."""
         return self._state.result
+
+    def watch_deadline(self) -> None:
+        """Enforce the run's timeout even while nobody reads: at the deadline, a daemon timer
+        thread stops the run as :meth:`next_event` would (so the handle's ``terminate`` is
+        called from that thread). It holds only a weak reference to the attempt."""
+        left = self._state.seconds_left()
+        if left is None or self._state.result is not None or self.handle.returncode is not None:
+            return
+        self._watchdog = threading.Timer(left, _on_deadline, (weakref.ref(self),))
+        self._watchdog.daemon = True
+        self._watchdog.start()
+
+    def _on_deadline(self) -> None:
+        if self._watchdog is None or self._state.result is not None:
+            return  # closed or finished meanwhile
+        if self._state.deadline_passed():
+            self.stop("timed_out")
+        else:  # the clock is not the wall clock (a fake one in tests): look again later
+            self.watch_deadline()
 
     @property
     def stdout_finished(self) -> bool:
@@ -204,14 +239,18 @@ class Attempt:
         until = self._state.until(timeout)
         while self.next_event(until) is not None:
             pass
-        return_code = self.handle.wait(self._grace)
-        if return_code is None:  # stdout closed but the process lingers
+        return_code = self.handle.wait(self._state.linger_timeout(self._grace))
+        if return_code is None:  # stdout ended but the process lingers: it counts as timed out
             self.stop("timed_out")
             return_code = self.handle.returncode
         return self._state.finish(return_code, self.handle.stderr_tail())
 
     def stop(self, reason: str, *, kill: bool = False) -> None:
-        """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``."""
+        """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``.
+
+        From a signal handler that interrupted a read of this run, the handle only signals
+        the group and returns; the read goes on to the end.
+        """
         self._state.ended_by = self._state.ended_by or reason
         if kill:
             self.handle.kill()
@@ -220,6 +259,10 @@ class Attempt:
 
     def close(self) -> None:
         """Release the process; a run still going counts as interrupted."""
+        self.closed = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
         self.handle.close()
@@ -244,11 +287,27 @@ class AsyncAttempt:
         self.handle = handle
         self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
         self._grace = grace_seconds
+        self.closed = False
+        self._watchdog: asyncio.TimerHandle | None = None
+        self._stopping: asyncio.Task[None] | None = None
 
     @property
     def result(self) -> CodexExecResult | None:
         """The result, once :meth:`finish` returned."""
         return self._state.result
+
+    def watch_deadline(self) -> None:
+        """As :meth:`Attempt.watch_deadline`, with a timer on the running loop."""
+        left = self._state.seconds_left()
+        if left is None or self._state.result is not None or self.handle.returncode is not None:
+            return
+        self._watchdog = asyncio.get_running_loop().call_later(left, self._on_deadline)
+
+    def _on_deadline(self) -> None:
+        if self._state.deadline_passed():
+            self._stopping = asyncio.ensure_future(self.stop("timed_out"))
+        else:
+            self.watch_deadline()
 
     @property
     def stdout_finished(self) -> bool:
@@ -285,7 +344,7 @@ class AsyncAttempt:
         until = self._state.until(timeout)
         while await self.next_event(until) is not None:
             pass
-        return_code = await self.handle.wait(self._grace)
+        return_code = await self.handle.wait(self._state.linger_timeout(self._grace))
         if return_code is None:
             await self.stop("timed_out")
             return_code = self.handle.returncode
@@ -301,6 +360,16 @@ class AsyncAttempt:
 
     async def close(self) -> None:
         """As :meth:`Attempt.close`."""
+        self.closed = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
         await self.handle.close()
+
+
+def _on_deadline(ref: weakref.ref[Attempt]) -> None:
+    attempt = ref()
+    if attempt is not None:
+        attempt._on_deadline()

@@ -1,7 +1,10 @@
 """Live runs: events as the CLI prints them, with the process in the caller's hands.
 
 Use them as context managers: leaving the ``with`` block kills a run that is still going,
-closes its pipes and records a named session's turn, whatever happened inside.
+closes its pipes and records a named session's turn, whatever happened inside. A run never
+closed is killed when its handle is garbage-collected or the interpreter exits, with a
+:class:`ResourceWarning` naming it, and its ``timeout_seconds`` holds even while nobody
+reads it.
 
 >>> with client.run_live(CodexExecRequest(prompt="Summarise README.md")) as run:
 ...     for event in run.iter_events():
@@ -11,8 +14,12 @@ closes its pipes and records a named session's turn, whatever happened inside.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import threading
+import warnings
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 
@@ -81,6 +88,8 @@ class CodexLiveRun:
     def __init__(self, attempt: Attempt, *, finalize: Finalizer, check: Finalizer) -> None:
         self._attempt = attempt
         self._finalized = _Finalized(finalize, check)
+        attempt.watch_deadline()
+        weakref.finalize(self, _close_abandoned, f"<CodexLiveRun pid={self.pid}>", attempt)
 
     @property
     def pid(self) -> int | None:
@@ -156,16 +165,25 @@ class CodexLiveRun:
     def terminate(self) -> None:
         """SIGTERM the process group, SIGKILL it after the client's grace period; return
         once it is gone. The result's ``turn_status`` is ``"terminated"`` unless the CLI
-        printed its own turn event first."""
+        printed its own turn event first.
+
+        Like :meth:`kill` and :meth:`close`, it may be called from another thread (it
+        returns once the run is gone, and a read in progress there ends) or from a signal
+        handler, e.g. ``signal.signal(signal.SIGTERM, lambda *_: run.terminate())``: when
+        the handler interrupted :meth:`iter_events` or :meth:`result`, it signals the group
+        and returns at once, and the interrupted read ends within the grace period.
+        """
         self._attempt.stop("terminated")
 
     def kill(self) -> None:
-        """SIGKILL the process group at once; return once it is gone. The result's
-        ``turn_status`` is ``"killed"`` unless the CLI printed its own turn event first."""
+        """SIGKILL the process group at once; return once it is gone (from a signal handler,
+        as :meth:`terminate`). The result's ``turn_status`` is ``"killed"`` unless the CLI
+        printed its own turn event first."""
         self._attempt.stop("killed", kill=True)
 
     def close(self) -> None:
-        """Kill the run if it is still going, release its pipes and record its turn. Idempotent.
+        """Kill the run if it is still going, release its pipes and record its turn. Idempotent,
+        and safe from another thread or a signal handler (as :meth:`terminate`).
 
         A run read to its end (``iter_events()`` finished) is reaped and recorded as it
         ended. A run still going is killed: its result, built from the events read until
@@ -214,6 +232,9 @@ class AsyncCodexLiveRun:
     def __init__(self, attempt: AsyncAttempt, *, finalize: Finalizer, check: Finalizer) -> None:
         self._attempt = attempt
         self._finalized = _Finalized(finalize, check)
+        attempt.watch_deadline()
+        loop = asyncio.get_running_loop()
+        weakref.finalize(self, _close_abandoned_async, f"<AsyncCodexLiveRun pid={self.pid}>", attempt, loop)
 
     @property
     def pid(self) -> int | None:
@@ -284,3 +305,29 @@ class AsyncCodexLiveRun:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+_closing: set[asyncio.Future[None]] = set()  # closes scheduled by collected async runs, until done
+
+
+def _close_abandoned(name: str, attempt: Attempt) -> None:
+    """At a sync run's collection or interpreter exit: warn about and close a run never closed."""
+    if not attempt.closed:
+        warnings.warn(f"unclosed live run {name}: close it or use it in a with block", ResourceWarning, 1)
+        attempt.close()
+
+
+def _close_abandoned_async(name: str, attempt: AsyncAttempt, loop: asyncio.AbstractEventLoop) -> None:
+    """As :func:`_close_abandoned`, closing on ``loop`` if it still runs; once it is closed,
+    the runner's handle kills the group when it is collected itself."""
+    if attempt.closed:
+        return
+    warnings.warn(f"unclosed live run {name}: close it or use it in an async with block", ResourceWarning, 1)
+
+    def close() -> None:
+        future = asyncio.ensure_future(attempt.close())
+        _closing.add(future)
+        future.add_done_callback(_closing.discard)
+
+    with contextlib.suppress(RuntimeError):  # the loop is closed
+        loop.call_soon_threadsafe(close)

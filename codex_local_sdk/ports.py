@@ -51,7 +51,9 @@ class ProcessHandle(Protocol):
     Lifecycle duties: the caller reads with :meth:`read_lines` until it returns ``None``,
     then :meth:`wait`, and always calls :meth:`close` (also on errors and
     ``KeyboardInterrupt``). ``close`` must leave no process of the group alive and no pipe
-    open, whatever state the process is in.
+    open, whatever state the process is in. ``terminate``, ``kill`` and ``close`` may be
+    called from another thread than the reader's (a live run's timeout watchdog, a caller
+    stopping a run from elsewhere).
 
     >>> handle = runner.start(ProcessSpec(argv=("codex", "exec", "--json", "-"), stdin=b"hi"))
     >>> try:
@@ -74,7 +76,8 @@ class ProcessHandle(Protocol):
         """Block until stdout has complete lines, stdout ends, or ``timeout`` seconds pass.
 
         Returns the new lines (without line endings), ``[]`` when the timeout passed first,
-        or ``None`` once stdout is finished: the process exited and its output was drained.
+        or ``None`` once stdout is finished: at its end of file (the process may still run:
+        :meth:`wait` tells), or when the process exited and its output was drained.
         Must not block longer than ``timeout``.
 
         Lines can be of any length, up to a cap the runner may set to bound its memory. A
