@@ -315,6 +315,7 @@ def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
         except BaseException as exc:  # the stopping side must not see an error
             errors.append(exc)
 
+    stopping_thread = threading.Timer(0.2, stop_it)
     # A regression hangs until the run's own timeout, well past the bound asserted below.
     with client.run_live(REQUEST, timeout_seconds=20) as run:
         assert run.pid is not None
@@ -322,7 +323,7 @@ def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
             previous = signal.signal(signal.SIGALRM, stop_it)
             signal.setitimer(signal.ITIMER_REAL, 0.2)
         else:
-            threading.Timer(0.2, stop_it).start()
+            stopping_thread.start()
         started = time.monotonic()
         try:
             result = read_to_the_end(run, reader)
@@ -330,9 +331,8 @@ def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
             if stopper == "signal_handler":
                 signal.signal(signal.SIGALRM, previous)
         elapsed = time.monotonic() - started
-    deadline = time.monotonic() + 5
-    while threading.active_count() > 1 and time.monotonic() < deadline:  # the stopping thread
-        time.sleep(0.01)
+    if stopping_thread.is_alive():
+        stopping_thread.join(5)
     assert elapsed < 0.2 + GRACE + 2
     assert errors == []
     assert result.turn_status == STOPS[stop] and not result.timed_out
