@@ -507,3 +507,27 @@ def test_async_a_live_run_collected_after_its_loop_closed_warns_and_kills_its_gr
         runs.clear()
         gc.collect()
     assert not group_alive(pgid)
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_async_stopping_a_live_run_from_another_task_ends_its_iteration(tmp_path: Path, stop: str) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+
+    async def scenario() -> tuple[float, CodexExecResult, int]:
+        async with await client.run_live_async(REQUEST, timeout_seconds=20) as run:
+            assert run.pid is not None
+            stopping: list[asyncio.Future[None]] = []
+            asyncio.get_running_loop().call_later(
+                0.2, lambda: stopping.append(asyncio.ensure_future(getattr(run, stop)()))
+            )
+            started = time.monotonic()
+            async for _ in run.iter_events():
+                pass
+            return time.monotonic() - started, await run.result(), run.pid
+
+    elapsed, result, pgid = asyncio.run(scenario())
+    assert elapsed < 0.2 + GRACE + 2
+    assert result.turn_status == STOPS[stop]
+    assert not group_alive(pgid)
