@@ -200,9 +200,13 @@ class SubprocessHandle(_HandleBase):
         self._driving = False
         self._close_pending = False
         self._release = weakref.finalize(self, _release_sync, self._state, selector, self._wakeup)
-        selector.register(self._wakeup.read_fd, selectors.EVENT_READ)
-        for fd, write in self._state.watched().items():
-            selector.register(fd, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
+        try:
+            selector.register(self._wakeup.read_fd, selectors.EVENT_READ)
+            for fd, write in self._state.watched().items():
+                selector.register(fd, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
+        except BaseException:
+            self._release()
+            raise
 
     def read_lines(self, timeout: float | None) -> list[bytes] | None:
         """Complete stdout lines as soon as there is one; ``[]`` after ``timeout``; ``None`` at the end.

@@ -72,6 +72,18 @@ class _AttemptState:
         """Seconds until the run's deadline (``0`` once passed), ``None`` without one."""
         return None if self.deadline is None else max(0.0, self.deadline - self.clock.monotonic())
 
+    def watchdog_delay(self, returncode: int | None) -> float | None:
+        """When a watchdog should look at the deadline; ``None`` when the run needs none (no
+        timeout, or it already ended)."""
+        if self.result is not None or returncode is not None:
+            return None
+        return self.seconds_left()
+
+    def deadline_is_due(self, closed: bool) -> bool:
+        """Whether a watchdog that fired should stop the run now (else it looks again later:
+        the clock may not be the wall clock, e.g. a fake one in tests)."""
+        return not closed and self.result is None and self.deadline_passed()
+
     def linger_timeout(self, grace: float) -> float:
         """How long a process whose stdout ended may take to exit: the grace, or less if the
         deadline comes first."""
@@ -181,19 +193,16 @@ class Attempt:
         """Enforce the run's timeout even while nobody reads: at the deadline, a daemon timer
         thread stops the run as :meth:`next_event` would (so the handle's ``terminate`` is
         called from that thread). It holds only a weak reference to the attempt."""
-        left = self._state.seconds_left()
-        if left is None or self._state.result is not None or self.handle.returncode is not None:
-            return
-        self._watchdog = threading.Timer(left, _on_deadline, (weakref.ref(self),))
-        self._watchdog.daemon = True
-        self._watchdog.start()
+        delay = self._state.watchdog_delay(self.handle.returncode)
+        if delay is not None and not self.closed:
+            self._watchdog = threading.Timer(delay, _on_deadline, (weakref.ref(self),))
+            self._watchdog.daemon = True
+            self._watchdog.start()
 
     def _on_deadline(self) -> None:
-        if self._watchdog is None or self._state.result is not None:
-            return  # closed or finished meanwhile
-        if self._state.deadline_passed():
+        if self._state.deadline_is_due(self.closed):
             self.stop("timed_out")
-        else:  # the clock is not the wall clock (a fake one in tests): look again later
+        else:
             self.watch_deadline()
 
     @property
@@ -298,13 +307,12 @@ class AsyncAttempt:
 
     def watch_deadline(self) -> None:
         """As :meth:`Attempt.watch_deadline`, with a timer on the running loop."""
-        left = self._state.seconds_left()
-        if left is None or self._state.result is not None or self.handle.returncode is not None:
-            return
-        self._watchdog = asyncio.get_running_loop().call_later(left, self._on_deadline)
+        delay = self._state.watchdog_delay(self.handle.returncode)
+        if delay is not None and not self.closed:
+            self._watchdog = asyncio.get_running_loop().call_later(delay, self._on_deadline)
 
     def _on_deadline(self) -> None:
-        if self._state.deadline_passed():
+        if self._state.deadline_is_due(self.closed):
             self._stopping = asyncio.ensure_future(self.stop("timed_out"))
         else:
             self.watch_deadline()

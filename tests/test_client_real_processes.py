@@ -315,6 +315,7 @@ def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
         except BaseException as exc:  # the stopping side must not see an error
             errors.append(exc)
 
+    stopping_thread = threading.Timer(0.2, stop_it)
     # A regression hangs until the run's own timeout, well past the bound asserted below.
     with client.run_live(REQUEST, timeout_seconds=20) as run:
         assert run.pid is not None
@@ -322,7 +323,7 @@ def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
             previous = signal.signal(signal.SIGALRM, stop_it)
             signal.setitimer(signal.ITIMER_REAL, 0.2)
         else:
-            threading.Timer(0.2, stop_it).start()
+            stopping_thread.start()
         started = time.monotonic()
         try:
             result = read_to_the_end(run, reader)
@@ -330,9 +331,8 @@ def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
             if stopper == "signal_handler":
                 signal.signal(signal.SIGALRM, previous)
         elapsed = time.monotonic() - started
-    deadline = time.monotonic() + 5
-    while threading.active_count() > 1 and time.monotonic() < deadline:  # the stopping thread
-        time.sleep(0.01)
+    if stopping_thread.is_alive():
+        stopping_thread.join(5)
     assert elapsed < 0.2 + GRACE + 2
     assert errors == []
     assert result.turn_status == STOPS[stop] and not result.timed_out
@@ -506,4 +506,28 @@ def test_async_a_live_run_collected_after_its_loop_closed_warns_and_kills_its_gr
     with pytest.warns(ResourceWarning, match=rf"unclosed live run <AsyncCodexLiveRun pid={pgid}>"):
         runs.clear()
         gc.collect()
+    assert not group_alive(pgid)
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_async_stopping_a_live_run_from_another_task_ends_its_iteration(tmp_path: Path, stop: str) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+
+    async def scenario() -> tuple[float, CodexExecResult, int]:
+        async with await client.run_live_async(REQUEST, timeout_seconds=20) as run:
+            assert run.pid is not None
+            stopping: list[asyncio.Future[None]] = []
+            asyncio.get_running_loop().call_later(
+                0.2, lambda: stopping.append(asyncio.ensure_future(getattr(run, stop)()))
+            )
+            started = time.monotonic()
+            async for _ in run.iter_events():
+                pass
+            return time.monotonic() - started, await run.result(), run.pid
+
+    elapsed, result, pgid = asyncio.run(scenario())
+    assert elapsed < 0.2 + GRACE + 2
+    assert result.turn_status == STOPS[stop]
     assert not group_alive(pgid)
