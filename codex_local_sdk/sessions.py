@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import attrs
 
-from .models import CodexExecResult, Usage
+from .results import CodexExecResult, Usage
 
 
 @attrs.frozen(kw_only=True)
