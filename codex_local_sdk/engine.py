@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
-
-import tenacity
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import (
     CodexError,
@@ -29,6 +27,9 @@ from .jsonl import OutputCollector
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy
 from .ports import AsyncProcessHandle, Clock, EventSink, ProcessHandle, ProcessRunner, ProcessSpec
 from .retry import async_retrying, is_retryable_result, sync_retrying
+
+if TYPE_CHECKING:
+    import tenacity  # imported by .retry only for a policy that retries
 
 # What the CLI's stderr says when a resume cannot open the thread it names.
 _RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (

@@ -3,21 +3,25 @@
 Every clock is injected: tenacity sleeps through :meth:`Clock.sleep`, and the
 ``max_total_retry_seconds`` cap is a stop rule of ours that reads the same clock (tenacity's
 ``stop_after_delay`` reads ``time.monotonic`` itself and could not be faked).
+
+tenacity is imported by the functions that build the retrying objects, so only a policy that
+allows more than one attempt loads it.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any
-
-import tenacity
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .errors import CodexSpawnError
 from .models import CodexExecResult, RetryPolicy
 from .ports import Clock
 
-RetryHook = Callable[[tenacity.RetryCallState], None]
+if TYPE_CHECKING:
+    import tenacity
+
+RetryHook: TypeAlias = "Callable[[tenacity.RetryCallState], None]"
 
 
 def is_retryable_result(policy: RetryPolicy, result: CodexExecResult) -> bool:
@@ -29,23 +33,32 @@ def is_retryable_result(policy: RetryPolicy, result: CodexExecResult) -> bool:
     return policy.should_retry_exit_code(result.return_code)
 
 
-class _StopAfterTotal(tenacity.stop.stop_base):
-    """Stop when the next sleep would end past ``limit`` seconds after the first attempt began."""
+class _Stop:
+    """A tenacity stop rule: stop after the policy's ``max_attempts``, or when the next sleep
+    would end past ``max_total_retry_seconds`` after the first attempt began."""
 
-    def __init__(self, limit: float, clock: Clock) -> None:
-        self._limit = limit
+    def __init__(self, policy: RetryPolicy, clock: Clock) -> None:
+        self._max_attempts = policy.max_attempts
+        self._limit = policy.max_total_retry_seconds
         self._clock = clock
         self._start = clock.monotonic()
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if retry_state.attempt_number >= self._max_attempts:
+            return True
+        if self._limit is None:
+            return False
         elapsed = self._clock.monotonic() - self._start
         return elapsed + retry_state.upcoming_sleep > self._limit
 
 
-class _JitteredBackoff(tenacity.wait.wait_base):
-    """tenacity's exponential backoff, then a random factor in ``[1 - ratio, 1 + ratio]``."""
+class _JitteredBackoff:
+    """A tenacity wait rule: its exponential backoff, then a random factor in
+    ``[1 - ratio, 1 + ratio]``."""
 
     def __init__(self, policy: RetryPolicy) -> None:
+        import tenacity
+
         self._backoff = tenacity.wait_exponential(
             multiplier=policy.initial_backoff_seconds,
             exp_base=policy.backoff_multiplier,
@@ -71,11 +84,10 @@ def _options(
     retry_result: Callable[[Any], bool],
     on_retry: RetryHook,
 ) -> dict[str, Any]:
-    stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
-    if policy.max_total_retry_seconds is not None:
-        stop = stop | _StopAfterTotal(policy.max_total_retry_seconds, clock)
+    import tenacity
+
     return {
-        "stop": stop,
+        "stop": _Stop(policy, clock),
         "wait": _JitteredBackoff(policy),
         "retry": tenacity.retry_if_result(retry_result) | tenacity.retry_if_exception_type(CodexSpawnError),
         "before_sleep": on_retry,
@@ -93,6 +105,8 @@ def sync_retrying(
     """A ``Retrying`` for one call: attempts whose outcome ``retry_result`` accepts (and
     :class:`~codex_local_sdk.errors.CodexSpawnError`) are retried per ``policy``; when the
     policy gives up, the last outcome is returned (or its exception raised)."""
+    import tenacity
+
     return tenacity.Retrying(sleep=clock.sleep, **_options(policy, clock, retry_result, on_retry))
 
 
@@ -104,4 +118,6 @@ def async_retrying(
     on_retry: RetryHook,
 ) -> tenacity.AsyncRetrying:
     """The asyncio twin of :func:`sync_retrying`, sleeping with :meth:`Clock.sleep_async`."""
+    import tenacity
+
     return tenacity.AsyncRetrying(sleep=clock.sleep_async, **_options(policy, clock, retry_result, on_retry))
