@@ -97,9 +97,8 @@ def __getattr__(name: str) -> Any:
     module = _HOME_OF.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    # __import__, not importlib.import_module: `python -X importtime` shows only the former
+    value = getattr(__import__(module, fromlist=[name]), name)
     globals()[name] = value  # the next lookup finds it without calling this again
     return value
 
