@@ -3,7 +3,7 @@
 This module is the one wiring point of the core: ``__init__`` fills each port left as
 ``None`` with its default adapter. Everything else here turns method arguments into a
 :class:`CodexExecRequest`, a :class:`ProcessSpec` and a session turn, and hands them to the
-:class:`~codex_local_sdk.engine.RunEngine`.
+:class:`~codex_local_sdk._engine.RunEngine`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 
 import attrs
 
+from ._engine import RunEngine
 from .command import build_exec_argv
-from .engine import RunEngine
 from .errors import CodexSessionError, SessionStoreError
 from .events import CodexClientEvent
 from .live import AsyncCodexLiveRun, CodexLiveRun

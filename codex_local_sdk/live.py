@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 
+from ._attempt import AsyncAttempt, Attempt
 from .events import CodexEvent
-from .execution import AsyncAttempt, Attempt
 from .models import CodexExecResult
 
 Finalizer = Callable[[CodexExecResult], CodexExecResult]

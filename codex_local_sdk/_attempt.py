@@ -3,7 +3,7 @@
 :class:`Attempt` (sync) and :class:`AsyncAttempt` (asyncio) share everything but the waiting:
 the bookkeeping — deadline, output, how the run ended, the result — lives in
 :class:`_AttemptState`. ``run()`` drains an attempt and parses its output once, at the end;
-a live run passes a live :class:`~codex_local_sdk.jsonl.OutputCollector` and hands out its
+a live run passes a live :class:`~codex_local_sdk._jsonl.OutputCollector` and hands out its
 events one by one with :meth:`Attempt.next_event`.
 """
 
@@ -14,8 +14,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from ._jsonl import OutputCollector
 from .events import CodexEvent
-from .jsonl import OutputCollector
 from .models import CodexExecRequest, CodexExecResult
 from .ports import AsyncProcessHandle, Clock, ProcessHandle, ProcessSpec
 

@@ -2,7 +2,7 @@
 
 :class:`RunEngine` is what the client's public methods share. It owns no policy of its own:
 the retry loop is tenacity built from the client's :class:`~codex_local_sdk.models.RetryPolicy`
-(:mod:`codex_local_sdk.retry`), one attempt is an :class:`~codex_local_sdk.execution.Attempt`,
+(:mod:`codex_local_sdk._retrying`), one attempt is an :class:`~codex_local_sdk._attempt.Attempt`,
 and every step is reported to the :class:`~codex_local_sdk.ports.EventSink`.
 """
 
@@ -14,6 +14,9 @@ from typing import Any, TypeVar
 
 import tenacity
 
+from ._attempt import AsyncAttempt, Attempt
+from ._jsonl import OutputCollector
+from ._retrying import async_retrying, is_retryable_result, sync_retrying
 from .errors import (
     CodexError,
     CodexExecFailedError,
@@ -23,11 +26,8 @@ from .errors import (
     cli_error_line,
 )
 from .events import CodexClientEvent, CodexEvent
-from .execution import AsyncAttempt, Attempt
-from .jsonl import OutputCollector
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy
 from .ports import AsyncProcessHandle, Clock, EventSink, ProcessHandle, ProcessRunner, ProcessSpec
-from .retry import async_retrying, is_retryable_result, sync_retrying
 
 # What the CLI's stderr says when a resume cannot open the thread it names.
 _RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (
