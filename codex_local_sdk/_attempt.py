@@ -1,10 +1,11 @@
 """One attempt of one run: drive a process handle to its end and fold it into a result.
 
-:class:`Attempt` (sync) and :class:`AsyncAttempt` (asyncio) share everything but the waiting:
-the bookkeeping — deadline, output, how the run ended, the result — lives in
-:class:`_AttemptState`. ``run()`` drains an attempt and parses its output once, at the end;
-a live run passes a live :class:`~codex_local_sdk._jsonl.OutputCollector` and hands out its
-events one by one with :meth:`Attempt.next_event`.
+The bookkeeping — deadline, output, how the run ended, the result — lives in
+:class:`_AttemptState`; :class:`Attempt` adds the process handle, and its methods are
+:mod:`steps <codex_local_sdk._steps>` that either driver runs, on the calling thread or on
+asyncio. ``run()`` drains an attempt and parses its output once, at the end; a live run
+passes a live :class:`~codex_local_sdk._jsonl.OutputCollector` and hands out its events one
+by one with :meth:`Attempt.next_event`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ._jsonl import OutputCollector
+from ._steps import Call, Handle, Steps
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
-from .ports import AsyncProcessHandle, Clock, ProcessHandle, ProcessSpec
+from .ports import Clock, ProcessSpec
 
 
 class _AttemptState:
@@ -108,11 +110,15 @@ class _AttemptState:
 
 
 class Attempt:
-    """A started process, driven synchronously. Always :meth:`close` it."""
+    """A started process and what it printed so far. Always :meth:`close` it.
+
+    Its methods are steps: run them with :func:`~codex_local_sdk._drivers.drive` or
+    :func:`~codex_local_sdk._drivers.drive_async`.
+    """
 
     def __init__(
         self,
-        handle: ProcessHandle,
+        handle: Handle,
         spec: ProcessSpec,
         request: CodexExecRequest,
         clock: Clock,
@@ -132,7 +138,7 @@ class Attempt:
         """The result, once :meth:`finish` returned."""
         return self._state.result
 
-    def next_event(self, until: float | None = None) -> CodexEvent | None:
+    def next_event(self, until: float | None = None) -> Steps[CodexEvent | None]:
         """The next event, as soon as it is printed; ``None`` once stdout is finished.
 
         Raises:
@@ -143,18 +149,18 @@ class Attempt:
             if state.stdout_finished:
                 return None
             if state.ended_by is None and state.deadline_passed():
-                self.stop("timed_out")
-            state.take(self.handle.read_lines(state.read_timeout(until)))
+                yield from self.stop("timed_out")
+            state.take((yield Call(self.handle, "read_lines", (state.read_timeout(until),))))
         return state.pending.popleft()
 
-    def prime(self) -> bool:
+    def prime(self) -> Steps[bool]:
         """Wait for the first event (or the end); ``True`` when an event is ready."""
-        event = self.next_event()
+        event = yield from self.next_event()
         if event is not None:
             self._state.pending.appendleft(event)
         return event is not None
 
-    def finish(self, timeout: float | None = None) -> CodexExecResult:
+    def finish(self, timeout: float | None = None) -> Steps[CodexExecResult]:
         """Read to the end, reap, and return the result (idempotent).
 
         Raises:
@@ -163,95 +169,21 @@ class Attempt:
         if self._state.result is not None:
             return self._state.result
         until = self._state.until(timeout)
-        while self.next_event(until) is not None:
+        while (yield from self.next_event(until)) is not None:
             pass
-        return_code = self.handle.wait(self._grace)
+        return_code = yield Call(self.handle, "wait", (self._grace,))
         if return_code is None:  # stdout closed but the process lingers
-            self.stop("timed_out")
+            yield from self.stop("timed_out")
             return_code = self.handle.returncode
         return self._state.finish(return_code, self.handle.stderr_tail())
 
-    def stop(self, reason: str, *, kill: bool = False) -> None:
+    def stop(self, reason: str, *, kill: bool = False) -> Steps[None]:
         """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``."""
         self._state.ended_by = self._state.ended_by or reason
-        if kill:
-            self.handle.kill()
-        else:
-            self.handle.terminate(self._grace)
+        yield Call(self.handle, "kill") if kill else Call(self.handle, "terminate", (self._grace,))
 
-    def close(self) -> None:
+    def close(self) -> Steps[None]:
         """Release the process; a run still going counts as interrupted."""
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
-        self.handle.close()
-
-
-class AsyncAttempt:
-    """The asyncio twin of :class:`Attempt`."""
-
-    def __init__(
-        self,
-        handle: AsyncProcessHandle,
-        spec: ProcessSpec,
-        request: CodexExecRequest,
-        clock: Clock,
-        *,
-        timeout: float | None,
-        grace_seconds: float,
-        on_event: Callable[[CodexEvent], None] | None = None,
-        attempt_number: int = 1,
-        output: OutputCollector | None = None,
-    ) -> None:
-        self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
-        self._grace = grace_seconds
-
-    @property
-    def result(self) -> CodexExecResult | None:
-        """The result, once :meth:`finish` returned."""
-        return self._state.result
-
-    async def next_event(self, until: float | None = None) -> CodexEvent | None:
-        """As :meth:`Attempt.next_event`."""
-        state = self._state
-        while not state.pending:
-            if state.stdout_finished:
-                return None
-            if state.ended_by is None and state.deadline_passed():
-                await self.stop("timed_out")
-            state.take(await self.handle.read_lines(state.read_timeout(until)))
-        return state.pending.popleft()
-
-    async def prime(self) -> bool:
-        """As :meth:`Attempt.prime`."""
-        event = await self.next_event()
-        if event is not None:
-            self._state.pending.appendleft(event)
-        return event is not None
-
-    async def finish(self, timeout: float | None = None) -> CodexExecResult:
-        """As :meth:`Attempt.finish`."""
-        if self._state.result is not None:
-            return self._state.result
-        until = self._state.until(timeout)
-        while await self.next_event(until) is not None:
-            pass
-        return_code = await self.handle.wait(self._grace)
-        if return_code is None:
-            await self.stop("timed_out")
-            return_code = self.handle.returncode
-        return self._state.finish(return_code, self.handle.stderr_tail())
-
-    async def stop(self, reason: str, *, kill: bool = False) -> None:
-        """As :meth:`Attempt.stop`."""
-        self._state.ended_by = self._state.ended_by or reason
-        if kill:
-            await self.handle.kill()
-        else:
-            await self.handle.terminate(self._grace)
-
-    async def close(self) -> None:
-        """As :meth:`Attempt.close`."""
-        if self._state.result is None and self.handle.returncode is None:
-            self._state.ended_by = self._state.ended_by or "interrupted"
-        await self.handle.close()
+        yield Call(self.handle, "close")

@@ -3,7 +3,7 @@
 This module is the one wiring point of the core: ``__init__`` fills each port left as
 ``None`` with its default adapter. Everything else here turns method arguments into a
 :class:`CodexExecRequest`, a :class:`ProcessSpec` and a session turn, and hands them to the
-:class:`~codex_local_sdk._engine.RunEngine`.
+:class:`~codex_local_sdk._engine.RunEngine`, as steps that its sync or asyncio driver runs.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from typing import Any
 import attrs
 
 from ._engine import RunEngine
+from ._live_attempt import LiveAttempt
+from ._steps import Steps
 from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .events import CodexClientEvent
@@ -624,9 +626,7 @@ class CodexLocalClient:
         api_key: str | None,
         timeout: float | None,
     ) -> CodexExecResult:
-        spec = self._spec(request, turn, api_key, timeout)
-        result = self._engine.execute(operation, spec, request, timeout)
-        return self._engine.check(self._finalize(operation, request, turn, result))
+        return self._engine.drive(self._run_steps(operation, request, turn, api_key, timeout))
 
     async def _run_async(
         self,
@@ -636,8 +636,18 @@ class CodexLocalClient:
         api_key: str | None,
         timeout: float | None,
     ) -> CodexExecResult:
+        return await self._engine.drive_async(self._run_steps(operation, request, turn, api_key, timeout))
+
+    def _run_steps(
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
+    ) -> Steps[CodexExecResult]:
         spec = self._spec(request, turn, api_key, timeout)
-        result = await self._engine.execute_async(operation, spec, request, timeout)
+        result = yield from self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
 
     def _live(
@@ -649,14 +659,8 @@ class CodexLocalClient:
         timeout: float | None,
         keep_events: bool,
     ) -> CodexLiveRun:
-        request = attrs.evolve(request, json_output=True)
-        spec = self._spec(request, turn, api_key, timeout)
-        attempt = self._engine.start_live(operation, spec, request, timeout, keep_events)
-        return CodexLiveRun(
-            attempt,
-            finalize=lambda result: self._finalize(operation, request, turn, result),
-            check=self._engine.check,
-        )
+        steps = self._live_steps(operation, request, turn, api_key, timeout, keep_events)
+        return CodexLiveRun(self._engine.drive(steps))
 
     async def _live_async(
         self,
@@ -667,13 +671,25 @@ class CodexLocalClient:
         timeout: float | None,
         keep_events: bool,
     ) -> AsyncCodexLiveRun:
+        steps = self._live_steps(operation, request, turn, api_key, timeout, keep_events)
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
+
+    def _live_steps(
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
+        keep_events: bool,
+    ) -> Steps[LiveAttempt]:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
-        attempt = await self._engine.start_live_async(operation, spec, request, timeout, keep_events)
-        return AsyncCodexLiveRun(
+        attempt = yield from self._engine.start_live(operation, spec, request, timeout, keep_events)
+        return LiveAttempt(
             attempt,
+            self._engine,
             finalize=lambda result: self._finalize(operation, request, turn, result),
-            check=self._engine.check,
         )
 
     def _spec(
@@ -740,19 +756,7 @@ class CodexLocalClient:
             error.result = result
             raise error from exc
         assert record is not None
-        self._engine.emit(
-            "session.updated",
-            operation,
-            session_name=name,
-            session_id=record.session_id,
-            return_code=result.return_code,
-            turn_status=result.turn_status,
-            data={
-                "turn_count": record.turn_count,
-                "success_count": record.success_count,
-                "failure_count": record.failure_count,
-            },
-        )
+        self._engine.telemetry(operation).session_updated(name, record, result)
 
     def _resume_turn(self, session_id: str | None, session_name: str | None, last: bool) -> Turn:
         targets = [

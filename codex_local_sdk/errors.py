@@ -185,6 +185,50 @@ class SessionStoreLockTimeout(SessionStoreError):
     """The store's cross-process lock was not acquired in time."""
 
 
+# What the CLI's stderr says when a resume cannot open the thread it names.
+_RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (
+    ("no rollout found", CodexUnknownThreadError),
+    ("already has an active writer", CodexThreadBusyError),
+)
+
+
+def error_for(result: CodexExecResult) -> CodexExecFailedError | None:
+    """The error that says why ``result`` failed; ``None`` when it succeeded.
+
+    The one place a failed run is classified: a timeout is a :class:`CodexTimeoutError`; a
+    resume by thread id whose stderr says the CLI has no such thread, or that another run is
+    writing it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`;
+    anything else is a :class:`CodexExecFailedError`.
+
+    Args:
+        result: a finished run's result.
+
+    Returns:
+        The error to raise for it, or ``None``.
+    """
+    if result.succeeded:
+        return None
+    if result.timed_out:
+        return CodexTimeoutError(result)
+    if result.requested_thread_id:
+        for marker, error in _RESUME_ERRORS:
+            if marker in result.stderr:
+                return error(result)
+    return CodexExecFailedError(result)
+
+
+def failure_reason(result: CodexExecResult) -> str:
+    """A one-line reason why ``result`` did not succeed, for telemetry's ``error`` field:
+    ``"timed out"``, the turn's error message, the CLI's ``Error:`` line, the last line of
+    stderr, or the exit code."""
+    if result.timed_out:
+        return "timed out"
+    if result.error_message:
+        return result.error_message
+    tail = result.stderr.strip().splitlines()
+    return cli_error_line(result.stderr) or (tail[-1] if tail else f"exit code {result.return_code}")
+
+
 def cli_error_line(stderr: str) -> str | None:
     """The last ``Error: ...`` line of the CLI's stderr: what a fatal CLI error says, without
     the log lines before it and the stack backtrace after it. ``None`` when there is none."""

@@ -11,28 +11,12 @@ and closes its pipes, whatever happened inside.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 
-from ._attempt import AsyncAttempt, Attempt
+from ._live_attempt import LiveAttempt
 from .events import CodexEvent
 from .models import CodexExecResult
-
-Finalizer = Callable[[CodexExecResult], CodexExecResult]
-
-
-class _Finalized:
-    """Turns an attempt's result into the caller's, exactly once (records the session turn)."""
-
-    def __init__(self, finalize: Finalizer, check: Finalizer) -> None:
-        self._finalize = finalize
-        self._check = check
-        self._result: CodexExecResult | None = None
-
-    def __call__(self, result: CodexExecResult) -> CodexExecResult:
-        if self._result is None:
-            self._result = self._finalize(result)
-        return self._check(self._result)
 
 
 class CodexLiveRun:
@@ -41,14 +25,13 @@ class CodexLiveRun:
     Use it as a context manager: leaving the block calls :meth:`close`.
 
     Args:
-        attempt: the started attempt (built by the client, not by you).
-        finalize: turns the attempt's result into the caller's (records a session turn).
-        check: returns a result, or raises the client's error for a failed one.
+        attempt: the started attempt, with what finalises its result (built by the client,
+            not by you).
     """
 
-    def __init__(self, attempt: Attempt, *, finalize: Finalizer, check: Finalizer) -> None:
+    def __init__(self, attempt: LiveAttempt) -> None:
         self._attempt = attempt
-        self._finalized = _Finalized(finalize, check)
+        self._drive = attempt.engine.drive
 
     @property
     def pid(self) -> int | None:
@@ -71,13 +54,8 @@ class CodexLiveRun:
         Yields:
             Each :class:`CodexEvent`, in order.
         """
-        try:
-            while (event := self._attempt.next_event()) is not None:
-                yield event
-        except BaseException as exc:
-            if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
-                self.close()
-            raise
+        while (event := self._drive(self._attempt.next_event())) is not None:
+            yield event
 
     def wait(self, timeout: float | None = None) -> CodexExecResult:
         """Wait for the run to end, reading what is left of its output; return the result.
@@ -100,15 +78,7 @@ class CodexLiveRun:
             SessionStoreError: the named session's turn could not be recorded; the
                 error's ``result`` holds it, and a later call tries to record it again.
         """
-        try:
-            result = self._attempt.finish(timeout)
-        except TimeoutError:
-            raise
-        except BaseException:
-            self.close()
-            raise
-        self._attempt.close()
-        return self._finalized(result)
+        return self._drive(self._attempt.wait(timeout))
 
     def result(self) -> CodexExecResult:
         """The run's result, waiting for its end if needed: :meth:`wait` with no limit.
@@ -125,12 +95,12 @@ class CodexLiveRun:
         """SIGTERM the process group, SIGKILL it after the client's grace period; return
         once it is gone. The result's ``turn_status`` is ``"terminated"`` unless the CLI
         printed its own turn event first."""
-        self._attempt.stop("terminated")
+        self._drive(self._attempt.stop("terminated"))
 
     def kill(self) -> None:
         """SIGKILL the process group at once; return once it is gone. The result's
         ``turn_status`` is ``"killed"`` unless the CLI printed its own turn event first."""
-        self._attempt.stop("killed", kill=True)
+        self._drive(self._attempt.stop("killed", kill=True))
 
     def close(self) -> None:
         """Kill the run if it is still going and release its pipes. Idempotent.
@@ -138,7 +108,7 @@ class CodexLiveRun:
         A result read afterwards has ``turn_status`` ``"interrupted"`` unless the CLI had
         printed its own turn event.
         """
-        self._attempt.close()
+        self._drive(self._attempt.close())
 
     def __enter__(self) -> CodexLiveRun:
         return self
@@ -159,14 +129,13 @@ class AsyncCodexLiveRun:
     Use it as an async context manager: leaving the block awaits :meth:`close`.
 
     Args:
-        attempt: the started attempt (built by the client, not by you).
-        finalize: turns the attempt's result into the caller's (records a session turn).
-        check: returns a result, or raises the client's error for a failed one.
+        attempt: the started attempt, with what finalises its result (built by the client,
+            not by you).
     """
 
-    def __init__(self, attempt: AsyncAttempt, *, finalize: Finalizer, check: Finalizer) -> None:
+    def __init__(self, attempt: LiveAttempt) -> None:
         self._attempt = attempt
-        self._finalized = _Finalized(finalize, check)
+        self._drive = attempt.engine.drive_async
 
     @property
     def pid(self) -> int | None:
@@ -182,25 +151,12 @@ class AsyncCodexLiveRun:
         Yields:
             Each :class:`CodexEvent`, in order.
         """
-        try:
-            while (event := await self._attempt.next_event()) is not None:
-                yield event
-        except BaseException as exc:
-            if not isinstance(exc, GeneratorExit):
-                await self.close()
-            raise
+        while (event := await self._drive(self._attempt.next_event())) is not None:
+            yield event
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
         """As :meth:`CodexLiveRun.wait`, with the same argument, result and errors."""
-        try:
-            result = await self._attempt.finish(timeout)
-        except TimeoutError:
-            raise
-        except BaseException:
-            await self.close()
-            raise
-        await self._attempt.close()
-        return self._finalized(result)
+        return await self._drive(self._attempt.wait(timeout))
 
     async def result(self) -> CodexExecResult:
         """As :meth:`CodexLiveRun.result`, with the same result and errors."""
@@ -208,15 +164,15 @@ class AsyncCodexLiveRun:
 
     async def terminate(self) -> None:
         """As :meth:`CodexLiveRun.terminate`."""
-        await self._attempt.stop("terminated")
+        await self._drive(self._attempt.stop("terminated"))
 
     async def kill(self) -> None:
         """As :meth:`CodexLiveRun.kill`."""
-        await self._attempt.stop("killed", kill=True)
+        await self._drive(self._attempt.stop("killed", kill=True))
 
     async def close(self) -> None:
         """As :meth:`CodexLiveRun.close`."""
-        await self._attempt.close()
+        await self._drive(self._attempt.close())
 
     async def __aenter__(self) -> AsyncCodexLiveRun:
         return self
