@@ -181,7 +181,9 @@ class CodexLocalClient:
             ValueError: ``timeout_seconds`` is not > 0, an image file is missing, or
                 ``api_key`` is empty.
         """
-        return self._run("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        return self._engine.drive(
+            self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        )
 
     async def run_async(
         self,
@@ -192,7 +194,9 @@ class CodexLocalClient:
     ) -> CodexExecResult:
         """As :meth:`run`, on asyncio (no thread per run), with the same arguments, result
         and errors. Cancelling it kills the run's process group."""
-        return await self._run_async("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        return await self._engine.drive_async(
+            self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        )
 
     def run_prompt(
         self,
@@ -337,7 +341,7 @@ class CodexLocalClient:
         """
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
-        result = self._run("start_thread", request, turn, api_key, timeout_seconds)
+        result = self._engine.drive(self._run_steps("start_thread", request, turn, api_key, timeout_seconds))
         return self._thread_session(result, session_name, api_key, options), result
 
     async def start_thread_async(
@@ -352,7 +356,9 @@ class CodexLocalClient:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
         request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
-        result = await self._run_async("start_thread", request, turn, api_key, timeout_seconds)
+        result = await self._engine.drive_async(
+            self._run_steps("start_thread", request, turn, api_key, timeout_seconds)
+        )
         return self._thread_session(result, session_name, api_key, options), result
 
     def resume(
@@ -399,7 +405,7 @@ class CodexLocalClient:
         """
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return self._run("resume", request, turn, api_key, timeout_seconds)
+        return self._engine.drive(self._run_steps("resume", request, turn, api_key, timeout_seconds))
 
     async def resume_async(
         self,
@@ -415,7 +421,9 @@ class CodexLocalClient:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return await self._run_async("resume", request, turn, api_key, timeout_seconds)
+        return await self._engine.drive_async(
+            self._run_steps("resume", request, turn, api_key, timeout_seconds)
+        )
 
     # -- live runs -------------------------------------------------------------------------
 
@@ -453,9 +461,9 @@ class CodexLocalClient:
             TypeError: ``timeout_seconds`` is not a number.
             ValueError: as :meth:`run`.
         """
-        return self._live(
-            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
-        )
+        turn = Turn(previous_usage=Usage())
+        steps = self._live_steps("run_live", request, turn, api_key, timeout_seconds, keep_events)
+        return CodexLiveRun(self._engine.drive(steps))
 
     async def run_live_async(
         self,
@@ -467,9 +475,9 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
-        return await self._live_async(
-            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
-        )
+        turn = Turn(previous_usage=Usage())
+        steps = self._live_steps("run_live", request, turn, api_key, timeout_seconds, keep_events)
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     def resume_live(
         self,
@@ -510,7 +518,8 @@ class CodexLocalClient:
         """
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return self._live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._live_steps("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        return CodexLiveRun(self._engine.drive(steps))
 
     async def resume_live_async(
         self,
@@ -528,7 +537,8 @@ class CodexLocalClient:
         :class:`AsyncCodexLiveRun`."""
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return await self._live_async("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._live_steps("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- session store ---------------------------------------------------------------------
 
@@ -618,26 +628,6 @@ class CodexLocalClient:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _run(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-    ) -> CodexExecResult:
-        return self._engine.drive(self._run_steps(operation, request, turn, api_key, timeout))
-
-    async def _run_async(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-    ) -> CodexExecResult:
-        return await self._engine.drive_async(self._run_steps(operation, request, turn, api_key, timeout))
-
     def _run_steps(
         self,
         operation: str,
@@ -649,30 +639,6 @@ class CodexLocalClient:
         spec = self._spec(request, turn, api_key, timeout)
         result = yield from self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result))
-
-    def _live(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-        keep_events: bool,
-    ) -> CodexLiveRun:
-        steps = self._live_steps(operation, request, turn, api_key, timeout, keep_events)
-        return CodexLiveRun(self._engine.drive(steps))
-
-    async def _live_async(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-        keep_events: bool,
-    ) -> AsyncCodexLiveRun:
-        steps = self._live_steps(operation, request, turn, api_key, timeout, keep_events)
-        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     def _live_steps(
         self,

@@ -129,8 +129,7 @@ class AsyncCodexLiveRun:
     Use it as an async context manager: leaving the block awaits :meth:`close`.
 
     Args:
-        attempt: the started attempt, with what finalises its result (built by the client,
-            not by you).
+        attempt: as for :class:`CodexLiveRun`.
     """
 
     def __init__(self, attempt: LiveAttempt) -> None:
