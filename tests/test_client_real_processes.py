@@ -202,6 +202,94 @@ def test_cancelling_an_async_live_iteration_kills_the_group(tmp_path: Path) -> N
     assert not group_alive(pids[0])
 
 
+SILENT = """
+import signal, subprocess
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+time.sleep(60)
+"""
+
+
+def test_cancelling_an_async_live_start_kills_the_group(tmp_path: Path) -> None:
+    cli = fake_cli(tmp_path, SILENT)
+    client = CodexLocalClient(codex_bin=cli)
+
+    async def scenario() -> int:
+        task = asyncio.create_task(client.run_live_async(REQUEST))  # waits for a first event
+        pgid = await asyncio.to_thread(_wait_for_group_of, cli)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return pgid
+
+    assert not group_alive(asyncio.run(scenario()))
+
+
+def test_cancelling_an_async_live_wait_kills_the_group(tmp_path: Path) -> None:
+    client = CodexLocalClient(codex_bin=fake_cli(tmp_path, STUBBORN))
+
+    async def scenario() -> int | None:
+        run = await client.run_live_async(REQUEST)
+        task = asyncio.create_task(run.wait())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return run.pid
+
+    pid = asyncio.run(scenario())
+    assert pid is not None and not group_alive(pid)
+
+
+def test_cancelling_an_async_run_in_its_second_attempt_kills_the_group(tmp_path: Path) -> None:
+    counter = tmp_path / "starts"
+    cli = fake_cli(
+        tmp_path,
+        textwrap.dedent(f"""
+            from pathlib import Path
+            counter = Path({str(counter)!r})
+            if not counter.exists():
+                counter.write_text("1")
+                sys.exit(1)
+        """)
+        + STUBBORN,
+    )
+    client = CodexLocalClient(
+        codex_bin=cli, retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=0.05)
+    )
+
+    async def scenario() -> int:
+        task = asyncio.create_task(client.run_async(REQUEST))
+        while not counter.exists():
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # the first attempt failed; the second one runs
+        pgid = await asyncio.to_thread(_wait_for_group_of, cli)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return pgid
+
+    assert not group_alive(asyncio.run(scenario()))
+
+
+def test_keyboard_interrupt_while_a_live_run_starts_kills_the_group(tmp_path: Path) -> None:
+    cli = fake_cli(tmp_path, SILENT)
+    statement = "client.run_live(CodexExecRequest(prompt='go'))"
+    caller = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED_RUN.format(statement=statement), cli],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert caller.stdout is not None
+    assert caller.stdout.readline().strip() == "live.started"
+    pgid = _wait_for_group_of(cli)
+    caller.send_signal(signal.SIGINT)
+    out, _ = caller.communicate(timeout=30)
+    assert "interrupted" in out
+    assert not group_alive(pgid)
+
+
 def test_a_20_mb_event_line_is_one_event(tmp_path: Path) -> None:
     big_message = "{'type': 'item.completed', 'item': {'type': 'agent_message', 'text': 'y' * (20 << 20)}}"
     body = emit({"type": "thread.started", "thread_id": "t"}) + f"print(json.dumps({big_message}))\n"
