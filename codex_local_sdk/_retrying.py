@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 
-RetryHook = Callable[[int, float, "CodexExecResult | None", "BaseException | None"], None]
+RetryHook = Callable[[int, float, CodexExecResult | None, BaseException | None], None]
 """Told of each retry before its sleep: the attempt that failed, the delay, and that attempt's
 result (``None`` if it had none) or exception."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._retrying import RetryHook
 from .errors import failure_reason
 from .events import CodexClientEvent, CodexEvent
 from .models import CodexExecResult
@@ -49,9 +50,7 @@ class Telemetry:
         ``live.startup_failed``)."""
         self.emit(type, attempt=number, command=spec.argv, error=str(error))
 
-    def retry_scheduled(
-        self, type: str
-    ) -> Callable[[int, float, CodexExecResult | None, BaseException | None], None]:
+    def retry_scheduled(self, type: str) -> RetryHook:
         """A retry hook that reports each retry as ``type`` (``retry.scheduled`` or
         ``live.startup_retried``)."""
 
