@@ -14,6 +14,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -119,19 +120,31 @@ except KeyboardInterrupt:
 """
 
 
+SILENT = """
+import signal, subprocess
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+time.sleep(60)
+"""
+PID_THEN_STUBBORN = (
+    "print(json.dumps({'type': 'pid', 'pid': __import__('os').getpid()}), flush=True)\n" + STUBBORN
+)
+
+
+LIVE = "client.run_live(CodexExecRequest(prompt='go'))"
+
+
 @pytest.mark.parametrize(
-    "statement",
+    ("statement", "body"),
     [
-        "client.run(CodexExecRequest(prompt='go'))",
-        "client.run_live(CodexExecRequest(prompt='go')).result()",
-        "for e in client.run_live(CodexExecRequest(prompt='go')).iter_events(): print(e.type, flush=True)",
+        ("client.run(CodexExecRequest(prompt='go'))", PID_THEN_STUBBORN),
+        (f"{LIVE}.result()", PID_THEN_STUBBORN),
+        (f"for e in {LIVE}.iter_events(): print(e.type, flush=True)", PID_THEN_STUBBORN),
+        (LIVE, SILENT),  # waiting for the first event
     ],
 )
-def test_keyboard_interrupt_kills_the_group(tmp_path: Path, statement: str) -> None:
-    cli = fake_cli(
-        tmp_path,
-        "print(json.dumps({'type': 'pid', 'pid': __import__('os').getpid()}), flush=True)\n" + STUBBORN,
-    )
+def test_keyboard_interrupt_kills_the_group(tmp_path: Path, statement: str, body: str) -> None:
+    cli = fake_cli(tmp_path, body)
     caller = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED_RUN.format(statement=statement), cli],
         cwd=REPO,
@@ -164,19 +177,25 @@ def _wait_for_group_of(cli: str) -> int:
     raise AssertionError(f"{cli} never started")
 
 
-def test_cancelling_an_async_run_kills_the_group(tmp_path: Path) -> None:
-    cli = fake_cli(tmp_path, STUBBORN)
+async def cancel_when_running(call: Awaitable[object], group: Callable[[], int]) -> int:
+    """Run ``call`` as a task and cancel it once ``group()`` found the run's process group."""
+    task = asyncio.ensure_future(call)
+    pgid = await asyncio.to_thread(group)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return pgid
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [("run_async", STUBBORN), ("run_live_async", SILENT)],  # run_live_async waits for a first event
+)
+def test_cancelling_an_async_run_kills_the_group(tmp_path: Path, method: str, body: str) -> None:
+    cli = fake_cli(tmp_path, body)
     client = CodexLocalClient(codex_bin=cli)
-
-    async def scenario() -> int:
-        task = asyncio.create_task(client.run_async(REQUEST))
-        pgid = await asyncio.to_thread(_wait_for_group_of, cli)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return pgid
-
-    assert not group_alive(asyncio.run(scenario()))
+    call = getattr(client, method)(REQUEST)
+    assert not group_alive(asyncio.run(cancel_when_running(call, lambda: _wait_for_group_of(cli))))
 
 
 def test_cancelling_an_async_live_iteration_kills_the_group(tmp_path: Path) -> None:
@@ -202,29 +221,6 @@ def test_cancelling_an_async_live_iteration_kills_the_group(tmp_path: Path) -> N
     assert not group_alive(pids[0])
 
 
-SILENT = """
-import signal, subprocess
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-time.sleep(60)
-"""
-
-
-def test_cancelling_an_async_live_start_kills_the_group(tmp_path: Path) -> None:
-    cli = fake_cli(tmp_path, SILENT)
-    client = CodexLocalClient(codex_bin=cli)
-
-    async def scenario() -> int:
-        task = asyncio.create_task(client.run_live_async(REQUEST))  # waits for a first event
-        pgid = await asyncio.to_thread(_wait_for_group_of, cli)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return pgid
-
-    assert not group_alive(asyncio.run(scenario()))
-
-
 def test_cancelling_an_async_live_wait_kills_the_group(tmp_path: Path) -> None:
     client = CodexLocalClient(codex_bin=fake_cli(tmp_path, STUBBORN))
 
@@ -242,52 +238,26 @@ def test_cancelling_an_async_live_wait_kills_the_group(tmp_path: Path) -> None:
 
 
 def test_cancelling_an_async_run_in_its_second_attempt_kills_the_group(tmp_path: Path) -> None:
-    counter = tmp_path / "starts"
-    cli = fake_cli(
-        tmp_path,
-        textwrap.dedent(f"""
-            from pathlib import Path
-            counter = Path({str(counter)!r})
-            if not counter.exists():
-                counter.write_text("1")
-                sys.exit(1)
-        """)
-        + STUBBORN,
-    )
+    counter, group_file = tmp_path / "starts", tmp_path / "second-group"
+    first_fails = f"""
+        import os
+        from pathlib import Path
+        if not Path({str(counter)!r}).exists():
+            Path({str(counter)!r}).write_text("1")
+            sys.exit(1)
+        Path({str(group_file)!r}).write_text(str(os.getpgid(0)))
+    """
     client = CodexLocalClient(
-        codex_bin=cli, retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=0.05)
+        codex_bin=fake_cli(tmp_path, textwrap.dedent(first_fails) + STUBBORN),
+        retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=0.05),
     )
 
-    async def scenario() -> int:
-        task = asyncio.create_task(client.run_async(REQUEST))
-        while not counter.exists():
-            await asyncio.sleep(0.01)
-        await asyncio.sleep(0.2)  # the first attempt failed; the second one runs
-        pgid = await asyncio.to_thread(_wait_for_group_of, cli)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return pgid
+    def second_group() -> int:
+        while not group_file.exists() or not group_file.read_text():
+            time.sleep(0.02)
+        return int(group_file.read_text())
 
-    assert not group_alive(asyncio.run(scenario()))
-
-
-def test_keyboard_interrupt_while_a_live_run_starts_kills_the_group(tmp_path: Path) -> None:
-    cli = fake_cli(tmp_path, SILENT)
-    statement = "client.run_live(CodexExecRequest(prompt='go'))"
-    caller = subprocess.Popen(
-        [sys.executable, "-c", INTERRUPTED_RUN.format(statement=statement), cli],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert caller.stdout is not None
-    assert caller.stdout.readline().strip() == "live.started"
-    pgid = _wait_for_group_of(cli)
-    caller.send_signal(signal.SIGINT)
-    out, _ = caller.communicate(timeout=30)
-    assert "interrupted" in out
-    assert not group_alive(pgid)
+    assert not group_alive(asyncio.run(cancel_when_running(client.run_async(REQUEST), second_group)))
 
 
 def test_a_20_mb_event_line_is_one_event(tmp_path: Path) -> None:
