@@ -34,7 +34,7 @@ class LiveAttempt:
     :attr:`engine` to drive.
 
     Args:
-        attempt: the started attempt, primed (its first event is ready).
+        attempt: the started attempt, primed: its first event is ready, or it has ended.
         engine: the client's engine: its drivers, and its ``check`` of a result.
         finalize: turns the attempt's result into the caller's (records a session turn).
     """
