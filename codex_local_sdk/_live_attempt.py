@@ -50,9 +50,9 @@ class LiveAttempt:
         return self._attempt.handle
 
     def next_event(self) -> Steps[CodexEvent | None]:
-        """The next event; ``None`` once stdout is finished. An exception while waiting
-        (``KeyboardInterrupt``, a cancelled task) closes the run before it propagates."""
-        return closing(self._attempt.next_event(), self._attempt.close, only_on_error=True)
+        """The next event; ``None`` once stdout is finished. The wrappers close the run when
+        this raises: their own frames can be interrupted too."""
+        return self._attempt.next_event()
 
     def wait(self, timeout: float | None) -> Steps[CodexExecResult]:
         """Finish the run, close it and finalise its result; a ``timeout`` that passes first

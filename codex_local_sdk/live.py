@@ -54,8 +54,13 @@ class CodexLiveRun:
         Yields:
             Each :class:`CodexEvent`, in order.
         """
-        while (event := self._drive(self._attempt.next_event())) is not None:
-            yield event
+        try:
+            while (event := self._drive(self._attempt.next_event())) is not None:
+                yield event
+        except BaseException as exc:  # caught here, not in the core: a run outlives each read
+            if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
+                self.close()
+            raise
 
     def wait(self, timeout: float | None = None) -> CodexExecResult:
         """Wait for the run to end, reading what is left of its output; return the result.
@@ -150,8 +155,13 @@ class AsyncCodexLiveRun:
         Yields:
             Each :class:`CodexEvent`, in order.
         """
-        while (event := await self._drive(self._attempt.next_event())) is not None:
-            yield event
+        try:
+            while (event := await self._drive(self._attempt.next_event())) is not None:
+                yield event
+        except BaseException as exc:
+            if not isinstance(exc, GeneratorExit):
+                await self.close()
+            raise
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
         """As :meth:`CodexLiveRun.wait`, with the same argument, result and errors."""
