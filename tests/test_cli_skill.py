@@ -1,0 +1,320 @@
+"""``codex-local skill install`` and ``codex-local docs export``, run as a user runs them.
+
+The command runs as ``python -m codex_local_sdk.cli`` in a child process; the templates of an
+installed skill are imported from where the skill was written and run on ``ScriptedRunner``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import codex_local_sdk
+from codex_local_sdk.testing import ScriptedRun, ScriptedRunner, codex_turn_events
+
+ROOT = Path(__file__).resolve().parents[1]
+SKILL_FILES = {
+    "SKILL.md",
+    "references/api-cheatsheet.md",
+    "references/failure-modes.md",
+    "references/task-routing.md",
+    "scripts/preflight.py",
+    "templates/custom_store.py",
+    "templates/live_stream.py",
+    "templates/schema_output.py",
+    "templates/sync_run.py",
+    "templates/testing_with_fakes.py",
+    "templates/thread_session.py",
+}
+
+
+def codex_local(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "codex_local_sdk.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def skill(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A skill installed where Codex looks by default: .agents/skills under the current folder."""
+    project = tmp_path_factory.mktemp("project")
+    done = codex_local("skill", "install", cwd=project)
+    assert done.returncode == 0, done.stderr
+    target = project / ".agents" / "skills" / "codex-local-sdk"
+    assert (
+        done.stdout.strip() == f"wrote the codex-local-sdk skill to {Path('.agents/skills/codex-local-sdk')}"
+    )
+    return target
+
+
+def files_under(folder: Path) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
+
+
+def test_skill_install_writes_the_skill(skill: Path) -> None:
+    assert files_under(skill) == SKILL_FILES  # no __init__.py, no __pycache__
+    assert os.access(skill / "scripts" / "preflight.py", os.X_OK)
+
+
+def test_the_skill_front_matter_names_it_and_says_when_to_use_it(skill: Path) -> None:
+    text = (skill / "SKILL.md").read_text(encoding="utf-8")
+    front = re.match(r"---\n(.*?)\n---\n", text, re.DOTALL)
+    assert front, "SKILL.md has no front matter"
+    fields = dict(line.split(": ", 1) for line in front[1].splitlines())
+    assert fields.keys() == {"name", "description"}
+    assert fields["name"] == "codex-local-sdk" == skill.name
+    assert fields["description"].startswith("Use when") and "codex_local_sdk" in fields["description"]
+
+
+def test_every_file_skill_md_names_is_in_the_skill_and_every_file_is_named(skill: Path) -> None:
+    text = (skill / "SKILL.md").read_text(encoding="utf-8")
+    named = set(re.findall(r"\b(?:references|templates|scripts)/[\w-]+\.(?:md|py)\b", text))
+    assert named == SKILL_FILES - {"SKILL.md"}
+
+
+def test_the_cheat_sheet_lists_every_public_name(skill: Path) -> None:
+    sheet = (skill / "references" / "api-cheatsheet.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"^### (\w+)$", sheet, re.MULTILINE)) == set(codex_local_sdk.__all__)
+
+
+def test_the_cheat_sheet_shows_signatures_fields_and_errors(skill: Path) -> None:
+    sheet = (skill / "references" / "api-cheatsheet.md").read_text(encoding="utf-8")
+    assert "- `run_prompt(prompt: str, *, api_key: str | None = None, timeout_seconds: float | None" in sheet
+    assert "- `prompt: str`: the instructions for Codex" in sheet  # a model field and its meaning
+    assert "`CodexTimeoutError(result: CodexExecResult" in sheet
+    assert "subclass of `CodexExecFailedError`: The SDK's `timeout_seconds` ended the run" in sheet
+    assert "- `.stderr_tail`:" in sheet  # an error's fields
+    assert ":class:" not in sheet and "``" not in sheet.replace("```", "")  # no reST left
+
+
+def test_an_existing_skill_is_an_error_without_force(tmp_path: Path) -> None:
+    assert codex_local("skill", "install", "skills", cwd=tmp_path).returncode == 0
+    (tmp_path / "skills" / "codex-local-sdk" / "SKILL.md").write_text("edited", encoding="utf-8")
+    (tmp_path / "skills" / "codex-local-sdk" / "stale.md").write_text("old", encoding="utf-8")
+
+    again = codex_local("skill", "install", "skills", cwd=tmp_path)
+    assert again.returncode == 2
+    assert again.stderr.splitlines() == [
+        f"codex-local: error: {Path('skills/codex-local-sdk')} already exists; pass --force to replace it"
+    ]
+    assert (tmp_path / "skills" / "codex-local-sdk" / "SKILL.md").read_text(encoding="utf-8") == "edited"
+
+    forced = codex_local("skill", "install", "skills", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert files_under(tmp_path / "skills" / "codex-local-sdk") == SKILL_FILES  # replaced whole
+    assert (
+        (tmp_path / "skills" / "codex-local-sdk" / "SKILL.md").read_text(encoding="utf-8").startswith("---")
+    )
+    assert [p.name for p in (tmp_path / "skills").iterdir()] == ["codex-local-sdk"]  # no staging left
+
+
+def load(path: Path) -> ModuleType:
+    """Import a template from the installed skill, as a module of its own."""
+    spec = importlib.util.spec_from_file_location(f"skill_template_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def turn(message: str, thread_id: str = "thread-1") -> ScriptedRun:
+    return ScriptedRun(stdout=codex_turn_events(thread_id=thread_id, message=message))
+
+
+def a_command_then_a_message(spec: object) -> ScriptedRun:
+    return ScriptedRun(
+        stdout=[
+            {"type": "thread.started", "thread_id": "thread-live"},
+            {"type": "turn.started"},
+            {
+                "type": "item.started",
+                "item": {"id": "item_0", "type": "command_execution", "command": "pytest -x"},
+            },
+            *codex_turn_events(thread_id="thread-live", message="All tests pass.")[2:],
+        ]
+    )
+
+
+TEMPLATE_RUNS: dict[str, tuple[Callable[[object], ScriptedRun] | list[ScriptedRun], list[str]]] = {
+    "sync_run": ([turn("A library for widgets.")], ["A library for widgets."]),
+    "live_stream": (
+        a_command_then_a_message,
+        ["$ pytest -x", "codex: All tests pass.", "completed: exit 0, thread thread-live"],
+    ),
+    "thread_session": (
+        [turn("Notes v1", "thread-7"), turn("Notes v2", "thread-7")],
+        ["codex: Notes v1", "codex: Notes v2", "release-notes: thread thread-7, 2 turns, 0 failed"],
+    ),
+    "schema_output": (
+        [turn(json.dumps({"languages": ["Python", "Rust"], "has_tests": True}))],
+        ["languages: Python, Rust; tests: True"],
+    ),
+    "custom_store": (
+        [turn("Noted."), turn("On Friday.")],
+        ["codex: On Friday.", "release: thread thread-1, 2 turns"],
+    ),
+}
+"""What each template's client gets to run, and what the template then prints."""
+
+
+def test_every_template_is_run_by_a_test(skill: Path) -> None:
+    templates = {path.stem for path in (skill / "templates").glob("*.py")}
+    assert templates == {*TEMPLATE_RUNS, "testing_with_fakes"}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_RUNS))
+def test_each_template_runs_on_the_scripted_runner(
+    name: str,
+    skill: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)  # where a template writes its files (the session store)
+    script, printed = TEMPLATE_RUNS[name]
+    runner = ScriptedRunner(script)
+    template = load(skill / "templates" / f"{name}.py")
+
+    assert template.main(template.make_client(runner=runner, clock=runner.clock)) == 0
+
+    assert capsys.readouterr().out.splitlines() == printed
+    assert runner.calls, "the template ran nothing"
+    assert all(call.cwd == str(tmp_path) for call in runner.calls if name in ("sync_run", "schema_output"))
+
+
+def test_the_live_template_terminates_a_forbidden_command(
+    skill: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pushes = ScriptedRun(
+        stdout=[
+            {"type": "thread.started", "thread_id": "thread-live"},
+            {
+                "type": "item.started",
+                "item": {"id": "item_0", "type": "command_execution", "command": "git push"},
+            },
+        ],
+        hang=True,  # until terminated
+    )
+    runner = ScriptedRunner([pushes])
+    template = load(skill / "templates" / "live_stream.py")
+
+    assert template.main(template.make_client(runner=runner, clock=runner.clock)) == 1
+
+    assert capsys.readouterr().out.splitlines() == ["$ git push", "terminated: exit -15, thread thread-live"]
+    assert runner.processes[0].closed
+
+
+def test_the_custom_store_template_keeps_the_store_contract(skill: Path) -> None:
+    load(skill / "templates" / "custom_store.py").test_the_store_keeps_the_contract()
+
+
+def test_the_testing_template_runs_its_tests(skill: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = load(skill / "templates" / "testing_with_fakes.py")
+    assert template.main() == 0
+    passed = capsys.readouterr().out.splitlines()
+    assert passed == [f"passed: {name}" for name in vars(template) if name.startswith("test_")]
+    assert len(passed) == 4
+
+
+def preflight(skill: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(skill / "scripts" / "preflight.py")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=skill,
+        timeout=120,
+    )
+
+
+def test_preflight_passes_with_the_pinned_cli(skill: Path) -> None:
+    binary = os.environ.get("CODEX_BIN") or str(ROOT / ".codex-cli" / "node_modules" / ".bin" / "codex")
+    if not Path(binary).exists():
+        pytest.skip(f"no Codex CLI at {binary}: set CODEX_BIN (make test does)")
+    done = preflight(skill, {**os.environ, "CODEX_BIN": binary})
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines[:3]] == [
+        "ok       python",
+        "ok       codex_local_sdk",
+        "ok       codex cli",
+    ]
+    assert re.search(r"codex-cli \d+\.\d+\.\d+ at ", lines[2]), lines[2]
+    assert lines[3] == "preflight passed: ready to run codex_local_sdk code"
+
+
+def test_preflight_fails_with_a_clear_line_when_the_cli_is_missing(skill: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "CODEX_BIN"}
+    env["PATH"] = str(tmp_path)  # an empty folder: no codex on PATH
+    done = preflight(skill, env)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("ok       python") and lines[1].startswith("ok       codex_local_sdk")
+    assert lines[-1] == (
+        "preflight failed: codex cli not found (`codex` on PATH): install it with "
+        "`npm install -g @openai/codex`, or set CODEX_BIN to the path of a codex binary"
+    )
+
+
+def test_preflight_names_a_codex_bin_that_is_not_there(skill: Path, tmp_path: Path) -> None:
+    done = preflight(skill, {**os.environ, "CODEX_BIN": str(tmp_path / "nowhere" / "codex")})
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-1].startswith(
+        f"preflight failed: codex cli not found (CODEX_BIN={tmp_path / 'nowhere' / 'codex'}): install it"
+    )
+
+
+def test_docs_export_writes_the_guide_pages_with_their_examples(tmp_path: Path) -> None:
+    done = codex_local("docs", "export", "offline", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    export = tmp_path / "offline" / "codex-local-sdk-docs"
+    guide = {path.name for path in (ROOT / "docs" / "guide").glob("*.md")}
+    assert files_under(export) == {*guide, "api.md"}
+    pages = {path.name: path.read_text(encoding="utf-8") for path in export.iterdir()}
+    assert not [name for name, text in pages.items() if "--8<--" in text]  # every include resolved
+    example = (ROOT / "docs" / "examples" / "structured_output.py").read_text(encoding="utf-8")
+    assert example.strip() in pages["requests.md"]
+    assert "def summarize_repo(" in pages["testing.md"]  # a marked section of an example
+    assert "](reference/" not in pages["index.md"] and "](api.md)" in pages["index.md"]
+    assert set(re.findall(r"^### (\w+)$", pages["api.md"], re.MULTILINE)) == set(codex_local_sdk.__all__)
+
+
+def test_docs_export_needs_force_to_replace_an_export(tmp_path: Path) -> None:
+    assert codex_local("docs", "export", cwd=tmp_path).returncode == 0
+    again = codex_local("docs", "export", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "already exists; pass --force to replace it" in again.stderr
+    assert codex_local("docs", "export", "--force", cwd=tmp_path).returncode == 0
+
+
+def test_the_console_script_is_codex_local() -> None:
+    (script,) = entry_points(group="console_scripts", name="codex-local")
+    assert script.value == "codex_local_sdk.cli:main"
+
+
+def test_python_m_codex_local_sdk_runs_the_command(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "codex_local_sdk", "--help"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "skill" in done.stdout and "docs" in done.stdout
+
+
+def test_a_command_without_an_action_is_a_usage_error(tmp_path: Path) -> None:
+    done = codex_local("skill", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "the following arguments are required: ACTION" in done.stderr
