@@ -20,7 +20,15 @@ from types import ModuleType
 import pytest
 
 import codex_local_sdk
-from codex_local_sdk.testing import ScriptedRun, ScriptedRunner, codex_turn_events
+from codex_local_sdk import CodexLocalClient
+from codex_local_sdk.testing import (
+    LoopbackProvider,
+    Reply,
+    ScriptedRun,
+    ScriptedRunner,
+    codex_turn_events,
+    write_codex_home,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SKILL_FILES = {
@@ -78,6 +86,30 @@ def test_the_skill_front_matter_names_it_and_says_when_to_use_it(skill: Path) ->
     assert fields.keys() == {"name", "description"}
     assert fields["name"] == "codex-local-sdk" == skill.name
     assert fields["description"].startswith("Use when") and "codex_local_sdk" in fields["description"]
+
+
+def pinned_cli() -> str:
+    binary = os.environ.get("CODEX_BIN") or str(ROOT / ".codex-cli" / "node_modules" / ".bin" / "codex")
+    if not Path(binary).exists():
+        pytest.skip(f"no Codex CLI at {binary}: set CODEX_BIN (make test does)")
+    return binary
+
+
+def test_the_codex_cli_offers_the_installed_skill_to_the_model(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    assert codex_local("skill", "install", cwd=project).returncode == 0
+    front = (project / ".agents/skills/codex-local-sdk/SKILL.md").read_text(encoding="utf-8").split("---")[1]
+    description = re.search(r"^description: (.*)$", front, re.MULTILINE)
+    assert description
+    with LoopbackProvider([Reply.message("ok")]) as provider:
+        env = write_codex_home(tmp_path / "codex-home", provider.base_url)
+        client = CodexLocalClient(codex_bin=pinned_cli(), default_env=env, default_cwd=project)
+        assert client.run_prompt("hello", timeout_seconds=120).succeeded
+    # The CLI lists the skills it found in the instructions it sends: name, then description.
+    listed = json.dumps(f"- codex-local-sdk: {description[1]} (file: ")[1:-1]  # as JSON escapes it
+    assert listed in json.dumps(provider.requests[0])
 
 
 def test_every_file_skill_md_names_is_in_the_skill_and_every_file_is_named(skill: Path) -> None:
@@ -242,10 +274,7 @@ def preflight(skill: Path, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 
 def test_preflight_passes_with_the_pinned_cli(skill: Path) -> None:
-    binary = os.environ.get("CODEX_BIN") or str(ROOT / ".codex-cli" / "node_modules" / ".bin" / "codex")
-    if not Path(binary).exists():
-        pytest.skip(f"no Codex CLI at {binary}: set CODEX_BIN (make test does)")
-    done = preflight(skill, {**os.environ, "CODEX_BIN": binary})
+    done = preflight(skill, {**os.environ, "CODEX_BIN": pinned_cli()})
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert [line.split(":")[0] for line in lines[:3]] == [
