@@ -21,6 +21,7 @@ import pytest
 
 import codex_local_sdk
 from codex_local_sdk import CodexLocalClient
+from codex_local_sdk.cli.cheatsheet import render
 from codex_local_sdk.testing import (
     LoopbackProvider,
     Reply,
@@ -131,6 +132,26 @@ def test_the_cheat_sheet_shows_signatures_fields_and_errors(skill: Path) -> None
     assert "subclass of `CodexExecFailedError`: The SDK's `timeout_seconds` ended the run" in sheet
     assert "- `.stderr_tail`:" in sheet  # an error's fields
     assert ":class:" not in sheet and "``" not in sheet.replace("```", "")  # no reST left
+
+
+def test_the_cheat_sheet_takes_functions_and_constants_too() -> None:
+    def helper(count: int, *, label: str = "x") -> bool:
+        """Say whether it helps.
+
+        More than the sheet shows."""
+        return bool(count)
+
+    module = ModuleType("example")
+    module.helper = helper  # type: ignore[attr-defined]
+    module.LIMIT = 3  # type: ignore[attr-defined]
+    module.__all__ = ["LIMIT", "helper"]  # type: ignore[attr-defined]
+
+    sheet = render(module)
+
+    assert (
+        "### helper\n\n`helper(count: int, *, label: str = 'x') -> bool`\n\nSay whether it helps.\n" in sheet
+    )
+    assert "### LIMIT\n\n`LIMIT: int = 3`\n" in sheet
 
 
 def test_an_existing_skill_is_an_error_without_force(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import enum
 import inspect
 import re
 from collections.abc import Callable, Iterator
+from types import ModuleType
 from typing import Any
 
 import attrs
@@ -19,7 +20,7 @@ _ROLE = re.compile(r":[a-z]+:`(~?)([^`]+)`")  # :class:`~a.b.Name` -> `Name`, :a
 _SECTIONS = ("Args:", "Returns:", "Raises:", "Attributes:", "Yields:", "Example:", "Examples:")
 
 
-def render(module: Any) -> str:
+def render(module: ModuleType) -> str:
     """The cheat sheet of ``module``'s ``__all__`` as Markdown.
 
     Args:
@@ -30,8 +31,8 @@ def render(module: Any) -> str:
     """
     objects = {name: getattr(module, name) for name in module.__all__}
     groups: dict[str, list[str]] = {title: [] for title, _ in _GROUPS}
-    for name, obj in objects.items():
-        title = next(title for title, belongs in _GROUPS if belongs(obj))
+    for name in sorted(objects):
+        title = next(title for title, belongs in _GROUPS if belongs(objects[name]))
         groups[title].append(name)
     lines = [
         f"# {module.__name__} API cheat sheet",
@@ -39,19 +40,21 @@ def render(module: Any) -> str:
         f"Generated from the installed {module.__name__} {_version(module)} by `codex-local skill install`:",
         "every name of `__all__`, its signature and the first paragraph of its docstring. Reinstall",
         "the skill (`--force`) after upgrading the package. Import every name from the package root:",
-        f"`from {module.__name__} import {', '.join(sorted(objects)[:3])}, ...`.",
+        f"`from {module.__name__} import CodexLocalClient, CodexExecRequest`.",
     ]
-    for title, names in reversed(groups.items()):
-        if names:
-            lines += ["", f"## {title}"]
-            if names is groups[_GROUPS[0][0]]:
-                lines += ["", *_error_tree(objects[names[0]])]
-            for name in sorted(names):
-                lines += ["", *_entry(name, objects[name])]
+    for title, belongs in reversed(_GROUPS):
+        names = groups[title]
+        if not names:
+            continue
+        lines += ["", f"## {title}"]
+        if belongs is _is_error:
+            lines += ["", *_error_tree(objects[names[0]])]
+        for name in names:
+            lines += ["", *_entry(name, objects[name])]
     return "\n".join(lines) + "\n"
 
 
-def _version(module: Any) -> str:
+def _version(module: ModuleType) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -73,7 +76,8 @@ _GROUPS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("Ports (typing.Protocol: implement these to plug in your own)", _is_protocol),
     ("Models (frozen attrs classes; build them with keyword arguments)", attrs.has),
     ("Enums", lambda obj: isinstance(obj, type) and issubclass(obj, enum.Enum)),
-    ("Client, handles and stores", lambda obj: True),
+    ("Client, handles and stores", inspect.isclass),
+    ("Functions and constants", lambda obj: True),
 )
 """Each name goes to the first group it belongs to; the page shows them in reverse order."""
 
@@ -82,18 +86,20 @@ def _entry(name: str, obj: Any) -> list[str]:
     lines = [f"### {name}", ""]
     if _is_error(obj):
         base = obj.__mro__[1].__name__  # the error tree is single inheritance
-        return [*lines, f"`{name}({_params(obj)})`, subclass of `{base}`: {summary(obj)}", *_attributes(obj)]
+        return [*lines, f"`{_call(name, obj)}`, subclass of `{base}`: {summary(obj)}", *_attributes(obj)]
     if isinstance(obj, type) and issubclass(obj, enum.Enum):
         values = ", ".join(f"`{member.name}` = `{member.value!r}`" for member in obj)
         return [*lines, f"{summary(obj)} Members: {values}."]
+    if not callable(obj):
+        return [*lines, f"`{name}: {type(obj).__name__} = {obj!r}`"]
     if not _is_protocol(obj):
-        lines += [f"`{name}({_params(obj)})`", ""]
+        lines += [f"`{_call(name, obj)}`", ""]
     lines.append(summary(obj))
     if attrs.has(obj):
         described = _described_attributes(obj)
         lines += ["", "Fields:", ""]
         lines += [f"- `{_field(field)}`: {described.get(field.name, '')}" for field in attrs.fields(obj)]
-    members = list(_members(obj))
+    members = list(_members(obj)) if inspect.isclass(obj) else []
     if members:
         lines += ["", *members]
     return lines
@@ -119,11 +125,12 @@ def _members(cls: type) -> Iterator[str]:
                 yield f"- `{prefix}{attr_name}{signature}`: {summary(function)}"
 
 
-def _params(obj: Any) -> str:
+def _call(name: str, obj: Any) -> str:
+    """``name(parameters) -> returns``, as ``obj`` is called."""
     try:
-        return _signature(obj, drop_self=False)[1:].rsplit(")", 1)[0]
+        return name + _signature(obj, drop_self=False)
     except ValueError:  # an exception class that keeps BaseException's (*args)
-        return "message"
+        return f"{name}(message)" if _is_error(obj) else f"{name}(...)"
 
 
 def _signature(function: Any, *, drop_self: bool) -> str:
