@@ -364,6 +364,13 @@ def test_python_m_codex_local_sdk_runs_the_command(tmp_path: Path) -> None:
     assert "skill" in done.stdout and "docs" in done.stdout
 
 
+def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "skills").write_text("a file where the folder should be", encoding="utf-8")
+    done = codex_local("skill", "install", "skills", cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == ["codex-local: error: [Errno 17] File exists: 'skills'"]
+
+
 def test_a_command_without_an_action_is_a_usage_error(tmp_path: Path) -> None:
     done = codex_local("skill", cwd=tmp_path)
     assert done.returncode == 2

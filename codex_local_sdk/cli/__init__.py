@@ -2,11 +2,12 @@
 
 One parser with a subcommand group per module: each module has ``register(subparsers)``,
 which adds its group and sets ``handler`` on the parsed arguments. Adding a group is one
-module and one line in :data:`GROUPS`. Modules import the SDK inside their handlers, so
-``codex-local --help`` loads only what it shows.
+module and one line in :data:`GROUPS`. A module imports what its commands need (the cheat
+sheet's generator, the guide's renderer) inside its handlers, so parsing stays cheap. (The
+package's ``__init__`` still loads the SDK's core first: this command lives inside it.)
 
-Exit codes: 0 done, 1 a check or run failed, 2 bad usage (argparse's, and a target that
-exists without ``--force``).
+Exit codes: 0 done, 1 a check or run failed or a file could not be written, 2 bad usage
+(argparse's, and a target that exists without ``--force``).
 """
 
 from __future__ import annotations
@@ -51,4 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"codex-local: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder that cannot be created or written: say so, no traceback
+        print(f"codex-local: error: {exc}", file=sys.stderr)
+        return 1
     return code
