@@ -20,20 +20,16 @@ _ROLE = re.compile(r":[a-z]+:`(~?)([^`]+)`")  # :class:`~a.b.Name` -> `Name`, :a
 _SECTIONS = ("Args:", "Returns:", "Raises:", "Attributes:", "Yields:", "Example:", "Examples:")
 
 
-def render(module: ModuleType) -> str:
-    """The cheat sheet of ``module``'s ``__all__`` as Markdown.
+def render(module: ModuleType, testing: ModuleType | None = None) -> str:
+    """The cheat sheet of ``module``'s ``__all__`` (and ``testing``'s) as Markdown.
 
     Args:
         module: the imported package (``codex_local_sdk``).
+        testing: its test doubles (``codex_local_sdk.testing``), in a section of their own.
 
     Returns:
-        The Markdown page, one entry per name of ``module.__all__``.
+        The Markdown page, one ``###`` entry per name of each ``__all__``.
     """
-    objects = {name: getattr(module, name) for name in module.__all__}
-    groups: dict[str, list[str]] = {title: [] for title, _ in _GROUPS}
-    for name in sorted(objects):
-        title = next(title for title, belongs in _GROUPS if belongs(objects[name]))
-        groups[title].append(name)
     lines = [
         f"# {module.__name__} API cheat sheet",
         "",
@@ -42,6 +38,11 @@ def render(module: ModuleType) -> str:
         "the skill (`--force`) after upgrading the package. Import every name from the package root:",
         f"`from {module.__name__} import CodexLocalClient, CodexExecRequest`.",
     ]
+    objects = {name: getattr(module, name) for name in module.__all__}
+    groups: dict[str, list[str]] = {title: [] for title, _ in _GROUPS}
+    for name in sorted(objects):
+        title = next(title for title, belongs in _GROUPS if belongs(objects[name]))
+        groups[title].append(name)
     for title, belongs in reversed(_GROUPS):
         names = groups[title]
         if not names:
@@ -51,7 +52,20 @@ def render(module: ModuleType) -> str:
             lines += ["", *_error_tree(objects[names[0]])]
         for name in names:
             lines += ["", *_entry(name, objects[name])]
+    if testing is not None:
+        lines += ["", f"## {TESTING_TITLE}", "", f"`from {testing.__name__} import ...`: {summary(testing)}"]
+        shown = {id(obj): name for name, obj in objects.items()}
+        for name in sorted(testing.__all__):
+            obj = getattr(testing, name)
+            if id(obj) in shown:
+                lines += ["", f"### {name}", "", f"The same as `{module.__name__}.{shown[id(obj)]}` above."]
+            else:
+                lines += ["", *_entry(name, obj)]
     return "\n".join(lines) + "\n"
+
+
+TESTING_TITLE = "Test doubles"
+"""The heading of the section on the testing module."""
 
 
 def _version(module: ModuleType) -> str:
@@ -90,19 +104,21 @@ def _entry(name: str, obj: Any) -> list[str]:
     if isinstance(obj, type) and issubclass(obj, enum.Enum):
         values = ", ".join(f"`{member.name}` = `{member.value!r}`" for member in obj)
         return [*lines, f"{summary(obj)} Members: {values}."]
-    if not callable(obj):
+    if not (inspect.isclass(obj) or inspect.isroutine(obj)):
+        if repr(obj).startswith(("typing.", "collections.abc.")):
+            return [*lines, f"`{name} = {_type(obj)}` (a type alias)"]
         return [*lines, f"`{name}: {type(obj).__name__} = {obj!r}`"]
     if not _is_protocol(obj):
         lines += [f"`{_call(name, obj)}`", ""]
     lines.append(summary(obj))
+    if not inspect.isclass(obj):
+        return lines
     if attrs.has(obj):
         described = _described_attributes(obj)
         lines += ["", "Fields:", ""]
         lines += [f"- `{_field(field)}`: {described.get(field.name, '')}" for field in attrs.fields(obj)]
-    members = list(_members(obj)) if inspect.isclass(obj) else []
-    if members:
-        lines += ["", *members]
-    return lines
+    members = list(_members(obj))
+    return [*lines, "", *members] if members else lines
 
 
 def _members(cls: type) -> Iterator[str]:

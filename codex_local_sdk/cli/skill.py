@@ -73,9 +73,10 @@ def install_skill(skills_dir: Path, *, force: bool = False) -> Path:
 
 
 def api_cheatsheet() -> str:
-    """The API cheat sheet of the installed ``codex_local_sdk``, as Markdown."""
+    """The API cheat sheet of the installed ``codex_local_sdk`` and its test doubles, as Markdown."""
     import codex_local_sdk
+    import codex_local_sdk.testing
 
     from .cheatsheet import render
 
-    return render(codex_local_sdk)
+    return render(codex_local_sdk, codex_local_sdk.testing)
