@@ -256,6 +256,42 @@ def test_each_template_runs_on_the_scripted_runner(
     assert all(call.cwd == str(tmp_path) for call in runner.calls if name in ("sync_run", "schema_output"))
 
 
+REAL_CLI_REPLIES: dict[str, tuple[list[Reply], str]] = {
+    "sync_run": ([Reply.message("A library for widgets.")], "A library for widgets."),
+    # the CLI reports the command with the shell it ran it in: $ /bin/bash -c 'echo checked'
+    "live_stream": ([Reply.tool_call("echo checked"), Reply.message("All good.")], "-c 'echo checked'\n"),
+    "thread_session": ([Reply.message("Notes v1"), Reply.message("Notes v2")], "2 turns, 0 failed"),
+    "schema_output": ([Reply.message('{"languages": ["Python"], "has_tests": true}')], "tests: True"),
+    "custom_store": ([Reply.message("Noted."), Reply.message("On Friday.")], "codex: On Friday."),
+}
+"""What the provider answers each template's real CLI, and a line the template then prints."""
+
+
+@pytest.mark.parametrize("name", sorted(REAL_CLI_REPLIES))
+def test_each_template_runs_on_the_real_cli_offline(
+    name: str,
+    skill: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CODEX_BIN", pinned_cli())  # the templates' make_client reads it
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    monkeypatch.chdir(project)
+    replies, printed = REAL_CLI_REPLIES[name]
+    template = load(skill / "templates" / f"{name}.py")
+    with LoopbackProvider(replies) as provider:
+        for variable, value in write_codex_home(tmp_path / "codex-home", provider.base_url).items():
+            monkeypatch.setenv(variable, value)
+
+        assert template.main() == 0
+
+    assert printed in capsys.readouterr().out
+    assert provider.completed_replies == len(replies)
+
+
 def test_the_live_template_terminates_a_forbidden_command(
     skill: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
