@@ -47,26 +47,20 @@ def write_folder(target: Path, fill: Callable[[Path], None], *, force: bool) -> 
         raise
 
 
-def copy_tree(source: Traversable, target: Path) -> list[Path]:
+def copy_tree(source: Traversable, target: Path) -> None:
     """Copy the files under ``source`` (package data) into the existing folder ``target``.
 
     Python's own files of the package (``__init__.py``, ``__pycache__``) are not copied; a
     file that starts with ``#!`` is made executable.
-
-    Returns:
-        The files written, relative to ``target``.
     """
-    written: list[Path] = []
-    for child in sorted(source.iterdir(), key=lambda child: child.name):
+    for child in source.iterdir():
         if child.name in ("__init__.py", "__pycache__"):
             continue
         if child.is_dir():
             (target / child.name).mkdir()
-            written += [Path(child.name) / path for path in copy_tree(child, target / child.name)]
-        else:
-            content = child.read_bytes()
-            (target / child.name).write_bytes(content)
-            if content.startswith(b"#!"):
-                (target / child.name).chmod(0o755)
-            written.append(Path(child.name))
-    return written
+            copy_tree(child, target / child.name)
+            continue
+        content = child.read_bytes()
+        (target / child.name).write_bytes(content)
+        if content.startswith(b"#!"):
+            (target / child.name).chmod(0o755)
