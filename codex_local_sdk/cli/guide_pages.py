@@ -14,6 +14,10 @@ from pathlib import Path
 GUIDE = Path("docs") / "guide"
 """The pages, relative to the repository's root."""
 
+API_PAGE = "api.md"
+"""The name the API cheat sheet gets beside the exported pages."""
+
+
 _INCLUDE = re.compile(r'^(?P<indent>[ \t]*)--8<-- "(?P<path>[^":]+)(?::(?P<section>[\w-]+))?"[ \t]*$', re.M)
 _MARKER = re.compile(r"^.*--8<-- \[(?:start|end):[\w-]+\].*\n?", re.M)
 _REFERENCE_LINK = re.compile(r"\]\(reference/[\w-]+\.md(?:#[^)]*)?\)")
@@ -41,10 +45,6 @@ def render_pages(root: Path) -> dict[str, str]:
     return {page.name: render_page(page.read_text(encoding="utf-8"), root) for page in pages}
 
 
-API_PAGE = "api.md"
-"""The name the API cheat sheet gets beside the exported pages."""
-
-
 def render_page(text: str, root: Path) -> str:
     """``text`` with every include replaced by what it includes, read from under ``root``."""
 
@@ -65,15 +65,8 @@ def _section(text: str, name: str, path: str) -> str:
     return found[1]
 
 
-def write_pages(root: Path, target: Path) -> list[Path]:
-    """Write :func:`render_pages` of ``root`` into the folder ``target`` (created if missing).
-
-    Returns:
-        The files written.
-    """
+def write_pages(root: Path, target: Path) -> None:
+    """Write :func:`render_pages` of ``root`` into the folder ``target`` (created if missing)."""
     target.mkdir(parents=True, exist_ok=True)
-    written = []
     for name, text in render_pages(root).items():
         (target / name).write_text(text, encoding="utf-8")
-        written.append(target / name)
-    return written
