@@ -23,6 +23,7 @@ import codex_local_sdk
 import codex_local_sdk.testing
 from codex_local_sdk import CodexLocalClient
 from codex_local_sdk.cli.cheatsheet import render
+from codex_local_sdk.cli.guide_pages import render_page
 from codex_local_sdk.testing import (
     LoopbackProvider,
     Reply,
@@ -384,6 +385,32 @@ def test_docs_export_writes_the_guide_pages_with_their_examples(tmp_path: Path) 
     assert "def summarize_repo(" in pages["testing.md"]  # a marked section of an example
     assert "](reference/" not in pages["index.md"] and "](api.md)" in pages["index.md"]
     assert entries(pages["api.md"])[0] == set(codex_local_sdk.__all__)
+
+
+def test_an_include_brings_its_section_dedented_to_the_include_s_indent(tmp_path: Path) -> None:
+    (tmp_path / "example.py").write_text(
+        "import os\n\n"
+        "class A:\n"
+        "    # --8<-- [start:body]\n"
+        "    def f(self) -> None:\n"
+        "        pass\n"
+        "    # --8<-- [end:body]\n",
+        encoding="utf-8",
+    )
+    page = (
+        '!!! note\n    ```python\n    --8<-- "example.py:body"\n    ```\nSee [run](reference/client.md#a).\n'
+    )
+
+    rendered = render_page(page, tmp_path)
+
+    assert (
+        rendered
+        == "!!! note\n    ```python\n    def f(self) -> None:\n        pass\n    ```\nSee [run](api.md).\n"
+    )
+    whole = render_page('--8<-- "example.py"', tmp_path)
+    assert "--8<--" not in whole and whole.startswith("import os\n\nclass A:\n    def f")
+    with pytest.raises(ValueError, match=r"example\.py marks no section 'tail'"):
+        render_page('--8<-- "example.py:tail"', tmp_path)
 
 
 def test_docs_export_needs_force_to_replace_an_export(tmp_path: Path) -> None:
