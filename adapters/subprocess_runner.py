@@ -290,7 +290,9 @@ class SubprocessHandle(_HandleBase):
                 remaining = max(0.0, deadline - time.monotonic())
                 if looked and remaining == 0:
                     return
-                wait = min(remaining if wait is None else min(wait, remaining), _MAX_SELECT_SECONDS)
+                wait = remaining if wait is None else min(wait, remaining)
+            if wait is not None:
+                wait = min(wait, _MAX_SELECT_SECONDS)
             for key, _ in self._selector.select(wait):
                 if key.fd == self._wakeup.read_fd:
                     self._wakeup.clear()

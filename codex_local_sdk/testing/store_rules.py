@@ -150,8 +150,9 @@ def blank_names_are_rejected(make_store: StoreFactory, names: Sequence[str] = BL
 def blank_session_ids_are_rejected(
     make_store: StoreFactory, session_ids: Sequence[str] = BLANK_SESSION_IDS
 ) -> None:
-    """``set`` raises ``ValueError`` naming ``session_id`` for an empty or blank thread id, and
-    stores nothing: a later resume would pass it to the CLI."""
+    """``set`` raises ``ValueError`` naming ``session_id`` for an empty or blank thread id.
+
+    It stores nothing: a later resume would pass that id to the CLI."""
     for session_id in session_ids:
         store = make_store()
         try:

@@ -72,6 +72,7 @@ class KeyValueSessionStore:
         return record.session_id if record is not None else None
 
     def set(self, name: str, session_id: str) -> None:
+        _check(session_id, "session_id")  # a blank thread id would reach the CLI on the next resume
         now = time.time()
 
         def point(record: SessionRecord | None) -> SessionRecord:
@@ -96,9 +97,9 @@ class KeyValueSessionStore:
         return {record.name: record.session_id for record in self.list_records()}
 
 
-def _check(name: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"a session name must be a non-empty string, got {name!r}")
+def _check(value: str, what: str = "session name") -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a {what} must be a non-empty string, got {value!r}")
 
 
 def _encode(record: SessionRecord) -> str:

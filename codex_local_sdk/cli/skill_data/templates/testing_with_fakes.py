@@ -31,7 +31,7 @@ def label_issue(client: CodexLocalClient, text: str, *, api_key: str | None = No
     return str(label)
 
 
-def make_fake_client(*runs: ScriptedRun) -> tuple[CodexLocalClient, ScriptedRunner]:
+def make_fake_client(*runs: ScriptedRun) -> tuple[CodexLocalClient, ScriptedRunner, FakeClock]:
     """A client on scripted runs (one per process started), with fake time everywhere."""
     clock = FakeClock()
     runner = ScriptedRunner(list(runs), clock=clock)
@@ -44,41 +44,41 @@ def make_fake_client(*runs: ScriptedRun) -> tuple[CodexLocalClient, ScriptedRunn
             max_attempts=2, initial_backoff_seconds=10, jitter_ratio=0, retry_on_timeouts=False
         ),
     )
-    return client, runner
+    return client, runner, clock
 
 
 def test_the_label_is_read_from_the_json_answer() -> None:
-    client, runner = make_fake_client(ScriptedRun.success('{"label": "bug"}'))
+    client, runner, _clock = make_fake_client(ScriptedRun.success('{"label": "bug"}'))
     assert label_issue(client, "It crashes on start") == "bug"
     assert runner.calls[0].stdin.decode().endswith("It crashes on start")  # the prompt, on stdin
     assert "--output-schema" in runner.calls[0].argv
 
 
 def test_the_api_key_goes_to_the_environment_only() -> None:
-    client, runner = make_fake_client(ScriptedRun.success('{"label": "question"}'))
+    client, runner, _clock = make_fake_client(ScriptedRun.success('{"label": "question"}'))
     label_issue(client, "How do I?", api_key="sk-test")
     assert runner.calls[0].env["CODEX_API_KEY"] == "sk-test"
     assert not any("sk-test" in arg for arg in runner.calls[0].argv)
 
 
 def test_a_failed_run_is_retried_without_waiting() -> None:
-    client, runner = make_fake_client(
+    client, runner, clock = make_fake_client(
         ScriptedRun.failure("overloaded"), ScriptedRun.success('{"label": "bug"}')
     )
     assert label_issue(client, "Crash") == "bug"
     assert len(runner.calls) == 2
-    assert runner.clock.sleeps == [10]  # the backoff happened in fake time
+    assert clock.sleeps == [10]  # the backoff happened in fake time
 
 
 def test_a_hung_cli_times_out() -> None:
-    client, runner = make_fake_client(ScriptedRun(hang=True))
+    client, runner, clock = make_fake_client(ScriptedRun(hang=True))
     try:
         label_issue(client, "Crash")
     except CodexTimeoutError as exc:
         assert exc.result.turn_status == "timed_out"
     else:
         raise AssertionError("no CodexTimeoutError")
-    assert runner.clock.monotonic() == 120  # the whole timeout, in fake time
+    assert clock.monotonic() == 120  # the whole timeout, in fake time
     assert runner.processes[0].closed  # the process was ended and released
 
 
