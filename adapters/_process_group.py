@@ -13,12 +13,16 @@ share every rule:
   pipes is read, so nothing the leader wrote is lost, however slowly the caller reads.
 * A file descriptor is always unwatched (``unwatch(fd)``) before it is closed, so a
   selector never holds a closed fd whose number the OS may hand out again.
+* A stop is asked for with :meth:`RunState.stop`, which only signals the group and notes
+  when SIGKILL is due: it is safe from a signal handler or another thread, and whoever
+  drives the run next (:meth:`RunState.settle`) escalates on time.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -26,7 +30,7 @@ from collections.abc import Callable
 from typing import IO
 
 from codex_local_sdk._jsonl import LineFramer
-from codex_local_sdk.errors import CodexNotInstalledError, CodexSpawnError
+from codex_local_sdk.errors import CodexError, CodexNotInstalledError, CodexSpawnError
 from codex_local_sdk.ports import ProcessSpec
 
 POLL_SECONDS = 0.05
@@ -40,7 +44,8 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
 
     Raises:
         ValueError: ``spec.argv`` is empty.
-        CodexNotInstalledError: the executable was not found.
+        CodexNotInstalledError: the executable, or the interpreter its ``#!`` line names,
+            was not found.
         CodexSpawnError: anything else (a missing or unusable ``cwd``, permissions, limits).
     """
     if not spec.argv:
@@ -66,7 +71,7 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
             reason = f"cannot use the working directory {spec.cwd!r}: {exc.strerror}"
             raise CodexSpawnError(binary, reason) from None
         if isinstance(exc, FileNotFoundError):
-            raise CodexNotInstalledError(binary, env.get("PATH", os.defpath)) from None
+            raise _not_found(binary, env.get("PATH", os.defpath), spec.cwd) from None
         if isinstance(exc, PermissionError):
             raise CodexSpawnError(binary, f"permission denied ({exc.strerror}); is it executable?") from None
         raise CodexSpawnError(binary, str(exc)) from None
@@ -74,6 +79,26 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
         assert stream is not None
         os.set_blocking(stream.fileno(), False)
     return popen
+
+
+def _not_found(binary: str, search_path: str, cwd: str | None) -> CodexError:
+    """What a "no such file" from exec means: ``binary`` is missing, or it exists and what
+    runs it is (the interpreter of its ``#!`` line, or a binary's dynamic loader)."""
+    found = shutil.which(binary, path=search_path) if "/" not in binary else os.path.join(cwd or "", binary)
+    if found is None or not os.path.isfile(found):
+        return CodexNotInstalledError(binary, search_path)
+    try:
+        with open(found, "rb") as file:
+            first_line = file.readline(4096)
+    except OSError:
+        first_line = b""
+    words = first_line[2:].split() if first_line.startswith(b"#!") else []
+    if words:
+        return CodexNotInstalledError(binary, search_path, interpreter=os.fsdecode(words[0]))
+    return CodexSpawnError(
+        binary,
+        f"{found!r} exists, but the system found no program to run it with (a missing dynamic loader?)",
+    )
 
 
 def _open_pidfd(pid: int) -> int | None:
@@ -102,6 +127,7 @@ class RunState:
         stderr_limit_bytes: int,
         read_chunk_bytes: int,
         drain_seconds: float,
+        max_line_bytes: int | None = None,
     ) -> None:
         assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
         self.popen = popen
@@ -109,12 +135,13 @@ class RunState:
         self.lines: list[bytes] = []
         self.stderr = bytearray()
         self.exited_at: float | None = None
+        self.kill_at: float | None = None
         self.finished = False
         self._unwatch = unwatch
         self._stderr_limit = stderr_limit_bytes
         self._chunk = read_chunk_bytes
         self._drain_seconds = drain_seconds
-        self._framer = LineFramer()
+        self._framer = LineFramer(max_line_bytes)
         self._stdin_data = memoryview(stdin)
         self.pidfd = _open_pidfd(popen.pid)
         self.stdin: IO[bytes] | None = popen.stdin
@@ -196,6 +223,11 @@ class RunState:
         except BlockingIOError:
             return None
 
+    @property
+    def stdout_ended(self) -> bool:
+        """Whether stdout reached its end (or was released), whether or not the leader exited."""
+        return self.stdout is None
+
     def take_lines(self) -> list[bytes]:
         lines, self.lines = self.lines, []
         return lines
@@ -226,12 +258,21 @@ class RunState:
         """Seconds until :meth:`settle` is due for a time-based reason, ``None`` for no reason."""
         if self.finished:
             return None
+        due = [self.kill_at] if self.kill_at is not None else []
         if self.exited_at is not None:
-            return max(0.0, self.exited_at + self._drain_seconds - time.monotonic())
-        return POLL_SECONDS if self.pidfd is None else None
+            due.append(self.exited_at + self._drain_seconds)
+        elif self.pidfd is None:
+            due.append(time.monotonic() + POLL_SECONDS)
+        return max(0.0, min(due) - time.monotonic()) if due else None
 
     def settle(self) -> bool:
-        """Finish once the leader exited and its pipes ended or had their drain time; ``finished``."""
+        """Finish once the leader exited and its pipes ended or had their drain time; ``finished``.
+
+        A SIGKILL that :meth:`stop` scheduled is sent here once it is due.
+        """
+        if self.kill_at is not None and time.monotonic() >= self.kill_at:
+            self.kill_at = None
+            self.signal_group(signal.SIGKILL)
         if self.finished or not self.check_exit():
             return self.finished
         assert self.exited_at is not None
@@ -252,6 +293,16 @@ class RunState:
             if not self.read_stderr() and not got_stdout:
                 break
 
+    def stop(self, sig: int, grace_seconds: float = 0.0) -> None:
+        """Send ``sig`` to the group; after a SIGTERM, SIGKILL is due ``grace_seconds`` later.
+
+        Only a signal and a note: safe from a signal handler or another thread. The SIGKILL is
+        sent by :meth:`settle`, so the run must be driven (or reaped after a kill) to end.
+        """
+        if sig == signal.SIGTERM and self.kill_at is None:
+            self.kill_at = time.monotonic() + grace_seconds
+        self.signal_group(sig)
+
     def signal_group(self, sig: int) -> None:
         """Send ``sig`` to the whole group, unless :meth:`reap` ran (the id may be reused then)."""
         if not self.finished:
@@ -263,6 +314,11 @@ class RunState:
         if not self.finished:
             self.signal_group(signal.SIGKILL)
             self._release_pipes()
+
+    def discard(self) -> None:
+        """SIGKILL the group, close the pipes and reap the leader: the end of an abandoned run."""
+        self.abandon()
+        self.reap()
 
     def reap(self) -> None:
         """Reap the leader, blocking until it exits; call it after the group was signalled."""

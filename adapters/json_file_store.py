@@ -15,6 +15,12 @@ same folder, flushed, fsynced and moved over the old one with ``os.replace`` (th
 is fsynced). A reader therefore sees the old file or the new one, never a torn one, and a
 crash mid-write loses nothing that was written before.
 
+A store reached through symbolic links (``sessions.json -> /volume/sessions.json``, or a
+linked folder) reads, locks and replaces the file the links point to, so the links stay and
+every path to the file shares one lock. A link into a folder that does not exist (a volume
+that is not mounted) is refused with :class:`~codex_local_sdk.errors.SessionStoreError`
+rather than written beside it.
+
 A file this code cannot read — not JSON, not a store, or from a newer schema — raises
 :class:`~codex_local_sdk.errors.SessionStoreCorruptError` or
 :class:`~codex_local_sdk.errors.SessionStoreSchemaError` and is never overwritten.
@@ -138,17 +144,24 @@ class JsonFileSessionStore(SessionStoreBase):
     the file, its lock or its folder: permissions, a full disk, a file where a folder should be).
 
     Args:
-        path: the store file; its folder is created on the first write. The lock file is
-            ``<path>.lock``, beside it.
+        path: the store file; its folder is created on the first write. Symbolic links on
+            the way are resolved once, here: the store reads and replaces the file they
+            point to (a dangling link gets its target created), and the lock file is
+            ``<target>.lock``, beside that file. A link whose target folder does not exist
+            is refused on write (``SessionStoreError``): the folder is never created
+            through a link.
         max_turn_history: how many recent turns each record keeps (counters count all).
-        lock_timeout_seconds: how long to wait for the cross-process lock.
+        lock_timeout_seconds: how long to wait for the cross-process lock: ``0`` tries once,
+            ``math.inf`` waits as long as it takes.
         clock: where ``set`` and migration read the time.
 
     Attributes:
-        path: the store file.
+        path: the store file, as given.
 
     Raises:
-        ValueError: a negative ``max_turn_history``.
+        ValueError: an empty ``path``, a negative ``max_turn_history``, or a negative or NaN
+            ``lock_timeout_seconds``.
+        TypeError: an argument of the wrong type.
     """
 
     def __init__(
@@ -160,8 +173,15 @@ class JsonFileSessionStore(SessionStoreBase):
         clock: Clock | None = None,
     ) -> None:
         super().__init__(max_turn_history=max_turn_history, clock=clock)
+        if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+            raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+        if not os.fspath(path):
+            raise ValueError(f"path must name the store file, got {path!r}")
+        _check_lock_timeout(lock_timeout_seconds)
         self.path = Path(path)
-        self._lock_path = f"{self.path}.lock"
+        self._file = Path(os.path.realpath(path))
+        self._through_link = self._file != Path(os.path.abspath(path))
+        self._lock_path = f"{self._file}.lock"
         # The thread lock serialises this process's threads; the file lock, processes.
         self._file_lock = filelock.FileLock(self._lock_path, timeout=lock_timeout_seconds, mode=0o600)
         self._thread_lock = threading.RLock()
@@ -197,6 +217,7 @@ class JsonFileSessionStore(SessionStoreBase):
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
+        self._check_link_target()
         with self._thread_lock:
             try:
                 self._file_lock.acquire()
@@ -214,6 +235,16 @@ class JsonFileSessionStore(SessionStoreBase):
             finally:
                 self._file_lock.release()
 
+    def _check_link_target(self) -> None:
+        """Refuse to write through a link into a missing folder: locking and writing would
+        create it, and the data would land beside the volume the link was meant to reach."""
+        if self._through_link and not self._file.parent.is_dir():
+            raise SessionStoreError(
+                f"could not write session store {self.path}: it is a link to {self._file}, whose "
+                "folder does not exist. Nothing was written; mount the volume it points to, or fix the link.",
+                path=str(self.path),
+            )
+
     def _os_error(self, action: str, exc: OSError) -> SessionStoreError:
         culprit = f" ({exc.filename})" if exc.filename and exc.filename != str(self.path) else ""
         return SessionStoreError(
@@ -224,7 +255,7 @@ class JsonFileSessionStore(SessionStoreBase):
 
     def _load(self) -> tuple[dict[str, SessionRecord], bool]:
         try:
-            text = self.path.read_text(encoding="utf-8")
+            text = self._file.read_text(encoding="utf-8")
         except FileNotFoundError:
             return {}, False
         except UnicodeDecodeError as exc:
@@ -240,20 +271,30 @@ class JsonFileSessionStore(SessionStoreBase):
             raise self._os_error("write", exc) from exc
 
     def _write_atomically(self, data: bytes) -> None:
-        folder = self.path.parent
+        folder = self._file.parent
         folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=f".{self._file.name}.", suffix=".tmp", dir=folder)
         try:
             with os.fdopen(fd, "wb") as file:  # mkstemp creates it with mode 0600
                 file.write(data)
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(temp, self.path)
+            os.replace(temp, self._file)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
             raise
         _fsync_folder(folder)
+
+
+def _check_lock_timeout(seconds: float) -> None:
+    # filelock reads a negative timeout as "wait forever": say math.inf for that.
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"lock_timeout_seconds must be a number of seconds, got {seconds!r}")
+    if not seconds >= 0:  # NaN too
+        raise ValueError(
+            f"lock_timeout_seconds must be >= 0 (math.inf waits as long as it takes), got {seconds!r}"
+        )
 
 
 def _fsync_folder(folder: Path) -> None:

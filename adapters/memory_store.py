@@ -20,6 +20,8 @@ class InMemorySessionStore(SessionStoreBase):
 
     Raises:
         ValueError: a negative ``max_turn_history``.
+        TypeError: a ``max_turn_history`` that is not an ``int``, or a ``clock`` that is not a
+            :class:`~codex_local_sdk.ports.Clock`.
     """
 
     def __init__(self, *, max_turn_history: int = 50, clock: Clock | None = None) -> None:

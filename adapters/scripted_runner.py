@@ -13,31 +13,77 @@ Like httpx's ``MockTransport``, it is a first-class adapter: tests build
 >>> len(runner.calls)
 2
 
-Time is simulated on the :class:`~adapters.clock.FakeClock` shared with the client: a run
-takes ``duration_seconds`` of fake time, and a ``hang`` run never exits on its own, so the
-client's timeout ends it — instantly in wall time.
+Time passes on the runner's clock. On the :class:`~adapters.clock.FakeClock` shared with the
+client (the default) it advances instantly: a run takes ``duration_seconds`` after its output,
+a :class:`Pause` among its lines holds the next ones back, and a ``hang`` run never exits on
+its own, so the client's timeout ends it — instantly in wall time. On any other clock, such as
+:class:`~adapters.clock.SystemClock`, the same time passes for real.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import math
 import signal
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
 from codex_local_sdk.errors import CodexNotInstalledError
-from codex_local_sdk.ports import ProcessSpec
+from codex_local_sdk.ports import Clock, ProcessSpec
 
 from .clock import FakeClock
 
-StdoutLine = str | Mapping[str, Any]
-"""One scripted stdout line: a string printed as it is, or a mapping printed as JSON."""
+T = TypeVar("T")
 
 
-def _to_lines(lines: Iterable[StdoutLine]) -> tuple[bytes, ...]:
-    return tuple((line if isinstance(line, str) else json.dumps(line)).encode("utf-8") for line in lines)
+def _check_seconds(instance: object, attribute: attrs.Attribute[float], seconds: float) -> None:
+    name = f"{type(instance).__name__} {attribute.name}"
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{name} must be a number, got {seconds!r}")
+    if not 0 <= seconds < math.inf:  # NaN too
+        raise ValueError(f"{name} must be finite and >= 0, got {seconds!r} (hang=True never ends)")
+
+
+@attrs.frozen
+class Pause:
+    """A pause between two scripted stdout lines: the process prints nothing for ``seconds``.
+
+    A read during the pause waits for the rest of it, or for the read's timeout if that comes
+    first, and returns no lines then: so the client's ``timeout_seconds`` can end a run
+    mid-pause, and a live run sees each event when it is printed.
+
+    For example, ``ScriptedRun(stdout=[{"type": "turn.started"}, Pause(10), {"type": "turn.completed"}])``.
+
+    Attributes:
+        seconds: how long, finite and ``>= 0``.
+
+    Raises:
+        ValueError: a negative, infinite or NaN ``seconds`` (``hang=True`` scripts a run that
+            never ends).
+        TypeError: ``seconds`` is not a number.
+    """
+
+    seconds: float = attrs.field(validator=_check_seconds)
+
+
+StdoutLine = str | Mapping[str, Any] | Pause
+"""One scripted stdout step: a string printed as it is, a mapping printed as JSON, or a
+:class:`Pause`."""
+
+
+def _to_steps(lines: Iterable[StdoutLine]) -> tuple[bytes | Pause, ...]:
+    return tuple(_to_step(line) for line in lines)
+
+
+def _to_step(line: StdoutLine) -> bytes | Pause:
+    if isinstance(line, Pause):
+        return line
+    return (line if isinstance(line, str) else json.dumps(line)).encode("utf-8")
 
 
 @attrs.frozen(kw_only=True)
@@ -45,20 +91,25 @@ class ScriptedRun:
     """What one scripted process does.
 
     Attributes:
-        stdout: the lines it prints: strings as they are, mappings as JSON.
+        stdout: the lines it prints: strings as they are, mappings as JSON, with a
+            :class:`Pause` wherever time passes between two of them.
         stderr: what it writes on stderr.
         exit_code: its exit code.
-        duration_seconds: fake time from start to exit (after its output).
+        duration_seconds: time from its last line (and last pause) to its exit.
         hang: never exit on its own (until terminated or killed); ``duration_seconds`` is
             ignored.
         ignores_sigterm: with ``hang``, only SIGKILL (after the grace period) ends it.
         spawn_error: raised by ``start`` instead of starting anything.
+
+    Raises:
+        ValueError: a negative, infinite or NaN ``duration_seconds``.
+        TypeError: a ``duration_seconds`` that is not a number.
     """
 
-    stdout: tuple[bytes, ...] = attrs.field(default=(), converter=_to_lines)
+    stdout: tuple[bytes | Pause, ...] = attrs.field(default=(), converter=_to_steps)
     stderr: str = ""
     exit_code: int = 0
-    duration_seconds: float = 0.0
+    duration_seconds: float = attrs.field(default=0.0, validator=_check_seconds)
     hang: bool = False
     ignores_sigterm: bool = False
     spawn_error: Exception | None = None
@@ -180,18 +231,20 @@ class ScriptedRunner:
     Args:
         script: the runs, in the order processes start; or a function that picks the run
             for each :class:`~codex_local_sdk.ports.ProcessSpec`.
-        clock: the fake clock shared with the client (a new one when omitted).
+        clock: the clock the processes' time passes on; share it with the client. A
+            :class:`~adapters.clock.FakeClock` (a new one when omitted) is advanced
+            instantly; on any other clock the time passes for real.
 
     Attributes:
-        clock: the fake clock the processes advance.
+        clock: the clock the processes' time passes on.
         calls: the spec of every start, in order (argv, stdin, cwd, env), failed starts
             included.
         processes: the handle of every process started, in order.
     """
 
-    def __init__(self, script: Script, *, clock: FakeClock | None = None) -> None:
+    def __init__(self, script: Script, *, clock: Clock | None = None) -> None:
         self._script = script if callable(script) else list(script)
-        self.clock = clock if clock is not None else FakeClock()
+        self.clock: Clock = clock if clock is not None else FakeClock()
         self.calls: list[ProcessSpec] = []
         self.processes: list[ScriptedProcess] = []
 
@@ -229,12 +282,25 @@ class ScriptedRunner:
         return self._script[index]
 
 
+Steps = Generator[float, None, T]
+"""A handle operation written once for both faces: it yields each stretch of time (seconds)
+to let pass, and returns its result; :class:`ScriptedProcess` and
+:class:`AsyncScriptedProcess` let the time pass, blocking or awaiting."""
+
+
 class ScriptedProcess:
     """The handle of one scripted run (a :class:`~codex_local_sdk.ports.ProcessHandle`).
 
+    The process keeps its own time: it passes only while the process is read, waited on or
+    terminated, and moves the clock by as much. Each line is printed once the pauses before
+    it have passed; the exit comes ``duration_seconds`` after the last one (never, for a
+    ``hang`` run). Lines printed before the exit or a signal can still be read; nothing is
+    printed after a signal.
+
     Args:
         run: what the process does.
-        clock: the fake clock its waits advance.
+        clock: the clock its time passes on (a :class:`~adapters.clock.FakeClock` is
+            advanced; on another clock, reads and waits block for real).
 
     Attributes:
         pid: always ``None``: there is no real process.
@@ -245,32 +311,32 @@ class ScriptedProcess:
 
     pid = None
 
-    def __init__(self, run: ScriptedRun, clock: FakeClock) -> None:
+    def __init__(self, run: ScriptedRun, clock: Clock) -> None:
         self._run = run
         self._clock = clock
-        self._lines_given = False
-        self._time_left = run.duration_seconds
+        self._schedule, last_at = _schedule(run.stdout)
+        self._exit_at = None if run.hang else last_at + run.duration_seconds
+        self._elapsed = 0.0
+        self._printed = 0  # how many lines of the schedule were read
+        self._ended = threading.Event()  # cuts a real-time wait short when a signal ends the run
         self.returncode: int | None = None
         self.closed = False
 
     def read_lines(self, timeout: float | None) -> list[bytes] | None:
-        """All scripted lines at the first call; then wait (fake time) for the exit.
+        """The lines printed so far and not yet read; if none, wait (up to ``timeout``) for
+        the next line or the exit.
 
         Returns:
-            The lines, then ``[]`` while the run goes on after ``timeout``, then ``None``
-            once it exited.
+            The new lines, ``[]`` when ``timeout`` passed first, or ``None`` once the
+            process ended and every line it printed was read.
 
         Raises:
-            AssertionError: a ``hang`` run read without a timeout.
+            AssertionError: a ``hang`` run read, after its last line, without a timeout.
         """
-        if not self._lines_given and self.returncode is None:
-            self._lines_given = True
-            if self._run.stdout:
-                return list(self._run.stdout)
-        return None if self.wait(timeout) is not None else []
+        return self._let_pass(self._read(timeout))
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Advance fake time to the exit, or by ``timeout`` if the exit comes later.
+        """Let the process's time pass to its exit, or by ``timeout`` if the exit comes later.
 
         Returns:
             The exit code, or ``None`` if the run is still going after ``timeout``.
@@ -278,50 +344,117 @@ class ScriptedProcess:
         Raises:
             AssertionError: a ``hang`` run waited on without a timeout.
         """
-        if self.returncode is not None:
-            return self.returncode
-        if self._run.hang:
-            if timeout is None:
-                raise AssertionError("a hanging scripted run was waited on without a timeout")
-            self._clock.advance(timeout)
-            return None
-        if timeout is not None and timeout < self._time_left:
-            self._clock.advance(timeout)
-            self._time_left -= timeout
-            return None
-        self._clock.advance(self._time_left)
-        self.returncode = self._run.exit_code
-        return self.returncode
+        return self._let_pass(self._wait(timeout))
 
     def stderr_tail(self) -> bytes:
         """The scripted stderr."""
         return self._run.stderr.encode("utf-8")
 
     def terminate(self, grace_seconds: float) -> None:
-        """SIGTERM: ``returncode`` becomes ``-15``; with ``ignores_sigterm``, fake time
-        advances by ``grace_seconds`` and it becomes ``-9``. No effect once exited."""
-        if self.returncode is not None:
-            return
-        if self._run.ignores_sigterm:
-            self._clock.advance(grace_seconds)
-            self.returncode = -signal.SIGKILL
-        else:
-            self.returncode = -signal.SIGTERM
+        """SIGTERM: ``returncode`` becomes ``-15``; with ``ignores_sigterm``, ``grace_seconds``
+        pass and it becomes ``-9``. No effect once exited."""
+        self._let_pass(self._terminate(grace_seconds))
 
     def kill(self) -> None:
         """SIGKILL: ``returncode`` becomes ``-9``, unless the run already exited."""
         if self.returncode is None:
-            self.returncode = -signal.SIGKILL
+            self._end(-signal.SIGKILL)
 
     def close(self) -> None:
         """Kill if still running, and mark the handle closed."""
         self.kill()
         self.closed = True
 
+    # -- the process's logic, shared by both faces -----------------------------------------
+
+    def _read(self, timeout: float | None) -> Steps[list[bytes] | None]:
+        until = None if timeout is None else self._elapsed + timeout
+        while True:
+            lines = self._take_printed()
+            if lines:
+                return lines
+            self._exit_if_due()
+            if self.returncode is not None:
+                return None
+            upcoming = self._schedule[self._printed][0] if self._printed < len(self._schedule) else None
+            reached = yield from self._pass_until(upcoming if upcoming is not None else self._exit_at, until)
+            if not reached and self.returncode is None:
+                return []
+
+    def _wait(self, timeout: float | None) -> Steps[int | None]:
+        until = None if timeout is None else self._elapsed + timeout
+        while self.returncode is None:
+            if not (yield from self._pass_until(self._exit_at, until)):
+                return self.returncode  # None, unless a signal ended the run meanwhile
+            self._exit_if_due()
+        return self.returncode
+
+    def _terminate(self, grace_seconds: float) -> Steps[None]:
+        if self.returncode is not None:
+            return
+        if self._run.ignores_sigterm:
+            yield grace_seconds
+            self._end(-signal.SIGKILL)
+        else:
+            self._end(-signal.SIGTERM)
+
+    def _pass_until(self, target: float | None, until: float | None) -> Steps[bool]:
+        """Let time pass to ``target`` (``None``: never) or to ``until``, whichever comes
+        first; whether ``target`` was reached."""
+        stop = target if until is None or (target is not None and target <= until) else until
+        if stop is None:
+            raise AssertionError("a hanging scripted run was read or waited on without a timeout")
+        if stop > self._elapsed:
+            yield stop - self._elapsed
+            if self.returncode is not None:  # a signal ended the run meanwhile
+                return False
+            self._elapsed = stop
+        return stop == target
+
+    def _take_printed(self) -> list[bytes]:
+        start = self._printed
+        while self._printed < len(self._schedule) and self._schedule[self._printed][0] <= self._elapsed:
+            self._printed += 1
+        return [line for _, line in self._schedule[start : self._printed]]
+
+    def _exit_if_due(self) -> None:
+        if self.returncode is None and self._exit_at is not None and self._elapsed >= self._exit_at:
+            self._end(self._run.exit_code)
+
+    def _end(self, returncode: int) -> None:
+        self.returncode = returncode
+        self._ended.set()
+
+    def _let_pass(self, steps: Steps[T]) -> T:
+        try:
+            while True:
+                seconds = next(steps)
+                if isinstance(self._clock, FakeClock):
+                    self._clock.advance(seconds)
+                else:
+                    self._ended.wait(seconds)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+
+def _schedule(stdout: Iterable[bytes | Pause]) -> tuple[list[tuple[float, bytes]], float]:
+    """Each line with the time it is printed at (the sum of the pauses before it), and the
+    time the output ends (after its last pause)."""
+    schedule = []
+    at = 0.0
+    for step in stdout:
+        if isinstance(step, Pause):
+            at += step.seconds
+        else:
+            schedule.append((at, step))
+    return schedule, at
+
 
 class AsyncScriptedProcess:
     """The asyncio face of a :class:`ScriptedProcess` (an
-    :class:`~codex_local_sdk.ports.AsyncProcessHandle`).
+    :class:`~codex_local_sdk.ports.AsyncProcessHandle`). Time passing for real awaits,
+    so other tasks run meanwhile; a stop through this face cuts it short.
 
     Args:
         process: the scripted process it drives.
@@ -332,6 +465,7 @@ class AsyncScriptedProcess:
 
     def __init__(self, process: ScriptedProcess) -> None:
         self.process = process
+        self._stopped = asyncio.Event()
 
     @property
     def pid(self) -> int | None:
@@ -345,11 +479,11 @@ class AsyncScriptedProcess:
 
     async def read_lines(self, timeout: float | None) -> list[bytes] | None:
         """As :meth:`ScriptedProcess.read_lines`."""
-        return self.process.read_lines(timeout)
+        return await self._let_pass(self.process._read(timeout))
 
     async def wait(self, timeout: float | None = None) -> int | None:
         """As :meth:`ScriptedProcess.wait`."""
-        return self.process.wait(timeout)
+        return await self._let_pass(self.process._wait(timeout))
 
     def stderr_tail(self) -> bytes:
         """As :meth:`ScriptedProcess.stderr_tail`."""
@@ -357,12 +491,30 @@ class AsyncScriptedProcess:
 
     async def terminate(self, grace_seconds: float) -> None:
         """As :meth:`ScriptedProcess.terminate`."""
-        self.process.terminate(grace_seconds)
+        await self._let_pass(self.process._terminate(grace_seconds))
+        self._stopped.set()
 
     async def kill(self) -> None:
         """As :meth:`ScriptedProcess.kill`."""
         self.process.kill()
+        self._stopped.set()
 
     async def close(self) -> None:
         """As :meth:`ScriptedProcess.close`."""
         self.process.close()
+        self._stopped.set()
+
+    async def _let_pass(self, steps: Steps[T]) -> T:
+        clock = self.process._clock
+        try:
+            while True:
+                seconds = next(steps)
+                if isinstance(clock, FakeClock):
+                    clock.advance(seconds)
+                    await asyncio.sleep(0)
+                else:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._stopped.wait(), seconds)
+        except StopIteration as done:
+            result: T = done.value
+            return result

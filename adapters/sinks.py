@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 from codex_local_sdk.events import CodexClientEvent
 from codex_local_sdk.ports import EventSink
@@ -12,23 +16,74 @@ _log = logging.getLogger("codex_local_sdk.telemetry")
 
 
 class CallbackSink:
-    """Calls ``hook(event)`` for each event. An ``Exception`` the hook raises is logged (on
-    the ``codex_local_sdk.telemetry`` logger), never propagated: telemetry must not break a
-    run.
+    """Calls ``hook(event)`` for each event; ``hook`` may be a coroutine function.
+
+    An ``Exception`` the hook raises (or its coroutine raises) is logged on the
+    ``codex_local_sdk.telemetry`` logger, never propagated: telemetry must not break a run.
+
+    A plain function is called inline, in the thread that emits: on an event loop it blocks
+    the loop, and every run on it, while it runs. A coroutine (any awaitable the hook
+    returns) does not hold the run up:
+
+    - with an event loop running in the emitting thread (async runs), it is scheduled there
+      as a task, and the run goes on at once. Tasks start in the order of the events; the
+      sink keeps a reference to each until it is done. One may still be running when the
+      run returns; one left pending when the loop closes is cancelled, as any task.
+    - with none (sync runs), it is run to its end on a private event loop in the emitting
+      thread, before the run goes on. It cannot deadlock on that loop, but it must not
+      await objects of another loop (a loop in another thread): asyncio rejects them, and
+      the error is logged.
 
     Args:
-        hook: the function to call.
+        hook: the function or coroutine function to call.
     """
 
-    def __init__(self, hook: Callable[[CodexClientEvent], None]) -> None:
+    def __init__(self, hook: Callable[[CodexClientEvent], object]) -> None:
         self._hook = hook
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     def emit(self, event: CodexClientEvent) -> None:
-        """Pass ``event`` to the hook."""
+        """Pass ``event`` to the hook (see the class for when a coroutine runs)."""
         try:
-            self._hook(event)
+            outcome = self._hook(event)
+            if inspect.isawaitable(outcome):
+                self._await(outcome, event)
         except Exception:
             _log.exception("the telemetry hook %r raised on a %s event", self._hook, event.type)
+
+    def _await(self, outcome: Awaitable[Any], event: CodexClientEvent) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a sync run: nothing else can drive the coroutine
+            _run_to_end(outcome)
+            return
+        task = loop.create_task(_awaited(outcome))
+        self._tasks.add(task)
+        task.add_done_callback(functools.partial(self._task_done, event))
+
+    def _task_done(self, event: CodexClientEvent, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            _log.error(
+                "the telemetry hook %r raised on a %s event",
+                self._hook,
+                event.type,
+                exc_info=(type(error), error, error.__traceback__),
+            )
+
+
+async def _awaited(outcome: Awaitable[Any]) -> None:
+    await outcome
+
+
+def _run_to_end(outcome: Awaitable[Any]) -> None:
+    """Run ``outcome`` on a new event loop, closed afterwards (this thread's loop is untouched)."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(_awaited(outcome))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
 
 
 class LoggingSink:

@@ -15,7 +15,8 @@ from .clock import SystemClock
 class SessionStoreBase(abc.ABC):
     """A :class:`~codex_local_sdk.ports.SessionStore` from ``_snapshot`` and ``_replace``.
 
-    Every method that takes a name raises ``ValueError`` when it is empty or blank.
+    Every method that takes a name raises ``ValueError`` when it is empty or blank, and
+    ``set`` raises it for an empty or blank thread id.
 
     Args:
         max_turn_history: how many recent turns each record keeps (counters count all).
@@ -27,12 +28,14 @@ class SessionStoreBase(abc.ABC):
 
     Raises:
         ValueError: a negative ``max_turn_history``.
+        TypeError: a ``max_turn_history`` that is not an ``int``, or a ``clock`` that is not a
+            :class:`~codex_local_sdk.ports.Clock`.
     """
 
     def __init__(self, *, max_turn_history: int = 50, clock: Clock | None = None) -> None:
-        if max_turn_history < 0:
-            raise ValueError(f"max_turn_history must be >= 0, got {max_turn_history}")
-        self.max_turn_history = max_turn_history
+        self.max_turn_history = _check_max_turn_history(max_turn_history)
+        if clock is not None and not isinstance(clock, Clock):
+            raise TypeError(f"clock must be a Clock (time, monotonic, sleep, sleep_async), got {clock!r}")
         self._clock = clock if clock is not None else SystemClock()
 
     @abc.abstractmethod
@@ -50,7 +53,13 @@ class SessionStoreBase(abc.ABC):
 
     def set(self, name: str, session_id: str) -> None:
         """Save ``session_id`` under ``name``, keeping the record's history, counters and
-        ``last_usage`` (a new record when there is none)."""
+        ``last_usage`` (a new record when there is none).
+
+        Raises:
+            ValueError: ``name`` or ``session_id`` is not a string, or is empty or blank.
+        """
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
         now = self._clock.time()
         self.update(name, lambda record: with_session_id(record, name, session_id, now))
 
@@ -93,3 +102,12 @@ class SessionStoreBase(abc.ABC):
             return None if record is None else bound_history(record, self.max_turn_history)
 
         return self._replace(name, bounded)
+
+
+def _check_max_turn_history(value: int) -> int:
+    message = f"max_turn_history must be an int >= 0, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(message)
+    if value < 0:
+        raise ValueError(message)
+    return value

@@ -24,21 +24,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import selectors
 import signal
 import subprocess
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
 from adapters._process_group import RunState, spawn
+from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES
 from codex_local_sdk.errors import CodexSpawnError
 from codex_local_sdk.ports import ProcessSpec
 
 __all__ = ["AsyncSubprocessHandle", "SubprocessHandle", "SubprocessRunner"]
 
 _Handle = TypeVar("_Handle", "SubprocessHandle", "AsyncSubprocessHandle")
+
+_MAX_SELECT_SECONDS = 86400.0  # select() overflows past about 24.8 days: wait in slices of a day
 
 
 class SubprocessRunner:
@@ -49,9 +55,15 @@ class SubprocessRunner:
         drain_seconds: after the leader exits, how long its pipes may stay open (a
             grandchild may hold them) before the rest of its group is killed.
         read_chunk_bytes: the most read from stdout or stderr at once.
+        max_line_bytes: the longest stdout line a handle holds (64 MiB by default). A line
+            that passes it is reported by ``read_lines`` as one
+            :class:`~codex_local_sdk._jsonl.OverlongLine` as soon as it does, and the rest of
+            it is dropped, so a CLI that never ends its line cannot fill the memory; the
+            client then ends the run
+            (:class:`~codex_local_sdk.errors.CodexOutputTooLargeError`).
 
     Raises:
-        ValueError: a negative limit or time, or a chunk size below 1.
+        ValueError: a negative limit or time, or a chunk size or line cap below 1.
     """
 
     def __init__(
@@ -60,15 +72,19 @@ class SubprocessRunner:
         stderr_limit_bytes: int = 1 << 20,
         drain_seconds: float = 0.1,
         read_chunk_bytes: int = 1 << 16,
+        max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         if stderr_limit_bytes < 0 or drain_seconds < 0 or read_chunk_bytes < 1:
             raise ValueError(
                 "stderr_limit_bytes and drain_seconds must be >= 0 and read_chunk_bytes >= 1, got "
                 f"{stderr_limit_bytes}, {drain_seconds} and {read_chunk_bytes}"
             )
+        if max_line_bytes < 1:
+            raise ValueError(f"max_line_bytes must be >= 1, got {max_line_bytes}")
         self.stderr_limit_bytes = stderr_limit_bytes
         self.drain_seconds = drain_seconds
         self.read_chunk_bytes = read_chunk_bytes
+        self.max_line_bytes = max_line_bytes
 
     def start(self, spec: ProcessSpec) -> SubprocessHandle:
         """Start ``spec`` in a new session (so a new process group); see
@@ -111,6 +127,7 @@ class SubprocessRunner:
             stderr_limit_bytes=self.stderr_limit_bytes,
             read_chunk_bytes=self.read_chunk_bytes,
             drain_seconds=self.drain_seconds,
+            max_line_bytes=self.max_line_bytes,
         )
 
 
@@ -161,6 +178,14 @@ class SubprocessHandle(_HandleBase):
     stderr are read (and stdin written) together, whatever their sizes. Built by
     :meth:`SubprocessRunner.start`.
 
+    One thread at a time drives the selector. :meth:`terminate`, :meth:`kill` and
+    :meth:`close` may be called from another thread (they signal the group, wake the reader
+    and wait for it to let go) or from a signal handler that interrupted a read on this
+    thread (they signal the group and return at once; the interrupted read then sees the
+    end, SIGKILLing the group after the grace period if it is still there). A handle that is
+    garbage-collected or still open at interpreter exit has its group killed and its fds
+    closed.
+
     Args:
         popen: the started child.
         stdin: the bytes to write to its stdin.
@@ -168,41 +193,89 @@ class SubprocessHandle(_HandleBase):
     """
 
     def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
-        self._selector = selectors.DefaultSelector()
-        self._closed = False
-        self._state = runner._run_state(popen, stdin, self._unwatch)
-        for fd, write in self._state.watched().items():
-            self._selector.register(fd, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
-
-    def _unwatch(self, fd: int) -> None:
-        with contextlib.suppress(KeyError):
-            self._selector.unregister(fd)
+        selector = self._selector = selectors.DefaultSelector()
+        self._state = runner._run_state(popen, stdin, functools.partial(_unregister, selector))
+        self._wakeup = _WakeupPipe()
+        self._lock = threading.RLock()
+        self._driving = False
+        self._close_pending = False
+        self._release = weakref.finalize(self, _release_sync, self._state, selector, self._wakeup)
+        try:
+            selector.register(self._wakeup.read_fd, selectors.EVENT_READ)
+            for fd, write in self._state.watched().items():
+                selector.register(fd, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
+        except BaseException:
+            self._release()
+            raise
 
     def read_lines(self, timeout: float | None) -> list[bytes] | None:
         """Complete stdout lines as soon as there is one; ``[]`` after ``timeout``; ``None`` at the end.
 
-        The end is the leader's exit with stdout drained (or, if a grandchild holds stdout
-        open, ``drain_seconds`` after the exit, when the rest of the group is killed).
+        The end is stdout's end: its EOF, or the leader's exit with stdout drained (or, if a
+        grandchild holds stdout open, ``drain_seconds`` after the exit, when the rest of the
+        group is killed). The leader may still run after its stdout's EOF: :meth:`wait` tells.
 
         Args:
             timeout: seconds to wait; ``None`` for no limit.
         """
         state = self._state
-        self._run_until(lambda: bool(state.lines) or state.finished, timeout)
+        self._drive(lambda: bool(state.lines) or state.finished or state.stdout_ended, timeout)
         if state.lines:
             return state.take_lines()
-        return None if state.finished else []
+        return None if state.finished or state.stdout_ended else []
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Wait for the end (as in :meth:`read_lines`); the exit code, or ``None`` after ``timeout``.
+        """Wait for the end (the leader's exit, as in :meth:`read_lines`); the exit code, or
+        ``None`` after ``timeout``.
 
         Stdout lines read meanwhile are kept for :meth:`read_lines`.
 
         Args:
             timeout: seconds to wait; ``None`` for no limit.
         """
-        self._run_until(lambda: self._state.finished, timeout)
+        self._drive(lambda: self._state.finished, timeout)
         return self.returncode
+
+    def terminate(self, grace_seconds: float) -> None:
+        """SIGTERM the group; SIGKILL it if the run has not ended after ``grace_seconds``; reap."""
+        self._state.stop(signal.SIGTERM, grace_seconds)
+        self.wait()
+
+    def kill(self) -> None:
+        """SIGKILL the group and reap the leader (output already in the pipes is still read)."""
+        self._state.stop(signal.SIGKILL)
+        self.wait()
+
+    def close(self) -> None:
+        """SIGKILL whatever of the group is left, close the pipes, reap. Idempotent."""
+        if self._release.alive:
+            self._state.stop(signal.SIGKILL)
+            self._close_pending = True
+            self._drive(lambda: True, 0)
+
+    def _drive(self, done: Callable[[], bool], timeout: float | None) -> None:
+        """Serve the pipes until ``done()`` or ``timeout``, as the only thread doing so.
+
+        When this thread is already serving them (a signal handler interrupted the read),
+        return at once: the read it interrupted was woken, and sees whatever changed.
+        """
+        if not self._lock.acquire(blocking=False):
+            self._wakeup.wake()  # another thread reads: let it look at the run, then take over
+            self._lock.acquire()
+        try:
+            if self._driving:
+                self._wakeup.wake()
+                return
+            self._driving = True
+            try:
+                if self._release.alive:
+                    self._run_until(done, timeout)
+            finally:
+                self._driving = False
+            if self._close_pending:
+                self._release()  # the group was SIGKILLed: this blocks for moments at most
+        finally:
+            self._lock.release()
 
     def _run_until(self, done: Callable[[], bool], timeout: float | None) -> None:
         """Serve the pipes until ``done()`` or ``timeout`` (at least one non-blocking look)."""
@@ -218,29 +291,49 @@ class SubprocessHandle(_HandleBase):
                 if looked and remaining == 0:
                     return
                 wait = remaining if wait is None else min(wait, remaining)
+            if wait is not None:
+                wait = min(wait, _MAX_SELECT_SECONDS)
             for key, _ in self._selector.select(wait):
-                state.on_ready(key.fd)
+                if key.fd == self._wakeup.read_fd:
+                    self._wakeup.clear()
+                else:
+                    state.on_ready(key.fd)
             looked = True
 
-    def terminate(self, grace_seconds: float) -> None:
-        """SIGTERM the group; SIGKILL it if the run has not ended after ``grace_seconds``; reap."""
-        self._state.signal_group(signal.SIGTERM)
-        if self.wait(grace_seconds) is None:
-            self.kill()
 
-    def kill(self) -> None:
-        """SIGKILL the group and reap the leader (output already in the pipes is still read)."""
-        self._state.signal_group(signal.SIGKILL)
-        self.wait()
+class _WakeupPipe:
+    """A pipe whose read end a selector watches, so a signal handler or a thread can wake it."""
+
+    def __init__(self) -> None:
+        self.read_fd, self.write_fd = os.pipe()
+        for fd in (self.read_fd, self.write_fd):
+            os.set_blocking(fd, False)
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # full (a wake-up is pending anyway) or closed
+            os.write(self.write_fd, b"\0")
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):
+            while os.read(self.read_fd, 4096):
+                pass
 
     def close(self) -> None:
-        """SIGKILL whatever of the group is left, close the pipes, reap. Idempotent."""
-        if self._closed:
-            return
-        self._state.abandon()
-        self._state.reap()  # the group was just SIGKILLed: this blocks for moments at most
-        self._selector.close()
-        self._closed = True
+        os.close(self.read_fd)
+        os.close(self.write_fd)
+
+
+def _unregister(selector: selectors.BaseSelector, fd: int) -> None:
+    with contextlib.suppress(KeyError):
+        selector.unregister(fd)
+
+
+def _release_sync(state: RunState, selector: selectors.BaseSelector, wakeup: _WakeupPipe) -> None:
+    """End a sync handle's run and close its fds (from :meth:`SubprocessHandle.close`, or at its
+    collection or interpreter exit: it holds no reference to the handle)."""
+    state.discard()
+    selector.close()
+    wakeup.close()
 
 
 class AsyncSubprocessHandle(_HandleBase):
@@ -249,6 +342,8 @@ class AsyncSubprocessHandle(_HandleBase):
     No thread: the pipes and the pidfd are watched with ``loop.add_reader``/``add_writer``
     (without a pidfd, the exit is polled with ``loop.call_later``). Use it on the loop
     that started it. Built by :meth:`SubprocessRunner.start_async`, on a running loop.
+    A handle the loop no longer holds (the loop was closed) has its group killed and its fds
+    closed when it is garbage-collected, or at interpreter exit.
 
     Args:
         popen: the started child.
@@ -264,16 +359,12 @@ class AsyncSubprocessHandle(_HandleBase):
         self._watched: dict[int, bool] = {}
         self._waiters: set[asyncio.Future[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
-        self._state = runner._run_state(popen, stdin, self._unwatch)
+        self._state = runner._run_state(popen, stdin, functools.partial(_unwatch, self._loop, self._watched))
+        self._release = weakref.finalize(self, self._state.discard)
         for fd, write in self._state.watched().items():
             (self._loop.add_writer if write else self._loop.add_reader)(fd, self._on_ready, fd)
             self._watched[fd] = write
         self._update()
-
-    def _unwatch(self, fd: int) -> None:
-        write = self._watched.pop(fd, None)
-        if write is not None:
-            (self._loop.remove_writer if write else self._loop.remove_reader)(fd)
 
     def _on_ready(self, fd: int) -> None:
         self._state.on_ready(fd)
@@ -331,10 +422,10 @@ class AsyncSubprocessHandle(_HandleBase):
         """As :meth:`SubprocessHandle.read_lines`. Cancelling it leaves the process running
         until :meth:`close`."""
         state = self._state
-        await self._run_until(lambda: bool(state.lines) or state.finished, timeout)
+        await self._run_until(lambda: bool(state.lines) or state.finished or state.stdout_ended, timeout)
         if state.lines:
             return state.take_lines()
-        return None if state.finished else []
+        return None if state.finished or state.stdout_ended else []
 
     async def wait(self, timeout: float | None = None) -> int | None:
         """As :meth:`SubprocessHandle.wait`."""
@@ -343,13 +434,13 @@ class AsyncSubprocessHandle(_HandleBase):
 
     async def terminate(self, grace_seconds: float) -> None:
         """As :meth:`SubprocessHandle.terminate`."""
-        self._state.signal_group(signal.SIGTERM)
-        if await self.wait(grace_seconds) is None:
-            await self.kill()
+        self._state.stop(signal.SIGTERM, grace_seconds)
+        self._update()  # arms the timer of the SIGKILL
+        await self.wait()
 
     async def kill(self) -> None:
         """As :meth:`SubprocessHandle.kill`."""
-        self._state.signal_group(signal.SIGKILL)
+        self._state.stop(signal.SIGKILL)
         await self.wait()
 
     async def close(self) -> None:
@@ -370,6 +461,15 @@ class AsyncSubprocessHandle(_HandleBase):
             raise
         finally:
             self._arm_timer(None)
+            self._release.detach()
+
+
+def _unwatch(loop: asyncio.AbstractEventLoop, watched: dict[int, bool], fd: int) -> None:
+    """Stop watching ``fd`` (a no-op once the loop is closed). Holds no reference to the handle,
+    so that a handle the loop let go of can be collected."""
+    write = watched.pop(fd, None)
+    if write is not None:
+        (loop.remove_writer if write else loop.remove_reader)(fd)
 
 
 def _resolve(waiter: asyncio.Future[None]) -> None:

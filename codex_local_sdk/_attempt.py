@@ -5,7 +5,8 @@ The bookkeeping — deadline, output, how the run ended, the result — lives in
 :mod:`steps <codex_local_sdk._steps>` that either driver runs, on the calling thread or on
 asyncio. ``run()`` drains an attempt and parses its output once, at the end; a live run
 passes a live :class:`~codex_local_sdk._jsonl.OutputCollector` and hands out its events one
-by one with :meth:`Attempt.next_event`.
+by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the deadline
+(:meth:`Attempt.watchdog_delay`) so that its timeout holds while nobody reads it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ._jsonl import OutputCollector
+from ._jsonl import OutputCollector, OverlongLine
 from ._steps import Call, Handle, Steps
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
@@ -46,6 +47,7 @@ class _AttemptState:
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
         self.ended_by: str | None = None
+        self.exceeded_line_limit: int | None = None
         self.result: CodexExecResult | None = None
 
     def until(self, timeout: float | None) -> float | None:
@@ -53,6 +55,39 @@ class _AttemptState:
 
     def deadline_passed(self) -> bool:
         return self.deadline is not None and self.clock.monotonic() >= self.deadline
+
+    def stop_due(self) -> str | None:
+        """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline.
+
+        Checked before every event is handed out, so a slow hook or consumer cannot stretch
+        the timeout."""
+        if self.stdout_finished or self.ended_by is not None:
+            return None
+        if self.exceeded_line_limit is not None:
+            return "output_too_large"
+        return "timed_out" if self.deadline_passed() else None
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the run's deadline (``0`` once passed), ``None`` without one."""
+        return None if self.deadline is None else max(0.0, self.deadline - self.clock.monotonic())
+
+    def watchdog_delay(self, returncode: int | None) -> float | None:
+        """When a watchdog should look at the deadline; ``None`` when the run needs none (no
+        timeout, or it already ended)."""
+        if self.result is not None or returncode is not None:
+            return None
+        return self.seconds_left()
+
+    def deadline_is_due(self, closed: bool) -> bool:
+        """Whether a watchdog that fired should stop the run now (else it looks again later:
+        the clock may not be the wall clock, e.g. a fake one in tests)."""
+        return not closed and self.result is None and self.deadline_passed()
+
+    def linger_timeout(self, grace: float) -> float:
+        """How long a process whose stdout ended may take to exit: the grace, or less if the
+        deadline comes first."""
+        left = self.seconds_left()
+        return grace if left is None else min(grace, left)
 
     def read_timeout(self, until: float | None) -> float | None:
         """How long the next read may block: up to the run's deadline and the caller's ``until``.
@@ -66,11 +101,21 @@ class _AttemptState:
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
         return min(limits) if limits else None
 
+    def conclude(self, handle: Handle) -> CodexExecResult:
+        """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
+        read before the close."""
+        if self.result is None:
+            return self.finish(handle.returncode, handle.stderr_tail())
+        return self.result
+
     def take(self, lines: list[bytes] | None) -> None:
         if lines is None:
             self.stdout_finished = True
             return
         for line in lines:
+            if isinstance(line, OverlongLine):  # the runner dropped it: the run is to end
+                self.exceeded_line_limit = self.exceeded_line_limit or line.limit
+                continue
             event = self.output.add_line(line)
             if event is not None:
                 self.pending.append(event)
@@ -88,15 +133,22 @@ class _AttemptState:
             final_message=self._final_message(),
             events=tuple(self.output.events),
             thread_id=summary.thread_id,
-            turn_status=summary.turn_status or self.ended_by,
+            turn_status=self._turn_status(),
             usage=summary.usage,
             duration_seconds=self.clock.monotonic() - self.started_at,
             attempts=self.attempt_number,
             timed_out=self.ended_by == "timed_out",
             error_message=summary.error_message,
             unparsed_lines=tuple(self.output.unparsed_lines),
+            dropped_unparsed_lines=self.output.dropped_unparsed_lines,
+            exceeded_line_limit=self.exceeded_line_limit,
         )
         return self.result
+
+    def _turn_status(self) -> str | None:
+        if self.exceeded_line_limit is not None:
+            return "output_too_large"  # a line of the turn was lost, whatever the CLI said of it
+        return self.output.summary.turn_status or self.ended_by
 
     def _final_message(self) -> str | None:
         if self.request.json_output:
@@ -132,11 +184,30 @@ class Attempt:
         self.handle = handle
         self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
         self._grace = grace_seconds
+        self.closed = False
 
     @property
     def result(self) -> CodexExecResult | None:
         """The result, once :meth:`finish` returned."""
         return self._state.result
+
+    @property
+    def stdout_finished(self) -> bool:
+        """Whether the CLI's stdout ended (every event was read)."""
+        return self._state.stdout_finished
+
+    def watchdog_delay(self) -> float | None:
+        """When a watchdog should look at the deadline; ``None`` when none is needed (no
+        timeout, or the run ended or was closed)."""
+        return None if self.closed else self._state.watchdog_delay(self.handle.returncode)
+
+    def deadline_is_due(self) -> bool:
+        """Whether a watchdog that fired should stop the run now (else it looks again later)."""
+        return self._state.deadline_is_due(self.closed)
+
+    def conclude(self) -> CodexExecResult:
+        """After :meth:`close`: the result, as :meth:`finish` made it or from what was read."""
+        return self._state.conclude(self.handle)
 
     def next_event(self, until: float | None = None) -> Steps[CodexEvent | None]:
         """The next event, as soon as it is printed; ``None`` once stdout is finished.
@@ -145,13 +216,14 @@ class Attempt:
             TimeoutError: the monotonic time ``until`` passed first (the process runs on).
         """
         state = self._state
-        while not state.pending:
+        while True:
+            if (reason := state.stop_due()) is not None:
+                yield from self.stop(reason)
+            if state.pending:
+                return state.pending.popleft()
             if state.stdout_finished:
                 return None
-            if state.ended_by is None and state.deadline_passed():
-                yield from self.stop("timed_out")
             state.take((yield Call(self.handle, "read_lines", (state.read_timeout(until),))))
-        return state.pending.popleft()
 
     def prime(self) -> Steps[bool]:
         """Wait for the first event (or the end); ``True`` when an event is ready."""
@@ -171,19 +243,24 @@ class Attempt:
         until = self._state.until(timeout)
         while (yield from self.next_event(until)) is not None:
             pass
-        return_code = yield Call(self.handle, "wait", (self._grace,))
-        if return_code is None:  # stdout closed but the process lingers
+        return_code = yield Call(self.handle, "wait", (self._state.linger_timeout(self._grace),))
+        if return_code is None:  # stdout ended but the process lingers: it counts as timed out
             yield from self.stop("timed_out")
             return_code = self.handle.returncode
         return self._state.finish(return_code, self.handle.stderr_tail())
 
     def stop(self, reason: str, *, kill: bool = False) -> Steps[None]:
-        """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``."""
+        """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``.
+
+        From a signal handler that interrupted a read of this run, the handle only signals
+        the group and returns; the read goes on to the end.
+        """
         self._state.ended_by = self._state.ended_by or reason
         yield Call(self.handle, "kill") if kill else Call(self.handle, "terminate", (self._grace,))
 
     def close(self) -> Steps[None]:
         """Release the process; a run still going counts as interrupted."""
+        self.closed = True
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
         yield Call(self.handle, "close")

@@ -165,11 +165,11 @@ class RunEngine:
 
     # -- outcome ---------------------------------------------------------------------------
 
-    def check(self, result: CodexExecResult) -> CodexExecResult:
+    def check(self, result: CodexExecResult, timeout: float | None = None) -> CodexExecResult:
         """``result``, or the matching :class:`~codex_local_sdk.errors.CodexExecFailedError`
         (see :func:`~codex_local_sdk.errors.error_for`) when it failed and the client raises
-        on errors."""
-        error = error_for(result) if self.raise_on_error else None
+        on errors; ``timeout`` is the run's ``timeout_seconds``, for the message."""
+        error = error_for(result, timeout) if self.raise_on_error else None
         if error is not None:
             raise error
         return result

@@ -8,15 +8,49 @@ feed them; nothing here touches a pipe or a clock.
 
 from __future__ import annotations
 
+import collections
 import json
 from collections.abc import Iterable, Iterator
 
 from .events import CodexEvent
 from .models import Usage
 
+DEFAULT_MAX_LINE_BYTES = 64 << 20
+"""The default cap on one stdout line (64 MiB): far above any event the CLI prints."""
+
+KEPT_UNPARSED_LINES = 100
+"""How many non-JSON lines a result keeps at each end of the output: the first 100 and the
+last 100; the ones between are only counted."""
+
+
+class OverlongLine(bytes):
+    """Stands, in a list of stdout lines, for a line longer than the runner's cap.
+
+    It is an empty ``bytes`` (so code that does not know it sees a blank line, which is
+    skipped), carrying the cap it passed in :attr:`limit`. :class:`LineFramer` puts one in
+    place of each overlong line, as soon as the line passes the cap, and drops the rest of
+    that line.
+
+    Args:
+        limit: the cap, in bytes, that the line passed.
+
+    Attributes:
+        limit: the cap, in bytes, that the line passed.
+    """
+
+    limit: int
+
+    def __new__(cls, limit: int) -> OverlongLine:
+        marker = super().__new__(cls)
+        marker.limit = limit
+        return marker
+
+    def __repr__(self) -> str:
+        return f"OverlongLine(limit={self.limit})"
+
 
 class LineFramer:
-    """Cuts a byte stream into lines, whatever the chunk boundaries and line lengths.
+    """Cuts a byte stream into lines, whatever the chunk boundaries, keeping at most a cap.
 
     >>> framer = LineFramer()
     >>> framer.feed(b'{"a": 1}\\n{"b"')
@@ -25,33 +59,73 @@ class LineFramer:
     [b'{"b": 2}']
     >>> framer.flush()
     []
+
+    A line longer than ``max_line_bytes`` (its line ending not counted) comes out as one
+    :class:`OverlongLine` the moment it passes the cap, even before it ends; the rest of it
+    is dropped as it arrives, so the framer never holds more than the cap.
+
+    Args:
+        max_line_bytes: the cap on one line; ``None`` for no cap.
+
+    Raises:
+        ValueError: ``max_line_bytes`` is below 1.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_line_bytes: int | None = None) -> None:
+        if max_line_bytes is not None and max_line_bytes < 1:
+            raise ValueError(f"max_line_bytes must be >= 1 (or None for no cap), got {max_line_bytes}")
+        self._limit = max_line_bytes
         self._partial: list[bytes] = []
+        self._size = 0
+        self._dropping = False  # inside a line already reported overlong: its rest is dropped
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held for the line not ended yet (never more than ``max_line_bytes``)."""
+        return self._size
 
     def feed(self, chunk: bytes) -> list[bytes]:
         """The lines that ``chunk`` completes, without their line endings."""
         if b"\n" not in chunk:
-            if chunk:
+            if chunk and not self._dropping:
                 self._partial.append(chunk)
+                self._size += len(chunk)
+                if self._limit is not None and self._size > self._limit:
+                    return [self._overflow()]
             return []
         lines = chunk.split(b"\n")
-        if self._partial:
+        if self._dropping:
+            del lines[0]  # the end of the overlong line, already reported
+            self._dropping = False
+        elif self._partial:
             lines[0] = b"".join([*self._partial, lines[0]])
-            self._partial = []
+        self._partial, self._size = [], 0
         last = lines.pop()
+        lines = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+        limit = self._limit
+        if limit is not None and lines and max(map(len, lines)) > limit:
+            lines = [OverlongLine(limit) if len(line) > limit else line for line in lines]
         if last:
             self._partial.append(last)
-        return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+            self._size = len(last)
+            if limit is not None and self._size > limit:
+                lines.append(self._overflow())
+        return lines
 
     def flush(self) -> list[bytes]:
         """The last line, when the stream ended without a newline."""
+        self._dropping = False
         if not self._partial:
             return []
         line = b"".join(self._partial)
-        self._partial = []
+        self._partial, self._size = [], 0
         return [line]
+
+    def _overflow(self) -> OverlongLine:
+        assert self._limit is not None
+        self._partial, self._size = [], 0
+        self._dropping = True
+        return OverlongLine(self._limit)
 
 
 _decode_json = json.JSONDecoder().decode  # skips json.loads' per-call encoding detection
@@ -111,15 +185,24 @@ class OutputCollector:
     the events) rather than three times. A live run parses each line as it arrives:
     see :meth:`live`.
 
+    Non-JSON lines are kept at both ends only (:attr:`unparsed_lines`); the ones between
+    are counted in :attr:`dropped_unparsed_lines`, so a CLI that prints a million lines of
+    noise costs no more than one that prints a few hundred.
+
     Args:
         json_output: whether stdout is JSONL; if not, it is kept as text only.
+        keep_unparsed_lines: how many non-JSON lines to keep at each end.
     """
 
-    def __init__(self, *, json_output: bool = True) -> None:
+    def __init__(self, *, json_output: bool = True, keep_unparsed_lines: int = KEPT_UNPARSED_LINES) -> None:
         self.json_output = json_output
         self.events: list[CodexEvent] = []
-        self.unparsed_lines: list[str] = []
         self.summary = EventSummary()
+        self.dropped_unparsed_lines = 0
+        """Non-JSON lines seen between the first and the last ``keep_unparsed_lines``, not kept."""
+        self._unparsed_head: list[str] = []
+        self._unparsed_tail: collections.deque[str] = collections.deque(maxlen=keep_unparsed_lines)
+        self._keep_unparsed = keep_unparsed_lines
         self.stdout = ""
         """Everything read, one ``\\n`` after each line; set by :meth:`finish`."""
         self._raw = bytearray()
@@ -127,16 +210,21 @@ class OutputCollector:
         self._keep = True
 
     @classmethod
-    def live(cls, *, keep_events: bool) -> OutputCollector:
+    def live(cls, *, keep_events: bool, keep_unparsed_lines: int = KEPT_UNPARSED_LINES) -> OutputCollector:
         """A collector that parses each line as it arrives (:meth:`add_line` returns its event).
 
-        With ``keep_events=False`` only the summary and the non-JSON lines are kept, so
-        memory stays flat however many events pass (the caller has them).
+        With ``keep_events=False`` only the summary and the first and last non-JSON lines
+        are kept, so memory stays flat however many lines pass (the caller has the events).
         """
-        collector = cls()
+        collector = cls(keep_unparsed_lines=keep_unparsed_lines)
         collector._parse_as_read = True
         collector._keep = keep_events
         return collector
+
+    @property
+    def unparsed_lines(self) -> list[str]:
+        """The first and the last ``keep_unparsed_lines`` non-blank non-JSON lines, in order."""
+        return [*self._unparsed_head, *self._unparsed_tail]
 
     def add_line(self, line: bytes) -> CodexEvent | None:
         """Take one stdout line; return its event when this is a live collector and it is one."""
@@ -161,13 +249,21 @@ class OutputCollector:
         event = parse_line(line)
         if event is None:
             if line.strip():
-                text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
-                self.unparsed_lines.append(text)
+                self._keep_unparsed_line(line)
             return None
         if self._keep:
             self.events.append(event)
         self.summary.add(event)
         return event
+
+    def _keep_unparsed_line(self, line: bytes | str) -> None:
+        text = line.decode("utf-8", errors="replace") if isinstance(line, bytes) else line
+        if len(self._unparsed_head) < self._keep_unparsed:
+            self._unparsed_head.append(text)
+            return
+        if len(self._unparsed_tail) == self._keep_unparsed:
+            self.dropped_unparsed_lines += 1  # the oldest of the tail falls out
+        self._unparsed_tail.append(text)
 
 
 def _lines_of(text: str) -> Iterator[str]:

@@ -13,9 +13,9 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -26,12 +26,17 @@ from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .events import CodexClientEvent
 from .live import AsyncCodexLiveRun, CodexLiveRun
-from .models import CodexExecRequest, CodexExecResult, RetryPolicy, Usage
+from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath, Usage
 from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
 from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
 
-EventHook = Callable[[CodexClientEvent], None]
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .options import RequestOptions, SchemaRunOptions
+
+EventHook = Callable[[CodexClientEvent], None] | Callable[[CodexClientEvent], Awaitable[None]]
 
 
 @attrs.frozen(kw_only=True)
@@ -60,43 +65,53 @@ class CodexLocalClient:
         codex_bin: the CLI to run (``argv[0]``). A bare name (no ``/``) is looked up on the
             ``PATH`` of the run's environment (``os.environ`` plus ``default_env``); a
             relative path such as ``./bin/codex`` is made absolute here, against the current
-            directory, so it does not depend on a request's ``cwd``.
+            directory, so it does not depend on a request's ``cwd``; a leading ``~`` is
+            expanded to the home directory.
         default_cwd: working directory for requests that set none (``None``: the current
-            directory of the process when a run starts).
-        default_env: variables set on top of ``os.environ`` for every run.
+            directory of the process when a run starts); a str or a :class:`~pathlib.Path`.
+        default_env: variables set on top of ``os.environ`` for every run (``os.environ``
+            itself is fine): str names (not empty, no ``=``) and str values, without NUL.
         raise_on_error: raise :class:`~codex_local_sdk.errors.CodexExecFailedError` for a
             failed run instead of returning its result.
         retry_policy: when to retry; the default never retries.
         session_store: where named sessions live; default :class:`InMemorySessionStore`.
         event_hook: called with every :class:`CodexClientEvent`; an ``Exception`` it raises
-            is logged and ignored.
+            is logged and ignored. A plain function runs inline (in an async run it blocks
+            the event loop while it runs); a coroutine function is scheduled as a task on
+            the running loop in async runs, and run to its end on a private loop in sync
+            runs (see :class:`~adapters.sinks.CallbackSink`).
         runner: the :class:`~codex_local_sdk.ports.ProcessRunner`; default
             :class:`~adapters.subprocess_runner.SubprocessRunner`.
         clock: the :class:`~codex_local_sdk.ports.Clock`; default the system clock.
         event_sink: another :class:`~codex_local_sdk.ports.EventSink` for telemetry, called
-            before ``event_hook`` and guarded the same way (with no hook and no sink, events
-            go to the ``codex_local_sdk.telemetry`` logger at DEBUG).
+            before ``event_hook`` and guarded the same way; an ``emit`` that returns a
+            coroutine is run as a coroutine hook is (with no hook and no sink, events go to
+            the ``codex_local_sdk.telemetry`` logger at DEBUG).
         terminate_grace_seconds: after SIGTERM, how long a process group may take to exit
-            before it is SIGKILLed (timeouts and ``terminate()``).
+            before it is SIGKILLed (timeouts and ``terminate()``); finite.
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
-        default_cwd: as given.
+        default_cwd: as given, as a str.
         default_env: a copy of the mapping given.
         preview_chars: as given.
         session_store: the store in use.
 
     Raises:
-        ValueError: a negative (or NaN) grace period, or a negative preview length.
+        TypeError: a grace period that is not a number, a ``preview_chars`` that is not an
+            int, a ``codex_bin`` or ``default_cwd`` that is not a path, a ``default_env``
+            that is not a mapping of str to str.
+        ValueError: a negative, NaN or infinite grace period, a negative preview length, a
+            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL.
     """
 
     def __init__(
         self,
-        codex_bin: str = "codex",
-        default_cwd: str | None = None,
-        default_env: dict[str, str] | None = None,
+        codex_bin: StrPath = "codex",
+        default_cwd: StrPath | None = None,
+        default_env: Mapping[str, str] | None = None,
         raise_on_error: bool = True,
         retry_policy: RetryPolicy | None = None,
         session_store: SessionStore | None = None,
@@ -108,8 +123,9 @@ class CodexLocalClient:
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
     ) -> None:
-        if not terminate_grace_seconds >= 0:
-            raise ValueError(f"terminate_grace_seconds must be >= 0, got {terminate_grace_seconds}")
+        _check_grace(terminate_grace_seconds)
+        if isinstance(preview_chars, bool) or not isinstance(preview_chars, int):
+            raise TypeError(f"preview_chars must be an int (a number of characters), got {preview_chars!r}")
         if preview_chars < 0:
             raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
         # The wiring point: the only place the core reaches for its default adapters.
@@ -120,11 +136,12 @@ class CodexLocalClient:
 
         # A relative path is pinned now: the runner starts the CLI in the request's cwd, where
         # a path like ./bin/codex would otherwise be looked up.
+        codex_bin = os.path.expanduser(_fspath("codex_bin", codex_bin))
         if os.path.dirname(codex_bin) and not os.path.isabs(codex_bin):
             codex_bin = os.path.abspath(codex_bin)
         self.codex_bin = codex_bin
-        self.default_cwd = default_cwd
-        self.default_env = dict(default_env or {})
+        self.default_cwd = None if default_cwd is None else _fspath("default_cwd", default_cwd)
+        self.default_env = _check_env(default_env)
         self.preview_chars = preview_chars
         self.session_store: SessionStore = (
             session_store if session_store is not None else InMemorySessionStore()
@@ -177,9 +194,9 @@ class CodexLocalClient:
             CodexSpawnError: the CLI could not be started, on the last attempt.
             CodexExecFailedError: the run failed (``CodexTimeoutError`` for a timeout) and
                 ``raise_on_error`` is on.
-            TypeError: ``timeout_seconds`` is not a number.
-            ValueError: ``timeout_seconds`` is not > 0, an image file is missing, or
-                ``api_key`` is empty.
+            TypeError: ``timeout_seconds`` is not a number, ``api_key`` not a str.
+            ValueError: ``timeout_seconds`` is not a finite number > 0, an image is not an
+                existing file, or ``api_key`` is empty or holds NUL.
         """
         return self._engine.drive(
             self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
@@ -204,7 +221,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` as a new :class:`CodexExecRequest`; see :meth:`run`.
 
@@ -235,7 +252,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`run_prompt`, on asyncio, with the same arguments, result and errors."""
         return await self.run_async(
@@ -251,7 +268,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` so that the final message is JSON meeting ``schema``.
 
@@ -290,7 +307,7 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
         with _schema_file(schema) as path:
@@ -311,7 +328,7 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Start a new thread (JSON output is forced, to learn its id).
 
@@ -339,7 +356,7 @@ class CodexLocalClient:
                 ``session_name``; the error's ``result`` holds it, thread id included.
             CodexError: as :meth:`run`.
         """
-        request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
+        request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = self._engine.drive(self._run_steps("start_thread", request, turn, api_key, timeout_seconds))
         return self._thread_session(result, session_name, api_key, options), result
@@ -351,10 +368,10 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
-        request = CodexExecRequest(prompt=prompt, **{**options, "json_output": True})
+        request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
         result = await self._engine.drive_async(
             self._run_steps("start_thread", request, turn, api_key, timeout_seconds)
@@ -370,7 +387,7 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run one more turn of an existing thread (``codex exec resume <id> -``).
 
@@ -392,6 +409,8 @@ class CodexLocalClient:
             whose record holds the thread's previous total.
 
         Raises:
+            TypeError: ``session_id`` is not a str, ``last`` not a bool; and as
+                :meth:`run_prompt`.
             ValueError: none or several targets, an empty ``session_id`` or
                 ``session_name``; and as :meth:`run_prompt`.
             CodexSessionError: ``session_name`` is not in the store.
@@ -400,7 +419,8 @@ class CodexLocalClient:
             CodexThreadBusyError: another run was continuing the thread, after the
                 retries, and ``raise_on_error`` is on.
             SessionStoreError: the turn ran but could not be recorded under
-                ``session_name``; the error's ``result`` holds it.
+                ``session_name``; the error's ``result`` holds it. Also raised, with no
+                ``result``, when the store cannot be updated before the turn (nothing ran).
             CodexError: as :meth:`run`.
         """
         turn = self._resume_turn(session_id, session_name, last)
@@ -416,7 +436,7 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         turn = self._resume_turn(session_id, session_name, last)
@@ -489,13 +509,13 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`.
 
-        A named session records the turn once, when the run's result is first read with
-        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`; a result never read is
-        not recorded.
+        A named session records the turn once: when the run's result is first read with
+        :meth:`~CodexLiveRun.result` or :meth:`~CodexLiveRun.wait`, or else when the run is
+        closed (leaving the ``with`` block), as it ended or, if still going, as interrupted.
 
         Args:
             prompt: this turn's prompt.
@@ -513,6 +533,8 @@ class CodexLocalClient:
         Raises:
             ValueError: as :meth:`resume`.
             CodexSessionError: ``session_name`` is not in the store.
+            SessionStoreError: the store could not be read or updated before the turn
+                (nothing ran).
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
@@ -531,7 +553,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
-        **options: Any,
+        **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
@@ -550,11 +572,11 @@ class CodexLocalClient:
         rather than wrong.
 
         Raises:
-            ValueError: ``name`` or ``session_id`` is empty.
+            ValueError: ``name`` or ``session_id`` is empty or blank.
             SessionStoreError: the store could not be read or written.
         """
-        if not session_id:
-            raise ValueError("session_id is empty: pass the thread id to save")
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
         self.session_store.set(check_session_name(name), session_id)
 
     def get_session_id(self, name: str) -> str | None:
@@ -603,7 +625,9 @@ class CodexLocalClient:
         """
         return self.session_store.list_records()
 
-    def open_session(self, name: str, *, api_key: str | None = None, **options: Any) -> CodexThreadSession:
+    def open_session(
+        self, name: str, *, api_key: str | None = None, **options: Unpack[RequestOptions]
+    ) -> CodexThreadSession:
         """A :class:`CodexThreadSession` for the saved session ``name``; runs nothing.
 
         Args:
@@ -637,8 +661,9 @@ class CodexLocalClient:
         timeout: float | None,
     ) -> Steps[CodexExecResult]:
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         result = yield from self._engine.execute(operation, spec, request, timeout)
-        return self._engine.check(self._finalize(operation, request, turn, result))
+        return self._engine.check(self._finalize(operation, request, turn, result), timeout)
 
     def _live_steps(
         self,
@@ -651,11 +676,13 @@ class CodexLocalClient:
     ) -> Steps[LiveAttempt]:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
+        turn = self._begin(turn)
         attempt = yield from self._engine.start_live(operation, spec, request, timeout, keep_events)
         return LiveAttempt(
             attempt,
             self._engine,
             finalize=lambda result: self._finalize(operation, request, turn, result),
+            timeout=timeout,
         )
 
     def _spec(
@@ -665,13 +692,8 @@ class CodexLocalClient:
         _check_timeout(timeout)
         cwd = request.cwd if request.cwd is not None else self.default_cwd
         for image in request.images:
-            if not Path(cwd or os.getcwd(), image).is_file():
-                raise ValueError(
-                    f"image {image!r} does not exist (looked in {cwd or os.getcwd()!r}): "
-                    "pass the path of an existing image file"
-                )
-        if api_key is not None and not api_key:
-            raise ValueError("api_key is empty: pass the key, or None to use the CLI's login")
+            _check_image(image, cwd or os.getcwd())
+        _check_api_key(api_key)
         env = dict(self.default_env)
         if api_key:
             env["CODEX_API_KEY"] = api_key
@@ -679,6 +701,37 @@ class CodexLocalClient:
             self.codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last
         )
         return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+
+    def _begin(self, turn: Turn) -> Turn:
+        """Before a turn of a named session runs: take the thread's previous total from its
+        record and clear it there, in one store update.
+
+        Until the turn is recorded, the record holds no total. A turn that is never recorded
+        (the store failed, the process died, a live run was dropped unclosed) thus leaves
+        the next turn's ``turn_usage`` unknown (``None``) instead of counting this turn's
+        tokens twice.
+        """
+        name = turn.session_name
+        if name is None or turn.new_session:
+            return turn
+        previous: list[Usage | None] = [None]
+
+        def clear(record: SessionRecord | None) -> SessionRecord | None:
+            if record is None:
+                return None
+            if record.session_id == turn.thread_id:
+                previous[0] = record.last_usage
+            return attrs.evolve(record, last_usage=None)
+
+        try:
+            self.session_store.update(name, clear)
+        except SessionStoreError:
+            raise
+        except Exception as exc:
+            raise SessionStoreError(
+                f"the session store could not update {name!r} before the turn: {exc!r} (nothing ran)"
+            ) from exc
+        return attrs.evolve(turn, previous_usage=previous[0])
 
     def _finalize(
         self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
@@ -698,19 +751,26 @@ class CodexLocalClient:
         name = turn.session_name
         assert name is not None
         now = self._engine.clock.time()
-        try:
-            record = self.session_store.update(
-                name,
-                lambda current: record_turn(
-                    None if turn.new_session else current,
-                    name=name,
-                    result=result,
-                    operation=operation,
-                    prompt=prompt,
-                    now=now,
-                    preview_chars=self.preview_chars,
-                ),
+
+        def fold(current: SessionRecord | None) -> SessionRecord:
+            base = None if turn.new_session else current
+            record = record_turn(
+                base,
+                name=name,
+                result=result,
+                operation=operation,
+                prompt=prompt,
+                now=now,
+                preview_chars=self.preview_chars,
             )
+            if base is not None and base.last_usage is not None:
+                # This turn's start cleared it: a later turn was recorded meanwhile, so which
+                # of the two totals is the thread's latest is unknown.
+                record = attrs.evolve(record, last_usage=None)
+            return record
+
+        try:
+            record = self.session_store.update(name, fold)
         except SessionStoreError as exc:
             exc.result = result  # the turn happened: its thread id must reach the caller
             raise
@@ -740,11 +800,13 @@ class CodexLocalClient:
                 + (f"got {' and '.join(targets)}" if targets else "got none")
                 + " (a resume never guesses which session to continue)"
             )
+        if session_id is not None and not isinstance(session_id, str):
+            raise TypeError(f"session_id must be a str (a thread id), got {session_id!r}")
+        if not isinstance(last, bool):
+            raise TypeError(f"last must be True or False, got {last!r}")
         if session_name is not None:
             record = self._require_record(session_name)
-            return Turn(
-                thread_id=record.session_id, session_name=session_name, previous_usage=record.last_usage
-            )
+            return Turn(thread_id=record.session_id, session_name=session_name)
         if session_id is not None and not session_id.strip():
             raise ValueError("session_id is empty: pass a thread id")
         return Turn(thread_id=session_id, last=last)
@@ -786,8 +848,67 @@ def _check_timeout(timeout: float | None) -> None:
         return
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise TypeError(f"timeout_seconds must be a number of seconds, got {timeout!r}")
-    if math.isnan(timeout) or timeout <= 0:
-        raise ValueError(f"timeout_seconds must be > 0, got {timeout!r} (None means no timeout)")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(
+            f"timeout_seconds must be a finite number > 0, got {timeout!r} (None means no timeout)"
+        )
+
+
+def _check_grace(grace: float) -> float:
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)):
+        raise TypeError(f"terminate_grace_seconds must be a number of seconds, got {grace!r}")
+    if not math.isfinite(grace) or grace < 0:
+        raise ValueError(
+            f"terminate_grace_seconds must be a finite number >= 0, got {grace!r} "
+            "(after it, a process group that ignored SIGTERM is SIGKILLed)"
+        )
+    return grace
+
+
+def _fspath(name: str, path: StrPath) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {path!r} ({type(path).__name__})")
+    return os.fspath(path)
+
+
+def _check_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """A copy of ``env``, once every name and value can go into a process environment."""
+    if env is None:
+        return {}
+    if not isinstance(env, Mapping):
+        raise TypeError(f"default_env must be a mapping of names to values, got {type(env).__name__}")
+    for name, value in env.items():
+        if not isinstance(name, str):
+            raise TypeError(f"default_env names must be str, got {name!r}")
+        if not name or "=" in name or "\0" in name:
+            problem = "is empty" if not name else "holds '=' or a NUL character"
+            raise ValueError(f"default_env name {name!r} {problem}: no environment variable can be named so")
+        if not isinstance(value, str):
+            raise TypeError(f"default_env[{name!r}] must be a str, got {value!r} ({type(value).__name__})")
+        if "\0" in value:
+            raise ValueError(
+                f"default_env[{name!r}] holds a NUL character, which no environment value can carry"
+            )
+    return dict(env)
+
+
+def _check_image(image: str, cwd: str) -> None:
+    path = Path(cwd, image)
+    if path.is_file():
+        return
+    problem = "is a directory" if path.is_dir() else "does not exist"
+    raise ValueError(f"image {image!r} {problem} (looked in {cwd!r}): pass the path of an image file")
+
+
+def _check_api_key(api_key: str | None) -> None:
+    if api_key is None:
+        return
+    if not isinstance(api_key, str):
+        raise TypeError(f"api_key must be a str, got {type(api_key).__name__}")
+    if not api_key:
+        raise ValueError("api_key is empty: pass the key, or None to use the CLI's login")
+    if "\0" in api_key:
+        raise ValueError("api_key holds a NUL character, which no environment value can carry")
 
 
 def _check_optional_name(name: str | None) -> str | None:

@@ -7,6 +7,7 @@ The tree::
     ├── CodexSpawnError               the CLI could not be started for another reason
     ├── CodexExecFailedError          a run ended badly and raise_on_error=True
     │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
+    │   ├── CodexOutputTooLargeError  ... because a stdout line passed the runner's cap
     │   ├── CodexUnknownThreadError   ... because the CLI does not know the thread id
     │   └── CodexThreadBusyError      ... because another run is continuing that thread
     ├── CodexSessionError             a named session is unknown or a run gave no thread id
@@ -31,21 +32,32 @@ class CodexError(Exception):
 
 
 class CodexNotInstalledError(CodexError):
-    """The Codex CLI binary could not be started because it was not found. Never retried.
+    """The Codex CLI binary could not be started because it, or the interpreter its ``#!``
+    line names, was not found. Never retried.
 
     Args:
         binary: the binary that was looked up.
         search_path: the ``PATH`` of the run's environment.
+        interpreter: the interpreter named in the ``#!`` line of ``binary``, when ``binary``
+            exists and that interpreter is what was missing.
 
     Attributes:
         binary: the binary that was looked up (``argv[0]``).
         search_path: the ``PATH`` of the run's environment; it was searched only if
             ``binary`` has no ``/``.
+        interpreter: the missing interpreter of a ``binary`` that exists, else ``None``.
     """
 
-    def __init__(self, binary: str, search_path: str) -> None:
+    def __init__(self, binary: str, search_path: str, *, interpreter: str | None = None) -> None:
         self.binary = binary
         self.search_path = search_path
+        self.interpreter = interpreter
+        if interpreter is not None:
+            super().__init__(
+                f"Codex CLI {binary!r} exists, but the interpreter {interpreter!r} named in its #! line "
+                "was not found. Install that interpreter (Node.js for the npm package), or fix the #! line."
+            )
+            return
         where = "no such file" if "/" in binary else f"PATH searched: {search_path!r}"
         super().__init__(
             f"Codex CLI {binary!r} was not found ({where}). "
@@ -101,21 +113,59 @@ class CodexExecFailedError(CodexError):
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
+        attempts = f"after {self.result.attempts} attempt(s)"
+        stopped = sdk_stop_reason(self.result.turn_status)
+        if stopped is not None:
+            last_stderr = f". Last stderr: {self.stderr_tail}" if self.stderr_tail else ""
+            return f"codex was {stopped}, {attempts}; exit code {self.return_code}{last_stderr}"
         detail = (
             self.turn_error or cli_error_line(self.result.stderr) or self.stderr_tail or "no output on stderr"
         )
-        return f"codex exited with code {self.return_code} after {self.result.attempts} attempt(s): {detail}"
+        return f"codex exited with code {self.return_code} {attempts}: {detail}"
 
 
 class CodexTimeoutError(CodexExecFailedError):
     """The SDK's ``timeout_seconds`` ended the run (``result.timed_out``); its process group
-    was terminated (SIGTERM, then SIGKILL after the grace period)."""
+    was terminated (SIGTERM, then SIGKILL after the grace period).
+
+    Args:
+        result: the result of the last attempt.
+        message: the error message; by default one built from ``result``.
+        timeout_seconds: the timeout that ended it, when known.
+
+    Attributes:
+        timeout_seconds: the timeout that ended it, when known (``None`` when the CLI closed
+            its stdout and then did not exit within the grace period).
+    """
+
+    def __init__(
+        self, result: CodexExecResult, message: str | None = None, *, timeout_seconds: float | None = None
+    ) -> None:
+        self.timeout_seconds = timeout_seconds
+        super().__init__(result, message)
 
     def _describe(self) -> str:
+        limit = f" of {self.timeout_seconds:g} s" if self.timeout_seconds is not None else ""
         return (
-            f"codex did not finish within the timeout after {self.result.attempts} attempt(s); "
+            f"codex did not finish within the timeout{limit} after {self.result.attempts} attempt(s); "
             "its process group was terminated"
             + (f". Last stderr: {self.stderr_tail}" if self.stderr_tail else "")
+        )
+
+
+class CodexOutputTooLargeError(CodexExecFailedError):
+    """A stdout line of the CLI passed the runner's cap (``result.exceeded_line_limit``
+    bytes; ``SubprocessRunner(max_line_bytes=...)``, 64 MiB by default), so the SDK ended the
+    run: its process group was terminated (SIGTERM, then SIGKILL after the grace period).
+    The result keeps what came before that line. Retried like a failed run while the
+    client's retry policy allows."""
+
+    def _describe(self) -> str:
+        limit = self.result.exceeded_line_limit
+        return (
+            f"codex printed a stdout line longer than {limit:,} bytes after {self.result.attempts} "
+            "attempt(s), so its process group was terminated. If lines that long are expected, "
+            "raise the cap: CodexLocalClient(runner=SubprocessRunner(max_line_bytes=...))"
         )
 
 
@@ -192,16 +242,18 @@ _RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (
 )
 
 
-def error_for(result: CodexExecResult) -> CodexExecFailedError | None:
+def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExecFailedError | None:
     """The error that says why ``result`` failed; ``None`` when it succeeded.
 
     The one place a failed run is classified: a timeout is a :class:`CodexTimeoutError`; a
-    resume by thread id whose stderr says the CLI has no such thread, or that another run is
-    writing it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`;
-    anything else is a :class:`CodexExecFailedError`.
+    stdout line past the runner's cap is a :class:`CodexOutputTooLargeError`; a resume by
+    thread id whose stderr says the CLI has no such thread, or that another run is writing
+    it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`; anything
+    else is a :class:`CodexExecFailedError`.
 
     Args:
         result: a finished run's result.
+        timeout: the run's ``timeout_seconds``, for a timeout's message.
 
     Returns:
         The error to raise for it, or ``None``.
@@ -209,7 +261,11 @@ def error_for(result: CodexExecResult) -> CodexExecFailedError | None:
     if result.succeeded:
         return None
     if result.timed_out:
-        return CodexTimeoutError(result)
+        # A CLI that closed its stdout and lingered times out early, without the timeout.
+        reached = timeout is not None and result.duration_seconds >= timeout
+        return CodexTimeoutError(result, timeout_seconds=timeout if reached else None)
+    if result.exceeded_line_limit is not None:
+        return CodexOutputTooLargeError(result)
     if result.requested_thread_id:
         for marker, error in _RESUME_ERRORS:
             if marker in result.stderr:
@@ -217,16 +273,43 @@ def error_for(result: CodexExecResult) -> CodexExecFailedError | None:
     return CodexExecFailedError(result)
 
 
+# The one-line reasons of the runs the SDK ended itself, by turn status.
+_STOPPED = {
+    "terminated": "terminated by the caller (terminate())",
+    "killed": "killed by the caller (kill())",
+    "interrupted": "interrupted (closed, cancelled or KeyboardInterrupt)",
+}
+
+
 def failure_reason(result: CodexExecResult) -> str:
     """A one-line reason why ``result`` did not succeed, for telemetry's ``error`` field:
-    ``"timed out"``, the turn's error message, the CLI's ``Error:`` line, the last line of
-    stderr, or the exit code."""
+    ``"timed out"``, who ended it when the SDK did, a line past the cap, the turn's error
+    message, the CLI's ``Error:`` line, the last line of stderr, or the exit code."""
     if result.timed_out:
         return "timed out"
+    if result.turn_status in _STOPPED:
+        return _STOPPED[result.turn_status]
+    if result.exceeded_line_limit is not None:
+        return f"a stdout line passed {result.exceeded_line_limit:,} bytes"
     if result.error_message:
         return result.error_message
     tail = result.stderr.strip().splitlines()
     return cli_error_line(result.stderr) or (tail[-1] if tail else f"exit code {result.return_code}")
+
+
+# How the SDK ended a run, by the turn status it set (the CLI prints no turn event when killed).
+_SDK_STOPS = {
+    "timed_out": "ended by the SDK's timeout",
+    "terminated": "ended by the caller's terminate() (SIGTERM to its process group)",
+    "killed": "ended by the caller's kill() (SIGKILL to its process group)",
+    "interrupted": "interrupted before it finished (closed, cancelled or KeyboardInterrupt while running)",
+}
+
+
+def sdk_stop_reason(turn_status: str | None) -> str | None:
+    """How the SDK itself ended a run whose ``turn_status`` is ``turn_status``, for a message;
+    ``None`` when the SDK did not end it."""
+    return _SDK_STOPS.get(turn_status or "")
 
 
 def cli_error_line(stderr: str) -> str | None:

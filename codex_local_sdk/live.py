@@ -1,7 +1,10 @@
 """Live runs: events as the CLI prints them, with the process in the caller's hands.
 
-Use them as context managers: leaving the ``with`` block kills a run that is still going
-and closes its pipes, whatever happened inside.
+Use them as context managers: leaving the ``with`` block kills a run that is still going,
+closes its pipes and records a named session's turn, whatever happened inside. A run never
+closed is killed when its handle is garbage-collected or the interpreter exits, with a
+:class:`ResourceWarning` naming it, and its ``timeout_seconds`` holds even while nobody
+reads it.
 
 >>> with client.run_live(CodexExecRequest(prompt="Summarise README.md")) as run:
 ...     for event in run.iter_events():
@@ -11,10 +14,17 @@ and closes its pipes, whatever happened inside.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+import contextlib
+import threading
+import warnings
+import weakref
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from types import TracebackType
+from typing import Any
 
 from ._live_attempt import LiveAttempt
+from ._steps import Steps
 from .events import CodexEvent
 from .models import CodexExecResult
 
@@ -32,6 +42,8 @@ class CodexLiveRun:
     def __init__(self, attempt: LiveAttempt) -> None:
         self._attempt = attempt
         self._drive = attempt.engine.drive
+        attempt.watch_deadline(_thread_timer, self._drive)
+        weakref.finalize(self, _close_abandoned, f"<CodexLiveRun pid={self.pid}>", attempt)
 
     @property
     def pid(self) -> int | None:
@@ -59,7 +71,7 @@ class CodexLiveRun:
                 yield event
         except BaseException as exc:  # caught here, not in the core: a run outlives each read
             if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
-                self.close()
+                self._drive(self._attempt.close_after_error())
             raise
 
     def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -99,19 +111,33 @@ class CodexLiveRun:
     def terminate(self) -> None:
         """SIGTERM the process group, SIGKILL it after the client's grace period; return
         once it is gone. The result's ``turn_status`` is ``"terminated"`` unless the CLI
-        printed its own turn event first."""
+        printed its own turn event first.
+
+        Like :meth:`kill` and :meth:`close`, it may be called from another thread (it
+        returns once the run is gone, and a read in progress there ends) or from a signal
+        handler, e.g. ``signal.signal(signal.SIGTERM, lambda *_: run.terminate())``: when
+        the handler interrupted :meth:`iter_events` or :meth:`result`, it signals the group
+        and returns at once, and the interrupted read ends within the grace period.
+        """
         self._drive(self._attempt.stop("terminated"))
 
     def kill(self) -> None:
-        """SIGKILL the process group at once; return once it is gone. The result's
-        ``turn_status`` is ``"killed"`` unless the CLI printed its own turn event first."""
+        """SIGKILL the process group at once; return once it is gone (from a signal handler,
+        as :meth:`terminate`). The result's ``turn_status`` is ``"killed"`` unless the CLI
+        printed its own turn event first."""
         self._drive(self._attempt.stop("killed", kill=True))
 
     def close(self) -> None:
-        """Kill the run if it is still going and release its pipes. Idempotent.
+        """Kill the run if it is still going, release its pipes and record its turn. Idempotent,
+        and safe from another thread or a signal handler (as :meth:`terminate`).
 
-        A result read afterwards has ``turn_status`` ``"interrupted"`` unless the CLI had
-        printed its own turn event.
+        A run read to its end (``iter_events()`` finished) is reaped and recorded as it
+        ended. A run still going is killed: its result, built from the events read until
+        then, has ``turn_status`` ``"interrupted"`` unless the CLI had printed its own turn
+        event, and a named session records it as a failed turn. ``close`` raises no
+        :class:`~codex_local_sdk.errors.SessionStoreError`: a turn the store cannot record is
+        logged (WARNING, logger ``codex_local_sdk.live``), and a later :meth:`result` or
+        :meth:`wait` tries again and raises it if it still fails.
         """
         self._drive(self._attempt.close())
 
@@ -140,6 +166,9 @@ class AsyncCodexLiveRun:
     def __init__(self, attempt: LiveAttempt) -> None:
         self._attempt = attempt
         self._drive = attempt.engine.drive_async
+        loop = asyncio.get_running_loop()
+        attempt.watch_deadline(_loop_timer(loop), _perform_in_task(attempt))
+        weakref.finalize(self, _close_abandoned_async, f"<AsyncCodexLiveRun pid={self.pid}>", attempt, loop)
 
     @property
     def pid(self) -> int | None:
@@ -160,7 +189,7 @@ class AsyncCodexLiveRun:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
-                await self.close()
+                await self._drive(self._attempt.close_after_error())
             raise
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -193,3 +222,47 @@ class AsyncCodexLiveRun:
         traceback: TracebackType | None,
     ) -> None:
         await self.close()
+
+
+_background: set[asyncio.Future[None]] = set()  # tasks started from timers and finalisers, until done
+
+
+def _thread_timer(delay: float, callback: Callable[[], None]) -> Callable[[], None]:
+    """A daemon timer thread calling ``callback`` in ``delay`` seconds; returns its cancel."""
+    timer = threading.Timer(delay, callback)
+    timer.daemon = True
+    timer.start()
+    return timer.cancel
+
+
+def _loop_timer(loop: asyncio.AbstractEventLoop) -> Callable[[float, Callable[[], None]], Callable[[], None]]:
+    """Timers on ``loop``, as :func:`_thread_timer` gives on threads."""
+    return lambda delay, callback: loop.call_later(delay, callback).cancel
+
+
+def _perform_in_task(attempt: LiveAttempt) -> Callable[[Steps[None]], object]:
+    """Steps run in a task of the running loop, from a callback of that loop."""
+    return lambda steps: _in_background(attempt.engine.drive_async(steps))
+
+
+def _in_background(coroutine: Coroutine[Any, Any, None]) -> None:
+    future = asyncio.ensure_future(coroutine)
+    _background.add(future)
+    future.add_done_callback(_background.discard)
+
+
+def _close_abandoned(name: str, attempt: LiveAttempt) -> None:
+    """At a sync run's collection or interpreter exit: warn about and release a run never closed."""
+    if not attempt.closed:
+        warnings.warn(f"unclosed live run {name}: close it or use it in a with block", ResourceWarning, 1)
+        attempt.engine.drive(attempt.release())
+
+
+def _close_abandoned_async(name: str, attempt: LiveAttempt, loop: asyncio.AbstractEventLoop) -> None:
+    """As :func:`_close_abandoned`, releasing on ``loop`` if it still runs; once it is closed,
+    the runner's handle kills the group when it is collected itself."""
+    if attempt.closed:
+        return
+    warnings.warn(f"unclosed live run {name}: close it or use it in an async with block", ResourceWarning, 1)
+    with contextlib.suppress(RuntimeError):  # the loop is closed
+        loop.call_soon_threadsafe(lambda: _in_background(attempt.engine.drive_async(attempt.release())))

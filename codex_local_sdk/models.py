@@ -9,8 +9,10 @@ from __future__ import annotations
 import enum
 import json
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import os
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import attrs
 
@@ -26,6 +28,13 @@ class SandboxMode(str, enum.Enum):
     DANGER_FULL_ACCESS = "danger-full-access"
 
 
+StrPath: TypeAlias = "str | os.PathLike[str]"
+"""A path as the SDK takes it: a string or a :class:`~pathlib.Path` (any ``os.PathLike[str]``)."""
+
+SandboxName = Literal["read-only", "workspace-write", "danger-full-access"]
+"""The string values of :class:`SandboxMode`."""
+
+
 def _str_tuple(value: Any) -> tuple[str, ...]:
     if isinstance(value, (str, bytes)):
         raise TypeError(f"expected a sequence of strings, got a single string {value!r}")
@@ -36,6 +45,50 @@ def _str_tuple(value: Any) -> tuple[str, ...]:
     return items
 
 
+def _path_tuple(value: Iterable[StrPath]) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"expected a sequence of paths, got a single string or path {value!r}")
+    return _str_tuple(os.fspath(item) if isinstance(item, os.PathLike) else item for item in value)
+
+
+def _optional_path(value: StrPath | None) -> str | None:
+    return os.fspath(value) if isinstance(value, os.PathLike) else value
+
+
+def _sandbox(value: SandboxMode | SandboxName | None) -> SandboxMode | None:
+    if value is None or isinstance(value, SandboxMode):
+        return value
+    try:
+        return SandboxMode(value)
+    except ValueError:
+        names = ", ".join(repr(mode.value) for mode in SandboxMode)
+        raise ValueError(f"sandbox must be a SandboxMode or one of {names}, got {value!r}") from None
+
+
+def _no_nul(name: str, value: str) -> None:
+    if "\0" in value:
+        raise ValueError(f"{name} holds a NUL character, which no command-line argument can carry: {value!r}")
+
+
+def _optional_text(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        kind = "a str or os.PathLike" if attribute.name.endswith(("cwd", "_path")) else "a str"
+        raise TypeError(f"{attribute.name} must be {kind}, got {value!r} ({type(value).__name__})")
+    _no_nul(attribute.name, value)
+
+
+def _texts(_: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    for item in value:
+        _no_nul(attribute.name, item)
+
+
+def _flag(_: Any, attribute: attrs.Attribute[Any], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{attribute.name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
 def _non_empty_prompt(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise TypeError(f"{attribute.name} must be a str, got {type(value).__name__}")
@@ -43,12 +96,26 @@ def _non_empty_prompt(_: Any, attribute: attrs.Attribute[str], value: str) -> No
         raise ValueError(f"{attribute.name} is empty: pass the text Codex should work on")
 
 
+# A ``-c`` key as the CLI reads it: it cuts at the first "=" and splits on ".", with no TOML
+# quoting, so only dotted paths of bare keys mean what they say.
+_CONFIG_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
 def _toml_value(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
     from .command import render_toml_value  # local: command imports this module
 
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{attribute.name} must be a mapping of keys to TOML values, got {value!r}")
     for key, item in value.items():
         if not isinstance(key, str) or not key:
             raise TypeError(f"{attribute.name} keys must be non-empty strings, got {key!r}")
+        if not _CONFIG_KEY.fullmatch(key):
+            raise ValueError(
+                f"{attribute.name} key {key!r} is not a dotted path of bare keys (letters, digits, "
+                "'_' and '-', joined by '.'): the CLI splits keys on '.' and reads no TOML quoting. "
+                "For a key with other characters, give its table as a dict value, e.g. "
+                "{'mcp_servers': {'my server': {...}}}"
+            )
         render_toml_value(item)
 
 
@@ -65,7 +132,9 @@ class CodexExecRequest:
             must not be empty or blank.
         cwd: working directory of the run (``--cd`` is not used; the process starts there).
             ``None`` uses the client's ``default_cwd``, then the current directory. The
-            relative paths of the other fields are read from there.
+            relative paths of the other fields are read from there. Paths (this one,
+            ``output_schema_path``, ``output_last_message_path``, ``images``, ``add_dirs``)
+            may be a str or a :class:`~pathlib.Path`; they are kept as str.
         json_output: ``--json``. On by default: thread id, turn status, usage and events
             come only from JSON output.
         model: ``--model``.
@@ -79,31 +148,40 @@ class CodexExecRequest:
         add_dirs: ``--add-dir DIR`` for each extra writable directory.
         skip_git_repo_check: ``--skip-git-repo-check``: allow running outside a git repository.
         ephemeral: ``--ephemeral``: do not persist the session's rollout files.
-        config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``.
+        config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``;
+            keys are dotted paths of bare keys (``"model_providers.fake.base_url"``).
         extra_args: more exec-level arguments, appended verbatim after the options above
             (before ``resume <id>``, the images and the prompt's ``-``).
 
     Raises:
-        TypeError: a field of the wrong type (a single string where a sequence of strings
-            is expected, a non-string or empty ``config`` key, a value with no TOML form).
-        ValueError: an empty prompt, an unknown ``sandbox`` string, a NaN or infinite float
-            in ``config``.
+        TypeError: a field of the wrong type (a text field that is not a ``str``, a path
+            that is not a ``str`` or ``os.PathLike``, a flag that is not a ``bool``, a single
+            string where a sequence is expected, a non-string or empty ``config`` key, a
+            value with no TOML form).
+        ValueError: a NUL character in an argument, an empty prompt, an unknown ``sandbox``
+            string, a NaN or infinite float in ``config``, a ``config`` key that is not a
+            dotted path of bare keys (letters, digits, ``_`` and ``-``: the CLI reads no TOML
+            quoting in keys).
     """
 
     prompt: str = attrs.field(validator=_non_empty_prompt)
-    cwd: str | None = None
-    json_output: bool = True
-    model: str | None = None
-    profile: str | None = None
-    sandbox: SandboxMode | None = attrs.field(default=None, converter=attrs.converters.optional(SandboxMode))
-    output_schema_path: str | None = None
-    output_last_message_path: str | None = None
-    images: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
-    add_dirs: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
-    skip_git_repo_check: bool = False
-    ephemeral: bool = False
+    cwd: str | None = attrs.field(default=None, converter=_optional_path, validator=_optional_text)
+    json_output: bool = attrs.field(default=True, validator=_flag)
+    model: str | None = attrs.field(default=None, validator=_optional_text)
+    profile: str | None = attrs.field(default=None, validator=_optional_text)
+    sandbox: SandboxMode | None = attrs.field(default=None, converter=_sandbox)
+    output_schema_path: str | None = attrs.field(
+        default=None, converter=_optional_path, validator=_optional_text
+    )
+    output_last_message_path: str | None = attrs.field(
+        default=None, converter=_optional_path, validator=_optional_text
+    )
+    images: tuple[str, ...] = attrs.field(default=(), converter=_path_tuple, validator=_texts)
+    add_dirs: tuple[str, ...] = attrs.field(default=(), converter=_path_tuple, validator=_texts)
+    skip_git_repo_check: bool = attrs.field(default=False, validator=_flag)
+    ephemeral: bool = attrs.field(default=False, validator=_flag)
     config: Mapping[str, Any] = attrs.field(factory=dict, validator=_toml_value)
-    extra_args: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    extra_args: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_texts)
 
     def __repr__(self) -> str:
         preview = self.prompt if len(self.prompt) <= 40 else self.prompt[:37] + "..."
@@ -154,7 +232,7 @@ class RetryPolicy:
 
     Raises:
         TypeError: a field of the wrong type (``max_attempts`` not an int, a non-int exit
-            code, a non-number delay).
+            code, a non-number delay, ``retry_on_timeouts`` not a bool).
         ValueError: ``max_attempts`` < 1, a negative, NaN or infinite number,
             ``backoff_multiplier`` of 0, or ``jitter_ratio`` > 1.
     """
@@ -168,7 +246,7 @@ class RetryPolicy:
     max_total_retry_seconds: float | None = attrs.field(
         default=None, validator=attrs.validators.optional(_non_negative_finite)
     )
-    retry_on_timeouts: bool = False
+    retry_on_timeouts: bool = attrs.field(default=False, validator=_flag)
 
     @max_attempts.validator
     def _check_max_attempts(self, _: attrs.Attribute[int], value: int) -> None:
@@ -238,14 +316,17 @@ class Usage:
         )
 
 
-UNSUCCESSFUL_TURN_STATUSES = frozenset({"failed", "timed_out", "terminated", "killed", "interrupted"})
+UNSUCCESSFUL_TURN_STATUSES = frozenset(
+    {"failed", "timed_out", "terminated", "killed", "interrupted", "output_too_large"}
+)
 """The values of :attr:`CodexExecResult.turn_status` that make a run unsuccessful.
 
 ``"failed"`` comes from the CLI's ``turn.failed``. The others are set by the SDK when it
 ended the process itself and the CLI printed no turn event (it prints none when killed):
 ``"timed_out"`` (the SDK's timeout), ``"terminated"``/``"killed"`` (a live run's
-``terminate()``/``kill()``) and ``"interrupted"`` (the run was closed, cancelled or
-interrupted while still going).
+``terminate()``/``kill()``), ``"interrupted"`` (the run was closed, cancelled or
+interrupted while still going) and ``"output_too_large"`` (a stdout line passed the
+runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`).
 """
 
 
@@ -270,25 +351,37 @@ class CodexExecResult:
             ``keep_events``).
         thread_id: the thread (session) id from the first ``thread.started``, if any.
         turn_status: ``"completed"`` or ``"failed"`` from the CLI's last turn event;
-            otherwise ``"timed_out"``, ``"terminated"``, ``"killed"`` or ``"interrupted"``
-            when the SDK ended the process (see :data:`UNSUCCESSFUL_TURN_STATUSES`), else
-            ``None``.
+            otherwise ``"timed_out"``, ``"terminated"``, ``"killed"``, ``"interrupted"`` or
+            ``"output_too_large"`` when the SDK ended the process (see
+            :data:`UNSUCCESSFUL_TURN_STATUSES`), else ``None``.
         usage: the thread's running token total as the CLI reported it in
             ``turn.completed``; ``None`` when it reported none.
         turn_usage: this turn's own tokens, ``usage`` minus the thread's previous total
             (field by field, floored at 0). Known for a new thread (the ``run*`` methods
             and ``start_thread``: the previous total is zero), for a resume by
             ``session_name`` whose record has a ``last_usage``, and for
-            :meth:`CodexThreadSession.continue_prompt` after a turn that reported usage.
-            ``None`` otherwise (a resume by ``session_id`` or ``last=True``), and whenever
-            ``usage`` is ``None``.
+            :meth:`CodexThreadSession.continue_prompt` right after a turn it ran that
+            reported usage. ``None`` (unknown, never a guess) otherwise: a resume by
+            ``session_id`` or ``last=True``; whenever ``usage`` is ``None``; and after a
+            turn of the thread whose total was not recorded. A named turn clears the
+            record's ``last_usage`` when it starts and sets it when it is recorded, so a
+            turn that ran but was never recorded (the store failed, the process died, a
+            live run was dropped without ``close()``), one that reported no usage (failed,
+            interrupted), or one recorded after a later turn was, leaves the next turn's
+            ``turn_usage`` ``None`` rather than counting its tokens twice.
         duration_seconds: how long the last attempt took, on the client's clock.
         attempts: how many attempts ran (the number of the last one).
         timed_out: whether the SDK's timeout ended the last attempt.
         error_message: the message of the last ``turn.failed`` or ``error`` event that
             carried one, if any (the run may still have succeeded).
         unparsed_lines: non-blank stdout lines that were not JSON objects, kept verbatim
-            (JSON output only).
+            (JSON output only): the first 100 and the last 100 of them.
+        dropped_unparsed_lines: how many more such lines there were between those, counted
+            but not kept (so endless noise on stdout cannot fill the memory).
+        exceeded_line_limit: the runner's cap on one stdout line, in bytes, when a line
+            passed it (the line was dropped and the SDK ended the run: ``turn_status`` is
+            ``"output_too_large"``, whatever turn event the CLI printed); ``None`` otherwise. See
+            ``SubprocessRunner(max_line_bytes=...)``.
         requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
             id that was asked for; ``None`` otherwise.
     """
@@ -308,6 +401,8 @@ class CodexExecResult:
     timed_out: bool = False
     error_message: str | None = None
     unparsed_lines: tuple[str, ...] = ()
+    dropped_unparsed_lines: int = 0
+    exceeded_line_limit: int | None = None
     requested_thread_id: str | None = None
 
     @property

@@ -51,7 +51,9 @@ class ProcessHandle(Protocol):
     Lifecycle duties: the caller reads with :meth:`read_lines` until it returns ``None``,
     then :meth:`wait`, and always calls :meth:`close` (also on errors and
     ``KeyboardInterrupt``). ``close`` must leave no process of the group alive and no pipe
-    open, whatever state the process is in.
+    open, whatever state the process is in. ``terminate``, ``kill`` and ``close`` may be
+    called from another thread than the reader's (a live run's timeout watchdog, a caller
+    stopping a run from elsewhere).
 
     >>> handle = runner.start(ProcessSpec(argv=("codex", "exec", "--json", "-"), stdin=b"hi"))
     >>> try:
@@ -74,8 +76,17 @@ class ProcessHandle(Protocol):
         """Block until stdout has complete lines, stdout ends, or ``timeout`` seconds pass.
 
         Returns the new lines (without line endings), ``[]`` when the timeout passed first,
-        or ``None`` once stdout is finished: the process exited and its output was drained.
-        Lines can be of any length. Must not block longer than ``timeout``.
+        or ``None`` once stdout is finished: at its end of file (the process may still run:
+        :meth:`wait` tells), or when the process exited and its output was drained.
+        Must not block longer than ``timeout``.
+
+        Lines can be of any length, up to a cap the runner may set to bound its memory. A
+        line that passes the cap is reported by one
+        :class:`~codex_local_sdk._jsonl.OverlongLine` in its place, as soon as it passes
+        (``LineFramer(max_line_bytes=...)`` does the framing and the reporting); the runner
+        drops the rest of that line and goes on reading. The caller then ends the run
+        (:meth:`terminate`) and reports it as ``"output_too_large"``. A runner without a cap
+        never returns one, and works unchanged.
         """
 
     def wait(self, timeout: float | None = None) -> int | None:
@@ -197,9 +208,9 @@ class SessionStore(Protocol):
     """Maps session names to Codex thread ids and keeps each session's record.
 
     Names are any non-empty strings (unicode included); ``set`` raises ``ValueError`` for an
-    empty or blank one (the built-in stores check every name). ``get``/``set``/``delete``/``all``
-    are the simple name -> id view; the record methods see the whole
-    :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
+    empty or blank one, and for an empty or blank thread id (the built-in stores check every
+    name). ``get``/``set``/``delete``/``all`` are the simple name -> id view; the record
+    methods see the whole :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
     read-modify-write: stores shared by threads or processes must make it so, because the
     client records every turn through it.
 

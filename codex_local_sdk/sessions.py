@@ -58,9 +58,12 @@ class SessionRecord:
         turn_count: turns recorded, all of them (the history below may hold fewer).
         success_count: turns that succeeded.
         failure_count: turns that did not.
-        last_usage: the thread's token total after the latest turn that reported one (to
-            compute the next ``turn_usage``); ``None`` before any. Pointing the record at
-            another thread (``save_session``/``set``) keeps it.
+        last_usage: the thread's token total after the latest recorded turn (to compute the
+            next ``turn_usage``). ``None`` when it is unknown: before any turn, after a turn
+            that reported none (a failed or interrupted turn may still have used tokens),
+            while a named turn is running (the client clears it when the turn starts, so a
+            turn that is never recorded leaves it unknown, not stale), and after the record
+            was pointed at another thread (``save_session``/``set``).
         turns: the most recent turns, oldest first, as many as the store keeps.
     """
 
@@ -120,7 +123,8 @@ def record_turn(
         preview_chars: the length of the prompt and message previews.
 
     Returns:
-        The new record: counters, status, ``last_usage`` and history updated.
+        The new record: counters, status, ``last_usage`` (``result.usage``) and history
+        updated.
 
     Raises:
         ValueError: neither ``result`` nor ``record`` has a thread id.
@@ -148,7 +152,7 @@ def record_turn(
         turn_count=record.turn_count + 1,
         success_count=record.success_count + int(result.succeeded),
         failure_count=record.failure_count + int(not result.succeeded),
-        last_usage=result.usage or _same_thread_usage(record, session_id),
+        last_usage=result.usage,
         turns=(*record.turns, turn),
     )
 

@@ -7,11 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .models import CodexExecResult
+from .models import CodexExecResult, Usage
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
     from .client import CodexLocalClient
     from .live import AsyncCodexLiveRun, CodexLiveRun
+    from .options import LiveTurnOptions, TurnOptions
 
 
 class CodexThreadSession:
@@ -52,6 +55,9 @@ class CodexThreadSession:
         self.session_id = session_id
         self.session_name = session_name
         self.last_result = last_result
+        # The thread's total after the latest turn this session saw; None once a turn ran
+        # that it did not see (a live turn, or one that raised), as that total is unknown.
+        self._last_usage: Usage | None = last_result.usage if last_result is not None else None
         self._options = {k: v for k, v in (options or {}).items() if k not in _PER_TURN_OPTIONS}
         self._api_key = api_key
 
@@ -64,14 +70,14 @@ class CodexThreadSession:
         return self.last_result is not None and self.last_result.is_turn_complete
 
     def continue_prompt(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
 
         A named session resumes by name (the turn is recorded); an unnamed one by thread id.
-        When the client cannot tell ``turn_usage``, it is computed from the previous
-        :attr:`last_result`'s usage. :attr:`session_id` follows the thread id the turn
-        reports.
+        When the client cannot tell ``turn_usage``, it is computed from the previous turn's
+        usage, if this session saw that turn end (not after a live turn or one that raised).
+        :attr:`session_id` follows the thread id the turn reports.
 
         Args:
             prompt: this turn's prompt.
@@ -89,23 +95,25 @@ class CodexThreadSession:
             CodexError: as :meth:`CodexLocalClient.resume`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
+        previous = self._forget_usage()
         result = self._client.resume(prompt, **self._resume_args(timeout_seconds, options))
-        return self._remember(result)
+        return self._remember(result, previous)
 
     async def continue_prompt_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
+        previous = self._forget_usage()
         result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
-        return self._remember(result)
+        return self._remember(result, previous)
 
     def continue_live(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
 
-        A named session records the turn when the run's result is first read;
-        :attr:`last_result` and :attr:`session_id` are left as they are.
+        A named session records the turn when the run's result is first read, or else when
+        the run is closed; :attr:`last_result` and :attr:`session_id` are left as they are.
 
         Args:
             prompt: this turn's prompt.
@@ -122,13 +130,15 @@ class CodexThreadSession:
             CodexError: as :meth:`CodexLocalClient.resume_live`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
+        self._forget_usage()
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
 
     async def continue_live_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Any
+        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
         an :class:`AsyncCodexLiveRun`."""
+        self._forget_usage()
         return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
 
     def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,11 +155,16 @@ class CodexThreadSession:
             "timeout_seconds": timeout,
         }
 
-    def _remember(self, result: CodexExecResult) -> CodexExecResult:
-        previous = self.last_result.usage if self.last_result is not None else None
+    def _forget_usage(self) -> Usage | None:
+        """The thread's total before the turn about to run, forgotten until that turn ends here."""
+        previous, self._last_usage = self._last_usage, None
+        return previous
+
+    def _remember(self, result: CodexExecResult, previous: Usage | None) -> CodexExecResult:
         if result.turn_usage is None and result.usage is not None and previous is not None:
             result = attrs.evolve(result, turn_usage=result.usage - previous)
         self.last_result = result
+        self._last_usage = result.usage
         self.session_id = result.thread_id or self.session_id
         return result
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-CONTRACT = Path(__file__).with_name("test_cli_contract.py")
+from codex_local_sdk.testing import contracts
+
+CONTRACT = Path(contracts.__file__).with_name("test_cli_contract.py")
 MINI_CODEX = Path(__file__).parent / "standins" / "mini_codex.py"
 
 BREAK_FOR_TEST = {

@@ -20,7 +20,7 @@ import attrs
 import pytest
 
 from adapters.clock import FakeClock
-from adapters.scripted_runner import ScriptedRun, ScriptedRunner
+from adapters.scripted_runner import Pause, ScriptedRun, ScriptedRunner
 from adapters.sinks import CallbackSink
 from adapters.subprocess_runner import SubprocessRunner
 from codex_local_sdk import (
@@ -76,7 +76,9 @@ SCENARIOS = {
     "timeout_ignoring_sigterm": Scenario(
         [ScriptedRun(stdout=EVENTS[:2], hang=True, ignores_sigterm=True)], timeout=1.0
     ),
+    "timeout_mid_pause": Scenario([ScriptedRun(stdout=[*EVENTS[:2], Pause(30), *EVENTS[2:]])], timeout=1.0),
     "live": Scenario([ScriptedRun(stdout=EVENTS)], live=True),
+    "live_with_a_pause": Scenario([ScriptedRun(stdout=[EVENTS[0], Pause(0.2), *EVENTS[1:]])], live=True),
     "live_startup_retry": Scenario(
         [ScriptedRun(exit_code=1, stderr="no\n"), ScriptedRun(stdout=EVENTS)], RETRY, live=True
     ),
@@ -134,7 +136,10 @@ def real_client(
         json.dumps(
             [
                 {
-                    "stdout": [line.decode() for line in run.stdout],
+                    "stdout": [
+                        {"pause": step.seconds} if isinstance(step, Pause) else step.decode()
+                        for step in run.stdout
+                    ],
                     "stderr": run.stderr,
                     "exit_code": run.exit_code,
                     "duration_seconds": run.duration_seconds,

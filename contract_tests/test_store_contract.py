@@ -1,5 +1,6 @@
-"""The session store contract, run against every store: the two shipped ones, and any store
-named with ``--store-factory module:callable``."""
+"""The session store contract, run against the two shipped stores (a store named with
+``--store-factory module:callable`` is certified by ``codex_local_sdk.testing.contracts``),
+and the checks of ``--store-factory`` itself."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 
 from adapters.json_file_store import JsonFileSessionStore
 from adapters.memory_store import InMemorySessionStore
-from adapters.store_contract import SessionStoreContract, StoreFactory
-from contract_tests.conftest import STORE_FACTORY, load_store_factory
+from codex_local_sdk.testing.pytest_plugin import load_store_factory
+from codex_local_sdk.testing.store_contract import SessionStoreContract
+from codex_local_sdk.testing.store_rules import StoreFactory
 
 
 class TestInMemorySessionStore(SessionStoreContract):
@@ -30,15 +32,6 @@ class TestJsonFileSessionStore(SessionStoreContract):
         return make
 
 
-class TestUserStore(SessionStoreContract):
-    @pytest.fixture
-    def make_store(self, request: pytest.FixtureRequest) -> StoreFactory:
-        factory = request.config.stash.get(STORE_FACTORY, None)
-        if factory is None:
-            pytest.skip("no --store-factory module:callable given")
-        return factory
-
-
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
@@ -51,3 +44,59 @@ class TestUserStore(SessionStoreContract):
 def test_a_bad_store_factory_is_named_before_any_test_runs(spec: str, problem: str) -> None:
     with pytest.raises(pytest.UsageError, match=re.escape(problem)):
         load_store_factory(spec)
+
+
+def json_file_store(**options: Any) -> JsonFileSessionStore:
+    return JsonFileSessionStore("sessions.json", **options)
+
+
+@pytest.mark.parametrize("make", [InMemorySessionStore, json_file_store])
+@pytest.mark.parametrize(
+    ("options", "error", "problem"),
+    [
+        ({"max_turn_history": -1}, ValueError, "max_turn_history must be an int >= 0, got -1"),
+        ({"max_turn_history": 2.5}, TypeError, "max_turn_history must be an int >= 0, got 2.5"),
+        ({"max_turn_history": True}, TypeError, "max_turn_history must be an int >= 0, got True"),
+        ({"max_turn_history": "50"}, TypeError, "max_turn_history must be an int >= 0, got '50'"),
+        ({"clock": "system"}, TypeError, "clock must be a Clock"),
+    ],
+)
+def test_shipped_stores_refuse_bad_options(
+    make: StoreFactory, options: dict[str, Any], error: type[Exception], problem: str
+) -> None:
+    with pytest.raises(error, match=re.escape(problem)):
+        make(**options)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "problem"),
+    [
+        (-1, ValueError, "lock_timeout_seconds must be >= 0 (math.inf waits as long as it takes), got -1"),
+        (float("nan"), ValueError, "lock_timeout_seconds must be >= 0 (math.inf waits as long as it"),
+        ("10", TypeError, "lock_timeout_seconds must be a number of seconds, got '10'"),
+        (None, TypeError, "lock_timeout_seconds must be a number of seconds, got None"),
+        (True, TypeError, "lock_timeout_seconds must be a number of seconds, got True"),
+    ],
+)
+def test_json_file_store_refuses_a_bad_lock_timeout(value: Any, error: type[Exception], problem: str) -> None:
+    with pytest.raises(error, match=re.escape(problem)):
+        JsonFileSessionStore("sessions.json", lock_timeout_seconds=value)
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "problem"),
+    [
+        ("", ValueError, "path must name the store file, got ''"),
+        (None, TypeError, "path must be a str or os.PathLike, got None"),
+        (b"sessions.json", TypeError, "path must be a str or os.PathLike, got b'sessions.json'"),
+    ],
+)
+def test_json_file_store_refuses_a_bad_path(path: Any, error: type[Exception], problem: str) -> None:
+    with pytest.raises(error, match=re.escape(problem)):
+        JsonFileSessionStore(path)
+
+
+def test_json_file_store_accepts_limits_at_the_edges(tmp_path: Path) -> None:
+    store = JsonFileSessionStore(tmp_path / "s.json", max_turn_history=0, lock_timeout_seconds=0)
+    store.set("a", "t")
+    assert JsonFileSessionStore(tmp_path / "s.json", lock_timeout_seconds=float("inf")).get("a") == "t"

@@ -68,6 +68,11 @@ def mode(request: pytest.FixtureRequest) -> str:
     return cast(str, request.param)
 
 
+sync_only = pytest.mark.parametrize("mode", ["sync"])
+"""For a test of the sync path itself (a sync run, or a call from inside the store as a signal
+handler would make it): it runs in sync mode only."""
+
+
 @pytest.fixture
 def in_mode(mode: str) -> Iterator[Callable[[Any], Any]]:
     """``in_mode(client)``: the client itself in sync mode, an :class:`OnAsyncio` stand-in

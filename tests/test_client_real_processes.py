@@ -7,6 +7,8 @@ handling, not about Codex.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -16,11 +18,22 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
-from codex_local_sdk import CodexExecRequest, CodexLocalClient, RetryPolicy
-from tests.test_subprocess_runner import group_alive
+from codex_local_sdk import (
+    AsyncCodexLiveRun,
+    CodexExecRequest,
+    CodexExecResult,
+    CodexLiveRun,
+    CodexLocalClient,
+    RetryPolicy,
+    Usage,
+)
+from tests.test_subprocess_runner import group_alive, live_members
+
+T = TypeVar("T")
 
 REPO = Path(__file__).resolve().parents[1]
 REQUEST = CodexExecRequest(prompt="go")
@@ -322,3 +335,256 @@ def test_200_concurrent_run_async_calls_on_one_loop(tmp_path: Path) -> None:
 
     assert asyncio.run(scenario()) == ["completed"] * 200
     assert peak < 10
+
+
+# -- stopping a run from elsewhere, lingering CLIs, runs nobody closed ---------------------
+
+GRACE = 0.5
+STOPS = {"terminate": "terminated", "kill": "killed", "close": "interrupted"}
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+def read_to_the_end(run: CodexLiveRun, reader: str) -> CodexExecResult:
+    if reader == "iter_events":
+        for _ in run.iter_events():
+            pass
+    return run.result()
+
+
+@pytest.mark.parametrize("reader", ["iter_events", "result"])
+@pytest.mark.parametrize("stop", sorted(STOPS))
+@pytest.mark.parametrize("stopper", ["signal_handler", "other_thread"])
+def test_stopping_a_live_run_from_a_signal_handler_or_a_thread_ends_the_read(
+    tmp_path: Path, stopper: str, stop: str, reader: str
+) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+    fds = open_fds()
+    errors: list[BaseException] = []
+
+    def stop_it(*_: object) -> None:
+        try:
+            getattr(run, stop)()
+        except BaseException as exc:  # the stopping side must not see an error
+            errors.append(exc)
+
+    stopping_thread = threading.Timer(0.2, stop_it)
+    # A regression hangs until the run's own timeout, well past the bound asserted below.
+    with client.run_live(REQUEST, timeout_seconds=20) as run:
+        assert run.pid is not None
+        if stopper == "signal_handler":
+            previous = signal.signal(signal.SIGALRM, stop_it)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+        else:
+            stopping_thread.start()
+        started = time.monotonic()
+        try:
+            result = read_to_the_end(run, reader)
+        finally:
+            if stopper == "signal_handler":
+                signal.signal(signal.SIGALRM, previous)
+        elapsed = time.monotonic() - started
+    if stopping_thread.is_alive():
+        stopping_thread.join(5)
+    assert elapsed < 0.2 + GRACE + 2
+    assert errors == []
+    assert result.turn_status == STOPS[stop] and not result.timed_out
+    assert not group_alive(run.pid)
+    assert open_fds() == fds
+
+
+def gone_within(pgid: int, seconds: float) -> bool:
+    """Whether every process of group ``pgid`` is dead within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while live_members(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def bounded(call: Callable[[], T], seconds: float) -> T:
+    """``call()`` in a thread; fails (instead of hanging the suite) if it takes over ``seconds``."""
+    results: list[T] = []
+    thread = threading.Thread(target=lambda: results.append(call()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds} s"
+    return results[0]
+
+
+LINGERING = (
+    emit({"type": "thread.started", "thread_id": "t-linger"})
+    + emit({"type": "turn.completed", "usage": {"input_tokens": 1}})
+    + "import os\nos.close(1)\ntime.sleep(30)\n"
+)
+
+
+def _run_live_to_the_end(client: CodexLocalClient) -> CodexExecResult:
+    with client.run_live(REQUEST) as run:
+        assert [e.type for e in run.iter_events()] == ["thread.started", "turn.completed"]
+        return run.result()
+
+
+@pytest.mark.parametrize("entry", ["run", "run_async", "run_live"])
+def test_a_cli_that_closes_stdout_and_lingers_is_terminated_after_the_grace(
+    tmp_path: Path, entry: str
+) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, LINGERING), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+    calls: dict[str, Callable[[], CodexExecResult]] = {
+        "run": lambda: client.run(REQUEST),
+        "run_async": lambda: asyncio.run(client.run_async(REQUEST)),
+        "run_live": lambda: _run_live_to_the_end(client),
+    }
+    result = bounded(calls[entry], GRACE + GRACE + 5)
+    assert (result.turn_status, result.thread_id, result.usage) == (
+        "completed",
+        "t-linger",
+        Usage(input_tokens=1),
+    )
+    assert result.timed_out and result.return_code == -signal.SIGTERM
+    assert not any(_cli_processes(tmp_path))
+
+
+def _cli_processes(tmp_path: Path) -> list[int]:
+    """Live processes running a script under ``tmp_path``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if str(tmp_path).encode() in cmdline and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def test_a_live_run_nobody_reads_is_timed_out(tmp_path: Path) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+    with client.run_live(REQUEST, timeout_seconds=1) as run:
+        for _ in run.iter_events():
+            break
+        assert run.pid is not None and gone_within(run.pid, 1 + GRACE + 3)  # nobody reads meanwhile
+        result = run.result()
+    assert result.timed_out and result.turn_status == "timed_out"
+
+
+def test_async_a_live_run_nobody_reads_is_timed_out(tmp_path: Path) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+
+    async def scenario() -> tuple[bool, CodexExecResult]:
+        async with await client.run_live_async(REQUEST, timeout_seconds=1) as run:
+            async for _ in run.iter_events():
+                break
+            assert run.pid is not None
+            deadline = time.monotonic() + 1 + GRACE + 3
+            while live_members(run.pid) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            return not live_members(run.pid), await run.result()
+
+    gone, result = asyncio.run(scenario())
+    assert gone
+    assert result.timed_out and result.turn_status == "timed_out"
+
+
+ABANDONED_RUN = """
+import asyncio, sys
+from codex_local_sdk import CodexExecRequest, CodexLocalClient
+client = CodexLocalClient(codex_bin=sys.argv[1])
+{body}
+print(run.pid, flush=True)
+"""
+
+ABANDONED = {
+    "sync": """
+run = client.run_live(CodexExecRequest(prompt="go"), timeout_seconds=60)
+for event in run.iter_events():
+    break
+""",
+    "async": """
+async def main():
+    return await client.run_live_async(CodexExecRequest(prompt="go"), timeout_seconds=60)
+run = asyncio.run(main())  # the loop is closed; the run is still held
+""",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ABANDONED))
+def test_a_live_run_never_closed_does_not_outlive_the_interpreter(tmp_path: Path, kind: str) -> None:
+    script = ABANDONED_RUN.format(body=ABANDONED[kind])
+    caller = subprocess.run(
+        [sys.executable, "-W", "always::ResourceWarning", "-c", script, fake_cli(tmp_path, STUBBORN)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    pgid = int(caller.stdout)
+    try:
+        assert gone_within(pgid, 3)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    assert f"unclosed live run <{'Async' if kind == 'async' else ''}CodexLiveRun pid={pgid}>" in caller.stderr
+
+
+def test_a_collected_live_run_warns_and_kills_its_group(tmp_path: Path) -> None:
+    client = CodexLocalClient(codex_bin=fake_cli(tmp_path, STUBBORN))
+    run = client.run_live(REQUEST)
+    pgid = run.pid
+    assert pgid is not None
+    with pytest.warns(ResourceWarning, match=rf"unclosed live run <CodexLiveRun pid={pgid}>"):
+        del run
+        gc.collect()
+    assert not group_alive(pgid)
+
+
+def test_async_a_live_run_collected_after_its_loop_closed_warns_and_kills_its_group(tmp_path: Path) -> None:
+    client = CodexLocalClient(codex_bin=fake_cli(tmp_path, STUBBORN))
+    runs: list[AsyncCodexLiveRun] = []
+
+    async def scenario() -> None:
+        runs.append(await client.run_live_async(REQUEST))
+
+    asyncio.run(scenario())
+    pgid = runs[0].pid
+    assert pgid is not None and live_members(pgid)  # the loop is closed; the run is still held
+    with pytest.warns(ResourceWarning, match=rf"unclosed live run <AsyncCodexLiveRun pid={pgid}>"):
+        runs.clear()
+        gc.collect()
+    assert not group_alive(pgid)
+
+
+@pytest.mark.parametrize("stop", sorted(STOPS))
+def test_async_stopping_a_live_run_from_another_task_ends_its_iteration(tmp_path: Path, stop: str) -> None:
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, STUBBORN), raise_on_error=False, terminate_grace_seconds=GRACE
+    )
+
+    async def scenario() -> tuple[float, CodexExecResult, int]:
+        async with await client.run_live_async(REQUEST, timeout_seconds=20) as run:
+            assert run.pid is not None
+            stopping: list[asyncio.Future[None]] = []
+            asyncio.get_running_loop().call_later(
+                0.2, lambda: stopping.append(asyncio.ensure_future(getattr(run, stop)()))
+            )
+            started = time.monotonic()
+            async for _ in run.iter_events():
+                pass
+            return time.monotonic() - started, await run.result(), run.pid
+
+    elapsed, result, pgid = asyncio.run(scenario())
+    assert elapsed < 0.2 + GRACE + 2
+    assert result.turn_status == STOPS[stop]
+    assert not group_alive(pgid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
 from codex_local_sdk import (
     CodexExecFailedError,
+    CodexLiveRun,
     CodexSessionError,
     CodexThreadBusyError,
     CodexUnknownThreadError,
@@ -20,7 +22,7 @@ from codex_local_sdk import (
 )
 from codex_local_sdk.ports import ProcessSpec, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord
-from tests.conftest import MakeHarness
+from tests.conftest import MakeHarness, sync_only
 
 
 def turn(message: str, total_input: int, *, thread_id: str = "t-1") -> ScriptedRun:
@@ -249,14 +251,16 @@ def test_a_retry_policy_waits_a_busy_thread_out(make_harness: MakeHarness) -> No
 
 
 class FlakyStore(InMemorySessionStore):
-    """An in-memory store whose next ``update`` raises ``failure``."""
+    """An in-memory store whose next ``update`` after ``passes`` more raises ``failure``."""
 
     failure: Exception | None = None
+    passes = 0
 
     def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
-        failure, self.failure = self.failure, None
-        if failure is not None:
+        if self.failure is not None and self.passes == 0:
+            failure, self.failure = self.failure, None
             raise failure
+        self.passes = max(0, self.passes - 1)
         return super().update(name, fn)
 
 
@@ -290,8 +294,8 @@ def test_a_live_turn_the_store_could_not_record_is_recorded_by_the_next_wait(
     store = FlakyStore()
     h = make_harness([turn("one", 10), turn("two", 20)], session_store=store)
     session, _ = h.client.start_thread("hello", session_name="s")
-    store.failure = SessionStoreLockTimeout("another process holds the lock")
     with session.continue_live("more") as run:
+        store.failure = SessionStoreLockTimeout("another process holds the lock")
         with pytest.raises(SessionStoreLockTimeout) as info:
             run.wait()
         assert info.value.result is not None and info.value.result.final_message == "two"
@@ -319,8 +323,16 @@ def test_session_store_apis(make_harness: MakeHarness) -> None:
     assert h.client.delete_session("a") is True
     assert h.client.delete_session("a") is False
     assert h.client.get_session_id("a") is None
-    with pytest.raises(ValueError, match="session_id is empty"):
+    with pytest.raises(ValueError, match="session_id must be a thread id"):
         h.client.save_session("c", "")
+
+
+@pytest.mark.parametrize("session_id", ["", "   ", "\t\n", 123, None])
+def test_a_blank_session_id_is_refused_before_the_store(make_harness: MakeHarness, session_id: Any) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match="session_id must be a thread id"):
+        h.client.save_session("c", session_id)
+    assert h.client.get_session_id("c") is None
 
 
 def test_specs_keep_the_same_environment_for_resume(make_harness: MakeHarness) -> None:
@@ -339,3 +351,166 @@ def test_an_opened_session_sends_its_api_key_and_a_turn_may_override_it(make_har
     session.continue_prompt("again", api_key="sk-2")
     specs: list[ProcessSpec] = h.runner.calls
     assert [s.env.get("CODEX_API_KEY") for s in specs] == [None, "sk-1", "sk-2"]
+
+
+# -- live turns: recorded when closed; a turn never recorded leaves the next usage unknown --
+
+
+def test_a_live_turn_read_to_its_end_is_recorded_when_its_block_ends(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300)])
+    session, _ = h.client.start_thread("hello", session_name="s")
+    with session.continue_live("more") as run:
+        assert [e.type for e in run.iter_events()][-1] == "turn.completed"  # no result()
+    with session.continue_live("again") as run:
+        third = run.result()
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.turn_count, record.success_count) == (3, 3)
+    assert [t.message_preview for t in record.turns] == ["one", "two", "three"]
+    assert third.turn_usage == Usage(input_tokens=100, output_tokens=10)
+
+
+def test_a_live_turn_closed_mid_run_is_recorded_as_interrupted(make_harness: MakeHarness) -> None:
+    started = [{"type": "thread.started", "thread_id": "t-1"}, {"type": "turn.started"}]
+    h = make_harness([turn("one", 100), ScriptedRun(stdout=started, hang=True), turn("three", 300)])
+    session, _ = h.client.start_thread("hello", session_name="s")
+    with session.continue_live("more"):
+        pass
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.turn_count, record.failure_count, record.last_turn_status) == (2, 1, "interrupted")
+    assert record.last_usage is None  # the interrupted turn may have used tokens
+    assert session.continue_prompt("again").turn_usage is None  # unknown, not 200
+
+
+def test_a_live_turn_never_closed_leaves_the_next_turn_usage_unknown(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300)])
+    h.client.start_thread("hello", session_name="s")
+    dropped = h.client.resume_live("more", session_name="s")
+    list(dropped.iter_events())  # read to its end, then neither result() nor close()
+    third = h.client.resume("again", session_name="s")
+    assert third.turn_usage is None  # not 200: the dropped turn's tokens are in the total
+    record = h.client.get_session_record("s")
+    assert record is not None and record.last_usage == Usage(input_tokens=300, output_tokens=30)
+
+
+def test_a_turn_the_store_failed_to_record_leaves_the_next_turn_usage_unknown(
+    make_harness: MakeHarness,
+) -> None:
+    store = FlakyStore()
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300)], session_store=store)
+    session, _ = h.client.start_thread("hello", session_name="s")
+    store.failure, store.passes = SessionStoreLockTimeout("another process holds the lock"), 1
+    with pytest.raises(SessionStoreLockTimeout):
+        session.continue_prompt("more")  # ran, but not recorded
+    third = session.continue_prompt("again")
+    assert third.turn_usage is None  # not 200
+
+
+def test_closing_never_raises_a_store_error_nor_masks_the_callers_exception(
+    make_harness: MakeHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = FlakyStore()
+    h = make_harness([turn("one", 100), turn("two", 200)], session_store=store)
+    session, _ = h.client.start_thread("hello", session_name="s")
+    with pytest.raises(KeyError, match="the caller's"), session.continue_live("more") as run:
+        list(run.iter_events())
+        store.failure = ConnectionError("store host unreachable")
+        raise KeyError("the caller's")
+    assert "its turn could not be recorded" in caplog.text
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 1
+    assert run.result().final_message == "two"  # records it now
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 2
+
+
+def test_an_unnamed_session_does_not_count_a_live_turn_twice(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300)])
+    session, _ = h.client.start_thread("hello")
+    with session.continue_live("more") as run:
+        run.result()
+    assert session.continue_prompt("again").turn_usage is None  # not 200: the live turn was not seen
+
+
+def test_an_async_live_turn_read_to_its_end_is_recorded_when_its_block_ends(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300)])
+
+    async def scenario() -> Usage | None:
+        session, _ = await h.client.start_thread_async("hello", session_name="s")
+        async with await session.continue_live_async("more") as run:
+            _ = [event async for event in run.iter_events()]
+        async with await session.continue_live_async("again") as run:
+            return (await run.result()).turn_usage
+
+    assert asyncio.run(scenario()) == Usage(input_tokens=100, output_tokens=10)
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 3
+
+
+def test_an_async_live_turn_closed_mid_run_is_recorded_as_interrupted(make_harness: MakeHarness) -> None:
+    started = [{"type": "thread.started", "thread_id": "t-1"}, {"type": "turn.started"}]
+    h = make_harness([turn("one", 100), ScriptedRun(stdout=started, hang=True)])
+
+    async def scenario() -> None:
+        session, _ = await h.client.start_thread_async("hello", session_name="s")
+        async with await session.continue_live_async("more") as run:
+            await run.iter_events().__anext__()
+
+    asyncio.run(scenario())
+    record = h.client.get_session_record("s")
+    assert record is not None
+    assert (record.turn_count, record.last_turn_status, record.last_usage) == (2, "interrupted", None)
+
+
+def test_a_store_that_cannot_mark_the_turn_as_started_stops_it_before_it_runs(
+    make_harness: MakeHarness,
+) -> None:
+    store = FlakyStore()
+    h = make_harness([turn("one", 100), turn("two", 200)], session_store=store)
+    h.client.start_thread("hello", session_name="s")
+    store.failure = ConnectionError("store host unreachable")
+    with pytest.raises(SessionStoreError, match="nothing ran") as info:
+        h.client.resume_live("more", session_name="s")
+    assert info.value.result is None and len(h.runner.calls) == 1
+    record = h.client.get_session_record("s")
+    assert record is not None and record.last_usage == Usage(input_tokens=100, output_tokens=10)
+
+
+def test_a_live_turn_closed_after_a_later_turn_was_recorded_leaves_the_usage_unknown(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness([turn("one", 100), turn("two", 200), turn("three", 300), turn("four", 400)])
+    h.client.start_thread("hello", session_name="s")
+    held = h.client.resume_live("more", session_name="s")
+    list(held.iter_events())  # read to its end, closed only after the next turn
+    h.client.resume("again", session_name="s")
+    held.close()  # records "two" (total 200) after "three" (total 300)
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 3 and record.last_usage is None
+    assert h.client.resume("on", session_name="s").turn_usage is None  # not 400 - 200
+
+
+@sync_only
+def test_closing_while_the_turn_is_being_recorded_records_it_once(make_harness: MakeHarness) -> None:
+    class ClosingStore(InMemorySessionStore):
+        """Closes ``run`` inside the next update, as a signal handler might mid-record."""
+
+        run: CodexLiveRun | None = None
+
+        def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+            run, self.run = self.run, None
+            if run is not None:
+                run.close()
+            return super().update(name, fn)
+
+    store = ClosingStore()
+    h = make_harness([turn("one", 100), turn("two", 200)], session_store=store)
+    h.client.start_thread("hello", session_name="s")
+    with h.client.resume_live("more", session_name="s") as run:
+        store.run = run
+        assert run.result().final_message == "two"
+    record = h.client.get_session_record("s")
+    assert record is not None and record.turn_count == 2

@@ -89,3 +89,39 @@ def test_config_values_without_toml_form_are_rejected(value: Any) -> None:
 def test_non_finite_config_float_is_rejected() -> None:
     with pytest.raises(ValueError, match="finite"):
         CodexExecRequest(prompt="p", config={"k": float("nan")})
+
+
+# -- config keys: the CLI splits a key on "." and takes the text before the first "=" --------
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["model", "model_reasoning_effort", "model_providers.fake.base_url", "mcp_servers.my-server.cmd", "a.1"],
+)
+def test_dotted_paths_of_bare_keys_are_rendered_as_they_are(key: str) -> None:
+    assert argv(config={key: 1})[-3:] == ["-c", f"{key}=1", "-"]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "model=evil",  # the CLI would set model to 'evil="x"'
+        "model ",
+        "my key",
+        '"model"',  # the CLI does not read TOML quoting: this is a key named "model" in quotes
+        "model_providers.'x'.name",
+        "a..b",
+        ".a",
+        "a.",
+        "ключ",
+        "a\nb",
+    ],
+)
+def test_config_keys_that_are_not_dotted_bare_keys_are_rejected(key: str) -> None:
+    with pytest.raises(ValueError, match=r"config key .* dotted path of bare keys"):
+        CodexExecRequest(prompt="p", config={key: "x"})
+
+
+def test_a_table_value_may_hold_any_key_and_quotes_it() -> None:
+    request = CodexExecRequest(prompt="p", config={"mcp_servers": {"my server": {"command": "x"}}})
+    assert build_exec_argv("codex", request)[-2] == 'mcp_servers={"my server" = {command = "x"}}'

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -24,7 +25,6 @@ import codex_local_sdk
 from adapters.clock import FakeClock
 from adapters.json_file_store import decode_payload, encode_payload
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
-from adapters.store_contract import SessionStoreContract, StoreFactory
 from codex_local_sdk import (
     CodexExecRequest,
     CodexExecResult,
@@ -37,6 +37,7 @@ from codex_local_sdk import (
 )
 from codex_local_sdk.events import CLIENT_EVENT_TYPES
 from codex_local_sdk.ports import ProcessSpec
+from codex_local_sdk.testing import SessionStoreContract, StoreFactory, check_session_store, contracts
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -356,21 +357,17 @@ class TestTheCustomStoreKeepsTheContract(SessionStoreContract):
         return factory
 
 
+def test_the_custom_store_keeps_the_rules_without_pytest() -> None:
+    check_session_store(load("custom_store").make_store)
+
+
 def test_the_documented_store_certification_command() -> None:
+    documented = re.search(
+        r"^PYTHONPATH=docs/examples (pytest .+)$", page("architecture"), flags=re.MULTILINE
+    )
+    assert documented, "architecture.md shows no store certification command"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "contract_tests/test_store_contract.py",
-            "--store-factory",
-            "custom_store:make_store",
-            "-k",
-            "TestUserStore",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-        ],
+        [sys.executable, "-m", *shlex.split(documented.group(1)), "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(EXAMPLES), str(ROOT)])},
         capture_output=True,
@@ -394,7 +391,7 @@ def test_custom_runner(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_testing_with_fakes(capsys: pytest.CaptureFixture[str]) -> None:
     load("testing_with_fakes").main()
-    assert capsys.readouterr().out.count("passed:") == 4
+    assert capsys.readouterr().out.count("passed:") == 5
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="the stand-in CLI needs tomllib (Python 3.11)")
@@ -445,6 +442,6 @@ def test_every_field_and_type_has_a_row(page_name: str, names: list[str]) -> Non
 
 
 def test_the_cli_contract_page_lists_every_contract_test() -> None:
-    source = (ROOT / "contract_tests" / "test_cli_contract.py").read_text()
+    source = Path(contracts.__file__).with_name("test_cli_contract.py").read_text()
     tests = set(re.findall(r"^def (test_\w+)", source, flags=re.MULTILINE))
     assert tests and tests == table_names("cli-contract")

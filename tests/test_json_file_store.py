@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 RECORD_TURNS = """
 import sys
 from adapters.json_file_store import JsonFileSessionStore
-from adapters.store_contract import add_turn
+from codex_local_sdk.testing.store_rules import add_turn
 store = JsonFileSessionStore(sys.argv[1], max_turn_history=20)
 worker = int(sys.argv[2])
 for i in range(int(sys.argv[3])):
@@ -177,3 +177,78 @@ def test_a_failed_write_is_a_store_error_and_keeps_the_old_file(
         store.set("a", "t-2")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_writes_through_a_linked_file_land_in_its_target(tmp_path: Path) -> None:
+    (tmp_path / "volume").mkdir()
+    target = tmp_path / "volume" / "sessions.json"
+    JsonFileSessionStore(target).set("before", "t-0")
+    link = tmp_path / "sessions.json"
+    link.symlink_to("volume/sessions.json")  # relative, as a deployment would set it up
+    store = JsonFileSessionStore(link)
+    store.set("a", "t-1")
+    store.set("b", "t-2")
+    assert os.readlink(link) == "volume/sessions.json"  # still the link, never replaced
+    assert JsonFileSessionStore(target).all() == {"before": "t-0", "a": "t-1", "b": "t-2"}
+    assert store.all() == {"before": "t-0", "a": "t-1", "b": "t-2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sessions.json", "volume"]
+    assert (tmp_path / "volume" / "sessions.json.lock").exists()  # one lock for every path to the file
+
+
+def test_a_store_opened_through_a_link_takes_the_targets_lock(tmp_path: Path) -> None:
+    (tmp_path / "volume").mkdir()
+    target = tmp_path / "volume" / "sessions.json"
+    (tmp_path / "sessions.json").symlink_to(target)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(target)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"locked\n"
+        with pytest.raises(SessionStoreLockTimeout):
+            JsonFileSessionStore(tmp_path / "sessions.json", lock_timeout_seconds=0.2).set("a", "t")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_writes_through_a_linked_folder_land_in_its_target(tmp_path: Path) -> None:
+    (tmp_path / "volume").mkdir()
+    (tmp_path / "data").symlink_to("volume", target_is_directory=True)
+    JsonFileSessionStore(tmp_path / "data" / "sessions.json").set("a", "t-1")
+    assert (tmp_path / "data").is_symlink()
+    assert sorted(p.name for p in (tmp_path / "volume").iterdir()) == ["sessions.json", "sessions.json.lock"]
+    assert JsonFileSessionStore(tmp_path / "volume" / "sessions.json").get("a") == "t-1"
+
+
+def test_a_dangling_link_creates_its_target(tmp_path: Path) -> None:
+    (tmp_path / "volume").mkdir()
+    link = tmp_path / "sessions.json"
+    link.symlink_to("volume/sessions.json")
+    JsonFileSessionStore(link).set("a", "t-1")
+    assert link.is_symlink()
+    target = tmp_path / "volume" / "sessions.json"
+    assert JsonFileSessionStore(target).get("a") == "t-1"
+    assert os.stat(target).st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_a_link_into_a_missing_folder_is_refused(tmp_path: Path, linked: str) -> None:
+    unmounted = tmp_path / "unmounted"  # a volume that is not mounted: never write beneath it
+    if linked == "file":
+        link = tmp_path / "sessions.json"
+        link.symlink_to(unmounted / "sessions.json")
+        path = link
+    else:
+        link = tmp_path / "data"
+        link.symlink_to(unmounted, target_is_directory=True)
+        path = link / "sessions.json"
+    store = JsonFileSessionStore(path)
+    assert store.get("a") is None
+    with pytest.raises(SessionStoreError) as info:
+        store.set("a", "t-1")
+    message = str(info.value)
+    target = unmounted / "sessions.json"
+    assert message.startswith(f"could not write session store {path}: it is a link to {target}")
+    assert "whose folder does not exist" in message
+    assert info.value.path == str(path)
+    assert not unmounted.exists()
+    assert link.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [link.name]

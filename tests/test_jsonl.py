@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from codex_local_sdk._jsonl import LineFramer, OutputCollector, parse_line, summarize
+from codex_local_sdk._jsonl import LineFramer, OutputCollector, OverlongLine, parse_line, summarize
 from codex_local_sdk.models import Usage
 
 
@@ -24,6 +24,49 @@ def test_framer_cuts_lines_at_any_chunk_boundary(chunks: list[bytes], lines: lis
     framer = LineFramer()
     out = [line for chunk in chunks for line in framer.feed(chunk)] + framer.flush()
     assert out == lines
+
+
+def overlong(lines: list[bytes]) -> list[int | bytes]:
+    """The lines, each :class:`OverlongLine` shown as its limit."""
+    return [line.limit if isinstance(line, OverlongLine) else line for line in lines]
+
+
+def test_framer_reports_a_line_without_end_as_soon_as_it_passes_the_cap() -> None:
+    framer = LineFramer(max_line_bytes=10)
+    assert framer.feed(b"x" * 6) == []
+    assert overlong(framer.feed(b"x" * 6)) == [10]  # 12 bytes and no newline yet: reported now
+    for _ in range(1000):  # the rest of that line is dropped as it comes
+        assert framer.feed(b"y" * 7) == []
+        assert framer.pending_bytes <= 10
+    assert framer.feed(b"end of it\nok\n") == [b"ok"]
+    assert framer.feed(b"x" * 11) != [] and framer.flush() == []
+
+
+@pytest.mark.parametrize(
+    ("chunks", "lines"),
+    [
+        ([b"ok\n" + b"x" * 11 + b"\nfine\n"], [b"ok", 10, b"fine"]),  # a whole long line in one chunk
+        ([b"x" * 6, b"x" * 5 + b"\nfine\n"], [10, b"fine"]),  # ended by the chunk that passes the cap
+        ([b"a\n" + b"x" * 11], [b"a", 10]),  # an unfinished tail longer than the cap
+        ([b"x" * 10 + b"\r\n", b"y" * 10], [b"x" * 10, b"y" * 10]),  # at the cap is fine; \r is not counted
+    ],
+)
+def test_framer_puts_a_marker_in_place_of_each_overlong_line(
+    chunks: list[bytes], lines: list[int | bytes]
+) -> None:
+    framer = LineFramer(max_line_bytes=10)
+    assert overlong([line for chunk in chunks for line in framer.feed(chunk)] + framer.flush()) == lines
+
+
+def test_overlong_line_marker_is_an_empty_line_to_code_that_does_not_know_it() -> None:
+    marker = OverlongLine(64)
+    assert isinstance(marker, bytes) and marker == b"" and marker.limit == 64
+    assert "64" in repr(marker)
+
+
+def test_framer_rejects_a_cap_below_one() -> None:
+    with pytest.raises(ValueError, match="max_line_bytes"):
+        LineFramer(max_line_bytes=0)
 
 
 @pytest.mark.parametrize("line", [b"", b"   ", b"not json", b"[1, 2]", b"3", b"\xff\xfe", b'{"a":'])
@@ -114,3 +157,25 @@ def test_live_collector_parses_as_it_reads(keep_events: bool) -> None:
         assert (stdout, collector.events) == ('{"type":"thread.started","thread_id":"t-1"}\nnoise\n', [event])
     else:
         assert (stdout, collector.events) == ("", [])
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_collector_keeps_the_first_and_last_unparsed_lines_and_counts_the_rest(live: bool) -> None:
+    collector = OutputCollector.live(keep_events=False, keep_unparsed_lines=3) if live else None
+    collector = collector or OutputCollector(keep_unparsed_lines=3)
+    for number in range(1000):
+        collector.add_line(f"noise {number}".encode())
+        collector.add_line(b'{"type":"turn.started"}')
+    collector.finish()
+    kept = [0, 1, 2, 997, 998, 999]
+    assert collector.unparsed_lines == [f"noise {number}" for number in kept]
+    assert collector.dropped_unparsed_lines == 1000 - len(kept)
+
+
+def test_collector_with_few_unparsed_lines_keeps_them_all_in_order() -> None:
+    collector = OutputCollector(keep_unparsed_lines=3)
+    for number in range(5):
+        collector.add_line(f"noise {number}".encode())
+    collector.finish()
+    assert collector.unparsed_lines == [f"noise {number}" for number in range(5)]
+    assert collector.dropped_unparsed_lines == 0

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from adapters.loopback_provider import ENV_KEY, LoopbackProvider, Reply, write_codex_home
+from codex_local_sdk.testing.loopback import ENV_KEY, LoopbackProvider, Reply, write_codex_home
 
 TIMEOUT_SECONDS = 60
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,7 +52,7 @@ def test_a_single_string_is_not_a_list_of_images() -> None:
 
 def test_unknown_sandbox_is_rejected() -> None:
     with pytest.raises(ValueError):
-        CodexExecRequest(prompt="p", sandbox="everything")
+        CodexExecRequest(prompt="p", sandbox="everything")  # type: ignore[arg-type]
 
 
 def test_request_repr_shortens_the_prompt() -> None:
@@ -87,3 +88,56 @@ def test_parse_json_explains_what_is_wrong() -> None:
         result(final_message="nope").parse_json()
     with pytest.raises(ValueError, match="no final message"):
         result().parse_json()
+
+
+@pytest.mark.parametrize(
+    "field", ["model", "profile", "cwd", "output_schema_path", "output_last_message_path"]
+)
+@pytest.mark.parametrize("value", [123, b"bytes", ["a"]])
+def test_a_string_field_of_another_type_is_a_type_error(field: str, value: Any) -> None:
+    with pytest.raises(TypeError, match=f"{field} must be a"):
+        CodexExecRequest(prompt="p", **{field: value})
+
+
+@pytest.mark.parametrize("field", ["json_output", "skip_git_repo_check", "ephemeral"])
+@pytest.mark.parametrize("value", ["false", 0, 1, None])
+def test_a_flag_that_is_not_a_bool_is_a_type_error(field: str, value: Any) -> None:
+    with pytest.raises(TypeError, match=f"{field} must be True or False"):
+        CodexExecRequest(prompt="p", **{field: value})
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"model": "a\0b"}, {"cwd": "/tmp\0"}, {"images": ["a\0.png"]}, {"extra_args": ["--x\0"]}],
+)
+def test_a_nul_character_in_an_argument_is_a_value_error(fields: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        CodexExecRequest(prompt="p", **fields)
+
+
+def test_paths_may_be_path_objects_and_are_kept_as_strings() -> None:
+    request = CodexExecRequest(
+        prompt="p",
+        cwd=Path("/srv"),
+        output_schema_path=Path("s.json"),
+        output_last_message_path=Path("o.txt"),
+        images=[Path("a.png"), "b.png"],
+        add_dirs=(Path("d"),),
+    )
+    assert (request.cwd, request.output_schema_path, request.output_last_message_path) == (
+        "/srv",
+        "s.json",
+        "o.txt",
+    )
+    assert (request.images, request.add_dirs) == (("a.png", "b.png"), ("d",))
+
+
+def test_extra_args_take_strings_only() -> None:
+    with pytest.raises(TypeError, match="expected strings"):
+        CodexExecRequest(prompt="p", extra_args=[Path("x")])
+
+
+@pytest.mark.parametrize("value", ["no", 0, None])
+def test_retry_on_timeouts_must_be_a_bool(value: Any) -> None:
+    with pytest.raises(TypeError, match="retry_on_timeouts must be True or False"):
+        RetryPolicy(retry_on_timeouts=value)

@@ -15,8 +15,10 @@ so only every couple of seconds.
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import os
+import signal
 import sys
 import textwrap
 import threading
@@ -590,3 +592,103 @@ def test_200_concurrent_async_runs_without_a_thread_each() -> None:
     assert [lines for lines, _ in results] == [[str(i).encode()] for i in range(200)]
     assert all(code == 0 for _, code in results)
     assert peak < 10
+
+
+# -- stops from elsewhere, stdout closed early, handles nobody closed ---------------------
+
+LINGERS_AFTER_CLOSING_STDOUT = """
+    import os, time
+    print("bye", flush=True)
+    os.close(1)
+    time.sleep(30)
+"""
+
+
+def test_read_lines_ends_at_stdout_eof_while_the_leader_lingers(gone_groups: list[int]) -> None:
+    handle = SubprocessRunner().start(python(LINGERS_AFTER_CLOSING_STDOUT))
+    try:
+        assert handle.read_lines(10) == [b"bye"]
+        assert handle.read_lines(5) is None
+        assert handle.wait(0) is None  # still running: the caller decides how long to give it
+    finally:
+        handle.close()
+    assert_no_process_left(handle.pid, gone_groups)
+
+
+def test_async_read_lines_ends_at_stdout_eof_while_the_leader_lingers(gone_groups: list[int]) -> None:
+    async def main() -> tuple[list[bytes] | None, int | None, int]:
+        handle = await SubprocessRunner().start_async(python(LINGERS_AFTER_CLOSING_STDOUT))
+        try:
+            assert await handle.read_lines(10) == [b"bye"]
+            return await handle.read_lines(5), await handle.wait(0), handle.pid
+        finally:
+            await handle.close()
+
+    end, code, pgid = run(main)
+    assert end is None and code is None
+    assert_no_process_left(pgid, gone_groups)
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill", "close"])
+@pytest.mark.parametrize("stopper", ["signal_handler", "other_thread"])
+def test_a_stop_from_a_signal_handler_or_a_thread_ends_a_blocked_read(
+    stopper: str, stop: str, gone_groups: list[int]
+) -> None:
+    grace = 0.5
+    handle = SubprocessRunner().start(python(STUBBORN))
+    errors: list[BaseException] = []
+
+    def stop_it(*_: object) -> None:
+        try:
+            handle.terminate(grace) if stop == "terminate" else getattr(handle, stop)()
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        assert next(drain(handle)) == b"started"
+        if stopper == "signal_handler":
+            previous = signal.signal(signal.SIGALRM, stop_it)
+            signal.setitimer(signal.ITIMER_REAL, 0.2)
+        else:
+            threading.Timer(0.2, stop_it).start()
+        started = time.monotonic()
+        try:
+            end = handle.read_lines(10)  # a regression returns [] after these 10 s
+        finally:
+            if stopper == "signal_handler":
+                signal.signal(signal.SIGALRM, previous)
+        elapsed = time.monotonic() - started
+        assert handle.wait(5) == -signal.SIGKILL  # STUBBORN ignores SIGTERM
+    finally:
+        handle.close()
+    assert end is None and elapsed < 0.2 + grace + 2
+    assert errors == []
+    assert_no_process_left(handle.pid, gone_groups)
+
+
+def test_a_handle_collected_unclosed_kills_its_group_and_closes_its_fds(gone_groups: list[int]) -> None:
+    before = set(os.listdir("/proc/self/fd"))
+    handle = SubprocessRunner().start(python(STUBBORN))
+    assert next(drain(handle)) == b"started"
+    pgid = handle.pid
+    del handle
+    gc.collect()
+    assert set(os.listdir("/proc/self/fd")) == before
+    assert_no_process_left(pgid, gone_groups)
+
+
+def test_async_a_handle_whose_loop_closed_is_killed_when_collected(gone_groups: list[int]) -> None:
+    before = set(os.listdir("/proc/self/fd"))
+    handles: list[AsyncSubprocessHandle] = []
+
+    async def main() -> None:
+        handles.append(await SubprocessRunner().start_async(python(STUBBORN)))
+        assert await handles[0].read_lines(30) == [b"started"]
+
+    run(main)
+    pgid = handles[0].pid
+    assert live_members(pgid)
+    handles.clear()
+    gc.collect()
+    assert set(os.listdir("/proc/self/fd")) == before
+    assert_no_process_left(pgid, gone_groups)

@@ -5,7 +5,7 @@ It ignores its arguments, reads (and discards) stdin like the CLI does, then pla
 run of the JSON list in the file named by ``$SCRIPT_PLAYER_SCRIPT`` (the n-th start plays
 the n-th run; a ``.count`` file beside the script keeps n)::
 
-    [{"stdout": ["line", ...], "stderr": "text", "exit_code": 0,
+    [{"stdout": ["line", {"pause": 1.5}, ...], "stderr": "text", "exit_code": 0,
       "duration_seconds": 0.0, "hang": false, "ignores_sigterm": false}, ...]
 
 The same fields as ``adapters.scripted_runner.ScriptedRun``, so one scenario runs through
@@ -34,8 +34,12 @@ def main() -> int:
     if script.get("ignores_sigterm"):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.stdin.buffer.read()
-    for line in script.get("stdout", []):
-        sys.stdout.write(line + "\n")
+    for step in script.get("stdout", []):
+        if isinstance(step, dict):
+            sys.stdout.flush()
+            time.sleep(step["pause"])
+        else:
+            sys.stdout.write(step + "\n")
     sys.stdout.flush()
     sys.stderr.write(script.get("stderr", ""))
     sys.stderr.flush()

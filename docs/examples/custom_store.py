@@ -1,8 +1,8 @@
 """A session store of your own: SQLite, one row per session name.
 
-Certify it with the store contract, as `tests/test_docs_examples.py` does:
-
-    PYTHONPATH=docs/examples pytest contract_tests --store-factory custom_store:make_store
+Certify it with the store contract, as `tests/test_docs_examples.py` does: with pytest,
+`--store-factory custom_store:make_store` (the command is on the architecture page), or with
+`check_session_store(make_store)` from `codex_local_sdk.testing`, which needs no pytest.
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class SqliteSessionStore:
         return record.session_id if record else None
 
     def set(self, name: str, session_id: str) -> None:
+        _check(session_id, "session_id")  # a blank thread id would reach the CLI on the next resume
         now = time.time()
 
         def point(record: SessionRecord | None) -> SessionRecord:
@@ -94,9 +95,9 @@ class SqliteSessionStore:
         return {record.name: record.session_id for record in self.list_records()}
 
 
-def _check(name: str) -> None:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"session name must be a non-empty string, got {name!r}")
+def _check(value: str, what: str = "session name") -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be a non-empty string, got {value!r}")
 
 
 def _encode(record: SessionRecord) -> str:
@@ -108,7 +109,7 @@ def _decode(text: str) -> SessionRecord:
 
 
 def make_store(**options: Any) -> SqliteSessionStore:
-    """The factory for `pytest contract_tests --store-factory custom_store:make_store`."""
+    """The factory for `--store-factory custom_store:make_store` and `check_session_store`."""
     return SqliteSessionStore(":memory:", **options)
 
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 import pytest
 
 from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexTimeoutError, RetryPolicy
-from codex_local_sdk.testing import FakeClock, InMemorySessionStore, ScriptedRun, ScriptedRunner
+from codex_local_sdk.testing import (
+    FakeClock,
+    InMemorySessionStore,
+    Pause,
+    ScriptedRun,
+    ScriptedRunner,
+    codex_turn_events,
+)
 
 
 # --8<-- [start:code]
@@ -80,6 +87,15 @@ def test_a_hung_cli_times_out() -> None:
     assert runner.processes[0].closed  # the process was ended and released
 
 
+def test_a_cli_that_stalls_mid_turn_times_out_with_what_it_printed() -> None:
+    events = codex_turn_events(message="too late")
+    client, _, clock = make_client(ScriptedRun(stdout=[*events[:2], Pause(900), *events[2:]]))
+    with pytest.raises(CodexTimeoutError) as caught:
+        summarize_repo(client, "/src")
+    assert [e.type for e in caught.value.result.events] == ["thread.started", "turn.started"]
+    assert clock.monotonic() == 600  # ended mid-pause by the timeout, in fake time
+
+
 # --8<-- [end:tests]
 
 
@@ -89,6 +105,7 @@ def main() -> None:
         test_the_api_key_goes_to_the_environment_only,
         test_a_flaky_provider_is_retried_without_waiting,
         test_a_hung_cli_times_out,
+        test_a_cli_that_stalls_mid_turn_times_out_with_what_it_printed,
     ):
         test()
         print("passed:", test.__name__)

@@ -1,4 +1,4 @@
-"""The eight figures. Each returns a :class:`~tests.bench.harness.Figure`: our call next to the
+"""The nine figures. Each returns a :class:`~tests.bench.harness.Figure`: our call next to the
 raw baseline, measured in the same run against the same stand-in."""
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters.json_file_store import JsonFileSessionStore, decode_payload, encode_payload
-from adapters.store_contract import add_turn, finished_turn
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
+from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
 from codex_local_sdk.sessions import SessionRecord, record_turn
+from codex_local_sdk.testing.store_rules import add_turn, finished_turn
 
 from .harness import (
     REPO,
@@ -161,7 +162,7 @@ def live_throughput(standin: Standin, _folder: Path) -> Figure:
         "`for e in run.iter_events(): pass` over a `client.run_live()` of small events, against "
         "`for line in proc.stdout: json.loads(line)`; each run in a fresh interpreter (both import "
         "the SDK first, so their baselines match), timed from the start call to the reaped exit. "
-        "Peak RSS is the probe process's `ru_maxrss`; the caller keeps no event.",
+        "Peak RSS is the probe process's `VmHWM`; the caller keeps no event.",
         [
             Row(
                 f"throughput, {big:,} events (median of 3 each)",
@@ -212,7 +213,7 @@ def big_output(standin: Standin, _folder: Path) -> Figure:
         "`client.run()` on 200 MiB of stdout",
         f"The stand-in prints {out / 2**20:.0f} MiB of JSON events (1 MiB of text each, `BENCH_BYTES`); "
         "`client.run()` against `subprocess.run(capture_output=True)` plus `json.loads` of every "
-        "line, each in a fresh interpreter. Peak RSS is `ru_maxrss`; a third run under "
+        "line, each in a fresh interpreter. Peak RSS is `VmHWM`; a third run under "
         "`tracemalloc` shows what the result keeps and the peak of Python allocations.",
         [
             Row(
@@ -574,7 +575,7 @@ def session_store(_standin: Standin, folder: Path) -> Figure:
     return Figure(
         "6",
         "`JsonFileSessionStore.update` latency",
-        "Updates through `adapters.store_contract.add_turn` (one recorded turn, as the client "
+        "Updates through `codex_local_sdk.testing.store_rules.add_turn` (one recorded turn, as the client "
         "does) on a store file seeded with 10, 1,000 or 10,000 sessions of one turn each. Single "
         "process: alternating with a raw baseline, a durable read-modify-write of the same file "
         "by hand (`flock`, `json.loads`, bump one counter, `json.dumps` in the same format, write, "
@@ -788,6 +789,106 @@ def cancellation(standin: Standin, _folder: Path) -> Figure:
     )
 
 
+# -- 9. memory bounds ---------------------------------------------------------------------------
+
+
+def memory_bounds(standin: Standin, _folder: Path) -> Figure:
+    cap, small, big = DEFAULT_MAX_LINE_BYTES, 256 * 2**20, 4 * 2**30
+    line_small, line_big = probe("no_newline", standin.path, small), probe("no_newline", standin.path, big)
+    raw_line = probe("raw_no_newline", standin.path, small)
+    for line in (line_small, line_big):
+        assert line["turn_status"] == "output_too_large" and line["limit"] == cap, line
+    few, many = 100_000, 1_000_000
+    text_few, text_many = probe("live_text", standin.path, few), probe("live_text", standin.path, many)
+    raw_few, raw_many = probe("raw_live_text", standin.path, few), probe("raw_live_text", standin.path, many)
+    for text, count in ((text_few, few), (text_many, many)):
+        assert text["kept"] == 2 * KEPT_UNPARSED_LINES and text["kept"] + text["dropped"] == count, text
+
+    def above_idle(report: dict[str, Any]) -> int:
+        return int(report["peak_rss"] - report["baseline_rss"])
+
+    line_growth = line_big["peak_rss"] - line_small["peak_rss"]
+    text_growth = text_many["peak_rss"] - text_few["peak_rss"]
+    raw_text_growth = raw_many["peak_rss"] - raw_few["peak_rss"]
+    return Figure(
+        "9",
+        "memory bounds: a line that never ends, a million non-JSON lines",
+        "Each run in a fresh interpreter; peak RSS is the probe's `VmHWM`, and its idle "
+        "interpreter (the SDK imported) is subtracted where said. First, `client.run()` while the "
+        "stand-in prints a line that never ends (`BENCH_NO_NEWLINE`: N bytes with no newline): the "
+        f"runner's line cap (`max_line_bytes`, {mib(cap)} by default) ends the run with "
+        "`CodexOutputTooLargeError`, whatever N, against `subprocess.run(capture_output=True)` of "
+        f"{mib(small)} of it. Then `for e in run.iter_events(): pass` over a `client.run_live()` "
+        "whose stand-in prints N plain-text lines (`BENCH_TEXT_LINES`), against `for line in "
+        "proc.stdout` with `json.loads` (errors ignored).",
+        [
+            Row(
+                f"no newline, {mib(small)} written: peak RSS above idle",
+                mib(above_idle(line_small)),
+                mib(above_idle(raw_line)),
+                f"{above_idle(line_small) / cap:.2f}x the cap; raw {above_idle(raw_line) / small:.2f}x "
+                "the output",
+            ),
+            Row(
+                f"no newline, {big / 2**30:.0f} GiB written: peak RSS above idle",
+                mib(above_idle(line_big)),
+                "— (would hold it all)",
+                f"{above_idle(line_big) / cap:.2f}x the cap",
+                "bounded: < 1.5x the cap",
+                above_idle(line_big) < 1.5 * cap,
+                f"{mib(above_idle(line_big))} above idle = {above_idle(line_big) / cap:.2f}x the "
+                f"{mib(cap)} cap, for {big / 2**30:.0f} GiB written",
+            ),
+            Row(
+                f"no newline, peak RSS growth, {mib(small)} -> {big / 2**30:.0f} GiB written",
+                f"{line_growth / 2**20:+.1f} MiB",
+                "—",
+                "—",
+                "flat: < 5 MiB",
+                line_growth < 5 * 2**20,
+                f"{line_growth / 2**20:+.1f} MiB",
+            ),
+            Row(
+                f"live, {few:,} non-JSON lines: peak RSS above idle",
+                mib(above_idle(text_few)),
+                mib(above_idle(raw_few)),
+            ),
+            Row(
+                f"live, {many:,} non-JSON lines: peak RSS above idle",
+                mib(above_idle(text_many)),
+                mib(above_idle(raw_many)),
+            ),
+            Row(
+                f"live, peak RSS growth, {few:,} -> {many:,} non-JSON lines",
+                f"{text_growth / 2**20:+.1f} MiB",
+                f"{raw_text_growth / 2**20:+.1f} MiB",
+                f"{(text_growth - raw_text_growth) / 2**20:+.1f} MiB",
+                "flat: < 5 MiB",
+                text_growth < 5 * 2**20,
+                f"{text_growth / 2**20:+.1f} MiB (raw: {raw_text_growth / 2**20:+.1f} MiB)",
+            ),
+            Row(
+                f"live, {many:,} non-JSON lines: lines kept / counted",
+                f"{text_many['kept']} / {text_many['dropped']:,}",
+                "—",
+            ),
+            Row(
+                f"live, {many:,} non-JSON lines: wall time",
+                f"{text_many['seconds']:.2f} s",
+                f"{raw_many['seconds']:.2f} s",
+                f"ratio {text_many['seconds'] / raw_many['seconds']:.2f}",
+            ),
+        ],
+        notes=[
+            "What bounds memory: in every mode, one stdout line holds at most `max_line_bytes` "
+            "(the framer drops the rest of a longer line and the run is ended), and a result keeps "
+            f"the first and last {KEPT_UNPARSED_LINES} non-JSON lines, counting the others in "
+            "`dropped_unparsed_lines`. A live run keeps nothing else (unless `keep_events=True`); "
+            "`run()` keeps the whole stdout and its events by design (figure 4).",
+        ],
+    )
+
+
 FIGURES: dict[str, FigureFn] = {
     "1": run_overhead,
     "2": first_event,
@@ -797,4 +898,5 @@ FIGURES: dict[str, FigureFn] = {
     "6": session_store,
     "7": import_time,
     "8": cancellation,
+    "9": memory_bounds,
 }

@@ -1,4 +1,4 @@
-"""One workload in a fresh interpreter, so that its peak RSS (``ru_maxrss``) is its own.
+"""One workload in a fresh interpreter, so that its peak RSS (``VmHWM``) is its own.
 
 ``python -m tests.bench.probe WORKLOAD ARGS...`` prints one JSON line. Both the SDK's and the
 raw workloads import the same modules first, so their baselines match.
@@ -9,6 +9,10 @@ Workloads:
     run_bytes STANDIN N     ``client.run`` of about N bytes of stdout
     raw_bytes STANDIN N     ``subprocess.run(capture_output=True)`` + ``json.loads`` per line
     traced_bytes STANDIN N  ``client.run`` under tracemalloc: what the result keeps, the peak
+    no_newline STANDIN N    ``client.run`` of a line of N bytes that never ends (the cap ends it)
+    raw_no_newline STANDIN N  ``subprocess.run(capture_output=True)`` of the same
+    live_text STANDIN N     ``client.run_live`` of N non-JSON lines, ``for e in run.iter_events()``
+    raw_live_text STANDIN N  ``Popen`` + ``for line in proc.stdout`` + ``json.loads``, errors ignored
     store PATH NAME K       K ``add_turn`` updates of NAME, after a start signal on stdin
 """
 
@@ -30,7 +34,15 @@ REQUEST = CodexExecRequest(prompt="p")
 
 
 def peak_rss() -> int:
-    """Peak resident set size of this process, in bytes (Linux reports KiB)."""
+    """Peak resident set size of this process, in bytes: ``VmHWM`` of /proc/self/status.
+
+    Not ``ru_maxrss``, which Linux carries across ``exec`` from the forked copy of the parent:
+    a probe started by a harness holding 300 MB would report at least 300 MB.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # in kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -89,10 +101,50 @@ def traced_bytes(standin: str, size: str) -> dict[str, Any]:
     }
 
 
+def no_newline(standin: str, size: str) -> dict[str, Any]:
+    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_NO_NEWLINE": size}, raise_on_error=False)
+    result = client.run(REQUEST)
+    return {"turn_status": result.turn_status, "limit": result.exceeded_line_limit}
+
+
+def raw_no_newline(standin: str, size: str) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_NO_NEWLINE": size}
+    done = subprocess.run([standin, "exec", "--json", "-"], input=b"p", capture_output=True, env=env)
+    return {"stdout_bytes": len(done.stdout)}
+
+
+def live_text(standin: str, count: str) -> dict[str, Any]:
+    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_TEXT_LINES": count})
+    with client.run_live(REQUEST) as run:
+        events = sum(1 for _ in run.iter_events())
+        result = run.result()
+    return {"events": events, "kept": len(result.unparsed_lines), "dropped": result.dropped_unparsed_lines}
+
+
+def raw_live_text(standin: str, count: str) -> dict[str, Any]:
+    env = {**os.environ, "BENCH_TEXT_LINES": count}
+    proc = subprocess.Popen(
+        [standin, "exec", "--json", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"p")
+    proc.stdin.close()
+    events = 0
+    for line in proc.stdout:
+        try:
+            json.loads(line)
+        except ValueError:
+            continue
+        events += 1
+    proc.stdout.close()
+    proc.wait()
+    return {"events": events, "kept": 0, "dropped": 0}
+
+
 def store(path: str, name: str, updates: str) -> dict[str, Any]:
     """Contend for the store: say ready, wait for the start line, then update and time."""
     from adapters.json_file_store import JsonFileSessionStore  # not in the other probes' RSS
-    from adapters.store_contract import add_turn  # (it imports pytest)
+    from codex_local_sdk.testing.store_rules import add_turn
 
     session_store = JsonFileSessionStore(path, lock_timeout_seconds=600)
     print("ready", flush=True)
@@ -111,6 +163,10 @@ WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "run_bytes": run_bytes,
     "raw_bytes": raw_bytes,
     "traced_bytes": traced_bytes,
+    "no_newline": no_newline,
+    "raw_no_newline": raw_no_newline,
+    "live_text": live_text,
+    "raw_live_text": raw_live_text,
     "store": store,
 }
 

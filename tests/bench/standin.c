@@ -8,6 +8,10 @@
  *                         (the default, with N=3)
  *   BENCH_BYTES=N         instead print about N bytes: thread.started, agent_message events
  *                         whose text is 1 MiB each, turn.completed
+ *   BENCH_NO_NEWLINE=N    instead print thread.started, then N bytes of 'x' with no newline,
+ *                         then exit 0 (a line that never ends, as far as the reader can tell)
+ *   BENCH_TEXT_LINES=N    instead print thread.started, N lines of plain text (not JSON),
+ *                         then turn.completed
  *   BENCH_IGNORE_TERM=1   ignore SIGTERM, print thread.started and sleep forever
  *   BENCH_FORK=1          with BENCH_IGNORE_TERM: first fork a grandchild that does the same
  *                         (same process group, holds the pipes), so "the group is gone"
@@ -93,7 +97,21 @@ int main(void) {
 
     out_str(THREAD_STARTED);
     long bytes = env_long("BENCH_BYTES", 0);
-    if (bytes > 0) {
+    long no_newline = env_long("BENCH_NO_NEWLINE", 0);
+    long text_lines = env_long("BENCH_TEXT_LINES", 0);
+    if (no_newline > 0) {
+        static char xs[1 << 16];
+        memset(xs, 'x', sizeof xs);
+        for (long written = 0; written < no_newline; written += (long)sizeof xs) out(xs, sizeof xs);
+        out_flush();
+        return 0;
+    } else if (text_lines > 0) {
+        char line[128];
+        for (long i = 0; i < text_lines; i++) {
+            int len = snprintf(line, sizeof line, "log: step %ld of the warm-up, not JSON at all\n", i);
+            out(line, (size_t)len);
+        }
+    } else if (bytes > 0) {
         size_t text_len = 1 << 20;
         char *text = malloc(text_len);
         if (!text) return 1;

@@ -20,6 +20,7 @@ import collections
 import dataclasses
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -211,8 +212,7 @@ class LoopbackProvider:
             OSError: no port could be bound.
         """
         if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
-            self._server.daemon_threads = True
+            self._server = _Server(("127.0.0.1", 0), _handler_class(self))
             serve = self._server.serve_forever
             # a short poll interval makes stop() quick (shutdown waits for the next poll)
             threading.Thread(target=serve, args=(0.05,), daemon=True, name="loopback-provider").start()
@@ -247,6 +247,16 @@ class LoopbackProvider:
     def _completed_one(self) -> None:
         with self._lock:
             self._completed += 1
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away mid-reply (a CLI killed while it streams) ends a test, not
+        # the provider: only other errors, such as a failing handler, print a traceback.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
 
 
 def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:

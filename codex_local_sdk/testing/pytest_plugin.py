@@ -1,8 +1,20 @@
-"""Options to certify your own implementations against the contracts.
+"""The pytest plugin of codex_local_sdk: the options of the contract suites.
 
-* ``--store-factory module:callable``: also run the session store contract against the store
-  that ``callable(max_turn_history=...)`` builds.
-* ``--codex-bin PATH``: run the CLI contract against that binary (default: ``$CODEX_BIN``).
+* ``--store-factory module:callable``: certify the session store that
+  ``callable(max_turn_history=...)`` builds, with the store contract.
+* ``--codex-bin PATH``: certify that Codex-compatible binary with the CLI contract (default:
+  ``$CODEX_BIN``).
+
+Installing codex-local-sdk registers it (a ``pytest11`` entry point of the same name as this
+module, so ``-p codex_local_sdk.testing.pytest_plugin`` and the automatic loading agree and it
+is loaded once). The suites are in :mod:`codex_local_sdk.testing.contracts`::
+
+    pytest -p codex_local_sdk.testing.pytest_plugin --pyargs codex_local_sdk.testing.contracts \\
+        --store-factory mypackage.stores:make_store --codex-bin /path/to/your-cli
+
+Every pytest run in an environment with the package installed loads this module, so it
+imports nothing of the SDK until a contract needs it: an SDK that cannot be imported fails
+the contracts, not every test run.
 """
 
 from __future__ import annotations
@@ -10,12 +22,14 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+from typing import TYPE_CHECKING
 
 import pytest
 
-from adapters.store_contract import StoreFactory
+if TYPE_CHECKING:
+    from codex_local_sdk.testing.store_rules import StoreFactory
 
-STORE_FACTORY = pytest.StashKey[StoreFactory]()
+STORE_FACTORY = pytest.StashKey["StoreFactory"]()
 """Where ``pytest_configure`` keeps the ``--store-factory`` callable."""
 
 
@@ -31,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--codex-bin",
         default=os.environ.get("CODEX_BIN"),
         metavar="PATH",
-        help="the Codex-compatible CLI to certify with the CLI contract",
+        help="the Codex-compatible CLI to certify with the CLI contract (default: $CODEX_BIN)",
     )
 
 
@@ -43,6 +57,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def load_store_factory(spec: str) -> StoreFactory:
     """The callable ``spec`` (``module:callable``) names, checked before any test runs.
+
+    Args:
+        spec: ``module:callable``, e.g. ``mypackage.stores:make_store``.
+
+    Returns:
+        The callable.
 
     Raises:
         pytest.UsageError: ``spec`` is malformed, cannot be imported, or names a callable

@@ -1,8 +1,8 @@
 """The CLI contract: the ``codex exec --json`` protocol as the SDK relies on it, checked
 through the SDK's public API against a real binary.
 
-By default the binary is the pinned Codex CLI (``make test`` installs it and sets
-``$CODEX_BIN``); ``--codex-bin PATH`` certifies any alternative. Every test gets its own
+The binary is ``--codex-bin PATH`` (an option of :mod:`codex_local_sdk.testing.pytest_plugin`),
+by default ``$CODEX_BIN``; without either the suite is skipped. Every test gets its own
 ``CODEX_HOME`` and a model provider on loopback, so nothing leaves the machine.
 """
 
@@ -20,8 +20,8 @@ from typing import Any
 import attrs
 import pytest
 
+import codex_local_sdk
 from adapters.json_file_store import JsonFileSessionStore
-from adapters.loopback_provider import LoopbackProvider, Reply, unreachable_base_url, write_codex_home
 from codex_local_sdk import (
     CodexClientEvent,
     CodexExecFailedError,
@@ -33,8 +33,11 @@ from codex_local_sdk import (
     InMemorySessionStore,
     RetryPolicy,
 )
+from codex_local_sdk.testing.loopback import LoopbackProvider, Reply, unreachable_base_url, write_codex_home
 
-REPO = Path(__file__).resolve().parents[1]
+SDK_HOME = str(Path(codex_local_sdk.__file__).resolve().parents[1])
+"""The folder that holds the SDK's packages (site-packages, or a source tree): a ``python -c``
+started there imports the same SDK."""
 
 
 @attrs.define
@@ -172,7 +175,7 @@ def test_resume_by_name_from_a_new_process(offline: Offline, tmp_path: Path) -> 
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=REPO,
+        cwd=SDK_HOME,
         check=True,
     )
     assert json.loads(done.stdout) == {"thread_id": session.session_id, "message": "second answer"}
