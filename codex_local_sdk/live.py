@@ -228,8 +228,11 @@ _background: set[asyncio.Future[None]] = set()  # tasks started from timers and 
 
 
 def _thread_timer(delay: float, callback: Callable[[], None]) -> Callable[[], None]:
-    """A daemon timer thread calling ``callback`` in ``delay`` seconds; returns its cancel."""
-    timer = threading.Timer(delay, callback)
+    """A daemon timer thread calling ``callback`` in ``delay`` seconds; returns its cancel.
+
+    A delay past what a thread can wait (``threading.TIMEOUT_MAX``) fires early, at that
+    limit; the watchdog then looks again."""
+    timer = threading.Timer(min(delay, threading.TIMEOUT_MAX), callback)
     timer.daemon = True
     timer.start()
     return timer.cancel

@@ -101,6 +101,7 @@ THIRTY_DAYS = 30 * 86400.0  # past what select() and epoll accept (about 24.8 da
 
 @pytest.mark.parametrize("entry", ["run_prompt", "run_live", "run_prompt_async", "run_live_async"])
 @pytest.mark.parametrize("timeout", [THIRTY_DAYS, 1e300])
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # the watchdog's timer
 def test_a_huge_finite_timeout_runs_to_the_end(tmp_path: Path, entry: str, timeout: float) -> None:
     client = CodexLocalClient(codex_bin=fake_cli(tmp_path, QUICK_TURN))
     result = ENTRY_POINTS[entry](client, {"timeout_seconds": timeout})
