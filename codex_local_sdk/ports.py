@@ -82,7 +82,7 @@ class ProcessHandle(Protocol):
 
         Lines can be of any length, up to a cap the runner may set to bound its memory. A
         line that passes the cap is reported by one
-        :class:`~codex_local_sdk.jsonl.OverlongLine` in its place, as soon as it passes
+        :class:`~codex_local_sdk._jsonl.OverlongLine` in its place, as soon as it passes
         (``LineFramer(max_line_bytes=...)`` does the framing and the reporting); the runner
         drops the rest of that line and goes on reading. The caller then ends the run
         (:meth:`terminate`) and reports it as ``"output_too_large"``. A runner without a cap
