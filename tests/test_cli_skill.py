@@ -34,6 +34,7 @@ from codex_local_sdk.testing import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "codex_local_sdk" / "cli" / "skill_data" / "templates"
 SKILL_FILES = {
     "SKILL.md",
     "references/api-cheatsheet.md",
@@ -324,7 +325,7 @@ def test_the_testing_template_runs_its_tests(skill: Path, capsys: pytest.Capture
     assert template.main() == 0
     passed = capsys.readouterr().out.splitlines()
     assert passed == [f"passed: {name}" for name in vars(template) if name.startswith("test_")]
-    assert len(passed) == 4
+    assert len(passed) == 5
 
 
 def preflight(skill: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -380,7 +381,7 @@ def test_docs_export_writes_the_guide_pages_with_their_examples(tmp_path: Path) 
     assert files_under(export) == {*guide, "api.md"}
     pages = {path.name: path.read_text(encoding="utf-8") for path in export.iterdir()}
     assert not [name for name, text in pages.items() if "--8<--" in text]  # every include resolved
-    example = (ROOT / "docs" / "examples" / "structured_output.py").read_text(encoding="utf-8")
+    example = (TEMPLATES / "schema_output.py").read_text(encoding="utf-8")  # requests.md includes it
     assert example.strip() in pages["requests.md"]
     assert "def summarize_repo(" in pages["testing.md"]  # a marked section of an example
     assert "](reference/" not in pages["index.md"] and "](api.md)" in pages["index.md"]

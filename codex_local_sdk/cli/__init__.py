@@ -16,6 +16,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
 GROUPS = ("skill", "docs")
 """The modules of this package that add a subcommand group, in the order ``--help`` lists them."""
@@ -23,6 +25,47 @@ GROUPS = ("skill", "docs")
 
 class UsageError(Exception):
     """A command cannot do what it was asked as asked; its message says what to change."""
+
+
+class FolderWriter(Protocol):
+    """What a folder action runs: write its folder into ``directory``; return that folder."""
+
+    def __call__(self, directory: Path, /, *, force: bool) -> Path: ...
+
+
+def add_folder_action(
+    actions: Any,
+    name: str,
+    write: FolderWriter,
+    *,
+    done: str,
+    default_dir: Path,
+    dir_help: str,
+    force_help: str,
+    **parser_options: str,
+) -> None:
+    """Add the action ``name`` to a group's ``actions``: ``write(DIR, force=--force)``, then
+    ``done`` printed with the folder written in place of ``{}``.
+
+    Args:
+        actions: the group's subparsers.
+        name: the action's name.
+        write: what the action runs.
+        done: the line it prints on success.
+        default_dir: DIR when none is given.
+        dir_help: the help of DIR.
+        force_help: the help of ``--force``.
+        **parser_options: the action parser's ``help`` and ``description``.
+    """
+    action = actions.add_parser(name, **parser_options)
+    action.add_argument("dir", nargs="?", type=Path, default=default_dir, metavar="DIR", help=dir_help)
+    action.add_argument("--force", action="store_true", help=force_help)
+
+    def run(args: argparse.Namespace) -> int:
+        print(done.format(write(args.dir, force=args.force)))
+        return 0
+
+    action.set_defaults(handler=run)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11 on
 
 
-def write_folder(target: Path, fill: Callable[[Path], None], *, force: bool) -> None:
+def write_folder(target: Path, fill: Callable[[Path], None], *, force: bool) -> Path:
     """Create ``target`` with what ``fill`` writes into an empty folder.
 
     ``fill`` writes into a temporary folder beside ``target``, which then takes its place, so
@@ -26,6 +26,9 @@ def write_folder(target: Path, fill: Callable[[Path], None], *, force: bool) -> 
         target: the folder to create.
         fill: writes the files into the folder it is given.
         force: replace ``target`` if it exists.
+
+    Returns:
+        ``target``.
 
     Raises:
         UsageError: ``target`` exists and ``force`` is false, or it is a file.
@@ -45,6 +48,7 @@ def write_folder(target: Path, fill: Callable[[Path], None], *, force: bool) -> 
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    return target
 
 
 def copy_tree(source: Traversable, target: Path) -> None:

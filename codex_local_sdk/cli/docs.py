@@ -8,12 +8,11 @@ the pages are rendered from its ``docs/`` the same way, at export time.
 
 from __future__ import annotations
 
-import argparse
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from . import UsageError
+from . import UsageError, add_folder_action
 
 EXPORT_NAME = "codex-local-sdk-docs"
 """The folder ``docs export`` writes inside DIR."""
@@ -23,23 +22,18 @@ def register(subparsers: Any) -> None:
     """Add ``docs export`` to the ``codex-local`` parser."""
     docs = subparsers.add_parser("docs", help="export the documentation")
     actions = docs.add_subparsers(title="actions", metavar="ACTION", required=True)
-    export = actions.add_parser(
+    add_folder_action(
+        actions,
         "export",
+        export_docs,
+        done="wrote the documentation to {} (start with index.md)",
+        default_dir=Path("."),
+        dir_help="where to write (default: here)",
+        force_help="replace an earlier export",
         help=f"write the guide's Markdown pages to DIR/{EXPORT_NAME}/",
         description=f"Write the guide's Markdown pages, their examples included, and api.md (the API "
         f"cheat sheet of the installed package) to DIR/{EXPORT_NAME}/, for offline reading.",
     )
-    export.add_argument(
-        "dir", nargs="?", type=Path, default=Path("."), metavar="DIR", help="where to write (default: here)"
-    )
-    export.add_argument("--force", action="store_true", help="replace an earlier export")
-    export.set_defaults(handler=_export_command)
-
-
-def _export_command(args: argparse.Namespace) -> int:
-    target = export_docs(args.dir, force=args.force)
-    print(f"wrote the documentation to {target} (start with index.md)")
-    return 0
 
 
 def export_docs(directory: Path, *, force: bool = False) -> Path:
@@ -75,6 +69,4 @@ def export_docs(directory: Path, *, force: bool = False) -> Path:
             )
         (folder / API_PAGE).write_text(api_cheatsheet(), encoding="utf-8")
 
-    target = directory / EXPORT_NAME
-    write_folder(target, fill, force=force)
-    return target
+    return write_folder(directory / EXPORT_NAME, fill, force=force)

@@ -8,10 +8,11 @@ written at install time from the installed package, so it always matches the cod
 
 from __future__ import annotations
 
-import argparse
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+from . import add_folder_action
 
 SKILL_NAME = "codex-local-sdk"
 """The skill's folder name, and the ``name`` in its front matter."""
@@ -24,28 +25,18 @@ def register(subparsers: Any) -> None:
     """Add ``skill install`` to the ``codex-local`` parser."""
     skill = subparsers.add_parser("skill", help="install the usage skill for coding agents")
     actions = skill.add_subparsers(title="actions", metavar="ACTION", required=True)
-    install = actions.add_parser(
+    add_folder_action(
+        actions,
         "install",
+        install_skill,
+        done=f"wrote the {SKILL_NAME} skill to {{}}",
+        default_dir=DEFAULT_DIR,
+        dir_help=f"the skills folder (default: {DEFAULT_DIR}, where Codex reads a project's skills)",
+        force_help="replace the skill if it is already there",
         help=f"write the skill to DIR/{SKILL_NAME}/",
         description=f"Write the {SKILL_NAME} usage skill (SKILL.md, references, templates, a preflight "
         f"script) to DIR/{SKILL_NAME}/. The API cheat sheet is generated from the installed package.",
     )
-    install.add_argument(
-        "dir",
-        nargs="?",
-        type=Path,
-        default=DEFAULT_DIR,
-        metavar="DIR",
-        help=f"the skills folder (default: {DEFAULT_DIR}, where Codex reads a project's skills)",
-    )
-    install.add_argument("--force", action="store_true", help="replace the skill if it is already there")
-    install.set_defaults(handler=_install_command)
-
-
-def _install_command(args: argparse.Namespace) -> int:
-    target = install_skill(args.dir, force=args.force)
-    print(f"wrote the {SKILL_NAME} skill to {target}")
-    return 0
 
 
 def install_skill(skills_dir: Path, *, force: bool = False) -> Path:
@@ -67,9 +58,7 @@ def install_skill(skills_dir: Path, *, force: bool = False) -> Path:
         copy_tree(files("codex_local_sdk.cli").joinpath("skill_data"), folder)
         (folder / "references" / "api-cheatsheet.md").write_text(api_cheatsheet(), encoding="utf-8")
 
-    target = skills_dir / SKILL_NAME
-    write_folder(target, fill, force=force)
-    return target
+    return write_folder(skills_dir / SKILL_NAME, fill, force=force)
 
 
 def api_cheatsheet() -> str:
