@@ -27,7 +27,7 @@ from .errors import CodexSessionError, SessionStoreError
 from .events import CodexClientEvent
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath, Usage
-from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
+from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore, update_record
 from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
 
@@ -724,7 +724,7 @@ class CodexLocalClient:
             return attrs.evolve(record, last_usage=None)
 
         try:
-            self.session_store.update(name, clear)
+            update_record(self.session_store, name, clear)
         except SessionStoreError:
             raise
         except Exception as exc:
@@ -770,7 +770,7 @@ class CodexLocalClient:
             return record
 
         try:
-            record = self.session_store.update(name, fold)
+            record = update_record(self.session_store, name, fold)
         except SessionStoreError as exc:
             exc.result = result  # the turn happened: its thread id must reach the caller
             raise
