@@ -9,8 +9,8 @@ from typing import Any
 import cattrs
 import pytest
 
+from codex_local_sdk._jsonl import LineFramer, OutputCollector, OverlongLine, parse_line, summarize
 from codex_local_sdk.events import CodexEvent
-from codex_local_sdk.jsonl import LineFramer, OutputCollector, OverlongLine, parse_line, summarize
 from codex_local_sdk.models import Usage
 
 
