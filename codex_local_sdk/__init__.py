@@ -2,63 +2,109 @@
 
 Sync and async runs, live event streaming, retries and timeouts, named sessions that persist
 across processes, and telemetry hooks. Start with :class:`CodexLocalClient`.
+
+Every name below is imported on first use (PEP 562), so ``import codex_local_sdk`` costs
+little and a name pays only for the modules it needs.
 """
 
-from typing import TYPE_CHECKING, Any
+from __future__ import annotations
 
 from ._adapters_check import ensure_own_adapters
 
 ensure_own_adapters()
 
-from .client import CodexLocalClient
-from .errors import (
-    CodexError,
-    CodexExecFailedError,
-    CodexNotInstalledError,
-    CodexOutputTooLargeError,
-    CodexSessionError,
-    CodexSpawnError,
-    CodexThreadBusyError,
-    CodexTimeoutError,
-    CodexUnknownThreadError,
-    SessionStoreCorruptError,
-    SessionStoreError,
-    SessionStoreLockTimeout,
-    SessionStoreSchemaError,
-)
-from .events import CodexClientEvent, CodexEvent
-from .live import AsyncCodexLiveRun, CodexLiveRun
-from .models import CodexExecRequest, CodexExecResult, RetryPolicy, SandboxMode, Usage
-from .ports import (
-    AsyncProcessHandle,
-    Clock,
-    EventSink,
-    ProcessHandle,
-    ProcessRunner,
-    ProcessSpec,
-    SessionStore,
-)
-from .sessions import SessionRecord, SessionTurnRecord
-from .thread import CodexThreadSession
-
+TYPE_CHECKING = False  # as typing's, which type checkers read as True; `import typing` costs more
 if TYPE_CHECKING:
+    from typing import Any
+
     from adapters.json_file_store import JsonFileSessionStore
     from adapters.memory_store import InMemorySessionStore
 
-_STORES = {
-    "InMemorySessionStore": "adapters.memory_store",
-    "JsonFileSessionStore": "adapters.json_file_store",
+    from .client import CodexLocalClient
+    from .errors import (
+        CodexError,
+        CodexExecFailedError,
+        CodexNotInstalledError,
+        CodexOutputTooLargeError,
+        CodexSessionError,
+        CodexSpawnError,
+        CodexThreadBusyError,
+        CodexTimeoutError,
+        CodexUnknownThreadError,
+        SessionStoreCorruptError,
+        SessionStoreError,
+        SessionStoreLockTimeout,
+        SessionStoreSchemaError,
+    )
+    from .events import CodexClientEvent, CodexEvent, Usage
+    from .live import AsyncCodexLiveRun, CodexLiveRun
+    from .models import CodexExecRequest, RetryPolicy, SandboxMode
+    from .ports import (
+        AsyncProcessHandle,
+        Clock,
+        EventSink,
+        ProcessHandle,
+        ProcessRunner,
+        ProcessSpec,
+        SessionStore,
+    )
+    from .results import CodexExecResult
+    from .sessions import SessionRecord, SessionTurnRecord
+    from .thread import CodexThreadSession
+
+# Where each name lives. The two stores live in adapters/, which imports this package's
+# modules: importing them on first use also keeps `import adapters.memory_store` from meeting
+# a half-built package.
+_HOMES = {
+    "codex_local_sdk.client": ["CodexLocalClient"],
+    "codex_local_sdk.errors": [
+        "CodexError",
+        "CodexExecFailedError",
+        "CodexNotInstalledError",
+        "CodexOutputTooLargeError",
+        "CodexSessionError",
+        "CodexSpawnError",
+        "CodexThreadBusyError",
+        "CodexTimeoutError",
+        "CodexUnknownThreadError",
+        "SessionStoreCorruptError",
+        "SessionStoreError",
+        "SessionStoreLockTimeout",
+        "SessionStoreSchemaError",
+    ],
+    "codex_local_sdk.events": ["CodexClientEvent", "CodexEvent", "Usage"],
+    "codex_local_sdk.live": ["AsyncCodexLiveRun", "CodexLiveRun"],
+    "codex_local_sdk.models": ["CodexExecRequest", "RetryPolicy", "SandboxMode"],
+    "codex_local_sdk.ports": [
+        "AsyncProcessHandle",
+        "Clock",
+        "EventSink",
+        "ProcessHandle",
+        "ProcessRunner",
+        "ProcessSpec",
+        "SessionStore",
+    ],
+    "codex_local_sdk.results": ["CodexExecResult"],
+    "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
+    "codex_local_sdk.thread": ["CodexThreadSession"],
+    "adapters.json_file_store": ["JsonFileSessionStore"],
+    "adapters.memory_store": ["InMemorySessionStore"],
 }
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    # The two stores live in adapters/, which imports this package's modules: importing them
-    # on first use keeps `import adapters.memory_store` from meeting a half-built package.
-    if name in _STORES:
-        import importlib
+    module = _HOME_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # __import__, not importlib.import_module: `python -X importtime` shows only the former
+    value = getattr(__import__(module, fromlist=[name]), name)
+    globals()[name] = value  # the next lookup finds it without calling this again
+    return value
 
-        return getattr(importlib.import_module(_STORES[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Pure and incremental: :class:`LineFramer` cuts a byte stream into lines of any length,
 :func:`parse_line` decodes one line, and :class:`OutputCollector` folds a run's lines into
-the fields of a :class:`~codex_local_sdk.models.CodexExecResult`. Runners and the client
+the fields of a :class:`~codex_local_sdk.results.CodexExecResult`. Runners and the client
 feed them; nothing here touches a pipe or a clock.
 """
 
@@ -12,8 +12,7 @@ import collections
 import json
 from collections.abc import Iterable, Iterator
 
-from .events import CodexEvent
-from .models import Usage
+from .events import CodexEvent, Usage
 
 DEFAULT_MAX_LINE_BYTES = 64 << 20
 """The default cap on one stdout line (64 MiB): far above any event the CLI prints."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import CodexExecResult
+    from .results import CodexExecResult
 
 
 class CodexError(Exception):

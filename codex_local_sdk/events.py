@@ -1,4 +1,5 @@
-"""Events: what the CLI prints (:class:`CodexEvent`) and what the client reports (:class:`CodexClientEvent`).
+"""Events: what the CLI prints (:class:`CodexEvent`, with the :class:`Usage` it reports) and
+what the client reports (:class:`CodexClientEvent`).
 
 ``codex exec --json`` prints one JSON object per line. A :class:`CodexEvent` keeps that object
 whole in ``raw`` and offers typed accessors for the fields the SDK relies on, so event and
@@ -11,11 +12,57 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-import cattrs
 
-from .models import Usage
 
-_converter = cattrs.Converter(forbid_extra_keys=False)
+@attrs.frozen(kw_only=True)
+class Usage:
+    """Token counts as the CLI reports them in ``turn.completed.usage``.
+
+    The CLI reports the thread's running total, not one turn's own use; see
+    :attr:`CodexExecResult.usage` and :attr:`CodexExecResult.turn_usage`. A count the CLI
+    does not report is 0. ``a - b`` subtracts field by field, floored at 0.
+
+    Attributes:
+        input_tokens: tokens sent to the model, cached ones included.
+        cached_input_tokens: input tokens served from the provider's prompt cache.
+        cache_write_input_tokens: input tokens written to the prompt cache, when the CLI
+            reports it.
+        output_tokens: tokens the model produced, reasoning included.
+        reasoning_output_tokens: output tokens spent on reasoning.
+    """
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_write_input_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
+
+    def __sub__(self, other: Usage) -> Usage:
+        """Field-by-field difference, each floored at 0."""
+        return Usage(
+            **{
+                field.name: max(0, getattr(self, field.name) - getattr(other, field.name))
+                for field in attrs.fields(Usage)
+            }
+        )
+
+
+_USAGE_FIELDS = tuple(field.name for field in attrs.fields(Usage))
+
+
+def _usage_from(value: Mapping[str, Any]) -> Usage | None:
+    """The :class:`Usage` of a ``usage`` object: each count as ``int()`` makes it (so ``"5"``
+    and ``5.0`` are 5), unknown keys ignored, missing counts 0; ``None`` when a count has no
+    integer value."""
+    try:
+        return Usage(**{name: int(value[name]) for name in _USAGE_FIELDS if name in value})
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 @attrs.frozen
@@ -81,12 +128,7 @@ class CodexEvent:
         """The ``usage`` of a ``turn.completed`` event (the thread's running total); ``None``
         when absent or malformed. Unknown keys are ignored, missing counts are 0."""
         value = self.raw.get("usage")
-        if not isinstance(value, dict):
-            return None
-        try:
-            return _converter.structure(value, Usage)
-        except (cattrs.BaseValidationError, TypeError, ValueError):
-            return None
+        return _usage_from(value) if isinstance(value, dict) else None
 
     @property
     def error_message(self) -> str | None:

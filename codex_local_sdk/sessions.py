@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from .models import CodexExecResult, Usage, run_succeeded
+from .results import CodexExecResult, Usage, run_succeeded
 
 _Class = TypeVar("_Class", bound=type)
 

@@ -3,18 +3,73 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
-from .models import CodexExecResult, Usage
+from .results import CodexExecResult, Usage
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from .client import CodexLocalClient
     from .live import AsyncCodexLiveRun, CodexLiveRun
-    from .options import LiveTurnOptions, TurnOptions
+    from .options import LiveTurnOptions, RequestOptions, TurnOptions
+
+
+class TurnRunner(Protocol):
+    """What a :class:`CodexThreadSession` needs of its client: the four ``resume`` methods,
+    as :class:`~codex_local_sdk.CodexLocalClient` has them. The session depends on this, not
+    on the client, so the client can build sessions without an import cycle."""
+
+    def resume(
+        self,
+        prompt: str,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        last: bool = False,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CodexExecResult: ...
+
+    async def resume_async(
+        self,
+        prompt: str,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        last: bool = False,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CodexExecResult: ...
+
+    def resume_live(
+        self,
+        prompt: str,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        last: bool = False,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        keep_events: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> CodexLiveRun: ...
+
+    async def resume_live_async(
+        self,
+        prompt: str,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        last: bool = False,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        keep_events: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncCodexLiveRun: ...
 
 
 class CodexThreadSession:
@@ -26,7 +81,7 @@ class CodexThreadSession:
     session was made with.
 
     Args:
-        client: the client that runs the turns.
+        client: the client that runs the turns (any :class:`TurnRunner`).
         session_id: the Codex thread id.
         session_name: the name it is saved under, or ``None``.
         last_result: the result of the turn that started it, if any.
@@ -43,7 +98,7 @@ class CodexThreadSession:
 
     def __init__(
         self,
-        client: CodexLocalClient,
+        client: TurnRunner,
         session_id: str,
         *,
         session_name: str | None = None,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
+from typing import Any
 
+import cattrs
 import pytest
 
 from codex_local_sdk._jsonl import LineFramer, OutputCollector, OverlongLine, parse_line, summarize
+from codex_local_sdk.events import CodexEvent
 from codex_local_sdk.models import Usage
 
 
@@ -90,6 +94,24 @@ def test_typed_accessors() -> None:
     assert usage is not None and usage.usage == Usage(input_tokens=3, output_tokens=4)
     bad_usage = parse_line(b'{"type":"turn.completed","usage":{"input_tokens":"many"}}')
     assert bad_usage is not None and bad_usage.usage is None
+
+
+def _usage_as_cattrs_structured_it(value: dict[str, Any]) -> Usage | None:
+    """How the event's usage was decoded when cattrs did it (unknown keys ignored)."""
+    try:
+        return cattrs.Converter(forbid_extra_keys=False).structure(value, Usage)
+    except (cattrs.BaseValidationError, TypeError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize(
+    "count",
+    [5, 0, -3, 10**30, 5.9, 1e30, "5", " 7 ", "1_000", True, None, "many", [1], {"a": 1}, math.inf, math.nan],
+)
+def test_usage_decodes_as_it_did_with_cattrs(count: object) -> None:
+    usage = {"input_tokens": count, "output_tokens": 2, "unknown": "kept out"}
+    event = CodexEvent.from_json_object({"type": "turn.completed", "usage": usage})
+    assert event.usage == _usage_as_cattrs_structured_it(usage)
 
 
 def events(*objs: dict[str, object]) -> list[bytes]:

@@ -22,8 +22,8 @@ from typing import Any
 
 import attrs
 
-from codex_local_sdk.models import CodexExecResult
 from codex_local_sdk.ports import SessionStore
+from codex_local_sdk.results import CodexExecResult
 from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, record_turn
 
 StoreFactory = Callable[..., SessionStore]

@@ -632,12 +632,16 @@ def _update_breakdown(path: Path) -> list[str]:
 
 # -- 7. import time -----------------------------------------------------------------------------
 
+ORIGIN = "codex-local-sdk-python==0.1.4"
+"""The package this SDK started from; it shares the import name ``codex_local_sdk``."""
 
-def _importtime() -> dict[str, int]:
-    """Microseconds by what ``import codex_local_sdk`` spends them on: the SDK's own modules
-    (self time) and each package the SDK imports directly (cumulative, with what it pulls in)."""
+
+def _importtime(code: str) -> dict[str, int]:
+    """Microseconds by what ``code`` spends them on: the SDK's own modules (self time, and
+    ``codex_local_sdk``'s own cumulative time) and each package the SDK imports directly
+    (cumulative, with what it pulls in)."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import codex_local_sdk"],
+        [sys.executable, "-X", "importtime", "-c", code],
         capture_output=True,
         text=True,
         check=True,
@@ -668,39 +672,148 @@ def _importtime() -> dict[str, int]:
     return spent
 
 
-def import_time(_standin: Standin, _folder: Path) -> Figure:
-    def python(code: str) -> Callable[[], None]:
-        def run() -> None:
-            subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+def _install_origin(folder: Path) -> tuple[Path | None, str]:
+    """pip-install :data:`ORIGIN` (no dependencies; it has none) into a folder of its own,
+    from PyPI or pip's cache: the folder, or ``None`` and why not."""
+    target = folder / "origin"
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    try:
+        done = subprocess.run(
+            [*command, "--no-deps", "--target", str(target), ORIGIN],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"`pip install {ORIGIN}` took more than 300 s"
+    if done.returncode != 0:
+        errors = [line for line in done.stderr.splitlines() if "ERROR" in line] or done.stderr.splitlines()
+        return None, f"`pip install {ORIGIN}` failed: {errors[-1] if errors else done.returncode}"
+    return target, ""
 
-        return run
 
-    samples = interleaved(
-        {"ours": python("import codex_local_sdk"), "raw": python("pass")}, rounds=20, warmup=2
+def _python(code: str, cwd: Path, path: Path | None = None) -> Callable[[], None]:
+    """Run ``python -c code`` in ``cwd``, with ``PYTHONPATH=path`` first on ``sys.path`` after it."""
+    env = {**os.environ, "PYTHONPATH": str(path)} if path is not None else None
+
+    def run() -> None:
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=cwd, env=env)
+
+    return run
+
+
+def _check_home(cwd: Path, path: Path) -> None:
+    """Make sure ``import codex_local_sdk`` in ``cwd`` with ``PYTHONPATH=path`` finds the one in ``path``."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import codex_local_sdk; print(codex_local_sdk.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(path)},
     )
-    o, r = median(samples["ours"].wall), median(samples["raw"].wall)
-    runs = [_importtime() for _ in range(3)]
+    found = Path(done.stdout.strip()).resolve()
+    if not found.is_relative_to(path.resolve()):
+        raise RuntimeError(f"with PYTHONPATH={path}, codex_local_sdk came from {found}")
+
+
+def _versus(ours: float, origin: float, bare: float) -> str:
+    """Ours against the origin's: the ratio of the medians, and each less a bare interpreter's."""
+    return (
+        f"ratio {ours / origin:.2f}; the import alone {(ours - bare) * 1000:+.0f} ms "
+        f"vs {(origin - bare) * 1000:+.0f} ms"
+    )
+
+
+def import_time(_standin: Standin, folder: Path) -> Figure:
+    empty = folder / "import-cwd"  # -c puts the current directory first on sys.path: keep it empty
+    empty.mkdir(exist_ok=True)
+    origin, why_not = _install_origin(folder)
+    homes = {"ours": REPO, **({"origin": origin} if origin is not None else {})}
+    for home in homes.values():
+        _check_home(empty, home)
+
+    rounds, warmup = 40, 3
+    imports = interleaved(
+        {
+            **{name: _python("import codex_local_sdk", empty, home) for name, home in homes.items()},
+            "raw": _python("pass", empty),
+        },
+        rounds=rounds,
+        warmup=warmup,
+    )
+    clients = interleaved(
+        {
+            name: _python("from codex_local_sdk import CodexLocalClient", empty, home)
+            for name, home in homes.items()
+        },
+        rounds=rounds // 2,
+        warmup=warmup,
+    )
+    o, r = median(imports["ours"].wall), median(imports["raw"].wall)
+    oc = median(clients["ours"].wall)
+    alone = [_importtime("import codex_local_sdk") for _ in range(3)]
+    runs = [_importtime("from codex_local_sdk import CodexLocalClient") for _ in range(3)]
     names = {name for run in runs for name in run} - {"codex_local_sdk"}
     spent = {name: median([run.get(name, 0) for run in runs]) for name in names}
     top = sorted(spent.items(), key=lambda item: -item[1])[:10]
+    rows = [
+        Row(
+            "interpreter start + `import codex_local_sdk`, median",
+            ms(o, 0),
+            ms(r, 0),
+            f"{(o - r) * 1000:+.0f} ms",
+            "reported",
+        )
+    ]
+    if origin is not None:
+        g, gc = median(imports["origin"].wall), median(clients["origin"].wall)
+        rows += [
+            Row(
+                f"`import codex_local_sdk`, ours vs the origin package ({ORIGIN}), median",
+                ms(o, 0),
+                ms(g, 0),
+                _versus(o, g, r),
+                "ratio <= 1.0: no slower than the origin's",
+                o <= g,
+                f"{ms(o, 0)} vs {ms(g, 0)} (origin), ratio {o / g:.2f}",
+            ),
+            Row(
+                "`from codex_local_sdk import CodexLocalClient`, ours vs the origin package, median",
+                ms(oc, 0),
+                ms(gc, 0),
+                _versus(oc, gc, r),
+                "reported",
+            ),
+        ]
+    else:
+        rows.append(
+            Row(
+                f"`import codex_local_sdk`, ours vs the origin package ({ORIGIN})",
+                ms(o, 0),
+                "skipped",
+                why_not,
+                "ratio <= 1.0: no slower than the origin's",
+            )
+        )
+    rows.append(
+        Row(
+            "`import codex_local_sdk` alone (`-X importtime`)",
+            ms(median([run["codex_local_sdk"] for run in alone]) / 1e6, 1),
+        )
+    )
     return Figure(
         "7",
         "import time of `codex_local_sdk`",
-        '`python -c "import codex_local_sdk"` against `python -c pass`, 20 runs each, alternating, '
-        "after 2 warm-up rounds. The breakdown comes from `python -X importtime` (median of 3).",
-        [
-            Row(
-                "interpreter start + import, median",
-                ms(o, 0),
-                ms(r, 0),
-                f"{(o - r) * 1000:+.0f} ms",
-                "reported",
-            ),
-            Row(
-                "`import codex_local_sdk` alone (`-X importtime`)",
-                ms(median([run["codex_local_sdk"] for run in runs]) / 1e6, 0),
-            ),
-        ],
+        f'`python -c "import codex_local_sdk"` against `python -c pass`, and against the same import of '
+        f"the package this SDK started from, `{ORIGIN}`, which the figure installs with "
+        f"`pip install --no-deps --target` into a folder of its own (from PyPI, or pip's cache; the "
+        "row is skipped, with pip's reason, when pip cannot get it). Both share the import name: each "
+        "runs with `PYTHONPATH` set to its own folder (ours: the repository), from an empty current "
+        f"directory. Fresh interpreters, {rounds} runs of each, alternating, after {warmup} warm-up "
+        f"rounds; `from codex_local_sdk import CodexLocalClient` (what using the client costs) "
+        f"{rounds // 2} runs of each. The breakdown comes from `python -X importtime` (median of 3).",
+        rows,
         details=[
             Table(
                 ["imported directly by the SDK", "cumulative, with what it imported first"],
@@ -708,8 +821,10 @@ def import_time(_standin: Standin, _folder: Path) -> Figure:
                     [name if name.startswith("(") else f"`{name}`", ms(micros / 1e6, 1)]
                     for name, micros in top
                 ],
-                "Where `import codex_local_sdk` spends its time (`-X importtime`, which adds its own "
-                "overhead; a module shared by two importers is counted under the first):",
+                "Where `from codex_local_sdk import CodexLocalClient` spends its time (`-X importtime`, "
+                "which adds its own overhead; a module shared by two importers is counted under the "
+                "first). `import codex_local_sdk` alone loads none of these: each public name is "
+                "imported on first use.",
             )
         ],
     )

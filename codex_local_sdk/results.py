@@ -1,0 +1,144 @@
+"""What a run produced: :class:`CodexExecResult`, its token :class:`Usage`, and the turn
+statuses that make a run unsuccessful.
+
+A module apart from the requests (:mod:`codex_local_sdk.models`): a result holds the CLI's
+events, so it sits above :mod:`codex_local_sdk.events`, where :class:`Usage` is defined too
+(an event reports it); requests need neither.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+from .events import CodexEvent, Usage
+
+__all__ = ["UNSUCCESSFUL_TURN_STATUSES", "CodexExecResult", "Usage", "run_succeeded"]
+
+
+UNSUCCESSFUL_TURN_STATUSES = frozenset(
+    {"failed", "timed_out", "terminated", "killed", "interrupted", "output_too_large"}
+)
+"""The values of :attr:`CodexExecResult.turn_status` that make a run unsuccessful.
+
+``"failed"`` comes from the CLI's ``turn.failed``. The others are set by the SDK when it
+ended the process itself and the CLI printed no turn event (it prints none when killed):
+``"timed_out"`` (the SDK's timeout), ``"terminated"``/``"killed"`` (a live run's
+``terminate()``/``kill()``), ``"interrupted"`` (the run was closed, cancelled or
+interrupted while still going) and ``"output_too_large"`` (a stdout line passed the
+runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`).
+"""
+
+
+def run_succeeded(return_code: int | None, turn_status: str | None) -> bool:
+    """Whether a run with this exit code and turn status succeeded: the CLI exited 0 and
+    ``turn_status`` is not in :data:`UNSUCCESSFUL_TURN_STATUSES`."""
+    return return_code == 0 and turn_status not in UNSUCCESSFUL_TURN_STATUSES
+
+
+@attrs.frozen(kw_only=True)
+class CodexExecResult:
+    """What one run of ``codex exec`` produced (the last attempt, when it was retried).
+
+    Attributes:
+        return_code: the CLI's exit code; negative ``-N`` when it died of signal ``N``
+            (``-15``/``-9`` when the SDK terminated or killed it). ``None`` only when the
+            runner's process handle reported no exit status even after the SDK killed the
+            process group (:class:`~adapters.subprocess_runner.SubprocessRunner` always
+            reaps, so never with it).
+        command: the argv that ran (never holds the prompt or an API key).
+        stdout: everything the CLI printed on stdout, line by line (empty for a live run
+            started without ``keep_events``).
+        stderr: the tail of its stderr (bounded by the runner), decoded as UTF-8.
+        final_message: the text of the last completed ``agent_message`` item; without JSON
+            output, the ``output_last_message_path`` file when it exists, else the stripped
+            stdout. ``None`` when there is none.
+        events: every JSON event, in order (empty for a live run started without
+            ``keep_events``).
+        thread_id: the thread (session) id from the first ``thread.started``, if any.
+        turn_status: ``"completed"`` or ``"failed"`` from the CLI's last turn event;
+            otherwise ``"timed_out"``, ``"terminated"``, ``"killed"``, ``"interrupted"`` or
+            ``"output_too_large"`` when the SDK ended the process (see
+            :data:`UNSUCCESSFUL_TURN_STATUSES`), else ``None``.
+        usage: the thread's running token total as the CLI reported it in
+            ``turn.completed``; ``None`` when it reported none.
+        turn_usage: this turn's own tokens, ``usage`` minus the thread's previous total
+            (field by field, floored at 0). Known for a new thread (the ``run*`` methods
+            and ``start_thread``: the previous total is zero), for a resume by
+            ``session_name`` whose record has a ``last_usage``, and for
+            :meth:`CodexThreadSession.continue_prompt` right after a turn it ran that
+            reported usage. ``None`` (unknown, never a guess) otherwise: a resume by
+            ``session_id`` or ``last=True``; whenever ``usage`` is ``None``; and after a
+            turn of the thread whose total was not recorded. A named turn clears the
+            record's ``last_usage`` when it starts and sets it when it is recorded, so a
+            turn that ran but was never recorded (the store failed, the process died, a
+            live run was dropped without ``close()``), one that reported no usage (failed,
+            interrupted), or one recorded after a later turn was, leaves the next turn's
+            ``turn_usage`` ``None`` rather than counting its tokens twice.
+        duration_seconds: how long the last attempt took, on the client's clock.
+        attempts: how many attempts ran (the number of the last one).
+        timed_out: whether the SDK's timeout ended the last attempt.
+        error_message: the message of the last ``turn.failed`` or ``error`` event that
+            carried one, if any (the run may still have succeeded).
+        unparsed_lines: non-blank stdout lines that were not JSON objects, kept verbatim
+            (JSON output only): the first 100 and the last 100 of them.
+        dropped_unparsed_lines: how many more such lines there were between those, counted
+            but not kept (so endless noise on stdout cannot fill the memory).
+        exceeded_line_limit: the runner's cap on one stdout line, in bytes, when a line
+            passed it (the line was dropped and the SDK ended the run: ``turn_status`` is
+            ``"output_too_large"``, whatever turn event the CLI printed); ``None`` otherwise. See
+            ``SubprocessRunner(max_line_bytes=...)``.
+        requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
+            id that was asked for; ``None`` otherwise.
+    """
+
+    return_code: int | None
+    command: tuple[str, ...]
+    stdout: str
+    stderr: str
+    final_message: str | None
+    events: tuple[CodexEvent, ...] = ()
+    thread_id: str | None = None
+    turn_status: str | None = None
+    usage: Usage | None = None
+    turn_usage: Usage | None = None
+    duration_seconds: float = 0.0
+    attempts: int = 1
+    timed_out: bool = False
+    error_message: str | None = None
+    unparsed_lines: tuple[str, ...] = ()
+    dropped_unparsed_lines: int = 0
+    exceeded_line_limit: int | None = None
+    requested_thread_id: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the CLI exited 0 and ``turn_status`` is not in
+        :data:`UNSUCCESSFUL_TURN_STATUSES` (a run with no turn event can succeed)."""
+        return run_succeeded(self.return_code, self.turn_status)
+
+    @property
+    def is_turn_complete(self) -> bool:
+        """True when ``turn_status`` is ``"completed"``: the CLI's last turn event was
+        ``turn.completed``."""
+        return self.turn_status == "completed"
+
+    def parse_json(self) -> Any:
+        """The final message parsed as JSON (for runs with an output schema).
+
+        Returns:
+            The decoded JSON value.
+
+        Raises:
+            ValueError: there is no final message, or it is not valid JSON.
+        """
+        if self.final_message is None:
+            raise ValueError("the run produced no final message to parse as JSON")
+        try:
+            return json.loads(self.final_message)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"the final message is not valid JSON ({exc}): {self.final_message[:200]!r}"
+            ) from exc
