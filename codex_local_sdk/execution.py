@@ -368,13 +368,31 @@ class AsyncAttempt:
 
     async def close(self) -> None:
         """As :meth:`Attempt.close`."""
+        self._mark_closed()
+        await self.handle.close()
+
+    def discard(self) -> bool:
+        """As :meth:`close`, without awaiting, if the handle has a synchronous ``discard()``
+        (as :class:`~adapters.subprocess_runner.AsyncSubprocessHandle` has): for a finaliser,
+        on any thread, where a coroutine might never run.
+
+        Returns:
+            ``False`` if the handle has none (nothing was done): :meth:`close` must be awaited.
+        """
+        discard: Callable[[], None] | None = getattr(self.handle, "discard", None)
+        if discard is None:
+            return False
+        self._mark_closed()
+        discard()
+        return True
+
+    def _mark_closed(self) -> None:
         self.closed = True
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
-        await self.handle.close()
 
 
 def _on_deadline(ref: weakref.ref[Attempt]) -> None:

@@ -318,11 +318,15 @@ def _close_abandoned(name: str, attempt: Attempt) -> None:
 
 
 def _close_abandoned_async(name: str, attempt: AsyncAttempt, loop: asyncio.AbstractEventLoop) -> None:
-    """As :func:`_close_abandoned`, closing on ``loop`` if it still runs; once it is closed,
-    the runner's handle kills the group when it is collected itself."""
+    """As :func:`_close_abandoned`. The run is ended here and now when the runner's handle can
+    do so without the loop: a close scheduled on the loop may not finish before the loop
+    closes, and would hold the run's fds open. Else its close is scheduled on ``loop`` if that
+    still runs; once it is closed, the runner's handle kills the group when it is collected."""
     if attempt.closed:
         return
     warnings.warn(f"unclosed live run {name}: close it or use it in an async with block", ResourceWarning, 1)
+    if attempt.discard():
+        return
 
     def close() -> None:
         future = asyncio.ensure_future(attempt.close())
