@@ -29,8 +29,8 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from codex_local_sdk._jsonl import LineFramer
 from codex_local_sdk.errors import CodexError, CodexNotInstalledError, CodexSpawnError
-from codex_local_sdk.jsonl import LineFramer
 from codex_local_sdk.ports import ProcessSpec
 
 POLL_SECONDS = 0.05

@@ -8,12 +8,16 @@ The file, a line per record::
     }}
 
 A legacy file — a flat ``{name: session_id}`` object — is migrated to version 2 the first
-time the store reads it. Every change is one locked read-modify-write: a ``filelock`` lock
-file beside the store serialises processes (and its thread-local reentrancy, threads), the
-file is re-read under the lock, and the new content is written to a temporary file in the
-same folder, flushed, fsynced and moved over the old one with ``os.replace`` (then the folder
-is fsynced). A reader therefore sees the old file or the new one, never a torn one, and a
-crash mid-write loses nothing that was written before.
+time the store reads it. A version 2 file written by codex-local-sdk-python 0.1.4 (each
+record's name under ``session_name``, ``null`` previews and durations, no ``succeeded`` per
+turn) is read as it is and rewritten in this format by the next change.
+
+Every change is one locked read-modify-write: a ``filelock`` lock file beside the store
+serialises processes (and its thread-local reentrancy, threads), the file is re-read under
+the lock, and the new content is written to a temporary file in the same folder, flushed,
+fsynced and moved over the old one with ``os.replace`` (then the folder is fsynced). A
+reader therefore sees the old file or the new one, never a torn one, and a crash mid-write
+loses nothing that was written before.
 
 A store reached through symbolic links (``sessions.json -> /volume/sessions.json``, or a
 linked folder) reads, locks and replaces the file the links point to, so the links stay and
@@ -35,9 +39,10 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import cattrs
+import cattrs.gen
 import filelock
 
 from codex_local_sdk.errors import (
@@ -47,13 +52,40 @@ from codex_local_sdk.errors import (
     SessionStoreSchemaError,
 )
 from codex_local_sdk.ports import Clock, RecordUpdate
-from codex_local_sdk.sessions import SessionRecord, with_session_id
+from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, with_session_id
 
 from .store_base import SessionStoreBase
 
 SCHEMA_VERSION = 2
 """The file format this code writes, and the newest it reads."""
-_converter = cattrs.Converter(forbid_extra_keys=False)
+_PREVIEWS = frozenset({"prompt_preview", "message_preview"})
+
+
+def _reading_0_1_4_records(converter: cattrs.Converter) -> cattrs.Converter:
+    """``converter``, also structuring the records of codex-local-sdk-python 0.1.4's version 2
+    files: the name under ``session_name``, and ``null`` for an empty preview. Its ``null``
+    durations need nothing (ours may be ``None`` too), and its turns' missing ``succeeded``
+    is worked out from ``return_code`` and ``turn_status``."""
+    turn_fields = cattrs.gen.make_dict_structure_fn(SessionTurnRecord, converter)
+
+    def structure_turn(raw: Any, cls: type[SessionTurnRecord]) -> SessionTurnRecord:
+        if isinstance(raw, dict):
+            raw = {key: "" if value is None and key in _PREVIEWS else value for key, value in raw.items()}
+        return turn_fields(raw, cls)
+
+    converter.register_structure_hook(SessionTurnRecord, structure_turn)
+    record_fields = cattrs.gen.make_dict_structure_fn(SessionRecord, converter)
+
+    def structure_record(raw: Any, cls: type[SessionRecord]) -> SessionRecord:
+        if isinstance(raw, dict) and "name" not in raw and "session_name" in raw:
+            raw = {**raw, "name": raw["session_name"]}
+        return record_fields(raw, cls)
+
+    converter.register_structure_hook(SessionRecord, structure_record)
+    return converter
+
+
+_converter = _reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False))
 _to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
@@ -144,7 +176,8 @@ class JsonFileSessionStore(SessionStoreBase):
     the file, its lock or its folder: permissions, a full disk, a file where a folder should be).
 
     Args:
-        path: the store file; its folder is created on the first write. Symbolic links on
+        path: the store file; its folder is created on the first write. ``file_path=`` (its
+            name in codex-local-sdk-python 0.1.4) is accepted instead. Symbolic links on
             the way are resolved once, here: the store reads and replaces the file they
             point to (a dangling link gets its target created), and the lock file is
             ``<target>.lock``, beside that file. A link whose target folder does not exist
@@ -157,22 +190,28 @@ class JsonFileSessionStore(SessionStoreBase):
 
     Attributes:
         path: the store file, as given.
+        SCHEMA_VERSION: the file format this store writes, and the newest it reads.
 
     Raises:
         ValueError: an empty ``path``, a negative ``max_turn_history``, or a negative or NaN
             ``lock_timeout_seconds``.
-        TypeError: an argument of the wrong type.
+        TypeError: an argument of the wrong type, or the file given as neither or both of
+            ``path`` and ``file_path``.
     """
+
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
 
     def __init__(
         self,
-        path: str | os.PathLike[str],
-        *,
+        path: str | os.PathLike[str] | None = None,
         max_turn_history: int = 50,
+        *,
+        file_path: str | os.PathLike[str] | None = None,
         lock_timeout_seconds: float = 10.0,
         clock: Clock | None = None,
     ) -> None:
         super().__init__(max_turn_history=max_turn_history, clock=clock)
+        path = _one_path(path, file_path)
         if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
             raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
         if not os.fspath(path):
@@ -188,6 +227,11 @@ class JsonFileSessionStore(SessionStoreBase):
 
     def __repr__(self) -> str:
         return f"JsonFileSessionStore({str(self.path)!r})"
+
+    @property
+    def file_path(self) -> str:
+        """:attr:`path` as a string, codex-local-sdk-python 0.1.4's attribute."""
+        return os.fspath(self.path)
 
     def _snapshot(self) -> Mapping[str, SessionRecord]:
         """The records; a legacy file is migrated (written back as v2) on the way."""
@@ -285,6 +329,18 @@ class JsonFileSessionStore(SessionStoreBase):
                 os.unlink(temp)
             raise
         _fsync_folder(folder)
+
+
+def _one_path(
+    path: str | os.PathLike[str] | None, file_path: str | os.PathLike[str] | None
+) -> str | os.PathLike[str]:
+    given = [p for p in (path, file_path) if p is not None]
+    if len(given) != 1:
+        raise TypeError(
+            "JsonFileSessionStore takes the store file once, as path (or file_path=, its former name); "
+            f"got {'both' if given else 'neither'}"
+        )
+    return given[0]
 
 
 def _check_lock_timeout(seconds: float) -> None:

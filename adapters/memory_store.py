@@ -15,19 +15,30 @@ class InMemorySessionStore(SessionStoreBase):
     """Keeps session records in a dict, behind one lock.
 
     Args:
+        initial: sessions to start with, ``{name: session_id}`` (as ``set`` saves them).
         max_turn_history: how many recent turns each record keeps (counters count all).
         clock: where ``set`` reads the time for the record's timestamps.
 
     Raises:
-        ValueError: a negative ``max_turn_history``.
-        TypeError: a ``max_turn_history`` that is not an ``int``, or a ``clock`` that is not a
-            :class:`~codex_local_sdk.ports.Clock`.
+        ValueError: a negative ``max_turn_history``, or a blank name or thread id in ``initial``.
+        TypeError: ``initial`` is not a mapping, a ``max_turn_history`` that is not an ``int``,
+            or a ``clock`` that is not a :class:`~codex_local_sdk.ports.Clock`.
     """
 
-    def __init__(self, *, max_turn_history: int = 50, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        initial: Mapping[str, str] | None = None,
+        max_turn_history: int = 50,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
         super().__init__(max_turn_history=max_turn_history, clock=clock)
+        if initial is not None and not isinstance(initial, Mapping):
+            raise TypeError(f"initial must be a mapping of session names to thread ids, got {initial!r}")
         self._records: dict[str, SessionRecord] = {}
         self._lock = threading.Lock()
+        for name, session_id in (initial or {}).items():
+            self.set(name, session_id)
 
     def _snapshot(self) -> Mapping[str, SessionRecord]:
         with self._lock:

@@ -36,8 +36,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from adapters._process_group import RunState, spawn
+from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES
 from codex_local_sdk.errors import CodexSpawnError
-from codex_local_sdk.jsonl import DEFAULT_MAX_LINE_BYTES
 from codex_local_sdk.ports import ProcessSpec
 
 __all__ = ["AsyncSubprocessHandle", "SubprocessHandle", "SubprocessRunner"]
@@ -57,7 +57,7 @@ class SubprocessRunner:
         read_chunk_bytes: the most read from stdout or stderr at once.
         max_line_bytes: the longest stdout line a handle holds (64 MiB by default). A line
             that passes it is reported by ``read_lines`` as one
-            :class:`~codex_local_sdk.jsonl.OverlongLine` as soon as it does, and the rest of
+            :class:`~codex_local_sdk._jsonl.OverlongLine` as soon as it does, and the rest of
             it is dropped, so a CLI that never ends its line cannot fill the memory; the
             client then ends the run
             (:class:`~codex_local_sdk.errors.CodexOutputTooLargeError`).
@@ -290,7 +290,9 @@ class SubprocessHandle(_HandleBase):
                 remaining = max(0.0, deadline - time.monotonic())
                 if looked and remaining == 0:
                     return
-                wait = min(remaining if wait is None else min(wait, remaining), _MAX_SELECT_SECONDS)
+                wait = remaining if wait is None else min(wait, remaining)
+            if wait is not None:
+                wait = min(wait, _MAX_SELECT_SECONDS)
             for key, _ in self._selector.select(wait):
                 if key.fd == self._wakeup.read_fd:
                     self._wakeup.clear()

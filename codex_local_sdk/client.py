@@ -3,7 +3,7 @@
 This module is the one wiring point of the core: ``__init__`` fills each port left as
 ``None`` with its default adapter. Everything else here turns method arguments into a
 :class:`CodexExecRequest`, a :class:`ProcessSpec` and a session turn, and hands them to the
-:class:`~codex_local_sdk.engine.RunEngine`.
+:class:`~codex_local_sdk._engine.RunEngine`, as steps that its sync or asyncio driver runs.
 """
 
 from __future__ import annotations
@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ._engine import RunEngine
+from ._live_attempt import LiveAttempt
+from ._steps import Steps
 from .command import build_exec_argv
-from .engine import RunEngine
 from .errors import CodexSessionError, SessionStoreError
 from .events import CodexClientEvent
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath, Usage
-from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore
+from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore, update_record
 from .sessions import SessionRecord, check_session_name, record_turn
 from .thread import CodexThreadSession
 
@@ -196,7 +198,9 @@ class CodexLocalClient:
             ValueError: ``timeout_seconds`` is not a finite number > 0, an image is not an
                 existing file, or ``api_key`` is empty or holds NUL.
         """
-        return self._run("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        return self._engine.drive(
+            self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        )
 
     async def run_async(
         self,
@@ -207,7 +211,9 @@ class CodexLocalClient:
     ) -> CodexExecResult:
         """As :meth:`run`, on asyncio (no thread per run), with the same arguments, result
         and errors. Cancelling it kills the run's process group."""
-        return await self._run_async("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        return await self._engine.drive_async(
+            self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+        )
 
     def run_prompt(
         self,
@@ -352,7 +358,7 @@ class CodexLocalClient:
         """
         request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
-        result = self._run("start_thread", request, turn, api_key, timeout_seconds)
+        result = self._engine.drive(self._run_steps("start_thread", request, turn, api_key, timeout_seconds))
         return self._thread_session(result, session_name, api_key, options), result
 
     async def start_thread_async(
@@ -367,7 +373,9 @@ class CodexLocalClient:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
         request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
         turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
-        result = await self._run_async("start_thread", request, turn, api_key, timeout_seconds)
+        result = await self._engine.drive_async(
+            self._run_steps("start_thread", request, turn, api_key, timeout_seconds)
+        )
         return self._thread_session(result, session_name, api_key, options), result
 
     def resume(
@@ -417,7 +425,7 @@ class CodexLocalClient:
         """
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return self._run("resume", request, turn, api_key, timeout_seconds)
+        return self._engine.drive(self._run_steps("resume", request, turn, api_key, timeout_seconds))
 
     async def resume_async(
         self,
@@ -433,7 +441,9 @@ class CodexLocalClient:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return await self._run_async("resume", request, turn, api_key, timeout_seconds)
+        return await self._engine.drive_async(
+            self._run_steps("resume", request, turn, api_key, timeout_seconds)
+        )
 
     # -- live runs -------------------------------------------------------------------------
 
@@ -471,9 +481,9 @@ class CodexLocalClient:
             TypeError: ``timeout_seconds`` is not a number.
             ValueError: as :meth:`run`.
         """
-        return self._live(
-            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
-        )
+        turn = Turn(previous_usage=Usage())
+        steps = self._live_steps("run_live", request, turn, api_key, timeout_seconds, keep_events)
+        return CodexLiveRun(self._engine.drive(steps))
 
     async def run_live_async(
         self,
@@ -485,9 +495,9 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
-        return await self._live_async(
-            "run_live", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, keep_events
-        )
+        turn = Turn(previous_usage=Usage())
+        steps = self._live_steps("run_live", request, turn, api_key, timeout_seconds, keep_events)
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     def resume_live(
         self,
@@ -530,7 +540,8 @@ class CodexLocalClient:
         """
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return self._live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._live_steps("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        return CodexLiveRun(self._engine.drive(steps))
 
     async def resume_live_async(
         self,
@@ -548,7 +559,8 @@ class CodexLocalClient:
         :class:`AsyncCodexLiveRun`."""
         turn = self._resume_turn(session_id, session_name, last)
         request = CodexExecRequest(prompt=prompt, **options)
-        return await self._live_async("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._live_steps("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- session store ---------------------------------------------------------------------
 
@@ -640,33 +652,20 @@ class CodexLocalClient:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _run(
+    def _run_steps(
         self,
         operation: str,
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
-    ) -> CodexExecResult:
+    ) -> Steps[CodexExecResult]:
         spec = self._spec(request, turn, api_key, timeout)
         turn = self._begin(turn)
-        result = self._engine.execute(operation, spec, request, timeout)
+        result = yield from self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result), timeout)
 
-    async def _run_async(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-    ) -> CodexExecResult:
-        spec = self._spec(request, turn, api_key, timeout)
-        turn = self._begin(turn)
-        result = await self._engine.execute_async(operation, spec, request, timeout)
-        return self._engine.check(self._finalize(operation, request, turn, result), timeout)
-
-    def _live(
+    def _live_steps(
         self,
         operation: str,
         request: CodexExecRequest,
@@ -674,34 +673,16 @@ class CodexLocalClient:
         api_key: str | None,
         timeout: float | None,
         keep_events: bool,
-    ) -> CodexLiveRun:
+    ) -> Steps[LiveAttempt]:
         request = attrs.evolve(request, json_output=True)
         spec = self._spec(request, turn, api_key, timeout)
         turn = self._begin(turn)
-        attempt = self._engine.start_live(operation, spec, request, timeout, keep_events)
-        return CodexLiveRun(
+        attempt = yield from self._engine.start_live(operation, spec, request, timeout, keep_events)
+        return LiveAttempt(
             attempt,
+            self._engine,
             finalize=lambda result: self._finalize(operation, request, turn, result),
-            check=lambda result: self._engine.check(result, timeout),
-        )
-
-    async def _live_async(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-        keep_events: bool,
-    ) -> AsyncCodexLiveRun:
-        request = attrs.evolve(request, json_output=True)
-        spec = self._spec(request, turn, api_key, timeout)
-        turn = self._begin(turn)
-        attempt = await self._engine.start_live_async(operation, spec, request, timeout, keep_events)
-        return AsyncCodexLiveRun(
-            attempt,
-            finalize=lambda result: self._finalize(operation, request, turn, result),
-            check=lambda result: self._engine.check(result, timeout),
+            timeout=timeout,
         )
 
     def _spec(
@@ -743,7 +724,7 @@ class CodexLocalClient:
             return attrs.evolve(record, last_usage=None)
 
         try:
-            self.session_store.update(name, clear)
+            update_record(self.session_store, name, clear)
         except SessionStoreError:
             raise
         except Exception as exc:
@@ -789,7 +770,7 @@ class CodexLocalClient:
             return record
 
         try:
-            record = self.session_store.update(name, fold)
+            record = update_record(self.session_store, name, fold)
         except SessionStoreError as exc:
             exc.result = result  # the turn happened: its thread id must reach the caller
             raise
@@ -801,19 +782,7 @@ class CodexLocalClient:
             error.result = result
             raise error from exc
         assert record is not None
-        self._engine.emit(
-            "session.updated",
-            operation,
-            session_name=name,
-            session_id=record.session_id,
-            return_code=result.return_code,
-            turn_status=result.turn_status,
-            data={
-                "turn_count": record.turn_count,
-                "success_count": record.success_count,
-                "failure_count": record.failure_count,
-            },
-        )
+        self._engine.telemetry(operation).session_updated(name, record, result)
 
     def _resume_turn(self, session_id: str | None, session_name: str | None, last: bool) -> Turn:
         targets = [

@@ -235,6 +235,68 @@ class SessionStoreLockTimeout(SessionStoreError):
     """The store's cross-process lock was not acquired in time."""
 
 
+# What the CLI's stderr says when a resume cannot open the thread it names.
+_RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (
+    ("no rollout found", CodexUnknownThreadError),
+    ("already has an active writer", CodexThreadBusyError),
+)
+
+
+def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExecFailedError | None:
+    """The error that says why ``result`` failed; ``None`` when it succeeded.
+
+    The one place a failed run is classified: a timeout is a :class:`CodexTimeoutError`; a
+    stdout line past the runner's cap is a :class:`CodexOutputTooLargeError`; a resume by
+    thread id whose stderr says the CLI has no such thread, or that another run is writing
+    it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`; anything
+    else is a :class:`CodexExecFailedError`.
+
+    Args:
+        result: a finished run's result.
+        timeout: the run's ``timeout_seconds``, for a timeout's message.
+
+    Returns:
+        The error to raise for it, or ``None``.
+    """
+    if result.succeeded:
+        return None
+    if result.timed_out:
+        # A CLI that closed its stdout and lingered times out early, without the timeout.
+        reached = timeout is not None and result.duration_seconds >= timeout
+        return CodexTimeoutError(result, timeout_seconds=timeout if reached else None)
+    if result.exceeded_line_limit is not None:
+        return CodexOutputTooLargeError(result)
+    if result.requested_thread_id:
+        for marker, error in _RESUME_ERRORS:
+            if marker in result.stderr:
+                return error(result)
+    return CodexExecFailedError(result)
+
+
+# The one-line reasons of the runs the SDK ended itself, by turn status.
+_STOPPED = {
+    "terminated": "terminated by the caller (terminate())",
+    "killed": "killed by the caller (kill())",
+    "interrupted": "interrupted (closed, cancelled or KeyboardInterrupt)",
+}
+
+
+def failure_reason(result: CodexExecResult) -> str:
+    """A one-line reason why ``result`` did not succeed, for telemetry's ``error`` field:
+    ``"timed out"``, who ended it when the SDK did, a line past the cap, the turn's error
+    message, the CLI's ``Error:`` line, the last line of stderr, or the exit code."""
+    if result.timed_out:
+        return "timed out"
+    if result.turn_status in _STOPPED:
+        return _STOPPED[result.turn_status]
+    if result.exceeded_line_limit is not None:
+        return f"a stdout line passed {result.exceeded_line_limit:,} bytes"
+    if result.error_message:
+        return result.error_message
+    tail = result.stderr.strip().splitlines()
+    return cli_error_line(result.stderr) or (tail[-1] if tail else f"exit code {result.return_code}")
+
+
 # How the SDK ended a run, by the turn status it set (the CLI prints no turn event when killed).
 _SDK_STOPS = {
     "timed_out": "ended by the SDK's timeout",

@@ -16,62 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import threading
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from types import TracebackType
+from typing import Any
 
-from .errors import SessionStoreError
+from ._live_attempt import LiveAttempt
+from ._steps import Steps
 from .events import CodexEvent
-from .execution import AsyncAttempt, Attempt
 from .models import CodexExecResult
-
-Finalizer = Callable[[CodexExecResult], CodexExecResult]
-
-_log = logging.getLogger(__name__)
-
-
-class _Finalized:
-    """Turns an attempt's result into the caller's, exactly once (records the session turn),
-    whichever comes first: a ``result()``/``wait()`` or the ``close()``, in any thread."""
-
-    def __init__(self, finalize: Finalizer, check: Finalizer) -> None:
-        self._finalize = finalize
-        self._check = check
-        self._result: CodexExecResult | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self, result: CodexExecResult) -> CodexExecResult:
-        with self._lock:
-            finalized = self._once(result)
-        return self._check(finalized)
-
-    def at_close(self, result: CodexExecResult) -> None:
-        """Finalise ``result`` unless a call did; a turn the store could not record is logged
-        and left for the next ``result()``/``wait()``, which tries again and raises.
-
-        A ``result()``/``wait()`` finalising at this moment (in another thread, or in the
-        frame a signal handler interrupted) is left to it: no waiting, no second record.
-        """
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            self._once(result)
-        except SessionStoreError:
-            _log.warning(
-                "a live run was closed but its turn could not be recorded; "
-                "result() or wait() tries again and raises if it still fails",
-                exc_info=True,
-            )
-        finally:
-            self._lock.release()
-
-    def _once(self, result: CodexExecResult) -> CodexExecResult:
-        if self._result is None:
-            self._result = self._finalize(result)
-        return self._result
 
 
 class CodexLiveRun:
@@ -80,15 +35,14 @@ class CodexLiveRun:
     Use it as a context manager: leaving the block calls :meth:`close`.
 
     Args:
-        attempt: the started attempt (built by the client, not by you).
-        finalize: turns the attempt's result into the caller's (records a session turn).
-        check: returns a result, or raises the client's error for a failed one.
+        attempt: the started attempt, with what finalises its result (built by the client,
+            not by you).
     """
 
-    def __init__(self, attempt: Attempt, *, finalize: Finalizer, check: Finalizer) -> None:
+    def __init__(self, attempt: LiveAttempt) -> None:
         self._attempt = attempt
-        self._finalized = _Finalized(finalize, check)
-        attempt.watch_deadline()
+        self._drive = attempt.engine.drive
+        attempt.watch_deadline(_thread_timer, self._drive)
         weakref.finalize(self, _close_abandoned, f"<CodexLiveRun pid={self.pid}>", attempt)
 
     @property
@@ -113,11 +67,11 @@ class CodexLiveRun:
             Each :class:`CodexEvent`, in order.
         """
         try:
-            while (event := self._attempt.next_event()) is not None:
+            while (event := self._drive(self._attempt.next_event())) is not None:
                 yield event
-        except BaseException as exc:
+        except BaseException as exc:  # caught here, not in the core: a run outlives each read
             if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
-                self._close(reap=False)
+                self._drive(self._attempt.close_after_error())
             raise
 
     def wait(self, timeout: float | None = None) -> CodexExecResult:
@@ -141,15 +95,7 @@ class CodexLiveRun:
             SessionStoreError: the named session's turn could not be recorded; the
                 error's ``result`` holds it, and a later call tries to record it again.
         """
-        try:
-            result = self._attempt.finish(timeout)
-        except TimeoutError:
-            raise
-        except BaseException:
-            self._close(reap=False)
-            raise
-        self._attempt.close()
-        return self._finalized(result)
+        return self._drive(self._attempt.wait(timeout))
 
     def result(self) -> CodexExecResult:
         """The run's result, waiting for its end if needed: :meth:`wait` with no limit.
@@ -173,13 +119,13 @@ class CodexLiveRun:
         the handler interrupted :meth:`iter_events` or :meth:`result`, it signals the group
         and returns at once, and the interrupted read ends within the grace period.
         """
-        self._attempt.stop("terminated")
+        self._drive(self._attempt.stop("terminated"))
 
     def kill(self) -> None:
         """SIGKILL the process group at once; return once it is gone (from a signal handler,
         as :meth:`terminate`). The result's ``turn_status`` is ``"killed"`` unless the CLI
         printed its own turn event first."""
-        self._attempt.stop("killed", kill=True)
+        self._drive(self._attempt.stop("killed", kill=True))
 
     def close(self) -> None:
         """Kill the run if it is still going, release its pipes and record its turn. Idempotent,
@@ -193,17 +139,7 @@ class CodexLiveRun:
         logged (WARNING, logger ``codex_local_sdk.live``), and a later :meth:`result` or
         :meth:`wait` tries again and raises it if it still fails.
         """
-        self._close(reap=self._attempt.stdout_finished)
-
-    def _close(self, *, reap: bool) -> None:
-        """Close, reaping the process first when ``reap`` (its output ended), else killing it
-        (after an exception while reading, however far the run got), then record the turn."""
-        try:
-            if reap:
-                self._attempt.finish()
-        finally:
-            self._attempt.close()
-        self._finalized.at_close(self._attempt.conclude())
+        self._drive(self._attempt.close())
 
     def __enter__(self) -> CodexLiveRun:
         return self
@@ -224,16 +160,14 @@ class AsyncCodexLiveRun:
     Use it as an async context manager: leaving the block awaits :meth:`close`.
 
     Args:
-        attempt: the started attempt (built by the client, not by you).
-        finalize: turns the attempt's result into the caller's (records a session turn).
-        check: returns a result, or raises the client's error for a failed one.
+        attempt: as for :class:`CodexLiveRun`.
     """
 
-    def __init__(self, attempt: AsyncAttempt, *, finalize: Finalizer, check: Finalizer) -> None:
+    def __init__(self, attempt: LiveAttempt) -> None:
         self._attempt = attempt
-        self._finalized = _Finalized(finalize, check)
-        attempt.watch_deadline()
+        self._drive = attempt.engine.drive_async
         loop = asyncio.get_running_loop()
+        attempt.watch_deadline(_loop_timer(loop), _perform_in_task(attempt))
         weakref.finalize(self, _close_abandoned_async, f"<AsyncCodexLiveRun pid={self.pid}>", attempt, loop)
 
     @property
@@ -251,24 +185,16 @@ class AsyncCodexLiveRun:
             Each :class:`CodexEvent`, in order.
         """
         try:
-            while (event := await self._attempt.next_event()) is not None:
+            while (event := await self._drive(self._attempt.next_event())) is not None:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):
-                await self._close(reap=False)
+                await self._drive(self._attempt.close_after_error())
             raise
 
     async def wait(self, timeout: float | None = None) -> CodexExecResult:
         """As :meth:`CodexLiveRun.wait`, with the same argument, result and errors."""
-        try:
-            result = await self._attempt.finish(timeout)
-        except TimeoutError:
-            raise
-        except BaseException:
-            await self._close(reap=False)
-            raise
-        await self._attempt.close()
-        return self._finalized(result)
+        return await self._drive(self._attempt.wait(timeout))
 
     async def result(self) -> CodexExecResult:
         """As :meth:`CodexLiveRun.result`, with the same result and errors."""
@@ -276,24 +202,15 @@ class AsyncCodexLiveRun:
 
     async def terminate(self) -> None:
         """As :meth:`CodexLiveRun.terminate`."""
-        await self._attempt.stop("terminated")
+        await self._drive(self._attempt.stop("terminated"))
 
     async def kill(self) -> None:
         """As :meth:`CodexLiveRun.kill`."""
-        await self._attempt.stop("killed", kill=True)
+        await self._drive(self._attempt.stop("killed", kill=True))
 
     async def close(self) -> None:
         """As :meth:`CodexLiveRun.close`."""
-        await self._close(reap=self._attempt.stdout_finished)
-
-    async def _close(self, *, reap: bool) -> None:
-        """As :meth:`CodexLiveRun._close`."""
-        try:
-            if reap:
-                await self._attempt.finish()
-        finally:
-            await self._attempt.close()
-        self._finalized.at_close(self._attempt.conclude())
+        await self._drive(self._attempt.close())
 
     async def __aenter__(self) -> AsyncCodexLiveRun:
         return self
@@ -307,31 +224,52 @@ class AsyncCodexLiveRun:
         await self.close()
 
 
-_closing: set[asyncio.Future[None]] = set()  # closes scheduled by collected async runs, until done
+_background: set[asyncio.Future[None]] = set()  # tasks started from timers and finalisers, until done
 
 
-def _close_abandoned(name: str, attempt: Attempt) -> None:
-    """At a sync run's collection or interpreter exit: warn about and close a run never closed."""
+def _thread_timer(delay: float, callback: Callable[[], None]) -> Callable[[], None]:
+    """A daemon timer thread calling ``callback`` in ``delay`` seconds; returns its cancel.
+
+    A delay past what a thread can wait (``threading.TIMEOUT_MAX``) fires early, at that
+    limit; the watchdog then looks again."""
+    timer = threading.Timer(min(delay, threading.TIMEOUT_MAX), callback)
+    timer.daemon = True
+    timer.start()
+    return timer.cancel
+
+
+def _loop_timer(loop: asyncio.AbstractEventLoop) -> Callable[[float, Callable[[], None]], Callable[[], None]]:
+    """Timers on ``loop``, as :func:`_thread_timer` gives on threads."""
+    return lambda delay, callback: loop.call_later(delay, callback).cancel
+
+
+def _perform_in_task(attempt: LiveAttempt) -> Callable[[Steps[None]], object]:
+    """Steps run in a task of the running loop, from a callback of that loop."""
+    return lambda steps: _in_background(attempt.engine.drive_async(steps))
+
+
+def _in_background(coroutine: Coroutine[Any, Any, None]) -> None:
+    future = asyncio.ensure_future(coroutine)
+    _background.add(future)
+    future.add_done_callback(_background.discard)
+
+
+def _close_abandoned(name: str, attempt: LiveAttempt) -> None:
+    """At a sync run's collection or interpreter exit: warn about and release a run never closed."""
     if not attempt.closed:
         warnings.warn(f"unclosed live run {name}: close it or use it in a with block", ResourceWarning, 1)
-        attempt.close()
+        attempt.engine.drive(attempt.release())
 
 
-def _close_abandoned_async(name: str, attempt: AsyncAttempt, loop: asyncio.AbstractEventLoop) -> None:
-    """As :func:`_close_abandoned`. The run is ended here and now when the runner's handle can
-    do so without the loop: a close scheduled on the loop may not finish before the loop
-    closes, and would hold the run's fds open. Else its close is scheduled on ``loop`` if that
+def _close_abandoned_async(name: str, attempt: LiveAttempt, loop: asyncio.AbstractEventLoop) -> None:
+    """As :func:`_close_abandoned`. The run is released here and now when the runner's handle
+    can do so without the loop: a release scheduled on the loop may not finish before the loop
+    closes, and would hold the run's fds open. Else its release is scheduled on ``loop`` if that
     still runs; once it is closed, the runner's handle kills the group when it is collected."""
     if attempt.closed:
         return
     warnings.warn(f"unclosed live run {name}: close it or use it in an async with block", ResourceWarning, 1)
     if attempt.discard():
         return
-
-    def close() -> None:
-        future = asyncio.ensure_future(attempt.close())
-        _closing.add(future)
-        future.add_done_callback(_closing.discard)
-
     with contextlib.suppress(RuntimeError):  # the loop is closed
-        loop.call_soon_threadsafe(close)
+        loop.call_soon_threadsafe(lambda: _in_background(attempt.engine.drive_async(attempt.release())))

@@ -331,6 +331,12 @@ runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`).
 """
 
 
+def run_succeeded(return_code: int | None, turn_status: str | None) -> bool:
+    """Whether a run with this exit code and turn status succeeded: the CLI exited 0 and
+    ``turn_status`` is not in :data:`UNSUCCESSFUL_TURN_STATUSES`."""
+    return return_code == 0 and turn_status not in UNSUCCESSFUL_TURN_STATUSES
+
+
 @attrs.frozen(kw_only=True)
 class CodexExecResult:
     """What one run of ``codex exec`` produced (the last attempt, when it was retried).
@@ -410,7 +416,7 @@ class CodexExecResult:
     def succeeded(self) -> bool:
         """True when the CLI exited 0 and ``turn_status`` is not in
         :data:`UNSUCCESSFUL_TURN_STATUSES` (a run with no turn event can succeed)."""
-        return self.return_code == 0 and self.turn_status not in UNSUCCESSFUL_TURN_STATUSES
+        return run_succeeded(self.return_code, self.turn_status)
 
     @property
     def is_turn_complete(self) -> bool:

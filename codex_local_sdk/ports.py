@@ -82,7 +82,7 @@ class ProcessHandle(Protocol):
 
         Lines can be of any length, up to a cap the runner may set to bound its memory. A
         line that passes the cap is reported by one
-        :class:`~codex_local_sdk.jsonl.OverlongLine` in its place, as soon as it passes
+        :class:`~codex_local_sdk._jsonl.OverlongLine` in its place, as soon as it passes
         (``LineFramer(max_line_bytes=...)`` does the framing and the reporting); the runner
         drops the rest of that line and goes on reading. The caller then ends the run
         (:meth:`terminate`) and reports it as ``"output_too_large"``. A runner without a cap
@@ -217,7 +217,9 @@ class SessionStore(Protocol):
     name). ``get``/``set``/``delete``/``all`` are the simple name -> id view; the record
     methods see the whole :class:`~codex_local_sdk.sessions.SessionRecord`. ``update`` is one atomic
     read-modify-write: stores shared by threads or processes must make it so, because the
-    client records every turn through it.
+    client records every turn through it. A store that subclasses this protocol without
+    writing ``update``, or has none at all (stores written for codex-local-sdk-python 0.1.4),
+    gets the default below: ``get_record`` then ``set_record``, not atomic.
 
     A store that cannot read or write raises
     :class:`~codex_local_sdk.errors.SessionStoreError` (or a subclass); the client passes it
@@ -249,6 +251,26 @@ class SessionStore(Protocol):
     def update(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
         """Atomically replace the record under ``name`` by ``fn(current)`` (``None`` deletes it).
 
+        This default reads with :meth:`get_record` and writes with :meth:`set_record` (or
+        :meth:`delete`): it is not atomic, so two writers, in two threads or two processes,
+        can lose one another's turn. A store shared by several writers overrides it.
+
         Returns:
-            The new record (its history cut to the store's bound), or ``None``.
+            The new record (its history cut to the store's bound; this default returns it as
+            ``fn`` made it), or ``None``.
         """
+        current = self.get_record(name)
+        record = fn(current)
+        if record is not None:
+            self.set_record(name, record)
+        elif current is not None:
+            self.delete(name)
+        return record
+
+
+def update_record(store: SessionStore, name: str, fn: RecordUpdate) -> SessionRecord | None:
+    """``store.update(name, fn)``, or :meth:`SessionStore.update`'s non-atomic default for a
+    store without ``update`` (one written for codex-local-sdk-python 0.1.4)."""
+    if hasattr(store, "update"):
+        return store.update(name, fn)
+    return SessionStore.update(store, name, fn)

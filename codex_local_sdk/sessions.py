@@ -7,50 +7,92 @@ A *session* is a Codex thread under a name the caller chose ("ticket-4711"). Its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import attrs
 
-from .models import CodexExecResult, Usage
+from .models import CodexExecResult, Usage, run_succeeded
+
+_Class = TypeVar("_Class", bound=type)
 
 
-@attrs.frozen(kw_only=True)
+def _text(text: str | None) -> str:
+    return "" if text is None else text
+
+
+@attrs.frozen
 class SessionTurnRecord:
     """One finished turn of a session.
+
+    Positional arguments follow the attributes' order below, which is also
+    codex-local-sdk-python 0.1.4's; keywords read better.
 
     Attributes:
         timestamp: when the turn finished (seconds since the epoch).
         operation: the client method that ran it (``start_thread``, ``resume``, ...).
-        prompt_preview: the prompt's first characters (empty when previews are off).
-        message_preview: the final message's first characters (empty when previews are
-            off or there was no message).
+        prompt_preview: the prompt's first characters (empty when previews are off; ``None``
+            is taken as empty).
         return_code: the CLI's exit code (see :attr:`CodexExecResult.return_code`).
         turn_status: the turn status (see :attr:`CodexExecResult.turn_status`).
-        duration_seconds: how long the run's last attempt took.
-        succeeded: :attr:`CodexExecResult.succeeded` of the run.
+        duration_seconds: how long the run's last attempt took; ``None`` when unknown (turns
+            written by codex-local-sdk-python 0.1.4 may lack it).
+        message_preview: the final message's first characters (empty when previews are
+            off or there was no message; ``None`` is taken as empty).
+        succeeded: :attr:`CodexExecResult.succeeded` of the run; when not given, worked out
+            from ``return_code`` and ``turn_status`` by the same rule.
     """
 
     timestamp: float
     operation: str
-    prompt_preview: str = ""
-    message_preview: str = ""
+    prompt_preview: str = attrs.field(default="", converter=_text)
     return_code: int | None = None
     turn_status: str | None = None
-    duration_seconds: float = 0.0
-    succeeded: bool = False
+    duration_seconds: float | None = None
+    message_preview: str = attrs.field(default="", converter=_text)
+    succeeded: bool = attrs.field()
+
+    @succeeded.default
+    def _succeeded_by_status(self) -> bool:
+        return run_succeeded(self.return_code, self.turn_status)
 
 
 def _turn_tuple(turns: Iterable[SessionTurnRecord]) -> tuple[SessionTurnRecord, ...]:
     return tuple(turns)
 
 
-@attrs.frozen(kw_only=True)
+def _taking_session_name(cls: _Class) -> _Class:
+    """``cls`` whose constructor also takes ``session_name=`` for ``name=``, as
+    codex-local-sdk-python 0.1.4's did (type checkers know only ``name``)."""
+    init: Callable[..., None] = vars(cls)["__init__"]
+
+    @functools.wraps(init)
+    def __init__(self: object, *args: Any, session_name: str | None = None, **kwargs: Any) -> None:
+        if session_name is not None:
+            if "name" in kwargs or len(args) > 1:
+                raise TypeError(
+                    f"{cls.__name__}() got both name and session_name: pass one, they are the same field"
+                )
+            kwargs["name"] = session_name
+        init(self, *args, **kwargs)
+
+    type.__setattr__(cls, "__init__", __init__)
+    return cls
+
+
+@_taking_session_name
+@attrs.frozen
 class SessionRecord:
     """A named session: its thread id, counters and recent turns.
 
+    Positional arguments follow the attributes' order below, which begins with
+    codex-local-sdk-python 0.1.4's (``session_id``, then the name); keywords read better.
+    ``session_name=`` is accepted for ``name=``.
+
     Attributes:
-        name: the name the caller chose.
         session_id: the Codex thread id.
+        name: the name the caller chose (also readable as :attr:`session_name`).
         created_at: when the record was created (seconds since the epoch); ``start_thread``
             under a name in use creates a new record.
         updated_at: when it last changed.
@@ -58,25 +100,30 @@ class SessionRecord:
         turn_count: turns recorded, all of them (the history below may hold fewer).
         success_count: turns that succeeded.
         failure_count: turns that did not.
+        turns: the most recent turns, oldest first, as many as the store keeps.
         last_usage: the thread's token total after the latest recorded turn (to compute the
             next ``turn_usage``). ``None`` when it is unknown: before any turn, after a turn
             that reported none (a failed or interrupted turn may still have used tokens),
             while a named turn is running (the client clears it when the turn starts, so a
             turn that is never recorded leaves it unknown, not stale), and after the record
             was pointed at another thread (``save_session``/``set``).
-        turns: the most recent turns, oldest first, as many as the store keeps.
     """
 
-    name: str
     session_id: str
+    name: str
     created_at: float
     updated_at: float
     last_turn_status: str | None = None
     turn_count: int = 0
     success_count: int = 0
     failure_count: int = 0
-    last_usage: Usage | None = None
     turns: tuple[SessionTurnRecord, ...] = attrs.field(default=(), converter=_turn_tuple)
+    last_usage: Usage | None = None
+
+    @property
+    def session_name(self) -> str:
+        """:attr:`name`, under codex-local-sdk-python 0.1.4's name for it."""
+        return self.name
 
 
 def check_session_name(name: str) -> str:

@@ -38,7 +38,7 @@ class TestJsonFileSessionStore(SessionStoreContract):
         ("adapters.memory_store", "give it as module:callable"),
         ("no_such_module:make", "No module named 'no_such_module' (is it on PYTHONPATH?)"),
         ("adapters.memory_store:make", "adapters.memory_store has no callable 'make'"),
-        ("adapters.json_file_store:JsonFileSessionStore", "missing a required argument: 'path'"),
+        ("adapters.json_file_store:encode_payload", "missing a required argument: 'records'"),
     ],
 )
 def test_a_bad_store_factory_is_named_before_any_test_runs(spec: str, problem: str) -> None:
@@ -87,7 +87,7 @@ def test_json_file_store_refuses_a_bad_lock_timeout(value: Any, error: type[Exce
     ("path", "error", "problem"),
     [
         ("", ValueError, "path must name the store file, got ''"),
-        (None, TypeError, "path must be a str or os.PathLike, got None"),
+        (None, TypeError, "takes the store file once, as path (or file_path=, its former name); got neither"),
         (b"sessions.json", TypeError, "path must be a str or os.PathLike, got b'sessions.json'"),
     ],
 )

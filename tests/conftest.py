@@ -1,9 +1,13 @@
-"""Shared fixtures: a client wired to ScriptedRunner + FakeClock + InMemorySessionStore."""
+"""Shared fixtures: a client wired to ScriptedRunner + FakeClock + InMemorySessionStore, on
+either driver: the client tests run once calling the sync API and once through its asyncio
+twins (``mode``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any, cast
 
 import attrs
 import pytest
@@ -12,7 +16,76 @@ from adapters.clock import FakeClock
 from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from adapters.sinks import CallbackSink
-from codex_local_sdk import CodexClientEvent, CodexLocalClient
+from codex_local_sdk import AsyncCodexLiveRun, CodexClientEvent, CodexLocalClient, CodexThreadSession
+
+
+class OnAsyncio:
+    """Stands in for a client, a thread session or a live run with the same sync API, and
+    runs every call through its asyncio twin on one event loop: ``run(...)`` is
+    ``await run_async(...)``, an async live run's ``wait()`` is awaited, its
+    ``iter_events()`` iterated with ``async for``, ``with`` is ``async with``. Names that
+    already end in ``_async`` are passed through untouched."""
+
+    def __init__(self, target: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if name.endswith("_async") or not callable(value):
+            return value
+        twin = getattr(self._target, f"{name}_async", value)
+        return lambda *args, **kwargs: self._wrap(twin(*args, **kwargs))
+
+    def _wrap(self, value: Any) -> Any:
+        if inspect.isawaitable(value):
+            value = self._loop.run_until_complete(value)
+        if isinstance(value, tuple):
+            return tuple(self._wrap(item) for item in value)
+        if isinstance(value, (AsyncCodexLiveRun, CodexThreadSession)):
+            return OnAsyncio(value, self._loop)
+        if isinstance(value, AsyncIterator):
+            return self._iterate(value)
+        return value
+
+    def _iterate(self, items: AsyncIterator[Any]) -> Iterator[Any]:
+        while True:
+            try:
+                yield self._loop.run_until_complete(items.__anext__())
+            except StopAsyncIteration:
+                return
+
+    def __enter__(self) -> Any:
+        return self._wrap(self._target.__aenter__())
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._wrap(self._target.__aexit__(*exc_info))
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Which driver the client tests go through: the sync API, or its asyncio twins."""
+    return cast(str, request.param)
+
+
+sync_only = pytest.mark.parametrize("mode", ["sync"])
+"""For a test of the sync path itself (a sync run, or a call from inside the store as a signal
+handler would make it): it runs in sync mode only."""
+
+
+@pytest.fixture
+def in_mode(mode: str) -> Iterator[Callable[[Any], Any]]:
+    """``in_mode(client)``: the client itself in sync mode, an :class:`OnAsyncio` stand-in
+    for it in async mode."""
+    if mode == "sync":
+        yield lambda target: target
+        return
+    loop = asyncio.new_event_loop()
+    try:
+        yield lambda target: OnAsyncio(target, loop)
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 @attrs.define
@@ -33,7 +106,7 @@ MakeHarness = Callable[..., Harness]
 
 
 @pytest.fixture
-def make_harness() -> MakeHarness:
+def make_harness(in_mode: Callable[[Any], Any]) -> MakeHarness:
     def make(script: Sequence[ScriptedRun] | Any, **client_options: Any) -> Harness:
         clock = FakeClock()
         runner = ScriptedRunner(script, clock=clock)
@@ -46,6 +119,6 @@ def make_harness() -> MakeHarness:
             event_sink=CallbackSink(events.append),
             **client_options,
         )
-        return Harness(client, runner, clock, store, events)
+        return Harness(in_mode(client), runner, clock, store, events)
 
     return make

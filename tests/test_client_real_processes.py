@@ -16,7 +16,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -133,19 +133,31 @@ except KeyboardInterrupt:
 """
 
 
+SILENT = """
+import signal, subprocess
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+time.sleep(60)
+"""
+PID_THEN_STUBBORN = (
+    "print(json.dumps({'type': 'pid', 'pid': __import__('os').getpid()}), flush=True)\n" + STUBBORN
+)
+
+
+LIVE = "client.run_live(CodexExecRequest(prompt='go'))"
+
+
 @pytest.mark.parametrize(
-    "statement",
+    ("statement", "body"),
     [
-        "client.run(CodexExecRequest(prompt='go'))",
-        "client.run_live(CodexExecRequest(prompt='go')).result()",
-        "for e in client.run_live(CodexExecRequest(prompt='go')).iter_events(): print(e.type, flush=True)",
+        ("client.run(CodexExecRequest(prompt='go'))", PID_THEN_STUBBORN),
+        (f"{LIVE}.result()", PID_THEN_STUBBORN),
+        (f"for e in {LIVE}.iter_events(): print(e.type, flush=True)", PID_THEN_STUBBORN),
+        (LIVE, SILENT),  # waiting for the first event
     ],
 )
-def test_keyboard_interrupt_kills_the_group(tmp_path: Path, statement: str) -> None:
-    cli = fake_cli(
-        tmp_path,
-        "print(json.dumps({'type': 'pid', 'pid': __import__('os').getpid()}), flush=True)\n" + STUBBORN,
-    )
+def test_keyboard_interrupt_kills_the_group(tmp_path: Path, statement: str, body: str) -> None:
+    cli = fake_cli(tmp_path, body)
     caller = subprocess.Popen(
         [sys.executable, "-c", INTERRUPTED_RUN.format(statement=statement), cli],
         cwd=REPO,
@@ -178,19 +190,25 @@ def _wait_for_group_of(cli: str) -> int:
     raise AssertionError(f"{cli} never started")
 
 
-def test_cancelling_an_async_run_kills_the_group(tmp_path: Path) -> None:
-    cli = fake_cli(tmp_path, STUBBORN)
+async def cancel_when_running(call: Awaitable[object], group: Callable[[], int]) -> int:
+    """Run ``call`` as a task and cancel it once ``group()`` found the run's process group."""
+    task = asyncio.ensure_future(call)
+    pgid = await asyncio.to_thread(group)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return pgid
+
+
+@pytest.mark.parametrize(
+    ("method", "body"),
+    [("run_async", STUBBORN), ("run_live_async", SILENT)],  # run_live_async waits for a first event
+)
+def test_cancelling_an_async_run_kills_the_group(tmp_path: Path, method: str, body: str) -> None:
+    cli = fake_cli(tmp_path, body)
     client = CodexLocalClient(codex_bin=cli)
-
-    async def scenario() -> int:
-        task = asyncio.create_task(client.run_async(REQUEST))
-        pgid = await asyncio.to_thread(_wait_for_group_of, cli)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return pgid
-
-    assert not group_alive(asyncio.run(scenario()))
+    call = getattr(client, method)(REQUEST)
+    assert not group_alive(asyncio.run(cancel_when_running(call, lambda: _wait_for_group_of(cli))))
 
 
 def test_cancelling_an_async_live_iteration_kills_the_group(tmp_path: Path) -> None:
@@ -214,6 +232,45 @@ def test_cancelling_an_async_live_iteration_kills_the_group(tmp_path: Path) -> N
 
     asyncio.run(scenario())
     assert not group_alive(pids[0])
+
+
+def test_cancelling_an_async_live_wait_kills_the_group(tmp_path: Path) -> None:
+    client = CodexLocalClient(codex_bin=fake_cli(tmp_path, STUBBORN))
+
+    async def scenario() -> int | None:
+        run = await client.run_live_async(REQUEST)
+        task = asyncio.create_task(run.wait())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return run.pid
+
+    pid = asyncio.run(scenario())
+    assert pid is not None and not group_alive(pid)
+
+
+def test_cancelling_an_async_run_in_its_second_attempt_kills_the_group(tmp_path: Path) -> None:
+    counter, group_file = tmp_path / "starts", tmp_path / "second-group"
+    first_fails = f"""
+        import os
+        from pathlib import Path
+        if not Path({str(counter)!r}).exists():
+            Path({str(counter)!r}).write_text("1")
+            sys.exit(1)
+        Path({str(group_file)!r}).write_text(str(os.getpgid(0)))
+    """
+    client = CodexLocalClient(
+        codex_bin=fake_cli(tmp_path, textwrap.dedent(first_fails) + STUBBORN),
+        retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=0.05),
+    )
+
+    def second_group() -> int:
+        while not group_file.exists() or not group_file.read_text():
+            time.sleep(0.02)
+        return int(group_file.read_text())
+
+    assert not group_alive(asyncio.run(cancel_when_running(client.run_async(REQUEST), second_group)))
 
 
 def test_a_20_mb_event_line_is_one_event(tmp_path: Path) -> None:

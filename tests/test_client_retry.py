@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
@@ -10,6 +14,7 @@ from tests.conftest import MakeHarness
 
 FAIL = ScriptedRun.failure("boom")
 OK = ScriptedRun.success("fine")
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_max_attempts_counts_the_first_attempt(make_harness: MakeHarness) -> None:
@@ -163,3 +168,28 @@ def test_telemetry_for_exhausted_retries(make_harness: MakeHarness) -> None:
         "attempt.started",
         "attempt.failed",
     ]
+
+
+IMPORTS_AFTER_RUNS = """
+import sys
+from adapters.clock import FakeClock
+from adapters.scripted_runner import ScriptedRun, ScriptedRunner
+from codex_local_sdk import CodexLocalClient, RetryPolicy
+
+def client(policy):
+    clock = FakeClock()
+    runner = ScriptedRunner([ScriptedRun.success()] * 2, clock=clock)
+    return CodexLocalClient(runner=runner, clock=clock, retry_policy=policy)
+
+client(RetryPolicy()).run_prompt("p")
+print("tenacity" in sys.modules)
+client(RetryPolicy(max_attempts=2)).run_prompt("p")
+print("tenacity" in sys.modules)
+"""
+
+
+def test_tenacity_is_imported_only_for_a_policy_that_retries() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORTS_AFTER_RUNS], capture_output=True, text=True, check=True, cwd=REPO
+    ).stdout
+    assert out.split() == ["False", "True"]

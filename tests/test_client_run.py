@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ def test_a_raising_hook_never_breaks_a_run(
 
 
 def test_a_raising_event_sink_never_breaks_a_run_nor_starves_the_hook(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, in_mode: Callable[[CodexLocalClient], CodexLocalClient]
 ) -> None:
     class BrokenSink:
         def emit(self, event: CodexClientEvent) -> None:
@@ -178,11 +179,13 @@ def test_a_raising_event_sink_never_breaks_a_run_nor_starves_the_hook(
 
     clock = FakeClock()
     hooked: list[str] = []
-    client = CodexLocalClient(
-        runner=ScriptedRunner([ScriptedRun.success("still fine")], clock=clock),
-        clock=clock,
-        event_sink=BrokenSink(),
-        event_hook=lambda event: hooked.append(event.type),
+    client = in_mode(
+        CodexLocalClient(
+            runner=ScriptedRunner([ScriptedRun.success("still fine")], clock=clock),
+            clock=clock,
+            event_sink=BrokenSink(),
+            event_hook=lambda event: hooked.append(event.type),
+        )
     )
     with caplog.at_level(logging.ERROR):
         assert client.run_prompt("p").final_message == "still fine"

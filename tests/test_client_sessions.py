@@ -22,7 +22,7 @@ from codex_local_sdk import (
 )
 from codex_local_sdk.ports import ProcessSpec, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord
-from tests.conftest import MakeHarness
+from tests.conftest import MakeHarness, sync_only
 
 
 def turn(message: str, total_input: int, *, thread_id: str = "t-1") -> ScriptedRun:
@@ -493,6 +493,7 @@ def test_a_live_turn_closed_after_a_later_turn_was_recorded_leaves_the_usage_unk
     assert h.client.resume("on", session_name="s").turn_usage is None  # not 400 - 200
 
 
+@sync_only
 def test_closing_while_the_turn_is_being_recorded_records_it_once(make_harness: MakeHarness) -> None:
     class ClosingStore(InMemorySessionStore):
         """Closes ``run`` inside the next update, as a signal handler might mid-record."""

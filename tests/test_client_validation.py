@@ -22,8 +22,8 @@ from codex_local_sdk import (
     CodexNotInstalledError,
     CodexThreadSession,
 )
-from codex_local_sdk.engine import describe_failure
 from codex_local_sdk.errors import CodexSpawnError, CodexTimeoutError
+from codex_local_sdk.errors import failure_reason as describe_failure
 from tests.conftest import MakeHarness
 from tests.test_client_real_processes import emit, fake_cli
 
@@ -101,6 +101,7 @@ THIRTY_DAYS = 30 * 86400.0  # past what select() and epoll accept (about 24.8 da
 
 @pytest.mark.parametrize("entry", ["run_prompt", "run_live", "run_prompt_async", "run_live_async"])
 @pytest.mark.parametrize("timeout", [THIRTY_DAYS, 1e300])
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")  # the watchdog's timer
 def test_a_huge_finite_timeout_runs_to_the_end(tmp_path: Path, entry: str, timeout: float) -> None:
     client = CodexLocalClient(codex_bin=fake_cli(tmp_path, QUICK_TURN))
     result = ENTRY_POINTS[entry](client, {"timeout_seconds": timeout})

@@ -41,14 +41,15 @@ from codex_local_sdk.testing import SessionStoreContract, StoreFactory, check_se
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
+TEMPLATES = ROOT / "codex_local_sdk" / "cli" / "skill_data" / "templates"  # the skill's; pages include some
 GUIDE = ROOT / "docs" / "guide"
 NOT_OURS = {"demo"}  # docs/examples/demo.py is `make demo`, tested in tests/test_demo.py
 MINI_CODEX = ROOT / "contract_tests" / "standins" / "mini_codex.py"
 THREAD = "0199a3f2-5b1e-7c40-9d2a-6f1e0b7c2d11"
 
 
-def load(name: str) -> ModuleType:
-    path = EXAMPLES / f"{name}.py"
+def load(name: str, folder: Path = EXAMPLES) -> ModuleType:
+    path = folder / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"docs_example_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -177,8 +178,8 @@ def test_request_argv(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_structured_output(capsys: pytest.CaptureFixture[str]) -> None:
     ports = fake_ports([turn('{"languages": ["Python", "C"], "has_tests": true}')])
-    load("structured_output").main(CodexLocalClient(**ports))
-    assert capsys.readouterr().out == "['Python', 'C'] True\n"
+    load("schema_output", TEMPLATES).main(CodexLocalClient(**ports))
+    assert capsys.readouterr().out == "languages: Python, C; tests: True\n"
     argv = ports["runner"].calls[0].argv
     schema_file = Path(argv[argv.index("--output-schema") + 1])
     assert not schema_file.exists()  # the temporary schema file is gone
@@ -390,7 +391,7 @@ def test_custom_runner(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_testing_with_fakes(capsys: pytest.CaptureFixture[str]) -> None:
-    load("testing_with_fakes").main()
+    load("testing_with_fakes", TEMPLATES).main()
     assert capsys.readouterr().out.count("passed:") == 5
 
 

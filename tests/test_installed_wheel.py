@@ -21,7 +21,18 @@ import attrs
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = ("pyproject.toml", "README.md", "codex_local_sdk", "adapters")
+SHIPPED = (
+    "pyproject.toml",
+    "setup.py",
+    "MANIFEST.in",
+    "README.md",
+    "codex_local_sdk",
+    "adapters",
+    "docs/guide",  # setup.py renders the guide's pages, and the files they include, into the wheel
+    "docs/examples",
+    "docs/benchmarks.md",
+    "tests/test_docs_examples.py",
+)
 NO_INDEX = (
     "No matching distribution found",
     "Could not find a version that satisfies",
@@ -75,6 +86,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     source = base / "source"  # the working tree as it is, committed or not, without build litter
     source.mkdir()
     for name in SHIPPED:
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
@@ -155,3 +167,29 @@ def test_the_documented_command_certifies_a_store_and_the_cli(installed: Install
     assert outcomes and {outcome for _, outcome in outcomes} == {"PASSED"}, done.stdout[-3000:]
     ran = {test for test, _ in outcomes}
     assert {"test_update_is_atomic_under_threads", "test_one_run_at_a_time_per_thread"} <= ran, ran
+
+
+def test_the_console_script_installs_the_skill_and_exports_the_docs(installed: Installed) -> None:
+    script = installed.python.parent / "codex-local"
+    for command in (["skill", "install"], ["docs", "export"]):
+        done = subprocess.run(
+            [str(script), *command], capture_output=True, text=True, cwd=installed.cwd, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    skill = installed.cwd / ".agents" / "skills" / "codex-local-sdk"
+    assert (skill / "SKILL.md").is_file() and (skill / "templates" / "sync_run.py").is_file()
+    assert "### CodexLocalClient" in (skill / "references" / "api-cheatsheet.md").read_text(encoding="utf-8")
+    exported = installed.cwd / "codex-local-sdk-docs"
+    pages = {path.name for path in (ROOT / "docs" / "guide").glob("*.md")}
+    assert {path.name for path in exported.iterdir()} == {*pages, "api.md"}
+    testing = (exported / "testing.md").read_text(encoding="utf-8")
+    assert "def summarize_repo(" in testing and "--8<--" not in testing  # rendered at build time
+
+
+def test_the_wheel_carries_the_guide_and_the_skill_but_not_the_docs_sources(installed: Installed) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        names = set(wheel.namelist())
+    assert "codex_local_sdk/cli/guide/index.md" in names
+    assert "codex_local_sdk/cli/skill_data/SKILL.md" in names
+    assert "codex_local_sdk/cli/skill_data/references/task-routing.md" in names
+    assert not [name for name in names if name.startswith(("docs/", "tests/"))]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from codex_local_sdk.jsonl import LineFramer, OutputCollector, OverlongLine, parse_line, summarize
+from codex_local_sdk._jsonl import LineFramer, OutputCollector, OverlongLine, parse_line, summarize
 from codex_local_sdk.models import Usage
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.subprocess_runner import SubprocessRunner
 from codex_local_sdk import CodexExecRequest, CodexLocalClient, CodexOutputTooLargeError
-from codex_local_sdk.jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
+from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
 from tests.test_client_real_processes import emit, fake_cli
 from tests.test_subprocess_runner import group_alive
 

@@ -13,13 +13,14 @@ import pytest
 from adapters.scripted_runner import ScriptedRun
 from adapters.sinks import CallbackSink
 from codex_local_sdk import CodexClientEvent, CodexExecRequest, CodexLocalClient
-from tests.conftest import MakeHarness
+from tests.conftest import MakeHarness, sync_only
 from tests.test_client_real_processes import emit, fake_cli
 
 REQUEST = CodexExecRequest(prompt="p")
 RUN_EVENTS = ["attempt.started", "attempt.succeeded"]
 
 
+@sync_only
 def test_a_coroutine_hook_runs_to_its_end_in_a_sync_run(make_harness: MakeHarness) -> None:
     seen: list[str] = []
 
@@ -64,6 +65,7 @@ def test_an_event_sink_whose_emit_is_a_coroutine_gets_every_event(make_harness: 
     assert sink.seen == RUN_EVENTS
 
 
+@sync_only
 def test_what_a_coroutine_hook_raises_is_logged(
     make_harness: MakeHarness, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import attrs
@@ -84,6 +85,16 @@ def _expect_equal(actual: Any, expected: Any, what: str) -> None:
     _expect(actual == expected, f"{what}: got {actual!r}, expected {expected!r}")
 
 
+def _refuses(call: Callable[[], object], what: str, said: str) -> None:
+    """``call()`` raises ``ValueError`` saying ``what``; ``said`` is the call, as the failure names it."""
+    try:
+        call()
+    except ValueError as exc:
+        _expect(what in str(exc), f"{said} raised ValueError({str(exc)!r}) that does not say {what!r}")
+    else:
+        raise AssertionError(f"{said} raised no ValueError")
+
+
 def _record(store: SessionStore, name: str) -> SessionRecord:
     record = store.get_record(name)
     _expect(record is not None, f"get_record({name!r}) is None after a write under that name")
@@ -136,33 +147,18 @@ def any_string_is_a_name(make_store: StoreFactory, names: Sequence[str] = ANY_NA
 def blank_names_are_rejected(make_store: StoreFactory, names: Sequence[str] = BLANK_NAMES) -> None:
     """``set`` raises ``ValueError`` naming the session name for an empty or blank name."""
     for name in names:
-        try:
-            make_store().set(name, "thread")
-        except ValueError as exc:
-            _expect(
-                "session name" in str(exc),
-                f"set({name!r}) raised ValueError({str(exc)!r}) that does not say 'session name'",
-            )
-        else:
-            raise AssertionError(f"set({name!r}) raised no ValueError")
+        _refuses(partial(make_store().set, name, "thread"), "session name", f"set({name!r})")
 
 
 def blank_session_ids_are_rejected(
     make_store: StoreFactory, session_ids: Sequence[str] = BLANK_SESSION_IDS
 ) -> None:
-    """``set`` raises ``ValueError`` naming ``session_id`` for an empty or blank thread id, and
-    stores nothing: a later resume would pass it to the CLI."""
+    """``set`` raises ``ValueError`` naming ``session_id`` for an empty or blank thread id.
+
+    It stores nothing: a later resume would pass that id to the CLI."""
     for session_id in session_ids:
         store = make_store()
-        try:
-            store.set("a", session_id)
-        except ValueError as exc:
-            _expect(
-                "session_id" in str(exc),
-                f"set('a', {session_id!r}) raised ValueError({str(exc)!r}) that does not say 'session_id'",
-            )
-        else:
-            raise AssertionError(f"set('a', {session_id!r}) raised no ValueError")
+        _refuses(partial(store.set, "a", session_id), "session_id", f"set('a', {session_id!r})")
         _expect_equal(store.get("a"), None, f"get('a') after a refused set('a', {session_id!r})")
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from adapters.json_file_store import JsonFileSessionStore, decode_payload, encode_payload
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
-from codex_local_sdk.jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
+from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
 from codex_local_sdk.sessions import SessionRecord, record_turn
 from codex_local_sdk.testing.store_rules import add_turn, finished_turn
 

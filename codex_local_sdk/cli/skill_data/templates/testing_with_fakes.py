@@ -1,11 +1,13 @@
-"""Testing your own code with the SDK's fakes: no CLI, no network, no waiting.
+"""Testing code that uses codex_local_sdk with its fakes: no CLI, no network, no waiting.
 
-These are plain pytest tests: ``pytest docs/examples/testing_with_fakes.py``.
+Copy this file into your tests and run ``pytest`` (or run it: ``python testing_with_fakes.py``).
+``ScriptedRunner`` replays scripted ``codex exec`` runs and records every start (argv, stdin,
+cwd, env); ``FakeClock`` makes retries and timeouts take no wall time.
 """
 
 from __future__ import annotations
 
-import pytest
+import sys
 
 from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexTimeoutError, RetryPolicy
 from codex_local_sdk.testing import (
@@ -20,7 +22,7 @@ from codex_local_sdk.testing import (
 
 # --8<-- [start:code]
 def summarize_repo(client: CodexLocalClient, path: str, api_key: str | None = None) -> str:
-    """The code under test: a function of yours that uses the SDK."""
+    """The code under test (yours): a function that uses the SDK."""
     result = client.run_prompt(
         f"Summarise the repository at {path}", cwd=path, api_key=api_key, timeout_seconds=600
     )
@@ -31,16 +33,20 @@ def summarize_repo(client: CodexLocalClient, path: str, api_key: str | None = No
 
 
 # --8<-- [start:harness]
-def make_client(
+def make_fake_client(
     *runs: ScriptedRun, events: list[CodexClientEvent] | None = None
 ) -> tuple[CodexLocalClient, ScriptedRunner, FakeClock]:
+    """A client on scripted runs (one per process started), with fake time everywhere."""
     clock = FakeClock()  # shared by the runner and the client: scripted time, no sleeping
-    runner = ScriptedRunner(list(runs), clock=clock)  # one ScriptedRun per process started
+    runner = ScriptedRunner(list(runs), clock=clock)
     client = CodexLocalClient(
         runner=runner,
         clock=clock,
         session_store=InMemorySessionStore(clock=clock),
-        retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=30),
+        # explicit, so the tests below do not depend on the defaults
+        retry_policy=RetryPolicy(
+            max_attempts=2, initial_backoff_seconds=10, jitter_ratio=0, retry_on_timeouts=False
+        ),
         event_hook=events.append if events is not None else None,
     )
     return client, runner, clock
@@ -50,8 +56,8 @@ def make_client(
 
 
 # --8<-- [start:tests]
-def test_summary_is_the_final_message() -> None:
-    client, runner, _ = make_client(ScriptedRun.success("  A CLI for widgets.  "))
+def test_the_summary_is_the_final_message() -> None:
+    client, runner, _clock = make_fake_client(ScriptedRun.success("  A CLI for widgets.  "))
     assert summarize_repo(client, "/src/widgets") == "A CLI for widgets."
     spec = runner.calls[0]  # what was started: argv, stdin, cwd, env
     assert spec.cwd == "/src/widgets"
@@ -59,57 +65,60 @@ def test_summary_is_the_final_message() -> None:
 
 
 def test_the_api_key_goes_to_the_environment_only() -> None:
-    client, runner, _ = make_client(ScriptedRun.success("ok"))
+    client, runner, _clock = make_fake_client(ScriptedRun.success("ok"))
     summarize_repo(client, "/src", api_key="sk-test")
     assert runner.calls[0].env["CODEX_API_KEY"] == "sk-test"
     assert not any("sk-test" in arg for arg in runner.calls[0].argv)
 
 
-def test_a_flaky_provider_is_retried_without_waiting() -> None:
+def test_a_failed_run_is_retried_without_waiting() -> None:
     events: list[CodexClientEvent] = []
-    client, runner, clock = make_client(
+    client, runner, clock = make_fake_client(
         ScriptedRun.failure("overloaded"), ScriptedRun.success("ok"), events=events
     )
     assert summarize_repo(client, "/src") == "ok"
     assert len(runner.calls) == 2
-    assert clock.sleeps == [30]  # the backoff happened on the fake clock
+    assert clock.sleeps == [10]  # the backoff happened in fake time
     assert [e.type for e in events] == [
         "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.succeeded"
     ]  # fmt: skip
 
 
 def test_a_hung_cli_times_out() -> None:
-    client, runner, clock = make_client(ScriptedRun(hang=True))
-    with pytest.raises(CodexTimeoutError) as caught:
+    client, runner, clock = make_fake_client(ScriptedRun(hang=True))
+    try:
         summarize_repo(client, "/src")
-    assert caught.value.result.turn_status == "timed_out"
-    assert clock.monotonic() == 600  # the timeout, in fake time
+    except CodexTimeoutError as exc:
+        assert exc.result.turn_status == "timed_out"
+    else:
+        raise AssertionError("no CodexTimeoutError")
+    assert clock.monotonic() == 600  # the whole timeout, in fake time
     assert runner.processes[0].closed  # the process was ended and released
 
 
 def test_a_cli_that_stalls_mid_turn_times_out_with_what_it_printed() -> None:
     events = codex_turn_events(message="too late")
-    client, _, clock = make_client(ScriptedRun(stdout=[*events[:2], Pause(900), *events[2:]]))
-    with pytest.raises(CodexTimeoutError) as caught:
+    client, _runner, clock = make_fake_client(ScriptedRun(stdout=[*events[:2], Pause(900), *events[2:]]))
+    try:
         summarize_repo(client, "/src")
-    assert [e.type for e in caught.value.result.events] == ["thread.started", "turn.started"]
+    except CodexTimeoutError as exc:
+        assert [e.type for e in exc.result.events] == ["thread.started", "turn.started"]
+    else:
+        raise AssertionError("no CodexTimeoutError")
     assert clock.monotonic() == 600  # ended mid-pause by the timeout, in fake time
 
 
 # --8<-- [end:tests]
 
 
-def main() -> None:
-    for test in (
-        test_summary_is_the_final_message,
-        test_the_api_key_goes_to_the_environment_only,
-        test_a_flaky_provider_is_retried_without_waiting,
-        test_a_hung_cli_times_out,
-        test_a_cli_that_stalls_mid_turn_times_out_with_what_it_printed,
-    ):
+def main() -> int:
+    """Run the tests above without pytest."""
+    tests = [value for name, value in globals().items() if name.startswith("test_")]
+    for test in tests:
         test()
-        print("passed:", test.__name__)
+        print(f"passed: {test.__name__}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,27 +1,26 @@
 """One attempt of one run: drive a process handle to its end and fold it into a result.
 
-:class:`Attempt` (sync) and :class:`AsyncAttempt` (asyncio) share everything but the waiting:
-the bookkeeping — deadline, output, how the run ended, the result — lives in
-:class:`_AttemptState`. ``run()`` drains an attempt and parses its output once, at the end;
-a live run passes a live :class:`~codex_local_sdk.jsonl.OutputCollector`, hands out its
-events one by one with :meth:`Attempt.next_event`, and asks for :meth:`Attempt.watch_deadline`
-so that its timeout holds while nobody reads it.
+The bookkeeping — deadline, output, how the run ended, the result — lives in
+:class:`_AttemptState`; :class:`Attempt` adds the process handle, and its methods are
+:mod:`steps <codex_local_sdk._steps>` that either driver runs, on the calling thread or on
+asyncio. ``run()`` drains an attempt and parses its output once, at the end; a live run
+passes a live :class:`~codex_local_sdk._jsonl.OutputCollector` and hands out its events one
+by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the deadline
+(:meth:`Attempt.watchdog_delay`) so that its timeout holds while nobody reads it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import os
-import threading
-import weakref
 from collections.abc import Callable
 from pathlib import Path
 
+from ._jsonl import OutputCollector, OverlongLine
+from ._steps import Call, Handle, Steps
 from .events import CodexEvent
-from .jsonl import OutputCollector, OverlongLine
 from .models import CodexExecRequest, CodexExecResult
-from .ports import AsyncProcessHandle, Clock, ProcessHandle, ProcessSpec
+from .ports import Clock, ProcessSpec
 
 
 class _AttemptState:
@@ -102,7 +101,7 @@ class _AttemptState:
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
         return min(limits) if limits else None
 
-    def conclude(self, handle: ProcessHandle | AsyncProcessHandle) -> CodexExecResult:
+    def conclude(self, handle: Handle) -> CodexExecResult:
         """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
         read before the close."""
         if self.result is None:
@@ -163,11 +162,15 @@ class _AttemptState:
 
 
 class Attempt:
-    """A started process, driven synchronously. Always :meth:`close` it."""
+    """A started process and what it printed so far. Always :meth:`close` it.
+
+    Its methods are steps: run them with :func:`~codex_local_sdk._drivers.drive` or
+    :func:`~codex_local_sdk._drivers.drive_async`.
+    """
 
     def __init__(
         self,
-        handle: ProcessHandle,
+        handle: Handle,
         spec: ProcessSpec,
         request: CodexExecRequest,
         clock: Clock,
@@ -182,39 +185,31 @@ class Attempt:
         self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
         self._grace = grace_seconds
         self.closed = False
-        self._watchdog: threading.Timer | None = None
 
     @property
     def result(self) -> CodexExecResult | None:
         """The result, once :meth:`finish` returned."""
         return self._state.result
 
-    def watch_deadline(self) -> None:
-        """Enforce the run's timeout even while nobody reads: at the deadline, a daemon timer
-        thread stops the run as :meth:`next_event` would (so the handle's ``terminate`` is
-        called from that thread). It holds only a weak reference to the attempt."""
-        delay = self._state.watchdog_delay(self.handle.returncode)
-        if delay is not None and not self.closed:
-            self._watchdog = threading.Timer(delay, _on_deadline, (weakref.ref(self),))
-            self._watchdog.daemon = True
-            self._watchdog.start()
-
-    def _on_deadline(self) -> None:
-        if self._state.deadline_is_due(self.closed):
-            self.stop("timed_out")
-        else:
-            self.watch_deadline()
-
     @property
     def stdout_finished(self) -> bool:
         """Whether the CLI's stdout ended (every event was read)."""
         return self._state.stdout_finished
 
+    def watchdog_delay(self) -> float | None:
+        """When a watchdog should look at the deadline; ``None`` when none is needed (no
+        timeout, or the run ended or was closed)."""
+        return None if self.closed else self._state.watchdog_delay(self.handle.returncode)
+
+    def deadline_is_due(self) -> bool:
+        """Whether a watchdog that fired should stop the run now (else it looks again later)."""
+        return self._state.deadline_is_due(self.closed)
+
     def conclude(self) -> CodexExecResult:
         """After :meth:`close`: the result, as :meth:`finish` made it or from what was read."""
         return self._state.conclude(self.handle)
 
-    def next_event(self, until: float | None = None) -> CodexEvent | None:
+    def next_event(self, until: float | None = None) -> Steps[CodexEvent | None]:
         """The next event, as soon as it is printed; ``None`` once stdout is finished.
 
         Raises:
@@ -223,21 +218,21 @@ class Attempt:
         state = self._state
         while True:
             if (reason := state.stop_due()) is not None:
-                self.stop(reason)
+                yield from self.stop(reason)
             if state.pending:
                 return state.pending.popleft()
             if state.stdout_finished:
                 return None
-            state.take(self.handle.read_lines(state.read_timeout(until)))
+            state.take((yield Call(self.handle, "read_lines", (state.read_timeout(until),))))
 
-    def prime(self) -> bool:
+    def prime(self) -> Steps[bool]:
         """Wait for the first event (or the end); ``True`` when an event is ready."""
-        event = self.next_event()
+        event = yield from self.next_event()
         if event is not None:
             self._state.pending.appendleft(event)
         return event is not None
 
-    def finish(self, timeout: float | None = None) -> CodexExecResult:
+    def finish(self, timeout: float | None = None) -> Steps[CodexExecResult]:
         """Read to the end, reap, and return the result (idempotent).
 
         Raises:
@@ -246,138 +241,35 @@ class Attempt:
         if self._state.result is not None:
             return self._state.result
         until = self._state.until(timeout)
-        while self.next_event(until) is not None:
+        while (yield from self.next_event(until)) is not None:
             pass
-        return_code = self.handle.wait(self._state.linger_timeout(self._grace))
+        return_code = yield Call(self.handle, "wait", (self._state.linger_timeout(self._grace),))
         if return_code is None:  # stdout ended but the process lingers: it counts as timed out
-            self.stop("timed_out")
+            yield from self.stop("timed_out")
             return_code = self.handle.returncode
         return self._state.finish(return_code, self.handle.stderr_tail())
 
-    def stop(self, reason: str, *, kill: bool = False) -> None:
+    def stop(self, reason: str, *, kill: bool = False) -> Steps[None]:
         """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``.
 
         From a signal handler that interrupted a read of this run, the handle only signals
         the group and returns; the read goes on to the end.
         """
         self._state.ended_by = self._state.ended_by or reason
-        if kill:
-            self.handle.kill()
-        else:
-            self.handle.terminate(self._grace)
+        yield Call(self.handle, "kill") if kill else Call(self.handle, "terminate", (self._grace,))
 
-    def close(self) -> None:
+    def close(self) -> Steps[None]:
         """Release the process; a run still going counts as interrupted."""
-        self.closed = True
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
-        if self._state.result is None and self.handle.returncode is None:
-            self._state.ended_by = self._state.ended_by or "interrupted"
-        self.handle.close()
-
-
-class AsyncAttempt:
-    """The asyncio twin of :class:`Attempt`."""
-
-    def __init__(
-        self,
-        handle: AsyncProcessHandle,
-        spec: ProcessSpec,
-        request: CodexExecRequest,
-        clock: Clock,
-        *,
-        timeout: float | None,
-        grace_seconds: float,
-        on_event: Callable[[CodexEvent], None] | None = None,
-        attempt_number: int = 1,
-        output: OutputCollector | None = None,
-    ) -> None:
-        self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
-        self._grace = grace_seconds
-        self.closed = False
-        self._watchdog: asyncio.TimerHandle | None = None
-        self._stopping: asyncio.Task[None] | None = None
-
-    @property
-    def result(self) -> CodexExecResult | None:
-        """The result, once :meth:`finish` returned."""
-        return self._state.result
-
-    def watch_deadline(self) -> None:
-        """As :meth:`Attempt.watch_deadline`, with a timer on the running loop."""
-        delay = self._state.watchdog_delay(self.handle.returncode)
-        if delay is not None and not self.closed:
-            self._watchdog = asyncio.get_running_loop().call_later(delay, self._on_deadline)
-
-    def _on_deadline(self) -> None:
-        if self._state.deadline_is_due(self.closed):
-            self._stopping = asyncio.ensure_future(self.stop("timed_out"))
-        else:
-            self.watch_deadline()
-
-    @property
-    def stdout_finished(self) -> bool:
-        """As :attr:`Attempt.stdout_finished`."""
-        return self._state.stdout_finished
-
-    def conclude(self) -> CodexExecResult:
-        """As :meth:`Attempt.conclude`."""
-        return self._state.conclude(self.handle)
-
-    async def next_event(self, until: float | None = None) -> CodexEvent | None:
-        """As :meth:`Attempt.next_event`."""
-        state = self._state
-        while True:
-            if (reason := state.stop_due()) is not None:
-                await self.stop(reason)
-            if state.pending:
-                return state.pending.popleft()
-            if state.stdout_finished:
-                return None
-            state.take(await self.handle.read_lines(state.read_timeout(until)))
-
-    async def prime(self) -> bool:
-        """As :meth:`Attempt.prime`."""
-        event = await self.next_event()
-        if event is not None:
-            self._state.pending.appendleft(event)
-        return event is not None
-
-    async def finish(self, timeout: float | None = None) -> CodexExecResult:
-        """As :meth:`Attempt.finish`."""
-        if self._state.result is not None:
-            return self._state.result
-        until = self._state.until(timeout)
-        while await self.next_event(until) is not None:
-            pass
-        return_code = await self.handle.wait(self._state.linger_timeout(self._grace))
-        if return_code is None:
-            await self.stop("timed_out")
-            return_code = self.handle.returncode
-        return self._state.finish(return_code, self.handle.stderr_tail())
-
-    async def stop(self, reason: str, *, kill: bool = False) -> None:
-        """As :meth:`Attempt.stop`."""
-        self._state.ended_by = self._state.ended_by or reason
-        if kill:
-            await self.handle.kill()
-        else:
-            await self.handle.terminate(self._grace)
-
-    async def close(self) -> None:
-        """As :meth:`Attempt.close`."""
         self._mark_closed()
-        await self.handle.close()
+        yield Call(self.handle, "close")
 
     def discard(self) -> bool:
-        """As :meth:`close`, without awaiting, if the handle has a synchronous ``discard()``
-        (as :class:`~adapters.subprocess_runner.AsyncSubprocessHandle` has): for a finaliser,
-        on any thread, where a coroutine might never run.
+        """As :meth:`close`, at once and without a driver, if the handle has a synchronous
+        ``discard()`` (as :class:`~adapters.subprocess_runner.AsyncSubprocessHandle` has): for
+        a finaliser, on any thread, where a task scheduled to close might never finish.
 
         Returns:
-            ``False`` if the handle has none (nothing was done): :meth:`close` must be awaited.
+            ``False`` if the handle has none (nothing was done): :meth:`close` must be driven.
         """
         discard: Callable[[], None] | None = getattr(self.handle, "discard", None)
         if discard is None:
@@ -388,14 +280,5 @@ class AsyncAttempt:
 
     def _mark_closed(self) -> None:
         self.closed = True
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            self._watchdog = None
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
-
-
-def _on_deadline(ref: weakref.ref[Attempt]) -> None:
-    attempt = ref()
-    if attempt is not None:
-        attempt._on_deadline()

@@ -1,0 +1,109 @@
+"""The client's telemetry: each :class:`~codex_local_sdk.events.CodexClientEvent` it emits,
+built in one place (the event types are listed in
+:data:`~codex_local_sdk.events.CLIENT_EVENT_TYPES`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ._retrying import RetryHook
+from .errors import failure_reason
+from .events import CodexClientEvent, CodexEvent
+from .models import CodexExecResult
+from .ports import Clock, EventSink, ProcessSpec
+from .sessions import SessionRecord
+
+
+class Telemetry:
+    """Builds the events of one operation (``"run"``, ``"resume_live"``...) and sends them
+    to ``sink``, timestamped by ``clock``."""
+
+    def __init__(self, sink: EventSink, clock: Clock, operation: str) -> None:
+        self._sink = sink
+        self._clock = clock
+        self._operation = operation
+
+    def emit(self, type: str, **fields: Any) -> None:
+        """Send one event of ``type`` with ``fields``."""
+        self._sink.emit(
+            CodexClientEvent(type=type, operation=self._operation, timestamp=self._clock.time(), **fields)
+        )
+
+    def attempt_started(self, number: int, spec: ProcessSpec) -> None:
+        self.emit("attempt.started", attempt=number, command=spec.argv)
+
+    def attempt_finished(self, result: CodexExecResult) -> None:
+        self.emit(
+            "attempt.succeeded" if result.succeeded else "attempt.failed",
+            attempt=result.attempts,
+            command=result.command,
+            return_code=result.return_code,
+            turn_status=result.turn_status,
+            duration_seconds=result.duration_seconds,
+            session_id=result.thread_id,
+            error=None if result.succeeded else failure_reason(result),
+        )
+
+    def start_failed(self, type: str, number: int, spec: ProcessSpec, error: Exception) -> None:
+        """The process of attempt ``number`` could not be started (``attempt.failed`` or
+        ``live.startup_failed``)."""
+        self.emit(type, attempt=number, command=spec.argv, error=str(error))
+
+    def retry_scheduled(self, type: str) -> RetryHook:
+        """A retry hook that reports each retry as ``type`` (``retry.scheduled`` or
+        ``live.startup_retried``)."""
+
+        def report(
+            number: int, delay: float, result: CodexExecResult | None, failure: BaseException | None
+        ) -> None:
+            self.emit(
+                type,
+                attempt=number,
+                delay_seconds=delay,
+                return_code=result.return_code if result is not None else None,
+                turn_status=result.turn_status if result is not None else None,
+                error=str(failure) if failure is not None else None,
+                data={"next_attempt": number + 1},
+            )
+
+        return report
+
+    def live_started(self, number: int, spec: ProcessSpec, pid: int | None) -> None:
+        self.emit("live.started", attempt=number, command=spec.argv, data={"pid": pid})
+
+    def live_event(self) -> Callable[[CodexEvent], None]:
+        """A callback that reports each event of a live run as ``live.event``."""
+        emit, now, operation = self._sink.emit, self._clock.time, self._operation  # once per event
+
+        def report(event: CodexEvent) -> None:
+            emit(CodexClientEvent(type="live.event", operation=operation, timestamp=now(), event=event))
+
+        return report
+
+    def startup_ended(self, result: CodexExecResult) -> None:
+        """A live run ended before its first event: ``live.startup_failed`` unless it succeeded."""
+        if not result.succeeded:
+            self.emit(
+                "live.startup_failed",
+                attempt=result.attempts,
+                command=result.command,
+                return_code=result.return_code,
+                turn_status=result.turn_status,
+                duration_seconds=result.duration_seconds,
+                error=failure_reason(result),
+            )
+
+    def session_updated(self, name: str, record: SessionRecord, result: CodexExecResult) -> None:
+        self.emit(
+            "session.updated",
+            session_name=name,
+            session_id=record.session_id,
+            return_code=result.return_code,
+            turn_status=result.turn_status,
+            data={
+                "turn_count": record.turn_count,
+                "success_count": record.success_count,
+                "failure_count": record.failure_count,
+            },
+        )
