@@ -137,6 +137,7 @@ class RunState:
         self.exited_at: float | None = None
         self.kill_at: float | None = None
         self.finished = False
+        self._reaping = False
         self._unwatch = unwatch
         self._stderr_limit = stderr_limit_bytes
         self._chunk = read_chunk_bytes
@@ -241,9 +242,10 @@ class RunState:
     def _release_pipes(self) -> None:
         if self.stdout is not None:
             self.lines += self._framer.flush()
-        for pipe in (self.stdin, self.stdout, self.stderr_pipe):
+        pipes = (self.stdin, self.stdout, self.stderr_pipe)
+        self.stdin = self.stdout = self.stderr_pipe = None  # taken first: see discard()
+        for pipe in pipes:
             self._close(pipe)
-        self.stdin = self.stdout = self.stderr_pipe = None
 
     # -- the exit and the group -----------------------------------------------------------
 
@@ -316,24 +318,33 @@ class RunState:
             self._release_pipes()
 
     def discard(self) -> None:
-        """SIGKILL the group, close the pipes and reap the leader: the end of an abandoned run."""
+        """SIGKILL the group, close the pipes and reap the leader: the end of an abandoned run.
+
+        It may run from a finaliser that the garbage collector started in the middle of this
+        state's own work on the same thread: each fd is taken before it is closed and the
+        reap is not entered twice, so the interrupted work finds them gone, not closed twice.
+        """
         self.abandon()
         self.reap()
 
     def reap(self) -> None:
         """Reap the leader, blocking until it exits; call it after the group was signalled."""
-        if self.finished:
+        if self.finished or self._reaping:
             return
-        self.popen.wait()
+        self._reaping = True  # Popen.wait() holds a lock that a nested wait would block on
+        try:
+            self.popen.wait()
+        finally:
+            self._reaping = False
         self._close_pidfd()
         self._release_pipes()
         self.finished = True
 
     def _close_pidfd(self) -> None:
-        if self.pidfd is not None:
-            self._unwatch(self.pidfd)
-            os.close(self.pidfd)
-            self.pidfd = None
+        pidfd, self.pidfd = self.pidfd, None
+        if pidfd is not None:
+            self._unwatch(pidfd)
+            os.close(pidfd)
 
 
 def _has_exited(popen: subprocess.Popen[bytes]) -> bool:

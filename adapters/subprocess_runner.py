@@ -343,7 +343,8 @@ class AsyncSubprocessHandle(_HandleBase):
     (without a pidfd, the exit is polled with ``loop.call_later``). Use it on the loop
     that started it. Built by :meth:`SubprocessRunner.start_async`, on a running loop.
     A handle the loop no longer holds (the loop was closed) has its group killed and its fds
-    closed when it is garbage-collected, or at interpreter exit.
+    closed when it is garbage-collected, or at interpreter exit; :meth:`discard` does it at
+    once, from synchronous code.
 
     Args:
         popen: the started child.
@@ -374,6 +375,9 @@ class AsyncSubprocessHandle(_HandleBase):
         """Settle the run, arm the timer it needs, and wake every waiting task."""
         self._state.settle()
         self._arm_timer(self._state.wakeup_in())
+        self._wake_waiters()
+
+    def _wake_waiters(self) -> None:
         for waiter in self._waiters:
             if not waiter.done():
                 waiter.set_result(None)
@@ -462,6 +466,37 @@ class AsyncSubprocessHandle(_HandleBase):
         finally:
             self._arm_timer(None)
             self._release.detach()
+
+    def discard(self) -> None:
+        """End the run at once, without awaiting: SIGKILL the group, close the pipes and the
+        pidfd, reap the leader (a moment: it was just SIGKILLed). Idempotent.
+
+        For a finaliser (a live run garbage-collected, or left open at interpreter exit), which
+        cannot await :meth:`close`, and where a task scheduled to close might never finish: the
+        loop may close first. Safe on any thread: when the loop runs in another one, which
+        alone may touch the fds it watches, the group is SIGKILLed at once and the fds are
+        released on the loop (or when this handle is collected, if the loop closes first).
+        """
+        self._state.signal_group(signal.SIGKILL)
+        if _runs_in_another_thread(self._loop):
+            with contextlib.suppress(RuntimeError):  # closed meanwhile: the handle's collection releases it
+                self._loop.call_soon_threadsafe(self._discard_here)
+            return
+        self._discard_here()
+
+    def _discard_here(self) -> None:
+        self._release()
+        self._arm_timer(None)
+        if not self._loop.is_closed():  # a task waiting on this handle sees the end
+            self._wake_waiters()
+
+
+def _runs_in_another_thread(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        current = None
+    return loop.is_running() and current is not loop
 
 
 def _unwatch(loop: asyncio.AbstractEventLoop, watched: dict[int, bool], fd: int) -> None:

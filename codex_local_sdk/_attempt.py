@@ -260,7 +260,25 @@ class Attempt:
 
     def close(self) -> Steps[None]:
         """Release the process; a run still going counts as interrupted."""
+        self._mark_closed()
+        yield Call(self.handle, "close")
+
+    def discard(self) -> bool:
+        """As :meth:`close`, at once and without a driver, if the handle has a synchronous
+        ``discard()`` (as :class:`~adapters.subprocess_runner.AsyncSubprocessHandle` has): for
+        a finaliser, on any thread, where a task scheduled to close might never finish.
+
+        Returns:
+            ``False`` if the handle has none (nothing was done): :meth:`close` must be driven.
+        """
+        discard: Callable[[], None] | None = getattr(self.handle, "discard", None)
+        if discard is None:
+            return False
+        self._mark_closed()
+        discard()
+        return True
+
+    def _mark_closed(self) -> None:
         self.closed = True
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
-        yield Call(self.handle, "close")

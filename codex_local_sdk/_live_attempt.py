@@ -151,10 +151,25 @@ class LiveAttempt:
     def release(self) -> Steps[None]:
         """Stop the watchdog and release the process (killing it if it still runs), without
         recording anything: what a run nobody closed gets."""
+        self._stop_watchdog()
+        return self._attempt.close()
+
+    def discard(self) -> bool:
+        """As :meth:`release`, at once and without a driver, when the handle can
+        (:meth:`Attempt.discard <codex_local_sdk._attempt.Attempt.discard>`).
+
+        Returns:
+            ``False`` if it cannot (nothing was done): :meth:`release` must be driven.
+        """
+        if not self._attempt.discard():
+            return False
+        self._stop_watchdog()
+        return True
+
+    def _stop_watchdog(self) -> None:
         if self._cancel_watchdog is not None:
             self._cancel_watchdog()
             self._cancel_watchdog = None
-        return self._attempt.close()
 
     def _close(self, *, reap: bool) -> Steps[None]:
         if reap:

@@ -33,8 +33,12 @@ result (``None`` if it had none) or exception."""
 
 
 def is_retryable_result(policy: RetryPolicy, result: CodexExecResult) -> bool:
-    """Whether ``policy`` retries a finished attempt that produced ``result``."""
-    if result.succeeded:
+    """Whether ``policy`` retries a finished attempt that produced ``result``.
+
+    Never one whose turn completed, however its process ended (a non-zero exit, or ended by
+    the SDK after it lingered): a retry would run the turn, and repeat its side effects, again.
+    """
+    if result.succeeded or result.turn_status == "completed":
         return False
     if result.timed_out:
         return policy.retry_on_timeouts

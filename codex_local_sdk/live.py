@@ -262,10 +262,14 @@ def _close_abandoned(name: str, attempt: LiveAttempt) -> None:
 
 
 def _close_abandoned_async(name: str, attempt: LiveAttempt, loop: asyncio.AbstractEventLoop) -> None:
-    """As :func:`_close_abandoned`, releasing on ``loop`` if it still runs; once it is closed,
-    the runner's handle kills the group when it is collected itself."""
+    """As :func:`_close_abandoned`. The run is released here and now when the runner's handle
+    can do so without the loop: a release scheduled on the loop may not finish before the loop
+    closes, and would hold the run's fds open. Else its release is scheduled on ``loop`` if that
+    still runs; once it is closed, the runner's handle kills the group when it is collected."""
     if attempt.closed:
         return
     warnings.warn(f"unclosed live run {name}: close it or use it in an async with block", ResourceWarning, 1)
+    if attempt.discard():
+        return
     with contextlib.suppress(RuntimeError):  # the loop is closed
         loop.call_soon_threadsafe(lambda: _in_background(attempt.engine.drive_async(attempt.release())))

@@ -215,7 +215,8 @@ class RetryPolicy:
     then multiplied by a random factor in ``[1 - jitter_ratio, 1 + jitter_ratio]``.
 
     A run that timed out is retried only with ``retry_on_timeouts``; any other unsuccessful
-    run when its exit code qualifies (so a failed turn that exited 0 is not). A
+    run when its exit code qualifies (so a failed turn that exited 0 is not). A run whose
+    turn completed (``turn_status == "completed"``) never is, whatever its exit. A
     :class:`~codex_local_sdk.errors.CodexSpawnError` is retried too, whatever the exit
     codes; :class:`~codex_local_sdk.errors.CodexNotInstalledError` never is. A live run
     retries only failures before its first event.

@@ -115,6 +115,11 @@ class AsyncProcessHandle(Protocol):
     Cancelling a task blocked in any of these methods must not leave the process running:
     the caller's ``finally`` awaits :meth:`close`, which must finish even when cancelled
     itself (it kills the group first, then reaps).
+
+    A handle may also offer a synchronous ``discard()``: what :meth:`close` does, at once and
+    without the event loop, safe from a finaliser on any thread and at interpreter exit. The
+    client calls it for a live run garbage-collected unclosed; without it, it schedules
+    :meth:`close` on the loop if that still runs, which the loop closing may cut short.
     """
 
     @property

@@ -566,6 +566,40 @@ def test_async_a_live_run_collected_after_its_loop_closed_warns_and_kills_its_gr
     assert not group_alive(pgid)
 
 
+@pytest.mark.parametrize("where", ["in_a_task", "between_loop_runs"])
+def test_async_a_collected_live_run_releases_its_fds_before_the_loop_runs_again(
+    tmp_path: Path, where: str
+) -> None:
+    """No close is left to a coroutine: the loop may close before one finishes (asyncio.run
+    closes it just after the clean-up of an async generator, which may free the run), and a
+    close cut short after its kill kept the run's pidfd open."""
+    client = CodexLocalClient(codex_bin=fake_cli(tmp_path, STUBBORN))
+    loop = asyncio.new_event_loop()
+    before = open_fds()
+    runs: list[AsyncCodexLiveRun] = []
+
+    def drop() -> tuple[int | None, set[str]]:
+        pgid = runs[0].pid
+        with pytest.warns(ResourceWarning, match=rf"unclosed live run <AsyncCodexLiveRun pid={pgid}>"):
+            runs.clear()
+        return pgid, open_fds()
+
+    async def start_and_drop() -> tuple[int | None, set[str]]:
+        runs.append(await client.run_live_async(REQUEST))
+        return drop()
+
+    try:
+        if where == "in_a_task":
+            pgid, left = loop.run_until_complete(start_and_drop())
+        else:
+            runs.append(loop.run_until_complete(client.run_live_async(REQUEST)))
+            pgid, left = drop()
+    finally:
+        loop.close()
+    assert left == before
+    assert pgid is not None and not group_alive(pgid)
+
+
 @pytest.mark.parametrize("stop", sorted(STOPS))
 def test_async_stopping_a_live_run_from_another_task_ends_its_iteration(tmp_path: Path, stop: str) -> None:
     client = CodexLocalClient(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.scripted_runner import ScriptedRun
+from adapters.scripted_runner import ScriptedRun, codex_turn_events
 from codex_local_sdk import CodexExecFailedError, CodexSpawnError, CodexTimeoutError, RetryPolicy
 from tests.conftest import MakeHarness
 
@@ -100,6 +100,30 @@ def test_timeouts_are_retried_when_asked(make_harness: MakeHarness) -> None:
     result = h.client.run_prompt("p", timeout_seconds=5)
     assert (result.final_message, result.attempts) == ("fine", 2)
     assert h.clock.monotonic() == 6  # the timed-out attempt, then the backoff
+
+
+EVERYTHING_RETRIED = RetryPolicy(max_attempts=3, retry_on_timeouts=True, retry_on_exit_codes=None)
+
+
+def test_a_completed_turn_is_not_retried_whatever_its_exit_code(make_harness: MakeHarness) -> None:
+    completed_then_failed = ScriptedRun(stdout=codex_turn_events(message="edited"), exit_code=1)
+    h = make_harness([completed_then_failed, OK, OK], retry_policy=EVERYTHING_RETRIED)
+    with pytest.raises(CodexExecFailedError) as info:
+        h.client.run_prompt("p")
+    assert (info.value.result.turn_status, info.value.result.attempts) == ("completed", 1)
+    assert len(h.runner.calls) == 1
+    assert h.clock.sleeps == []
+
+
+def test_a_completed_turn_is_not_retried_when_its_process_outlived_the_deadline(
+    make_harness: MakeHarness,
+) -> None:
+    completed_then_hung = ScriptedRun(stdout=codex_turn_events(message="edited"), hang=True)
+    h = make_harness([completed_then_hung, OK, OK], retry_policy=EVERYTHING_RETRIED)
+    with pytest.raises(CodexTimeoutError) as info:
+        h.client.run_prompt("p", timeout_seconds=5)
+    assert (info.value.result.turn_status, info.value.result.timed_out) == ("completed", True)
+    assert len(h.runner.calls) == 1
 
 
 def test_spawn_errors_are_retried(make_harness: MakeHarness) -> None:

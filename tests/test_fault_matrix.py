@@ -139,24 +139,11 @@ def not_applicable(entry: Entry, stop: str) -> str | None:
     return None
 
 
-# Cells that fail now and then for a known defect, not yet fixed: (entry id, stop) -> the defect.
-KNOWN_DEFECTS = {
-    (entry.id, "gc_without_close"): (
-        "an AsyncCodexLiveRun collected inside a loop that closes right after keeps its pidfd open:"
-        " a coroutine that never ran holds it"
-    )
-    for entry in ENTRIES
-    if entry.kind == "async_live"
-}
-
-
 def cells() -> Iterator[Any]:
     for entry in ENTRIES:
         for stop in STOPS:
             reason = not_applicable(entry, stop)
             marks = [pytest.mark.skip(reason=reason)] if reason is not None else []
-            if (entry.id, stop) in KNOWN_DEFECTS:  # not strict: whether it shows depends on timing
-                marks.append(pytest.mark.xfail(strict=False, reason=KNOWN_DEFECTS[entry.id, stop]))
             yield pytest.param(entry, stop, marks=marks, id=f"{entry.id}-{stop}")
 
 

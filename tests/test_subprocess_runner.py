@@ -692,3 +692,50 @@ def test_async_a_handle_whose_loop_closed_is_killed_when_collected(gone_groups: 
     gc.collect()
     assert set(os.listdir("/proc/self/fd")) == before
     assert_no_process_left(pgid, gone_groups)
+
+
+@pytest.mark.parametrize("caller", ["the_loop", "another_thread"])
+def test_async_discard_ends_the_run_without_awaiting(caller: str, gone_groups: list[int]) -> None:
+    """On the loop's thread at once; from another thread, the kill at once and the fds on the
+    loop (only its thread may touch what it watches). A task waiting on the handle sees the end."""
+
+    async def main() -> tuple[set[str], set[str], int | None, int]:
+        before = set(os.listdir("/proc/self/fd"))
+        handle = await SubprocessRunner().start_async(python(STUBBORN))
+        assert await handle.read_lines(30) == [b"started"]
+        waiting = asyncio.ensure_future(handle.wait())
+        await asyncio.sleep(0)
+        if caller == "the_loop":
+            handle.discard()
+            left = set(os.listdir("/proc/self/fd"))  # at once, before the loop runs again
+            code = await asyncio.wait_for(waiting, 5)
+        else:
+            await asyncio.to_thread(handle.discard)
+            code = await asyncio.wait_for(waiting, 5)
+            left = set(os.listdir("/proc/self/fd"))
+        return before, left, code, handle.pid
+
+    before, left, code, pgid = run(main)
+    assert left == before
+    assert code == -signal.SIGKILL
+    assert_no_process_left(pgid, gone_groups)
+
+
+def test_discard_from_a_finaliser_amid_the_release_closes_each_fd_once(gone_groups: list[int]) -> None:
+    """A garbage collection may run a finaliser that discards the run while the same thread is
+    releasing it: the interrupted release must not close a pipe the finaliser closed."""
+    popen = _process_group.spawn(python(STUBBORN))
+    nested: list[_process_group.RunState] = []
+
+    def unwatch(fd: int) -> None:
+        if nested:
+            nested.pop().discard()  # the finaliser, run in the middle of the outer release
+
+    state = _process_group.RunState(
+        popen, b"", unwatch=unwatch, stderr_limit_bytes=1024, read_chunk_bytes=1024, drain_seconds=0.1
+    )
+    nested.append(state)
+    state.discard()
+    assert state.finished and popen.returncode == -signal.SIGKILL and state.pidfd is None
+    assert all(pipe is not None and pipe.closed for pipe in (popen.stdin, popen.stdout, popen.stderr))
+    assert_no_process_left(popen.pid, gone_groups)
