@@ -136,8 +136,9 @@ def _build(popen: subprocess.Popen[bytes], spec: ProcessSpec, make: Callable[[],
     try:
         return make()
     except BaseException as exc:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(popen.pid, signal.SIGKILL)
+        if popen.returncode is None:  # once reaped, the group id may belong to someone else
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(popen.pid, signal.SIGKILL)
         popen.wait()
         for stream in (popen.stdin, popen.stdout, popen.stderr):
             if stream is not None:

@@ -56,8 +56,9 @@ class _AttemptState:
     def deadline_passed(self) -> bool:
         return self.deadline is not None and self.clock.monotonic() >= self.deadline
 
-    def stop_due(self) -> str | None:
-        """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline.
+    def stop_due(self, exited: bool) -> str | None:
+        """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline
+        passed while the process (``exited`` says whether it is known to be gone) still ran.
 
         Checked before every event is handed out, so a slow hook or consumer cannot stretch
         the timeout."""
@@ -65,7 +66,7 @@ class _AttemptState:
             return None
         if self.exceeded_line_limit is not None:
             return "output_too_large"
-        return "timed_out" if self.deadline_passed() else None
+        return "timed_out" if self.deadline_passed() and not exited else None
 
     def seconds_left(self) -> float | None:
         """Seconds until the run's deadline (``0`` once passed), ``None`` without one."""
@@ -217,8 +218,8 @@ class Attempt:
         """
         state = self._state
         while True:
-            if (reason := state.stop_due()) is not None:
-                yield from self.stop(reason)
+            if (reason := state.stop_due(self.handle.returncode is not None)) is not None:
+                yield from (self.expire() if reason == "timed_out" else self.stop(reason))
             if state.pending:
                 return state.pending.popleft()
             if state.stdout_finished:
@@ -248,6 +249,12 @@ class Attempt:
             yield from self.stop("timed_out")
             return_code = self.handle.returncode
         return self._state.finish(return_code, self.handle.stderr_tail())
+
+    def expire(self) -> Steps[None]:
+        """The deadline passed: stop the run as timed out, unless its process has exited
+        already (a run that ended in time but was read late did not time out)."""
+        if (yield Call(self.handle, "wait", (0,))) is None:
+            yield from self.stop("timed_out")
 
     def stop(self, reason: str, *, kill: bool = False) -> Steps[None]:
         """End the process group: ``terminate`` (SIGTERM, grace, SIGKILL) or ``kill``.

@@ -110,7 +110,7 @@ class LiveAttempt:
 
         def on_deadline() -> None:
             if self._attempt.deadline_is_due():
-                perform(self._attempt.stop("timed_out"))
+                perform(self._attempt.expire())
             else:
                 self.watch_deadline(start_timer, perform)
 

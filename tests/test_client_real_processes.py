@@ -622,3 +622,35 @@ def test_async_stopping_a_live_run_from_another_task_ends_its_iteration(tmp_path
     assert elapsed < 0.2 + GRACE + 2
     assert result.turn_status == STOPS[stop]
     assert not group_alive(pgid)
+
+
+QUICK_TURN = emit({"type": "thread.started", "thread_id": "t-quick"}) + emit(
+    {"type": "turn.completed", "usage": {"input_tokens": 1}}
+)
+
+
+@pytest.mark.parametrize("read_first", [True, False], ids=["read_then_late_result", "read_late"])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_live_run_that_ended_in_time_but_was_read_late_did_not_time_out(
+    tmp_path: Path, mode: str, read_first: bool
+) -> None:
+    client = CodexLocalClient(codex_bin=fake_cli(tmp_path, QUICK_TURN), terminate_grace_seconds=GRACE)
+    late = 0.5 + 1.0  # the CLI exits at once; the caller comes back after the 0.5 s deadline
+
+    if mode == "sync":
+        with client.run_live(REQUEST, timeout_seconds=0.5) as run:
+            if read_first:
+                assert [e.type for e in run.iter_events()] == ["thread.started", "turn.completed"]
+            time.sleep(late)
+            result = run.result()
+    else:
+
+        async def scenario() -> CodexExecResult:
+            async with await client.run_live_async(REQUEST, timeout_seconds=0.5) as run:
+                if read_first:
+                    assert [e.type async for e in run.iter_events()] == ["thread.started", "turn.completed"]
+                await asyncio.sleep(late)
+                return await run.result()
+
+        result = asyncio.run(scenario())
+    assert not result.timed_out and result.succeeded and result.turn_status == "completed"

@@ -6,7 +6,7 @@ module and one line in :data:`GROUPS`. A module imports what its commands need (
 sheet's generator, the guide's renderer) inside its handlers, so parsing stays cheap. (The
 package's ``__init__`` still loads the SDK's core first: this command lives inside it.)
 
-Exit codes: 0 done, 1 a check or run failed or a file could not be written, 2 bad usage
+Exit codes: 0 done, 1 a file could not be written, 2 bad usage
 (argparse's, and a target that exists without ``--force``).
 """
 

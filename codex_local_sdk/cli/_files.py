@@ -40,14 +40,19 @@ def write_folder(target: Path, fill: Callable[[Path], None], *, force: bool) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.parent / f".{target.name}.{os.getpid()}-{secrets.token_hex(4)}"
     staging.mkdir()  # with the umask's permissions, as the folder it becomes
+    retired = staging.with_name(staging.name + "-old")
     try:
         fill(staging)
         if target.exists():
-            shutil.rmtree(target)
+            target.rename(retired)  # kept until the new folder is in place
         staging.rename(target)
     except BaseException:
+        if retired.exists() and not target.exists():
+            retired.rename(target)
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
     return target
 
 
