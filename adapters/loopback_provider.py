@@ -1,0 +1,14 @@
+"""Deprecated: moved to :mod:`codex_local_sdk.testing.loopback` (import it from :mod:`codex_local_sdk.testing`).
+
+This module only re-exports that one, so code written for the earlier path keeps working.
+"""
+
+import warnings
+
+from codex_local_sdk.testing.loopback import *  # noqa: F403
+
+warnings.warn(
+    "adapters.loopback_provider moved to codex_local_sdk.testing.loopback: import from codex_local_sdk.testing",
+    DeprecationWarning,
+    stacklevel=2,
+)
