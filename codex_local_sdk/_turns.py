@@ -23,7 +23,7 @@ from ._validation import check_api_key, check_image, check_optional_name, check_
 from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
-from .ports import Clock, ProcessSpec, SessionStore, update_record
+from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
 from .sessions import SessionRecord, check_session_name, record_turn
 
 
@@ -226,24 +226,24 @@ def finalize(
         turn_usage=result.usage - previous if result.usage and previous is not None else None,
         requested_thread_id=turn.thread_id,
     )
-    if turn.session_name is not None and (result.thread_id or not turn.new_session):
-        record = _record(store, turn.session_name, operation, prompt, turn, result, clock, preview_chars)
-        telemetry.session_updated(turn.session_name, record, result)
+    name = turn.session_name
+    if name is not None and (result.thread_id or not turn.new_session):
+        fold = _fold(turn, name, result, operation, prompt, now=clock.time(), preview_chars=preview_chars)
+        telemetry.session_updated(name, _update(store, name, fold, result), result)
     return result
 
 
-def _record(
-    store: SessionStore,
+def _fold(
+    turn: Turn,
     name: str,
+    result: CodexExecResult,
     operation: str,
     prompt: str,
-    turn: Turn,
-    result: CodexExecResult,
-    clock: Clock,
+    *,
+    now: float,
     preview_chars: int,
-) -> SessionRecord:
-    """Record ``result`` under ``name``; a store failure carries the turn as its ``result``."""
-    now = clock.time()
+) -> RecordUpdate:
+    """The store update that adds the finished ``turn`` to the record of ``name``."""
 
     def fold(current: SessionRecord | None) -> SessionRecord:
         base = None if turn.new_session else current
@@ -262,6 +262,11 @@ def _record(
             record = attrs.evolve(record, last_usage=None)
         return record
 
+    return fold
+
+
+def _update(store: SessionStore, name: str, fold: RecordUpdate, result: CodexExecResult) -> SessionRecord:
+    """Apply ``fold`` to ``name``; a store failure carries the turn as its ``result``."""
     try:
         record = update_record(store, name, fold)
     except SessionStoreError as exc:
