@@ -1,10 +1,11 @@
 """The rules of a turn, as plain functions of a session store and values.
 
-Which thread a run continues (:class:`Turn`, :func:`resume_turn`), the process spec a request
+Which thread a run continues (:class:`Turn`, :func:`resume_target`), the process spec a request
 becomes (:func:`process_spec`), and how a finished turn is recorded in its named session
 (:func:`begin`, :func:`finalize`) without ever losing it: a turn the store cannot record
 still reaches the caller, as the ``result`` of a
-:class:`~codex_local_sdk.errors.SessionStoreError`.
+:class:`~codex_local_sdk.errors.SessionStoreError`. :class:`TurnSteps` puts them around the
+engine's run, as the steps the client drives.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def new_thread(session_name: str | None) -> Turn:
     return Turn(session_name=check_optional_name(session_name), previous_usage=Usage(), new_session=True)
 
 
-def resume_turn(store: SessionStore, session_id: str | None, session_name: str | None, last: bool) -> Turn:
+def resume_target(store: SessionStore, session_id: str | None, session_name: str | None, last: bool) -> Turn:
     """The turn that continues exactly one of: thread ``session_id``, the saved session
     ``session_name``, or the CLI's most recent session (``last``).
 
@@ -94,9 +95,7 @@ def resume_turn(store: SessionStore, session_id: str | None, session_name: str |
     return Turn(thread_id=session_id, last=last)
 
 
-def thread_start(
-    prompt: str, session_name: str | None, options: Mapping[str, Any]
-) -> tuple[CodexExecRequest, Turn]:
+def start(prompt: str, session_name: str | None, options: Mapping[str, Any]) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that start a new thread: JSON output is forced, to learn its id.
 
     Raises:
@@ -105,6 +104,25 @@ def thread_start(
     """
     request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
     return request, new_thread(session_name)
+
+
+def resume(
+    store: SessionStore,
+    prompt: str,
+    session_id: str | None,
+    session_name: str | None,
+    last: bool,
+    options: Mapping[str, Any],
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn that continue the thread :func:`resume_target` picks.
+
+    Raises:
+        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
+        ValueError: as :func:`resume_target`; a bad option value.
+        CodexSessionError: as :func:`resume_target`.
+    """
+    turn = resume_target(store, session_id, session_name, last)
+    return CodexExecRequest(prompt=prompt, **options), turn
 
 
 def require_record(store: SessionStore, name: str) -> SessionRecord:

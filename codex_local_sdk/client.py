@@ -305,7 +305,7 @@ class CodexLocalClient:
                 ``session_name``; the error's ``result`` holds it, thread id included.
             CodexError: as :meth:`run`.
         """
-        request, turn = _turns.thread_start(prompt, session_name, options)
+        request, turn = _turns.start(prompt, session_name, options)
         result = self._engine.drive(
             self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
         )
@@ -321,7 +321,7 @@ class CodexLocalClient:
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
-        request, turn = _turns.thread_start(prompt, session_name, options)
+        request, turn = _turns.start(prompt, session_name, options)
         steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
@@ -370,8 +370,7 @@ class CodexLocalClient:
                 ``result``, when the store cannot be updated before the turn (nothing ran).
             CodexError: as :meth:`run`.
         """
-        turn = _turns.resume_turn(self.session_store, session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return self._engine.drive(self._steps().run("resume", request, turn, api_key, timeout_seconds))
 
     async def resume_async(
@@ -386,8 +385,7 @@ class CodexLocalClient:
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
-        turn = _turns.resume_turn(self.session_store, session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
             self._steps().run("resume", request, turn, api_key, timeout_seconds)
         )
@@ -487,8 +485,7 @@ class CodexLocalClient:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
-        turn = _turns.resume_turn(self.session_store, session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
         return CodexLiveRun(self._engine.drive(steps))
 
@@ -506,8 +503,7 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
-        turn = _turns.resume_turn(self.session_store, session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 

@@ -77,26 +77,33 @@ def finalize(
 def test_resume_needs_exactly_one_target(target: dict[str, Any], given: str) -> None:
     args = {"session_id": None, "session_name": None, "last": False, **target}
     with pytest.raises(ValueError, match=given):
-        _turns.resume_turn(InMemorySessionStore(), **args)
+        _turns.resume_target(InMemorySessionStore(), **args)
 
 
 def test_resume_by_name_takes_the_thread_from_the_store() -> None:
     store = InMemorySessionStore()
     saved(store, "work", "t-9")
-    assert _turns.resume_turn(store, None, "work", False) == Turn(thread_id="t-9", session_name="work")
+    assert _turns.resume_target(store, None, "work", False) == Turn(thread_id="t-9", session_name="work")
 
 
 def test_resume_by_id_or_last_records_nothing() -> None:
     store = InMemorySessionStore()
-    assert _turns.resume_turn(store, "t-3", None, False) == Turn(thread_id="t-3")
-    assert _turns.resume_turn(store, None, None, True) == Turn(last=True)
+    assert _turns.resume_target(store, "t-3", None, False) == Turn(thread_id="t-3")
+    assert _turns.resume_target(store, None, None, True) == Turn(last=True)
+
+
+def test_a_resume_checks_its_target_before_its_options() -> None:
+    request, turn = _turns.resume(InMemorySessionStore(), "p", "t-1", None, False, {"model": "m"})
+    assert (request.prompt, request.model, turn) == ("p", "m", Turn(thread_id="t-1"))
+    with pytest.raises(ValueError, match="exactly one of"):
+        _turns.resume(InMemorySessionStore(), "p", None, None, False, {"model": 7})
 
 
 def test_resume_of_an_unknown_name_lists_the_known_ones() -> None:
     store = InMemorySessionStore()
     saved(store, "work", "t-9")
     with pytest.raises(CodexSessionError, match=r"no session named 'play'.*\['work'\]"):
-        _turns.resume_turn(store, None, "play", False)
+        _turns.resume_target(store, None, "play", False)
 
 
 @pytest.mark.parametrize(
@@ -105,15 +112,15 @@ def test_resume_of_an_unknown_name_lists_the_known_ones() -> None:
 )
 def test_resume_refuses_a_bad_id_or_flag(session_id: Any, last: Any, error: type[Exception]) -> None:
     with pytest.raises(error):
-        _turns.resume_turn(InMemorySessionStore(), session_id, None, last or session_id is None)
+        _turns.resume_target(InMemorySessionStore(), session_id, None, last or session_id is None)
 
 
 def test_a_new_thread_forces_json_and_starts_the_named_session_afresh() -> None:
-    request, turn = _turns.thread_start("hi", "work", {"model": "m"})
+    request, turn = _turns.start("hi", "work", {"model": "m"})
     assert request.json_output and request.model == "m"
     assert turn == Turn(session_name="work", previous_usage=Usage(), new_session=True)
     with pytest.raises(ValueError, match="session name"):
-        _turns.thread_start("hi", " ", {})
+        _turns.start("hi", " ", {})
 
 
 def test_a_thread_session_needs_the_thread_id_the_run_reported() -> None:
