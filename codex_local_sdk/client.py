@@ -1,61 +1,30 @@
-"""CodexLocalClient: the SDK's use cases, wired to its ports.
+"""CodexLocalClient: the SDK's use cases, as a thin facade.
 
-This module is the one wiring point of the core: ``__init__`` fills each port left as
-``None`` with its default adapter. Everything else here turns method arguments into a
-:class:`CodexExecRequest`, a :class:`ProcessSpec` and a session turn, and hands them to the
-:class:`~codex_local_sdk._engine.RunEngine`, as steps that its sync or asyncio driver runs.
+Each method hands its arguments to the module that owns them: :mod:`~codex_local_sdk._wiring`
+fills the ports left as ``None`` with their default adapters, :mod:`~codex_local_sdk._turns`
+decides which thread a run continues, builds its process spec and records its session turn,
+and the :class:`~codex_local_sdk._engine.RunEngine` runs the resulting steps on its sync or
+asyncio driver.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
-import os
-import tempfile
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from ._engine import RunEngine
-from ._live_attempt import LiveAttempt
-from ._steps import Steps
-from .command import build_exec_argv
-from .errors import CodexSessionError, SessionStoreError
-from .events import CodexClientEvent
+from . import _turns, _validation, _wiring
+from ._schema import schema_file
+from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
-from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath, Usage
-from .ports import Clock, EventSink, ProcessRunner, ProcessSpec, SessionStore, update_record
-from .sessions import SessionRecord, check_session_name, record_turn
+from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
+from .ports import Clock, EventSink, ProcessRunner, SessionStore
+from .sessions import SessionRecord, check_session_name
 from .thread import CodexThreadSession
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .options import RequestOptions, SchemaRunOptions
-
-EventHook = Callable[[CodexClientEvent], None] | Callable[[CodexClientEvent], Awaitable[None]]
-
-
-@attrs.frozen(kw_only=True)
-class Turn:
-    """Where a run goes: a new thread, or a turn of an existing one, maybe under a name.
-
-    Attributes:
-        thread_id: the thread to resume; ``None`` starts a new thread (unless ``last``).
-        last: resume the CLI's most recent session (``resume --last``), by explicit request.
-        session_name: record the finished turn under this name.
-        previous_usage: the thread's token total before this turn, when known.
-        new_session: the turn starts the named session afresh (a new record).
-    """
-
-    thread_id: str | None = None
-    last: bool = False
-    session_name: str | None = None
-    previous_usage: Usage | None = None
-    new_session: bool = False
 
 
 class CodexLocalClient:
@@ -123,36 +92,16 @@ class CodexLocalClient:
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
     ) -> None:
-        _check_grace(terminate_grace_seconds)
-        if isinstance(preview_chars, bool) or not isinstance(preview_chars, int):
-            raise TypeError(f"preview_chars must be an int (a number of characters), got {preview_chars!r}")
-        if preview_chars < 0:
-            raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
-        # The wiring point: the only place the core reaches for its default adapters.
-        from adapters.clock import SystemClock
-        from adapters.memory_store import InMemorySessionStore
-        from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
-        from adapters.subprocess_runner import SubprocessRunner
-
-        # A relative path is pinned now: the runner starts the CLI in the request's cwd, where
-        # a path like ./bin/codex would otherwise be looked up.
-        codex_bin = os.path.expanduser(_fspath("codex_bin", codex_bin))
-        if os.path.dirname(codex_bin) and not os.path.isabs(codex_bin):
-            codex_bin = os.path.abspath(codex_bin)
-        self.codex_bin = codex_bin
-        self.default_cwd = None if default_cwd is None else _fspath("default_cwd", default_cwd)
-        self.default_env = _check_env(default_env)
-        self.preview_chars = preview_chars
-        self.session_store: SessionStore = (
-            session_store if session_store is not None else InMemorySessionStore()
+        self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
+            codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
         )
-        # CallbackSink logs what a receiver raises: telemetry never breaks a run.
-        receivers = [r for r in (event_sink.emit if event_sink else None, event_hook) if r is not None]
-        self._engine = RunEngine(
-            runner=runner if runner is not None else SubprocessRunner(),
-            clock=clock if clock is not None else SystemClock(),
-            sink=FanOutSink(map(CallbackSink, receivers)) if receivers else LoggingSink(),
-            retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),
+        self.session_store = _wiring.session_store(session_store)
+        self._engine = _wiring.engine(
+            runner=runner,
+            clock=clock,
+            event_sink=event_sink,
+            event_hook=event_hook,
+            retry_policy=retry_policy,
             grace_seconds=terminate_grace_seconds,
             raise_on_error=raise_on_error,
         )
@@ -199,7 +148,7 @@ class CodexLocalClient:
                 existing file, or ``api_key`` is empty or holds NUL.
         """
         return self._engine.drive(
-            self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+            self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
     async def run_async(
@@ -212,7 +161,7 @@ class CodexLocalClient:
         """As :meth:`run`, on asyncio (no thread per run), with the same arguments, result
         and errors. Cancelling it kills the run's process group."""
         return await self._engine.drive_async(
-            self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds)
+            self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
     def run_prompt(
@@ -291,7 +240,7 @@ class CodexLocalClient:
             ValueError: as :meth:`run_prompt`.
             CodexError: as :meth:`run`.
         """
-        with _schema_file(schema) as path:
+        with schema_file(schema) as path:
             return self.run_prompt(
                 prompt,
                 api_key=api_key,
@@ -310,7 +259,7 @@ class CodexLocalClient:
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
-        with _schema_file(schema) as path:
+        with schema_file(schema) as path:
             return await self.run_prompt_async(
                 prompt,
                 api_key=api_key,
@@ -356,10 +305,11 @@ class CodexLocalClient:
                 ``session_name``; the error's ``result`` holds it, thread id included.
             CodexError: as :meth:`run`.
         """
-        request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
-        turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
-        result = self._engine.drive(self._run_steps("start_thread", request, turn, api_key, timeout_seconds))
-        return self._thread_session(result, session_name, api_key, options), result
+        request, turn = _turns.start(prompt, session_name, options)
+        result = self._engine.drive(
+            self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+        )
+        return self._thread_session(result, session_name, api_key, options)
 
     async def start_thread_async(
         self,
@@ -371,12 +321,9 @@ class CodexLocalClient:
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
-        request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
-        turn = Turn(session_name=_check_optional_name(session_name), previous_usage=Usage(), new_session=True)
-        result = await self._engine.drive_async(
-            self._run_steps("start_thread", request, turn, api_key, timeout_seconds)
-        )
-        return self._thread_session(result, session_name, api_key, options), result
+        request, turn = _turns.start(prompt, session_name, options)
+        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+        return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
     def resume(
         self,
@@ -423,9 +370,8 @@ class CodexLocalClient:
                 ``result``, when the store cannot be updated before the turn (nothing ran).
             CodexError: as :meth:`run`.
         """
-        turn = self._resume_turn(session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
-        return self._engine.drive(self._run_steps("resume", request, turn, api_key, timeout_seconds))
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        return self._engine.drive(self._steps().run("resume", request, turn, api_key, timeout_seconds))
 
     async def resume_async(
         self,
@@ -439,10 +385,9 @@ class CodexLocalClient:
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
-        turn = self._resume_turn(session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
-            self._run_steps("resume", request, turn, api_key, timeout_seconds)
+            self._steps().run("resume", request, turn, api_key, timeout_seconds)
         )
 
     # -- live runs -------------------------------------------------------------------------
@@ -481,8 +426,9 @@ class CodexLocalClient:
             TypeError: ``timeout_seconds`` is not a number.
             ValueError: as :meth:`run`.
         """
-        turn = Turn(previous_usage=Usage())
-        steps = self._live_steps("run_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+        )
         return CodexLiveRun(self._engine.drive(steps))
 
     async def run_live_async(
@@ -495,8 +441,9 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
-        turn = Turn(previous_usage=Usage())
-        steps = self._live_steps("run_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+        )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     def resume_live(
@@ -538,9 +485,8 @@ class CodexLocalClient:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
-        turn = self._resume_turn(session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
-        steps = self._live_steps("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
         return CodexLiveRun(self._engine.drive(steps))
 
     async def resume_live_async(
@@ -557,9 +503,8 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
-        turn = self._resume_turn(session_id, session_name, last)
-        request = CodexExecRequest(prompt=prompt, **options)
-        steps = self._live_steps("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- session store ---------------------------------------------------------------------
@@ -575,9 +520,7 @@ class CodexLocalClient:
             ValueError: ``name`` or ``session_id`` is empty or blank.
             SessionStoreError: the store could not be read or written.
         """
-        if not isinstance(session_id, str) or not session_id.strip():
-            raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
-        self.session_store.set(check_session_name(name), session_id)
+        self.session_store.set(check_session_name(name), _validation.check_thread_id(session_id))
 
     def get_session_id(self, name: str) -> str | None:
         """The thread id saved under ``name``, or ``None``.
@@ -645,181 +588,21 @@ class CodexLocalClient:
             CodexSessionError: no session has that name.
             SessionStoreError: the store could not be read.
         """
-        record = self._require_record(name)
-        return CodexThreadSession(
-            self, record.session_id, session_name=name, options=options, api_key=api_key
-        )
+        session_id = _turns.require_record(self.session_store, name).session_id
+        return CodexThreadSession(self, session_id, session_name=name, options=options, api_key=api_key)
 
     # -- internals -------------------------------------------------------------------------
 
-    def _run_steps(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-    ) -> Steps[CodexExecResult]:
-        spec = self._spec(request, turn, api_key, timeout)
-        turn = self._begin(turn)
-        result = yield from self._engine.execute(operation, spec, request, timeout)
-        return self._engine.check(self._finalize(operation, request, turn, result), timeout)
-
-    def _live_steps(
-        self,
-        operation: str,
-        request: CodexExecRequest,
-        turn: Turn,
-        api_key: str | None,
-        timeout: float | None,
-        keep_events: bool,
-    ) -> Steps[LiveAttempt]:
-        request = attrs.evolve(request, json_output=True)
-        spec = self._spec(request, turn, api_key, timeout)
-        turn = self._begin(turn)
-        attempt = yield from self._engine.start_live(operation, spec, request, timeout, keep_events)
-        return LiveAttempt(
-            attempt,
-            self._engine,
-            finalize=lambda result: self._finalize(operation, request, turn, result),
-            timeout=timeout,
+    def _steps(self) -> _turns.TurnSteps:
+        """The steps of a turn, on this client's engine, store and settings as they are now."""
+        return _turns.TurnSteps(
+            engine=self._engine,
+            store=self.session_store,
+            codex_bin=self.codex_bin,
+            default_cwd=self.default_cwd,
+            default_env=self.default_env,
+            preview_chars=self.preview_chars,
         )
-
-    def _spec(
-        self, request: CodexExecRequest, turn: Turn, api_key: str | None, timeout: float | None
-    ) -> ProcessSpec:
-        """Validate what only the client can check, and build the process spec."""
-        _check_timeout(timeout)
-        cwd = request.cwd if request.cwd is not None else self.default_cwd
-        for image in request.images:
-            _check_image(image, cwd or os.getcwd())
-        _check_api_key(api_key)
-        env = dict(self.default_env)
-        if api_key:
-            env["CODEX_API_KEY"] = api_key
-        argv = build_exec_argv(
-            self.codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last
-        )
-        return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
-
-    def _begin(self, turn: Turn) -> Turn:
-        """Before a turn of a named session runs: take the thread's previous total from its
-        record and clear it there, in one store update.
-
-        Until the turn is recorded, the record holds no total. A turn that is never recorded
-        (the store failed, the process died, a live run was dropped unclosed) thus leaves
-        the next turn's ``turn_usage`` unknown (``None``) instead of counting this turn's
-        tokens twice.
-        """
-        name = turn.session_name
-        if name is None or turn.new_session:
-            return turn
-        previous: list[Usage | None] = [None]
-
-        def clear(record: SessionRecord | None) -> SessionRecord | None:
-            if record is None:
-                return None
-            if record.session_id == turn.thread_id:
-                previous[0] = record.last_usage
-            return attrs.evolve(record, last_usage=None)
-
-        try:
-            update_record(self.session_store, name, clear)
-        except SessionStoreError:
-            raise
-        except Exception as exc:
-            raise SessionStoreError(
-                f"the session store could not update {name!r} before the turn: {exc!r} (nothing ran)"
-            ) from exc
-        return attrs.evolve(turn, previous_usage=previous[0])
-
-    def _finalize(
-        self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
-    ) -> CodexExecResult:
-        """Add what the client knows to ``result`` and record the session turn."""
-        previous = turn.previous_usage
-        result = attrs.evolve(
-            result,
-            turn_usage=result.usage - previous if result.usage and previous is not None else None,
-            requested_thread_id=turn.thread_id,
-        )
-        if turn.session_name is not None and (result.thread_id or not turn.new_session):
-            self._record(operation, request.prompt, turn, result)
-        return result
-
-    def _record(self, operation: str, prompt: str, turn: Turn, result: CodexExecResult) -> None:
-        name = turn.session_name
-        assert name is not None
-        now = self._engine.clock.time()
-
-        def fold(current: SessionRecord | None) -> SessionRecord:
-            base = None if turn.new_session else current
-            record = record_turn(
-                base,
-                name=name,
-                result=result,
-                operation=operation,
-                prompt=prompt,
-                now=now,
-                preview_chars=self.preview_chars,
-            )
-            if base is not None and base.last_usage is not None:
-                # This turn's start cleared it: a later turn was recorded meanwhile, so which
-                # of the two totals is the thread's latest is unknown.
-                record = attrs.evolve(record, last_usage=None)
-            return record
-
-        try:
-            record = update_record(self.session_store, name, fold)
-        except SessionStoreError as exc:
-            exc.result = result  # the turn happened: its thread id must reach the caller
-            raise
-        except Exception as exc:
-            error = SessionStoreError(
-                f"the turn ran (thread {result.thread_id}) but the session store could not record it "
-                f"under {name!r}: {exc!r}. The error's .result holds the turn."
-            )
-            error.result = result
-            raise error from exc
-        assert record is not None
-        self._engine.telemetry(operation).session_updated(name, record, result)
-
-    def _resume_turn(self, session_id: str | None, session_name: str | None, last: bool) -> Turn:
-        targets = [
-            label
-            for label, given in (
-                ("session_id", session_id is not None),
-                ("session_name", session_name is not None),
-                ("last=True", last),
-            )
-            if given
-        ]
-        if len(targets) != 1:
-            raise ValueError(
-                "resume needs exactly one of session_id=, session_name= or last=True; "
-                + (f"got {' and '.join(targets)}" if targets else "got none")
-                + " (a resume never guesses which session to continue)"
-            )
-        if session_id is not None and not isinstance(session_id, str):
-            raise TypeError(f"session_id must be a str (a thread id), got {session_id!r}")
-        if not isinstance(last, bool):
-            raise TypeError(f"last must be True or False, got {last!r}")
-        if session_name is not None:
-            record = self._require_record(session_name)
-            return Turn(thread_id=record.session_id, session_name=session_name)
-        if session_id is not None and not session_id.strip():
-            raise ValueError("session_id is empty: pass a thread id")
-        return Turn(thread_id=session_id, last=last)
-
-    def _require_record(self, name: str) -> SessionRecord:
-        record = self.session_store.get_record(check_session_name(name))
-        if record is None:
-            known = sorted(self.session_store.all())
-            raise CodexSessionError(
-                f"no session named {name!r} in the session store (known: {known[:10]}); "
-                "start one with start_thread(..., session_name=...) or save_session(name, id)"
-            )
-        return record
 
     def _thread_session(
         self,
@@ -827,109 +610,9 @@ class CodexLocalClient:
         session_name: str | None,
         api_key: str | None,
         options: Mapping[str, Any],
-    ) -> CodexThreadSession:
-        if result.thread_id is None:
-            raise CodexSessionError(
-                f"the run exited with code {result.return_code} without reporting a thread id "
-                "(no thread.started event), so there is no thread to continue"
-            )
-        return CodexThreadSession(
-            self,
-            result.thread_id,
-            session_name=session_name,
-            last_result=result,
-            options=options,
-            api_key=api_key,
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        thread_id = _turns.started_thread(result)
+        session = CodexThreadSession(
+            self, thread_id, session_name=session_name, last_result=result, options=options, api_key=api_key
         )
-
-
-def _check_timeout(timeout: float | None) -> None:
-    if timeout is None:
-        return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout_seconds must be a number of seconds, got {timeout!r}")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(
-            f"timeout_seconds must be a finite number > 0, got {timeout!r} (None means no timeout)"
-        )
-
-
-def _check_grace(grace: float) -> float:
-    if isinstance(grace, bool) or not isinstance(grace, (int, float)):
-        raise TypeError(f"terminate_grace_seconds must be a number of seconds, got {grace!r}")
-    if not math.isfinite(grace) or grace < 0:
-        raise ValueError(
-            f"terminate_grace_seconds must be a finite number >= 0, got {grace!r} "
-            "(after it, a process group that ignored SIGTERM is SIGKILLed)"
-        )
-    return grace
-
-
-def _fspath(name: str, path: StrPath) -> str:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike, got {path!r} ({type(path).__name__})")
-    return os.fspath(path)
-
-
-def _check_env(env: Mapping[str, str] | None) -> dict[str, str]:
-    """A copy of ``env``, once every name and value can go into a process environment."""
-    if env is None:
-        return {}
-    if not isinstance(env, Mapping):
-        raise TypeError(f"default_env must be a mapping of names to values, got {type(env).__name__}")
-    for name, value in env.items():
-        if not isinstance(name, str):
-            raise TypeError(f"default_env names must be str, got {name!r}")
-        if not name or "=" in name or "\0" in name:
-            problem = "is empty" if not name else "holds '=' or a NUL character"
-            raise ValueError(f"default_env name {name!r} {problem}: no environment variable can be named so")
-        if not isinstance(value, str):
-            raise TypeError(f"default_env[{name!r}] must be a str, got {value!r} ({type(value).__name__})")
-        if "\0" in value:
-            raise ValueError(
-                f"default_env[{name!r}] holds a NUL character, which no environment value can carry"
-            )
-    return dict(env)
-
-
-def _check_image(image: str, cwd: str) -> None:
-    path = Path(cwd, image)
-    if path.is_file():
-        return
-    problem = "is a directory" if path.is_dir() else "does not exist"
-    raise ValueError(f"image {image!r} {problem} (looked in {cwd!r}): pass the path of an image file")
-
-
-def _check_api_key(api_key: str | None) -> None:
-    if api_key is None:
-        return
-    if not isinstance(api_key, str):
-        raise TypeError(f"api_key must be a str, got {type(api_key).__name__}")
-    if not api_key:
-        raise ValueError("api_key is empty: pass the key, or None to use the CLI's login")
-    if "\0" in api_key:
-        raise ValueError("api_key holds a NUL character, which no environment value can carry")
-
-
-def _check_optional_name(name: str | None) -> str | None:
-    return None if name is None else check_session_name(name)
-
-
-@contextlib.contextmanager
-def _schema_file(schema: Mapping[str, Any]) -> Iterator[str]:
-    if not isinstance(schema, Mapping):
-        raise TypeError(f"schema must be a JSON Schema as a dict, got {type(schema).__name__}")
-    try:
-        text = json.dumps(schema)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"schema is not JSON-serialisable ({exc}): use dicts, lists, str, numbers, bool and None"
-        ) from None
-    fd, path = tempfile.mkstemp(prefix="codex-output-schema-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+        return session, result

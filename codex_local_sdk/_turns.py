@@ -1,0 +1,376 @@
+"""The rules of a turn, as plain functions of a session store and values.
+
+Which thread a run continues (:class:`Turn`, :func:`resume_target`), the process spec a request
+becomes (:func:`process_spec`), and how a finished turn is recorded in its named session
+(:func:`begin`, :func:`finalize`) without ever losing it: a turn the store cannot record
+still reaches the caller, as the ``result`` of a
+:class:`~codex_local_sdk.errors.SessionStoreError`. :class:`TurnSteps` puts them around the
+engine's run, as the steps the client drives.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from ._engine import RunEngine
+from ._live_attempt import LiveAttempt
+from ._steps import Steps
+from ._telemetry import Telemetry
+from ._validation import check_api_key, check_image, check_optional_name, check_timeout
+from .command import build_exec_argv
+from .errors import CodexSessionError, SessionStoreError
+from .models import CodexExecRequest, CodexExecResult, Usage
+from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
+from .sessions import SessionRecord, check_session_name, record_turn
+
+
+@attrs.frozen(kw_only=True)
+class Turn:
+    """Where a run goes: a new thread, or a turn of an existing one, maybe under a name.
+
+    Attributes:
+        thread_id: the thread to resume; ``None`` starts a new thread (unless ``last``).
+        last: resume the CLI's most recent session (``resume --last``), by explicit request.
+        session_name: record the finished turn under this name.
+        previous_usage: the thread's token total before this turn, when known.
+        new_session: the turn starts the named session afresh (a new record).
+    """
+
+    thread_id: str | None = None
+    last: bool = False
+    session_name: str | None = None
+    previous_usage: Usage | None = None
+    new_session: bool = False
+
+
+NEW_THREAD = Turn(previous_usage=Usage())
+"""A run that starts a new thread and records nothing."""
+
+
+def new_thread(session_name: str | None) -> Turn:
+    """The first turn of a new thread, saved under ``session_name`` unless it is ``None``.
+
+    Raises:
+        ValueError: ``session_name`` is empty or blank.
+    """
+    return Turn(session_name=check_optional_name(session_name), previous_usage=Usage(), new_session=True)
+
+
+def resume_target(store: SessionStore, session_id: str | None, session_name: str | None, last: bool) -> Turn:
+    """The turn that continues exactly one of: thread ``session_id``, the saved session
+    ``session_name``, or the CLI's most recent session (``last``).
+
+    Raises:
+        TypeError: ``session_id`` is not a str, ``last`` not a bool.
+        ValueError: none or several targets, or an empty ``session_id`` or ``session_name``.
+        CodexSessionError: ``session_name`` is not in ``store``.
+    """
+    targets = [
+        label
+        for label, given in (
+            ("session_id", session_id is not None),
+            ("session_name", session_name is not None),
+            ("last=True", last),
+        )
+        if given
+    ]
+    if len(targets) != 1:
+        raise ValueError(
+            "resume needs exactly one of session_id=, session_name= or last=True; "
+            + (f"got {' and '.join(targets)}" if targets else "got none")
+            + " (a resume never guesses which session to continue)"
+        )
+    if session_id is not None and not isinstance(session_id, str):
+        raise TypeError(f"session_id must be a str (a thread id), got {session_id!r}")
+    if not isinstance(last, bool):
+        raise TypeError(f"last must be True or False, got {last!r}")
+    if session_name is not None:
+        return Turn(thread_id=require_record(store, session_name).session_id, session_name=session_name)
+    if session_id is not None and not session_id.strip():
+        raise ValueError("session_id is empty: pass a thread id")
+    return Turn(thread_id=session_id, last=last)
+
+
+def start(prompt: str, session_name: str | None, options: Mapping[str, Any]) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn that start a new thread: JSON output is forced, to learn its id.
+
+    Raises:
+        TypeError: an unknown option or a value of the wrong type.
+        ValueError: a bad option value, or an empty or blank ``session_name``.
+    """
+    request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
+    return request, new_thread(session_name)
+
+
+def resume(
+    store: SessionStore,
+    prompt: str,
+    session_id: str | None,
+    session_name: str | None,
+    last: bool,
+    options: Mapping[str, Any],
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn that continue the thread :func:`resume_target` picks.
+
+    Raises:
+        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
+        ValueError: as :func:`resume_target`; a bad option value.
+        CodexSessionError: as :func:`resume_target`.
+    """
+    turn = resume_target(store, session_id, session_name, last)
+    return CodexExecRequest(prompt=prompt, **options), turn
+
+
+def require_record(store: SessionStore, name: str) -> SessionRecord:
+    """The record saved under ``name``.
+
+    Raises:
+        ValueError: ``name`` is empty or blank.
+        CodexSessionError: no session has that name.
+    """
+    record = store.get_record(check_session_name(name))
+    if record is None:
+        known = sorted(store.all())
+        raise CodexSessionError(
+            f"no session named {name!r} in the session store (known: {known[:10]}); "
+            "start one with start_thread(..., session_name=...) or save_session(name, id)"
+        )
+    return record
+
+
+def started_thread(result: CodexExecResult) -> str:
+    """The id of the thread ``result`` started, which a thread session continues.
+
+    Raises:
+        CodexSessionError: the run reported no thread id.
+    """
+    if result.thread_id is None:
+        raise CodexSessionError(
+            f"the run exited with code {result.return_code} without reporting a thread id "
+            "(no thread.started event), so there is no thread to continue"
+        )
+    return result.thread_id
+
+
+def process_spec(
+    request: CodexExecRequest,
+    turn: Turn,
+    *,
+    codex_bin: str,
+    default_cwd: str | None,
+    default_env: Mapping[str, str],
+    api_key: str | None,
+    timeout: float | None,
+) -> ProcessSpec:
+    """The process that runs ``request`` as ``turn``: ``default_env`` plus ``api_key`` as
+    ``CODEX_API_KEY``, in the request's cwd or ``default_cwd``.
+
+    Raises:
+        TypeError: ``timeout`` is not a number, ``api_key`` not a str.
+        ValueError: ``timeout`` is not a finite number > 0, an image is not an existing file,
+            or ``api_key`` is empty or holds NUL.
+    """
+    check_timeout(timeout)
+    cwd = request.cwd if request.cwd is not None else default_cwd
+    for image in request.images:
+        check_image(image, cwd or os.getcwd())
+    check_api_key(api_key)
+    env = dict(default_env)
+    if api_key:
+        env["CODEX_API_KEY"] = api_key
+    argv = build_exec_argv(codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last)
+    return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+
+
+def begin(store: SessionStore, turn: Turn) -> Turn:
+    """Before a turn of a named session runs: take the thread's previous total from its
+    record and clear it there, in one store update.
+
+    Until the turn is recorded, the record holds no total. A turn that is never recorded
+    (the store failed, the process died, a live run was dropped unclosed) thus leaves the
+    next turn's ``turn_usage`` unknown (``None``) instead of counting this turn's tokens
+    twice.
+
+    Raises:
+        SessionStoreError: the store could not be updated (nothing ran).
+    """
+    name = turn.session_name
+    if name is None or turn.new_session:
+        return turn
+    previous: list[Usage | None] = [None]
+
+    def clear(record: SessionRecord | None) -> SessionRecord | None:
+        if record is None:
+            return None
+        if record.session_id == turn.thread_id:
+            previous[0] = record.last_usage
+        return attrs.evolve(record, last_usage=None)
+
+    try:
+        update_record(store, name, clear)
+    except SessionStoreError:
+        raise
+    except Exception as exc:
+        raise SessionStoreError(
+            f"the session store could not update {name!r} before the turn: {exc!r} (nothing ran)"
+        ) from exc
+    return attrs.evolve(turn, previous_usage=previous[0])
+
+
+def finalize(
+    store: SessionStore,
+    operation: str,
+    prompt: str,
+    turn: Turn,
+    result: CodexExecResult,
+    *,
+    clock: Clock,
+    preview_chars: int,
+    telemetry: Telemetry,
+) -> CodexExecResult:
+    """``result`` with what the turn knows (``turn_usage``, ``requested_thread_id``), once its
+    named session, if any, recorded it (reported as ``session.updated``).
+
+    Raises:
+        SessionStoreError: the store could not record the turn; its ``result`` holds it.
+    """
+    previous = turn.previous_usage
+    result = attrs.evolve(
+        result,
+        turn_usage=result.usage - previous if result.usage and previous is not None else None,
+        requested_thread_id=turn.thread_id,
+    )
+    name = turn.session_name
+    if name is not None and (result.thread_id or not turn.new_session):
+        fold = _fold(turn, name, result, operation, prompt, now=clock.time(), preview_chars=preview_chars)
+        telemetry.session_updated(name, _update(store, name, fold, result), result)
+    return result
+
+
+def _fold(
+    turn: Turn,
+    name: str,
+    result: CodexExecResult,
+    operation: str,
+    prompt: str,
+    *,
+    now: float,
+    preview_chars: int,
+) -> RecordUpdate:
+    """The store update that adds the finished ``turn`` to the record of ``name``."""
+
+    def fold(current: SessionRecord | None) -> SessionRecord:
+        base = None if turn.new_session else current
+        record = record_turn(
+            base,
+            name=name,
+            result=result,
+            operation=operation,
+            prompt=prompt,
+            now=now,
+            preview_chars=preview_chars,
+        )
+        if base is not None and base.last_usage is not None:
+            # This turn's start cleared it: a later turn was recorded meanwhile, so which
+            # of the two totals is the thread's latest is unknown.
+            record = attrs.evolve(record, last_usage=None)
+        return record
+
+    return fold
+
+
+def _update(store: SessionStore, name: str, fold: RecordUpdate, result: CodexExecResult) -> SessionRecord:
+    """Apply ``fold`` to ``name``; a store failure carries the turn as its ``result``."""
+    try:
+        record = update_record(store, name, fold)
+    except SessionStoreError as exc:
+        exc.result = result  # the turn happened: its thread id must reach the caller
+        raise
+    except Exception as exc:
+        error = SessionStoreError(
+            f"the turn ran (thread {result.thread_id}) but the session store could not record it "
+            f"under {name!r}: {exc!r}. The error's .result holds the turn."
+        )
+        error.result = result
+        raise error from exc
+    assert record is not None
+    return record
+
+
+@attrs.frozen(kw_only=True)
+class TurnSteps:
+    """A turn as steps for ``engine`` to drive: its process spec, the run, and the record of
+    its named session in ``store``, with the client's settings."""
+
+    engine: RunEngine
+    store: SessionStore
+    codex_bin: str
+    default_cwd: str | None
+    default_env: Mapping[str, str]
+    preview_chars: int
+
+    def run(
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
+    ) -> Steps[CodexExecResult]:
+        """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result."""
+        spec = self._spec(request, turn, api_key, timeout)
+        turn = begin(self.store, turn)
+        result = yield from self.engine.execute(operation, spec, request, timeout)
+        return self.engine.check(self._finalize(operation, request, turn, result), timeout)
+
+    def live(
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
+        keep_events: bool,
+    ) -> Steps[LiveAttempt]:
+        """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event."""
+        request = attrs.evolve(request, json_output=True)
+        spec = self._spec(request, turn, api_key, timeout)
+        turn = begin(self.store, turn)
+        attempt = yield from self.engine.start_live(operation, spec, request, timeout, keep_events)
+        return LiveAttempt(
+            attempt,
+            self.engine,
+            finalize=lambda result: self._finalize(operation, request, turn, result),
+            timeout=timeout,
+        )
+
+    def _spec(
+        self, request: CodexExecRequest, turn: Turn, api_key: str | None, timeout: float | None
+    ) -> ProcessSpec:
+        return process_spec(
+            request,
+            turn,
+            codex_bin=self.codex_bin,
+            default_cwd=self.default_cwd,
+            default_env=self.default_env,
+            api_key=api_key,
+            timeout=timeout,
+        )
+
+    def _finalize(
+        self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
+    ) -> CodexExecResult:
+        return finalize(
+            self.store,
+            operation,
+            request.prompt,
+            turn,
+            result,
+            clock=self.engine.clock,
+            preview_chars=self.preview_chars,
+            telemetry=self.engine.telemetry(operation),
+        )

@@ -1,0 +1,121 @@
+"""Checks of the client's arguments: each raises a ``TypeError`` or ``ValueError`` that says
+what was wrong and what to pass instead, before anything runs."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from .models import StrPath
+from .sessions import check_session_name
+
+
+def client_settings(
+    codex_bin: StrPath,
+    default_cwd: StrPath | None,
+    default_env: Mapping[str, str] | None,
+    grace_seconds: float,
+    preview_chars: int,
+) -> tuple[str, str | None, dict[str, str], int]:
+    """Check the client's settings; ``codex_bin``, ``default_cwd``, ``default_env`` and
+    ``preview_chars`` as the client keeps them."""
+    check_grace(grace_seconds)
+    if isinstance(preview_chars, bool) or not isinstance(preview_chars, int):
+        raise TypeError(f"preview_chars must be an int (a number of characters), got {preview_chars!r}")
+    if preview_chars < 0:
+        raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
+    codex = codex_path(codex_bin)
+    cwd = None if default_cwd is None else fspath("default_cwd", default_cwd)
+    return codex, cwd, check_env(default_env), preview_chars
+
+
+def codex_path(codex_bin: StrPath) -> str:
+    """``codex_bin`` with ``~`` expanded, and made absolute if it is a relative path.
+
+    A relative path is pinned now: the runner starts the CLI in the request's cwd, where a
+    path like ``./bin/codex`` would otherwise be looked up. A bare name stays a name, for
+    ``PATH``.
+    """
+    path = os.path.expanduser(fspath("codex_bin", codex_bin))
+    if os.path.dirname(path) and not os.path.isabs(path):
+        return os.path.abspath(path)
+    return path
+
+
+def check_timeout(timeout: float | None) -> None:
+    if timeout is None:
+        return
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout_seconds must be a number of seconds, got {timeout!r}")
+    if not math.isfinite(timeout) or timeout <= 0:
+        raise ValueError(
+            f"timeout_seconds must be a finite number > 0, got {timeout!r} (None means no timeout)"
+        )
+
+
+def check_grace(grace: float) -> None:
+    if isinstance(grace, bool) or not isinstance(grace, (int, float)):
+        raise TypeError(f"terminate_grace_seconds must be a number of seconds, got {grace!r}")
+    if not math.isfinite(grace) or grace < 0:
+        raise ValueError(
+            f"terminate_grace_seconds must be a finite number >= 0, got {grace!r} "
+            "(after it, a process group that ignored SIGTERM is SIGKILLed)"
+        )
+
+
+def fspath(name: str, path: StrPath) -> str:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {path!r} ({type(path).__name__})")
+    return os.fspath(path)
+
+
+def check_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """A copy of ``env``, once every name and value can go into a process environment."""
+    if env is None:
+        return {}
+    if not isinstance(env, Mapping):
+        raise TypeError(f"default_env must be a mapping of names to values, got {type(env).__name__}")
+    for name, value in env.items():
+        if not isinstance(name, str):
+            raise TypeError(f"default_env names must be str, got {name!r}")
+        if not name or "=" in name or "\0" in name:
+            problem = "is empty" if not name else "holds '=' or a NUL character"
+            raise ValueError(f"default_env name {name!r} {problem}: no environment variable can be named so")
+        if not isinstance(value, str):
+            raise TypeError(f"default_env[{name!r}] must be a str, got {value!r} ({type(value).__name__})")
+        if "\0" in value:
+            raise ValueError(
+                f"default_env[{name!r}] holds a NUL character, which no environment value can carry"
+            )
+    return dict(env)
+
+
+def check_image(image: str, cwd: str) -> None:
+    path = Path(cwd, image)
+    if path.is_file():
+        return
+    problem = "is a directory" if path.is_dir() else "does not exist"
+    raise ValueError(f"image {image!r} {problem} (looked in {cwd!r}): pass the path of an image file")
+
+
+def check_api_key(api_key: str | None) -> None:
+    if api_key is None:
+        return
+    if not isinstance(api_key, str):
+        raise TypeError(f"api_key must be a str, got {type(api_key).__name__}")
+    if not api_key:
+        raise ValueError("api_key is empty: pass the key, or None to use the CLI's login")
+    if "\0" in api_key:
+        raise ValueError("api_key holds a NUL character, which no environment value can carry")
+
+
+def check_optional_name(name: str | None) -> str | None:
+    return None if name is None else check_session_name(name)
+
+
+def check_thread_id(session_id: str) -> str:
+    if not isinstance(session_id, str) or not session_id.strip():
+        raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
+    return session_id
