@@ -1,6 +1,7 @@
-"""Deprecated: moved to :mod:`codex_local_sdk.testing.loopback` (import it from :mod:`codex_local_sdk.testing`).
+"""Deprecated: moved to :mod:`codex_local_sdk.testing.loopback`.
 
-This module only re-exports that one, so code written for the earlier path keeps working.
+Import it from :mod:`codex_local_sdk.testing`. This module only re-exports that one, so code
+written for the earlier path keeps working.
 """
 
 import warnings
@@ -8,7 +9,8 @@ import warnings
 from codex_local_sdk.testing.loopback import *  # noqa: F403
 
 warnings.warn(
-    "adapters.loopback_provider moved to codex_local_sdk.testing.loopback: import from codex_local_sdk.testing",
+    "adapters.loopback_provider moved to codex_local_sdk.testing.loopback: "
+    "import its names from codex_local_sdk.testing",
     DeprecationWarning,
     stacklevel=2,
 )

@@ -1,6 +1,7 @@
-"""Deprecated: moved to :mod:`codex_local_sdk.testing.store_contract` (import it from :mod:`codex_local_sdk.testing`).
+"""Deprecated: moved to :mod:`codex_local_sdk.testing.store_contract`.
 
-This module only re-exports that one, so code written for the earlier path keeps working.
+Import it from :mod:`codex_local_sdk.testing`. This module only re-exports that one, so code
+written for the earlier path keeps working.
 """
 
 import warnings
@@ -8,7 +9,8 @@ import warnings
 from codex_local_sdk.testing.store_contract import *  # noqa: F403
 
 warnings.warn(
-    "adapters.store_contract moved to codex_local_sdk.testing.store_contract: import from codex_local_sdk.testing",
+    "adapters.store_contract moved to codex_local_sdk.testing.store_contract: "
+    "import its names from codex_local_sdk.testing",
     DeprecationWarning,
     stacklevel=2,
 )

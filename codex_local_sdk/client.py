@@ -411,7 +411,7 @@ class CodexLocalClient:
             request: what to run; a new thread.
             api_key: as for :meth:`run`.
             timeout_seconds: limit for the run, counted from its start; it is enforced while
-                you iterate or wait (a run held without reading ends at the next read).
+                you iterate or wait, and by a watchdog timer while nobody reads.
             keep_events: also keep every event (and stdout) in the run's result. Off by
                 default: the events go to you as they come, and memory stays flat however
                 long the run; the result still has the thread id, final message, status and
