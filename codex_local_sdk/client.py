@@ -8,19 +8,16 @@ This module is the one wiring point of the core: ``__init__`` fills each port le
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import os
-import tempfile
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ._engine import RunEngine
 from ._live_attempt import LiveAttempt
+from ._run_files import SCHEMA_PATH, schema_input, with_run_files
 from ._steps import Steps
 from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
@@ -130,6 +127,7 @@ class CodexLocalClient:
             raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
         # The wiring point: the only place the core reaches for its default adapters.
         from adapters.clock import SystemClock
+        from adapters.local_files import with_run_files as handling_run_files
         from adapters.memory_store import InMemorySessionStore
         from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
         from adapters.subprocess_runner import SubprocessRunner
@@ -149,7 +147,7 @@ class CodexLocalClient:
         # CallbackSink logs what a receiver raises: telemetry never breaks a run.
         receivers = [r for r in (event_sink.emit if event_sink else None, event_hook) if r is not None]
         self._engine = RunEngine(
-            runner=runner if runner is not None else SubprocessRunner(),
+            runner=handling_run_files(runner) if runner is not None else SubprocessRunner(),
             clock=clock if clock is not None else SystemClock(),
             sink=FanOutSink(map(CallbackSink, receivers)) if receivers else LoggingSink(),
             retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),
@@ -272,8 +270,9 @@ class CodexLocalClient:
     ) -> CodexExecResult:
         """Run ``prompt`` so that the final message is JSON meeting ``schema``.
 
-        The schema is written to a private temporary file for ``--output-schema`` and removed
-        afterwards, whatever the outcome. Read the answer with
+        The schema goes to the runner as an input file of the run, for ``--output-schema``:
+        :class:`~adapters.subprocess_runner.SubprocessRunner` writes it to a private
+        temporary file and removes it afterwards, whatever the outcome. Read the answer with
         :meth:`CodexExecResult.parse_json`.
 
         Args:
@@ -291,14 +290,10 @@ class CodexLocalClient:
             ValueError: as :meth:`run_prompt`.
             CodexError: as :meth:`run`.
         """
-        with _schema_file(schema) as path:
-            return self.run_prompt(
-                prompt,
-                api_key=api_key,
-                timeout_seconds=timeout_seconds,
-                output_schema_path=path,
-                **options,
-            )
+        files = schema_input(schema)
+        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
+        steps = self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, files)
+        return self._engine.drive(steps)
 
     async def run_with_schema_async(
         self,
@@ -310,14 +305,10 @@ class CodexLocalClient:
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
-        with _schema_file(schema) as path:
-            return await self.run_prompt_async(
-                prompt,
-                api_key=api_key,
-                timeout_seconds=timeout_seconds,
-                output_schema_path=path,
-                **options,
-            )
+        files = schema_input(schema)
+        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
+        steps = self._run_steps("run", request, Turn(previous_usage=Usage()), api_key, timeout_seconds, files)
+        return await self._engine.drive_async(steps)
 
     # -- threads and sessions --------------------------------------------------------------
 
@@ -659,8 +650,9 @@ class CodexLocalClient:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
+        input_files: Mapping[str, bytes] | None = None,
     ) -> Steps[CodexExecResult]:
-        spec = self._spec(request, turn, api_key, timeout)
+        spec = self._spec(request, turn, api_key, timeout, input_files)
         turn = self._begin(turn)
         result = yield from self._engine.execute(operation, spec, request, timeout)
         return self._engine.check(self._finalize(operation, request, turn, result), timeout)
@@ -686,13 +678,16 @@ class CodexLocalClient:
         )
 
     def _spec(
-        self, request: CodexExecRequest, turn: Turn, api_key: str | None, timeout: float | None
+        self,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
+        input_files: Mapping[str, bytes] | None = None,
     ) -> ProcessSpec:
         """Validate what only the client can check, and build the process spec."""
         _check_timeout(timeout)
         cwd = request.cwd if request.cwd is not None else self.default_cwd
-        for image in request.images:
-            _check_image(image, cwd or os.getcwd())
         _check_api_key(api_key)
         env = dict(self.default_env)
         if api_key:
@@ -700,7 +695,8 @@ class CodexLocalClient:
         argv = build_exec_argv(
             self.codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last
         )
-        return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+        spec = ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+        return with_run_files(spec, request, input_files)
 
     def _begin(self, turn: Turn) -> Turn:
         """Before a turn of a named session runs: take the thread's previous total from its
@@ -892,14 +888,6 @@ def _check_env(env: Mapping[str, str] | None) -> dict[str, str]:
     return dict(env)
 
 
-def _check_image(image: str, cwd: str) -> None:
-    path = Path(cwd, image)
-    if path.is_file():
-        return
-    problem = "is a directory" if path.is_dir() else "does not exist"
-    raise ValueError(f"image {image!r} {problem} (looked in {cwd!r}): pass the path of an image file")
-
-
 def _check_api_key(api_key: str | None) -> None:
     if api_key is None:
         return
@@ -913,23 +901,3 @@ def _check_api_key(api_key: str | None) -> None:
 
 def _check_optional_name(name: str | None) -> str | None:
     return None if name is None else check_session_name(name)
-
-
-@contextlib.contextmanager
-def _schema_file(schema: Mapping[str, Any]) -> Iterator[str]:
-    if not isinstance(schema, Mapping):
-        raise TypeError(f"schema must be a JSON Schema as a dict, got {type(schema).__name__}")
-    try:
-        text = json.dumps(schema)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            f"schema is not JSON-serialisable ({exc}): use dicts, lists, str, numbers, bool and None"
-        ) from None
-    fd, path = tempfile.mkstemp(prefix="codex-output-schema-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
