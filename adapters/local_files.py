@@ -7,7 +7,7 @@ into argv, reads output files back, and removes the directory when the run is cl
 
 :class:`LocalFilesRunner` does the same around a runner written for the port before files
 moved behind it (one without ``handles_run_files``): the client wraps such a runner itself
-(:func:`with_run_files`), with a ``DeprecationWarning`` once per runner class.
+(:func:`handling_run_files`), with a ``DeprecationWarning`` once per runner class.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import os
 import tempfile
 import warnings
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -27,7 +28,7 @@ from codex_local_sdk.ports import (
     resolve_run_files,
 )
 
-__all__ = ["LocalFiles", "LocalFilesRunner", "check_required_files", "with_run_files"]
+__all__ = ["LocalFiles", "LocalFilesRunner", "check_required_files", "handling_run_files"]
 
 
 def check_required_files(spec: ProcessSpec) -> None:
@@ -138,24 +139,23 @@ def _plain(spec: ProcessSpec, files: LocalFiles) -> ProcessSpec:
     return attrs.evolve(spec, argv=files.argv, input_files={}, output_files=(), required_files=())
 
 
-class _LocalFilesHandle:
-    def __init__(self, inner: ProcessHandle, files: LocalFiles) -> None:
+class _FilesHandle:
+    """An inner handle, with the run's files: ``output_file`` reads them here, and the
+    subclass's ``close`` also removes them. Every other member is the inner handle's."""
+
+    def __init__(self, inner: ProcessHandle | AsyncProcessHandle, files: LocalFiles) -> None:
         self._inner = inner
         self._files = files
-        self.read_lines = inner.read_lines
-        self.wait = inner.wait
-        self.stderr_tail = inner.stderr_tail
-        self.terminate = inner.terminate
-        self.kill = inner.kill
-        self.output_file = files.output_file
 
-    @property
-    def pid(self) -> int | None:
-        return self._inner.pid
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
-    @property
-    def returncode(self) -> int | None:
-        return self._inner.returncode
+    def output_file(self, name: str) -> bytes | None:
+        return self._files.output_file(name)
+
+
+class _LocalFilesHandle(_FilesHandle):
+    _inner: ProcessHandle
 
     def close(self) -> None:
         try:
@@ -164,24 +164,8 @@ class _LocalFilesHandle:
             self._files.remove()
 
 
-class _AsyncLocalFilesHandle:
-    def __init__(self, inner: AsyncProcessHandle, files: LocalFiles) -> None:
-        self._inner = inner
-        self._files = files
-        self.read_lines = inner.read_lines
-        self.wait = inner.wait
-        self.stderr_tail = inner.stderr_tail
-        self.terminate = inner.terminate
-        self.kill = inner.kill
-        self.output_file = files.output_file
-
-    @property
-    def pid(self) -> int | None:
-        return self._inner.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return self._inner.returncode
+class _AsyncLocalFilesHandle(_FilesHandle):
+    _inner: AsyncProcessHandle
 
     async def close(self) -> None:
         try:
@@ -193,7 +177,7 @@ class _AsyncLocalFilesHandle:
 _warned: set[type] = set()
 
 
-def with_run_files(runner: ProcessRunner) -> ProcessRunner:
+def handling_run_files(runner: ProcessRunner) -> ProcessRunner:
     """``runner``, or, when it does not handle the run's files itself (no
     ``handles_run_files``), ``runner`` in a :class:`LocalFilesRunner`, with a
     ``DeprecationWarning`` once per runner class."""

@@ -42,7 +42,7 @@ def schema_input(schema: Mapping[str, Any]) -> dict[str, bytes]:
     return {SCHEMA_FILE: text.encode("utf-8")}
 
 
-def with_run_files(
+def attach_run_files(
     spec: ProcessSpec, request: CodexExecRequest, input_files: Mapping[str, bytes] | None = None
 ) -> ProcessSpec:
     """``spec`` with the files of ``request``: ``input_files`` (e.g. :func:`schema_input`),

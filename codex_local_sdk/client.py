@@ -17,7 +17,7 @@ import attrs
 
 from ._engine import RunEngine
 from ._live_attempt import LiveAttempt
-from ._run_files import SCHEMA_PATH, schema_input, with_run_files
+from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
 from ._steps import Steps
 from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
@@ -127,7 +127,7 @@ class CodexLocalClient:
             raise ValueError(f"preview_chars must be >= 0, got {preview_chars}")
         # The wiring point: the only place the core reaches for its default adapters.
         from adapters.clock import SystemClock
-        from adapters.local_files import with_run_files as handling_run_files
+        from adapters.local_files import handling_run_files
         from adapters.memory_store import InMemorySessionStore
         from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
         from adapters.subprocess_runner import SubprocessRunner
@@ -696,7 +696,7 @@ class CodexLocalClient:
             self.codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last
         )
         spec = ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
-        return with_run_files(spec, request, input_files)
+        return attach_run_files(spec, request, input_files)
 
     def _begin(self, turn: Turn) -> Turn:
         """Before a turn of a named session runs: take the thread's previous total from its
