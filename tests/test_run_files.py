@@ -24,9 +24,11 @@ import pytest
 
 from adapters.local_files import LocalFilesRunner
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
+from adapters.sinks import CallbackSink
 from adapters.subprocess_runner import SubprocessRunner
 from codex_local_sdk import (
     AsyncProcessHandle,
+    CodexClientEvent,
     CodexExecFailedError,
     CodexLocalClient,
     CodexTimeoutError,
@@ -183,6 +185,17 @@ def test_non_json_mode_reads_the_last_message_file(tmp_path: Path) -> None:
     result = client.run_prompt("p", json_output=False, cwd=str(tmp_path), output_last_message_path="last.txt")
     assert result.final_message == "from the file"
     assert result.events == ()
+
+
+def test_a_refused_image_is_reported_as_a_failed_attempt(tmp_path: Path) -> None:
+    events: list[CodexClientEvent] = []
+    runner = ScriptedRunner([ScriptedRun.success()])
+    client = CodexLocalClient(runner=runner, event_sink=CallbackSink(events.append))
+    with pytest.raises(ValueError, match="does not exist"):
+        client.run_prompt("p", cwd=str(tmp_path), images=["missing.png"])
+    assert [e.type for e in events] == ["attempt.started", "attempt.failed"]
+    assert "missing.png" in str(events[-1].error)
+    assert runner.calls == []
 
 
 # -- ScriptedRunner: the files are recorded and scripted -----------------------------------
