@@ -36,6 +36,7 @@ from codex_local_sdk import (
     ProcessSpec,
 )
 from codex_local_sdk.ports import run_file
+from tests.test_docs_examples import load
 
 SCHEMA = {"type": "object", "properties": {"answer": {"type": "integer"}}}
 
@@ -309,3 +310,13 @@ def test_the_older_port_warns_once_per_runner_class_and_reads_files_locally(tmp_
 def test_a_runner_of_the_new_port_is_not_wrapped() -> None:
     runner = ScriptedRunner([])
     assert CodexLocalClient(runner=runner)._engine.runner is runner
+
+
+def test_the_documented_wrapping_runner_hands_the_files_to_the_runner_it_wraps() -> None:
+    inner = ScriptedRunner([ScriptedRun.success('{"answer": 42}')])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DeprecationWarning: it is a runner of the new port
+        client = load("custom_runner").make_client(inner)
+    assert client.run_with_schema("p", SCHEMA).parse_json() == {"answer": 42}
+    assert json.loads(inner.calls[0].input_files["output-schema.json"]) == SCHEMA
+    assert inner.calls[0].argv[:3] == ("nice", "-n", "10")
