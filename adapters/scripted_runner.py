@@ -37,6 +37,7 @@ from codex_local_sdk.errors import CodexNotInstalledError
 from codex_local_sdk.ports import Clock, ProcessSpec
 
 from .clock import FakeClock
+from .local_files import check_required_files
 
 T = TypeVar("T")
 
@@ -100,6 +101,9 @@ class ScriptedRun:
             ignored.
         ignores_sigterm: with ``hang``, only SIGKILL (after the grace period) ends it.
         spawn_error: raised by ``start`` instead of starting anything.
+        output_files: the files it writes, by the name the spec gives them in
+            ``output_files`` (e.g. the ``output_last_message_path``) -> content; its handle's
+            ``output_file(name)`` returns them.
 
     Raises:
         ValueError: a negative, infinite or NaN ``duration_seconds``.
@@ -113,6 +117,7 @@ class ScriptedRun:
     hang: bool = False
     ignores_sigterm: bool = False
     spawn_error: Exception | None = None
+    output_files: Mapping[str, bytes] = attrs.field(factory=dict)
 
     @classmethod
     def success(
@@ -237,8 +242,8 @@ class ScriptedRunner:
 
     Attributes:
         clock: the clock the processes' time passes on.
-        calls: the spec of every start, in order (argv, stdin, cwd, env), failed starts
-            included.
+        calls: the spec of every start, in order (argv, stdin, cwd, env, and the files:
+            ``calls[0].input_files`` holds the input files' bytes), failed starts included.
         processes: the handle of every process started, in order.
     """
 
@@ -248,16 +253,22 @@ class ScriptedRunner:
         self.calls: list[ProcessSpec] = []
         self.processes: list[ScriptedProcess] = []
 
+    handles_run_files = True
+
     def start(self, spec: ProcessSpec) -> ScriptedProcess:
-        """Record ``spec`` and start the next scripted run.
+        """Check the spec's required files (on this machine), record ``spec`` and start the
+        next scripted run. Input files are only recorded, never written.
 
         Returns:
             The run's :class:`ScriptedProcess`.
 
         Raises:
+            ValueError: a required file (an image) is missing or a directory; nothing is
+                recorded.
             Exception: the run's ``spawn_error``, if it has one.
             AssertionError: the script has no run left.
         """
+        check_required_files(spec)
         self.calls.append(spec)
         run = self._next_run(spec)
         if run.spawn_error is not None:
@@ -364,6 +375,10 @@ class ScriptedProcess:
         """Kill if still running, and mark the handle closed."""
         self.kill()
         self.closed = True
+
+    def output_file(self, name: str) -> bytes | None:
+        """The run's scripted ``output_files[name]``, or ``None``."""
+        return self._run.output_files.get(name)
 
     # -- the process's logic, shared by both faces -----------------------------------------
 
@@ -503,6 +518,10 @@ class AsyncScriptedProcess:
         """As :meth:`ScriptedProcess.close`."""
         self.process.close()
         self._stopped.set()
+
+    def output_file(self, name: str) -> bytes | None:
+        """As :meth:`ScriptedProcess.output_file`."""
+        return self.process.output_file(name)
 
     async def _let_pass(self, steps: Steps[T]) -> T:
         clock = self.process._clock

@@ -35,7 +35,10 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
+import attrs
+
 from adapters._process_group import RunState, spawn
+from adapters.local_files import LocalFiles
 from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES
 from codex_local_sdk.errors import CodexSpawnError
 from codex_local_sdk.ports import ProcessSpec
@@ -66,6 +69,8 @@ class SubprocessRunner:
         ValueError: a negative limit or time, or a chunk size or line cap below 1.
     """
 
+    handles_run_files = True
+
     def __init__(
         self,
         *,
@@ -94,17 +99,28 @@ class SubprocessRunner:
         (``os.environ`` plus ``spec.env``) when it has no ``/``, else as a path, which
         when relative is read from ``spec.cwd``.
 
+        The spec's files are handled by :class:`~adapters.local_files.LocalFiles`: the
+        required files are checked, the input files written into a private temporary
+        directory (removed when the handle closes), and the output files read back by
+        ``handle.output_file(name)``.
+
         Returns:
             The handle, stdin already being written.
 
         Raises:
-            ValueError: ``spec.argv`` is empty.
+            ValueError: ``spec.argv`` is empty, or a required file (an image) is missing or a
+                directory.
             CodexNotInstalledError: ``argv[0]`` was not found.
             CodexSpawnError: any other failure: a missing or unusable ``cwd``, permissions,
                 limits.
         """
-        popen = spawn(spec)
-        return _build(popen, spec, lambda: SubprocessHandle(popen, spec.stdin, self))
+        files = LocalFiles(spec)
+        try:
+            popen = spawn(attrs.evolve(spec, argv=files.argv))
+            return _build(popen, spec, lambda: SubprocessHandle(popen, spec.stdin, self, files))
+        except BaseException:
+            files.remove()
+            raise
 
     async def start_async(self, spec: ProcessSpec) -> AsyncSubprocessHandle:
         """As :meth:`start`, for the running event loop, with the same errors.
@@ -114,8 +130,13 @@ class SubprocessRunner:
         Returns:
             The asyncio handle, bound to the running loop.
         """
-        popen = spawn(spec)
-        return _build(popen, spec, lambda: AsyncSubprocessHandle(popen, spec.stdin, self))
+        files = LocalFiles(spec)
+        try:
+            popen = spawn(attrs.evolve(spec, argv=files.argv))
+            return _build(popen, spec, lambda: AsyncSubprocessHandle(popen, spec.stdin, self, files))
+        except BaseException:
+            files.remove()
+            raise
 
     def _run_state(
         self, popen: subprocess.Popen[bytes], stdin: bytes, unwatch: Callable[[int], None]
@@ -156,6 +177,7 @@ class _HandleBase:
     """What the sync and the asyncio handle read alike from their :class:`RunState`."""
 
     _state: RunState
+    _files: LocalFiles
 
     @property
     def pid(self) -> int:
@@ -170,6 +192,11 @@ class _HandleBase:
     def stderr_tail(self) -> bytes:
         """The last ``stderr_limit_bytes`` of stderr read so far."""
         return bytes(self._state.stderr)
+
+    def output_file(self, name: str) -> bytes | None:
+        """The content of the output file ``name`` (read from disk, relative to the spec's
+        cwd), or ``None`` when the CLI did not write it."""
+        return self._files.output_file(name)
 
 
 class SubprocessHandle(_HandleBase):
@@ -191,9 +218,13 @@ class SubprocessHandle(_HandleBase):
         popen: the started child.
         stdin: the bytes to write to its stdin.
         runner: the runner, for its limits.
+        files: the run's files, removed on :meth:`close`.
     """
 
-    def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
+    def __init__(
+        self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner, files: LocalFiles
+    ) -> None:
+        self._files = files
         selector = self._selector = selectors.DefaultSelector()
         self._state = runner._run_state(popen, stdin, functools.partial(_unregister, selector))
         self._wakeup = _WakeupPipe()
@@ -248,11 +279,15 @@ class SubprocessHandle(_HandleBase):
         self.wait()
 
     def close(self) -> None:
-        """SIGKILL whatever of the group is left, close the pipes, reap. Idempotent."""
-        if self._release.alive:
-            self._state.stop(signal.SIGKILL)
-            self._close_pending = True
-            self._drive(lambda: True, 0)
+        """SIGKILL whatever of the group is left, close the pipes, reap, remove the input
+        files. Idempotent."""
+        try:
+            if self._release.alive:
+                self._state.stop(signal.SIGKILL)
+                self._close_pending = True
+                self._drive(lambda: True, 0)
+        finally:
+            self._files.remove()
 
     def _drive(self, done: Callable[[], bool], timeout: float | None) -> None:
         """Serve the pipes until ``done()`` or ``timeout``, as the only thread doing so.
@@ -351,12 +386,16 @@ class AsyncSubprocessHandle(_HandleBase):
         popen: the started child.
         stdin: the bytes to write to its stdin.
         runner: the runner, for its limits.
+        files: the run's files, removed on :meth:`close`.
 
     Raises:
         RuntimeError: no event loop is running.
     """
 
-    def __init__(self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner) -> None:
+    def __init__(
+        self, popen: subprocess.Popen[bytes], stdin: bytes, runner: SubprocessRunner, files: LocalFiles
+    ) -> None:
+        self._files = files
         self._loop = asyncio.get_running_loop()
         self._watched: dict[int, bool] = {}
         self._waiters: set[asyncio.Future[None]] = set()
@@ -449,7 +488,8 @@ class AsyncSubprocessHandle(_HandleBase):
         await self.wait()
 
     async def close(self) -> None:
-        """SIGKILL whatever of the group is left, close the pipes, reap. Idempotent.
+        """SIGKILL whatever of the group is left, close the pipes, reap, remove the input
+        files. Idempotent.
 
         The kill and the closing happen at once, before the first ``await``; then the
         leader's exit is awaited on the loop. If this task is cancelled meanwhile, the
@@ -467,6 +507,7 @@ class AsyncSubprocessHandle(_HandleBase):
         finally:
             self._arm_timer(None)
             self._release.detach()
+            self._files.remove()
 
     def discard(self) -> None:
         """End the run at once, without awaiting: SIGKILL the group, close the pipes and the

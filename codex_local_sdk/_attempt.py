@@ -12,9 +12,7 @@ by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the dead
 from __future__ import annotations
 
 import collections
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 from ._jsonl import OutputCollector, OverlongLine
 from ._steps import Call, Handle, Steps
@@ -106,7 +104,7 @@ class _AttemptState:
         """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
         read before the close."""
         if self.result is None:
-            return self.finish(handle.returncode, handle.stderr_tail())
+            return self.finish(handle.returncode, handle)
         return self.result
 
     def take(self, lines: list[bytes] | None) -> None:
@@ -123,7 +121,9 @@ class _AttemptState:
                 if self.on_event is not None:
                     self.on_event(event)
 
-    def finish(self, return_code: int | None, stderr: bytes) -> CodexExecResult:
+    def finish(self, return_code: int | None, handle: Handle) -> CodexExecResult:
+        """The result of the ended process, with its stderr and output files from ``handle``."""
+        stderr = handle.stderr_tail()
         stdout = self.output.finish()
         summary = self.output.summary
         self.result = CodexExecResult(
@@ -131,7 +131,7 @@ class _AttemptState:
             command=self.spec.argv,
             stdout=stdout,
             stderr=stderr.decode("utf-8", errors="replace"),
-            final_message=self._final_message(),
+            final_message=self._final_message(handle),
             events=tuple(self.output.events),
             thread_id=summary.thread_id,
             turn_status=self._turn_status(),
@@ -151,14 +151,13 @@ class _AttemptState:
             return "output_too_large"  # a line of the turn was lost, whatever the CLI said of it
         return self.output.summary.turn_status or self.ended_by
 
-    def _final_message(self) -> str | None:
+    def _final_message(self, handle: Handle) -> str | None:
         if self.request.json_output:
             return self.output.summary.final_message
         path = self.request.output_last_message_path
-        if path is not None:
-            last_message = Path(self.spec.cwd or os.getcwd(), path)
-            if last_message.is_file():
-                return last_message.read_text(encoding="utf-8", errors="replace")
+        last_message = None if path is None else handle.output_file(path)
+        if last_message is not None:
+            return last_message.decode("utf-8", errors="replace")
         return self.output.stdout.strip() or None
 
 
@@ -248,7 +247,7 @@ class Attempt:
         if return_code is None:  # stdout ended but the process lingers: it counts as timed out
             yield from self.stop("timed_out")
             return_code = self.handle.returncode
-        return self._state.finish(return_code, self.handle.stderr_tail())
+        return self._state.finish(return_code, self.handle)
 
     def expire(self) -> Steps[None]:
         """The deadline passed: stop the run as timed out, unless its process has exited

@@ -133,10 +133,11 @@ class RunEngine:
     # -- parts -----------------------------------------------------------------------------
 
     def _start(self, report: Telemetry, failure: str, number: int, spec: ProcessSpec) -> Steps[Handle]:
-        """Start ``spec``; a start that fails is reported as a ``failure`` event, then raised."""
+        """Start ``spec``; a start that fails (the CLI could not start, or the runner refused
+        the spec: a missing image) is reported as a ``failure`` event, then raised."""
         try:
             handle: Handle = yield Start(spec)
-        except CodexError as exc:
+        except (CodexError, ValueError) as exc:
             report.start_failed(failure, number, spec, exc)
             raise
         return handle

@@ -10,7 +10,6 @@ engine's run, as the steps the client drives.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,9 +17,10 @@ import attrs
 
 from ._engine import RunEngine
 from ._live_attempt import LiveAttempt
+from ._run_files import attach_run_files
 from ._steps import Steps
 from ._telemetry import Telemetry
-from ._validation import check_api_key, check_image, check_optional_name, check_timeout
+from ._validation import check_api_key, check_optional_name, check_timeout
 from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
@@ -165,25 +165,26 @@ def process_spec(
     default_env: Mapping[str, str],
     api_key: str | None,
     timeout: float | None,
+    input_files: Mapping[str, bytes] | None = None,
 ) -> ProcessSpec:
     """The process that runs ``request`` as ``turn``: ``default_env`` plus ``api_key`` as
-    ``CODEX_API_KEY``, in the request's cwd or ``default_cwd``.
+    ``CODEX_API_KEY``, in the request's cwd or ``default_cwd``, with the files the run needs
+    (``input_files``, the images) and produces (the last-message file) for the runner.
 
     Raises:
         TypeError: ``timeout`` is not a number, ``api_key`` not a str.
-        ValueError: ``timeout`` is not a finite number > 0, an image is not an existing file,
-            or ``api_key`` is empty or holds NUL.
+        ValueError: ``timeout`` is not a finite number > 0, or ``api_key`` is empty or holds
+            NUL.
     """
     check_timeout(timeout)
     cwd = request.cwd if request.cwd is not None else default_cwd
-    for image in request.images:
-        check_image(image, cwd or os.getcwd())
     check_api_key(api_key)
     env = dict(default_env)
     if api_key:
         env["CODEX_API_KEY"] = api_key
     argv = build_exec_argv(codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last)
-    return ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+    spec = ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+    return attach_run_files(spec, request, input_files)
 
 
 def begin(store: SessionStore, turn: Turn) -> Turn:
@@ -320,9 +321,10 @@ class TurnSteps:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
+        input_files: Mapping[str, bytes] | None = None,
     ) -> Steps[CodexExecResult]:
         """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result."""
-        spec = self._spec(request, turn, api_key, timeout)
+        spec = self._spec(request, turn, api_key, timeout, input_files)
         turn = begin(self.store, turn)
         result = yield from self.engine.execute(operation, spec, request, timeout)
         return self.engine.check(self._finalize(operation, request, turn, result), timeout)
@@ -349,7 +351,12 @@ class TurnSteps:
         )
 
     def _spec(
-        self, request: CodexExecRequest, turn: Turn, api_key: str | None, timeout: float | None
+        self,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        timeout: float | None,
+        input_files: Mapping[str, bytes] | None = None,
     ) -> ProcessSpec:
         return process_spec(
             request,
@@ -359,6 +366,7 @@ class TurnSteps:
             default_env=self.default_env,
             api_key=api_key,
             timeout=timeout,
+            input_files=input_files,
         )
 
     def _finalize(

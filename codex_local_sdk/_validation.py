@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from .models import StrPath
 from .sessions import check_session_name
@@ -90,14 +89,6 @@ def check_env(env: Mapping[str, str] | None) -> dict[str, str]:
                 f"default_env[{name!r}] holds a NUL character, which no environment value can carry"
             )
     return dict(env)
-
-
-def check_image(image: str, cwd: str) -> None:
-    path = Path(cwd, image)
-    if path.is_file():
-        return
-    problem = "is a directory" if path.is_dir() else "does not exist"
-    raise ValueError(f"image {image!r} {problem} (looked in {cwd!r}): pass the path of an image file")
 
 
 def check_api_key(api_key: str | None) -> None:

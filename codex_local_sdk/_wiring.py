@@ -35,14 +35,16 @@ def engine(
     raise_on_error: bool,
 ) -> RunEngine:
     """The client's :class:`RunEngine`, on the given ports or their defaults: the
-    :class:`~adapters.subprocess_runner.SubprocessRunner`, the system clock, and telemetry to
+    :class:`~adapters.subprocess_runner.SubprocessRunner` (a runner written before the port
+    took the run's files is wrapped to handle them locally), the system clock, and telemetry to
     ``event_sink`` then ``event_hook`` (each guarded by a
     :class:`~adapters.sinks.CallbackSink`) or, with neither, to the logger."""
     from adapters.clock import SystemClock
+    from adapters.local_files import handling_run_files
     from adapters.subprocess_runner import SubprocessRunner
 
     return RunEngine(
-        runner=runner if runner is not None else SubprocessRunner(),
+        runner=handling_run_files(runner) if runner is not None else SubprocessRunner(),
         clock=clock if clock is not None else SystemClock(),
         sink=_sink(event_sink, event_hook),
         retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
-from ._schema import schema_file
+from ._run_files import SCHEMA_PATH, schema_input
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
@@ -240,14 +240,11 @@ class CodexLocalClient:
             ValueError: as :meth:`run_prompt`.
             CodexError: as :meth:`run`.
         """
-        with schema_file(schema) as path:
-            return self.run_prompt(
-                prompt,
-                api_key=api_key,
-                timeout_seconds=timeout_seconds,
-                output_schema_path=path,
-                **options,
-            )
+        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
+        steps = self._steps().run(
+            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
+        )
+        return self._engine.drive(steps)
 
     async def run_with_schema_async(
         self,
@@ -259,14 +256,11 @@ class CodexLocalClient:
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
-        with schema_file(schema) as path:
-            return await self.run_prompt_async(
-                prompt,
-                api_key=api_key,
-                timeout_seconds=timeout_seconds,
-                output_schema_path=path,
-                **options,
-            )
+        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
+        steps = self._steps().run(
+            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
+        )
+        return await self._engine.drive_async(steps)
 
     # -- threads and sessions --------------------------------------------------------------
 

@@ -24,9 +24,45 @@ def _str_tuple(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(items)
 
 
+def run_file(name: str) -> str:
+    """The argv entry that stands for the input file ``name``: ``"{file:NAME}"``.
+
+    A runner replaces each argv entry equal to it (the whole entry, never a part) by the path
+    where it wrote that file; see :attr:`ProcessSpec.input_files`.
+    """
+    return "{file:" + name + "}"
+
+
+def resolve_run_files(argv: Iterable[str], paths: Mapping[str, str]) -> tuple[str, ...]:
+    """``argv`` with each :func:`run_file` entry of a name in ``paths`` replaced by its path."""
+    tokens = {run_file(name): path for name, path in paths.items()}
+    return tuple(tokens.get(arg, arg) for arg in argv)
+
+
+InputFiles = Mapping[str, bytes]
+
+
+def _check_input_files(_: object, __: attrs.Attribute[InputFiles], files: InputFiles) -> None:
+    for name, content in files.items():
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            raise ValueError(f"input file name {name!r} must be a plain file name (no '/')")
+        if not isinstance(content, bytes):
+            raise TypeError(f"input file {name!r} must be bytes, got {type(content).__name__}")
+
+
 @attrs.frozen(kw_only=True)
 class ProcessSpec:
-    """What to start: argv (no shell, ever), stdin bytes, working directory, environment.
+    """What to start: argv (no shell, ever), stdin bytes, working directory, environment, and
+    the files the run needs and makes.
+
+    The runner owns every file of the run, because only it knows where the CLI runs (this
+    host, a container, another machine): it writes :attr:`input_files` where the CLI can read
+    them, checks :attr:`required_files` there, and reads :attr:`output_files` back after the
+    exit (:meth:`ProcessHandle.output_file`). argv names an input file by the token
+    :func:`run_file` makes, ``{file:NAME}``, as a whole argv entry. A token rather than a
+    marker object keeps argv a tuple of strings: ``CodexExecResult.command``, logs, and a
+    runner that only passes argv on all keep working, and an entry is replaced only when it
+    equals the token of a declared name, so no other argument can be mistaken for one.
 
     Attributes:
         argv: the program and its arguments (any iterable of strings, stored as a tuple).
@@ -37,12 +73,26 @@ class ProcessSpec:
         env: variables set on top of the runner's base environment (for
             :class:`~adapters.subprocess_runner.SubprocessRunner`, ``os.environ``). May hold
             secrets: its values never appear in ``repr``.
+        input_files: files the runner writes before the start, by name (a plain file name)
+            -> content, e.g. ``{"output-schema.json": b'{"type": "object"}'}``; argv refers
+            to each by ``run_file(name)``. The runner removes them when the handle closes,
+            whatever the outcome. Only their names appear in ``repr``.
+        output_files: paths the CLI writes, relative to ``cwd`` (or absolute); the runner
+            makes their contents available after the exit (:meth:`ProcessHandle.output_file`).
+        required_files: paths, relative to ``cwd`` (or absolute), of the images the CLI
+            reads: the runner refuses to start, with a ``ValueError`` naming the image, when
+            one is missing or is a directory.
     """
 
     argv: tuple[str, ...] = attrs.field(converter=_str_tuple)
     stdin: bytes = attrs.field(default=b"", repr=False)
     cwd: str | None = None
     env: Mapping[str, str] = attrs.field(factory=dict, repr=lambda env: repr(sorted(env)))
+    input_files: Mapping[str, bytes] = attrs.field(
+        factory=dict, validator=_check_input_files, repr=lambda files: repr(sorted(files))
+    )
+    output_files: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    required_files: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
 
 
 class ProcessHandle(Protocol):
@@ -106,7 +156,15 @@ class ProcessHandle(Protocol):
         """SIGKILL the whole group and reap the process; return when it is gone."""
 
     def close(self) -> None:
-        """Kill whatever of the group is left, close the pipes, reap. Idempotent."""
+        """Kill whatever of the group is left, close the pipes, remove the run's input files,
+        reap. Idempotent."""
+
+    def output_file(self, name: str) -> bytes | None:
+        """The content of ``name``, one of the spec's ``output_files``, as the CLI left it.
+
+        Meant for after the exit (also after :meth:`close`); ``None`` when the CLI did not
+        write it, or ``name`` is not one of the spec's ``output_files``.
+        """
 
 
 class AsyncProcessHandle(Protocol):
@@ -148,14 +206,28 @@ class AsyncProcessHandle(Protocol):
     async def close(self) -> None:
         """As :meth:`ProcessHandle.close`."""
 
+    def output_file(self, name: str) -> bytes | None:
+        """As :meth:`ProcessHandle.output_file` (synchronous: the content is read back by
+        the time the process has exited)."""
+
 
 class ProcessRunner(Protocol):
-    """Starts processes. The client never touches ``subprocess`` itself.
+    """Starts processes. The client never touches ``subprocess`` itself, nor the run's files.
 
     ``start`` and ``start_async`` raise
-    :class:`~codex_local_sdk.errors.CodexNotInstalledError` when ``argv[0]`` is not found and
+    :class:`~codex_local_sdk.errors.CodexNotInstalledError` when ``argv[0]`` is not found,
+    ``ValueError`` when one of the spec's ``required_files`` is missing or a directory, and
     :class:`~codex_local_sdk.errors.CodexSpawnError` for any other failure to start.
+
+    Attributes:
+        handles_run_files: ``True``: the runner writes the spec's ``input_files``, checks its
+            ``required_files`` and its handles have ``output_file``. A runner without it
+            (written for the port before files moved here) still works: the client wraps it
+            in :class:`~adapters.local_files.LocalFilesRunner`, which handles the files on
+            this machine, and warns once with a ``DeprecationWarning``.
     """
+
+    handles_run_files: bool
 
     def start(self, spec: ProcessSpec) -> ProcessHandle:
         """Start ``spec`` in a new process group, write its stdin and close it.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -215,36 +214,15 @@ def test_existing_image_is_passed(make_harness: MakeHarness, tmp_path: Path) -> 
     assert "--image=x.png" in h.runner.calls[0].argv
 
 
-def test_run_with_schema_writes_a_private_file_and_removes_it(make_harness: MakeHarness) -> None:
-    seen: dict[str, object] = {}
-
-    def script(spec):  # type: ignore[no-untyped-def]
-        path = spec.argv[spec.argv.index("--output-schema") + 1]
-        seen["schema"] = json.loads(Path(path).read_text())
-        seen["mode"] = os.stat(path).st_mode & 0o777
-        seen["path"] = path
-        return ScriptedRun.success('{"answer": 42}')
-
-    h = make_harness(script)
+def test_run_with_schema_hands_the_schema_bytes_to_the_runner(make_harness: MakeHarness) -> None:
+    # writing it to a private file and removing it is the runner's job: tests/test_run_files.py
+    h = make_harness([ScriptedRun.success('{"answer": 42}')])
     schema = {"type": "object", "properties": {"answer": {"type": "integer"}}}
     result = h.client.run_with_schema("p", schema)
     assert result.parse_json() == {"answer": 42}
-    assert seen["schema"] == schema
-    assert seen["mode"] == 0o600
-    assert not Path(str(seen["path"])).exists()
-
-
-def test_schema_file_is_removed_when_the_run_fails(make_harness: MakeHarness) -> None:
-    paths: list[str] = []
-
-    def script(spec):  # type: ignore[no-untyped-def]
-        paths.append(spec.argv[spec.argv.index("--output-schema") + 1])
-        return ScriptedRun.failure()
-
-    h = make_harness(script)
-    with pytest.raises(CodexExecFailedError):
-        h.client.run_with_schema("p", {"type": "object"})
-    assert not Path(paths[0]).exists()
+    spec = h.runner.calls[0]
+    assert spec.argv[spec.argv.index("--output-schema") + 1] == "{file:output-schema.json}"
+    assert json.loads(spec.input_files["output-schema.json"]) == schema
 
 
 @pytest.mark.parametrize(
@@ -259,13 +237,13 @@ def test_a_bad_schema_is_refused_before_any_run(make_harness: MakeHarness, schem
 
 
 def test_non_json_mode_reads_the_last_message_file(make_harness: MakeHarness, tmp_path: Path) -> None:
-    (tmp_path / "last.txt").write_text("from the file")
-    h = make_harness([ScriptedRun(stdout=["plain text output"])])
+    h = make_harness([ScriptedRun(stdout=["plain text output"], output_files={"last.txt": b"from the file"})])
     result = h.client.run_prompt(
         "p", json_output=False, cwd=str(tmp_path), output_last_message_path="last.txt"
     )
     assert result.final_message == "from the file"
     assert result.events == ()
+    assert h.runner.calls[0].output_files == ("last.txt",)
 
 
 def test_non_json_mode_without_file_uses_stdout(make_harness: MakeHarness) -> None:

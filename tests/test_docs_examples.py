@@ -180,9 +180,8 @@ def test_structured_output(capsys: pytest.CaptureFixture[str]) -> None:
     ports = fake_ports([turn('{"languages": ["Python", "C"], "has_tests": true}')])
     load("schema_output", TEMPLATES).main(CodexLocalClient(**ports))
     assert capsys.readouterr().out == "languages: Python, C; tests: True\n"
-    argv = ports["runner"].calls[0].argv
-    schema_file = Path(argv[argv.index("--output-schema") + 1])
-    assert not schema_file.exists()  # the temporary schema file is gone
+    spec = ports["runner"].calls[0]
+    assert json.loads(spec.input_files["output-schema.json"])["type"] == "object"  # the runner writes it
 
 
 def test_retries(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from adapters.clock import FakeClock
 from adapters.memory_store import InMemorySessionStore
 from codex_local_sdk import _turns
+from codex_local_sdk._run_files import SCHEMA_PATH, schema_input
 from codex_local_sdk._telemetry import Telemetry
 from codex_local_sdk._turns import Turn
 from codex_local_sdk.errors import CodexSessionError, SessionStoreError
@@ -179,11 +179,24 @@ def test_the_spec_refuses_a_bad_timeout_or_api_key(
         spec(CodexExecRequest(prompt="p"), **settings)
 
 
-def test_the_spec_looks_for_images_in_the_runs_cwd(tmp_path: Path) -> None:
-    (tmp_path / "shot.png").write_bytes(b"png")
-    assert spec(CodexExecRequest(prompt="p", images=["shot.png"]), default_cwd=str(tmp_path))
-    with pytest.raises(ValueError, match=r"image 'gone\.png' does not exist"):
-        spec(CodexExecRequest(prompt="p", images=["gone.png"]), default_cwd=str(tmp_path))
+def test_the_spec_names_the_files_the_runner_handles() -> None:
+    request = CodexExecRequest(
+        prompt="p", images=["shot.png"], output_last_message_path="last.txt", output_schema_path=SCHEMA_PATH
+    )
+    made = _turns.process_spec(
+        request,
+        _turns.NEW_THREAD,
+        codex_bin="/bin/codex",
+        default_cwd="/work",
+        default_env={},
+        api_key=None,
+        timeout=None,
+        input_files=schema_input({"type": "object"}),
+    )
+    assert made.required_files == ("shot.png",)  # the runner checks them, in the run's cwd
+    assert made.output_files == ("last.txt",)
+    assert made.input_files == {"output-schema.json": b'{"type": "object"}'}
+    assert SCHEMA_PATH in made.argv
 
 
 # -- the start and the record of a named turn ----------------------------------------------

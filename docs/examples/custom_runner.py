@@ -18,6 +18,10 @@ from codex_local_sdk import AsyncProcessHandle, CodexLocalClient, ProcessHandle,
 class PrefixRunner:
     """A :class:`~codex_local_sdk.ports.ProcessRunner` that prefixes every argv."""
 
+    # The run's files (the schema, the images, the -o file) are the inner runner's job: the
+    # spec goes to it whole, and its handles read the output files back.
+    handles_run_files = True
+
     def __init__(self, inner: ProcessRunner, prefix: Sequence[str]) -> None:
         self._inner = inner
         self._prefix = tuple(prefix)
