@@ -1,0 +1,145 @@
+"""Code written against codex-local-sdk-python 0.1.4's public API runs on ours.
+
+Each test is written as that package's documentation shows its API, not by reaching into
+our internals.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from codex_local_sdk import CodexClientEvent, CodexExecRequest, CodexExecResult, SandboxMode, Usage
+from codex_local_sdk.command import build_exec_argv
+
+# The constructors as 0.1.4's code calls them: accepted at run time, not typed (type checkers
+# know only our keyword signatures), so they are called through Any here.
+OriginRequest: Any = CodexExecRequest
+OriginResult: Any = CodexExecResult
+OriginClientEvent: Any = CodexClientEvent
+
+
+def result(**fields: Any) -> CodexExecResult:
+    base: dict[str, Any] = {"return_code": 0, "command": ("codex",), "stdout": "", "stderr": ""}
+    return CodexExecResult(**{"final_message": None, **base, **fields})
+
+
+@pytest.mark.parametrize(
+    ("return_code", "turn_status", "ok", "completed", "failed", "terminal"),
+    [
+        (0, "completed", True, True, False, True),
+        (0, "failed", True, False, True, True),
+        (1, "interrupted", False, False, False, True),
+        (-9, "killed", False, False, False, False),
+        (0, None, True, False, False, False),
+    ],
+)
+def test_result_helpers(
+    return_code: int, turn_status: str | None, ok: bool, completed: bool, failed: bool, terminal: bool
+) -> None:
+    run = result(return_code=return_code, turn_status=turn_status)
+    assert (run.ok, run.is_turn_completed, run.is_turn_failed, run.is_turn_terminal) == (
+        ok,
+        completed,
+        failed,
+        terminal,
+    )
+
+
+def test_usage_reads_as_a_mapping() -> None:
+    usage = Usage(input_tokens=12, output_tokens=3)
+    assert usage["input_tokens"] == 12
+    assert usage.get("output_tokens") == 3
+    assert usage.get("total", 0) == 0
+    assert "cached_input_tokens" in usage and "total" not in usage
+    assert list(usage.keys()) == list(usage) == [name for name, _ in usage.items()]
+    assert dict(usage)["output_tokens"] == 3
+    assert json.loads(json.dumps(dict(usage)))["input_tokens"] == 12
+    with pytest.raises(KeyError):
+        usage["total_tokens"]
+
+
+def test_results_built_positionally_in_0_1_4_order_with_a_usage_dict() -> None:
+    run = OriginResult(
+        0, ("codex", "exec"), "out", "err", "hi", "thread-1", "completed", {"input_tokens": 5}, (), 1.5
+    )
+    assert (run.final_message, run.thread_id, run.turn_status) == ("hi", "thread-1", "completed")
+    assert run.usage == Usage(input_tokens=5)
+    assert run.usage["input_tokens"] == 5
+    assert run.duration_seconds == 1.5
+
+
+def test_client_event_names_of_0_1_4() -> None:
+    event = OriginClientEvent(
+        type="retry.scheduled",
+        operation="run",
+        timestamp=1.0,
+        retry_delay_seconds=0.5,
+        message="boom",
+        metadata={"pid": 7},
+    )
+    assert (event.delay_seconds, event.error, event.data) == (0.5, "boom", {"pid": 7})
+    assert (event.retry_delay_seconds, event.message, event.metadata) == (0.5, "boom", {"pid": 7})
+
+
+def test_client_event_built_positionally_in_0_1_4_order() -> None:
+    event = OriginClientEvent(
+        "attempt.failed", "run", 2, ("codex",), "s", "t-1", 0.25, 1, "failed", 3.0, "bad", {"k": 1}, 9.0
+    )
+    assert (event.attempt, event.session_name, event.session_id) == (2, "s", "t-1")
+    assert (event.retry_delay_seconds, event.return_code, event.turn_status) == (0.25, 1, "failed")
+    assert (event.duration_seconds, event.message, event.metadata, event.timestamp) == (
+        3.0,
+        "bad",
+        {"k": 1},
+        9.0,
+    )
+
+
+def test_client_event_takes_a_field_once() -> None:
+    with pytest.raises(TypeError, match="got both delay_seconds and retry_delay_seconds"):
+        OriginClientEvent(type="t", operation="o", timestamp=1.0, delay_seconds=1.0, retry_delay_seconds=2.0)
+    with pytest.raises(TypeError, match="multiple values for argument 'operation'"):
+        OriginClientEvent("t", "o", operation="o", timestamp=1.0)
+
+
+def test_request_built_positionally_in_0_1_4_order() -> None:
+    request = OriginRequest(
+        "do it",
+        "/tmp",
+        True,
+        "m",
+        "p",
+        "read-only",
+        False,
+        True,
+        True,
+        "last.txt",
+        "schema.json",
+        ("a.png",),
+        ("-x",),
+    )
+    assert (request.prompt, request.cwd, request.model, request.profile) == ("do it", "/tmp", "m", "p")
+    assert (request.sandbox, request.full_auto, request.ephemeral) == (SandboxMode.READ_ONLY, False, True)
+    assert (request.output_last_message_path, request.output_schema_path) == ("last.txt", "schema.json")
+    assert (request.images, request.extra_args, request.skip_git_repo_check) == (("a.png",), ("-x",), True)
+    with pytest.raises(TypeError, match="at most 13 positional arguments"):
+        OriginRequest(*(["x"] * 14))
+
+
+def test_full_auto_renders_the_workspace_write_sandbox_and_warns() -> None:
+    with pytest.warns(DeprecationWarning, match=r"sandbox=SandboxMode.WORKSPACE_WRITE") as caught:
+        request = CodexExecRequest(prompt="go", full_auto=True)
+    assert caught[0].filename == __file__  # points at the caller's line
+    argv = build_exec_argv("codex", request)
+    assert argv[argv.index("--sandbox") + 1] == "workspace-write"
+    assert "--full-auto" not in argv
+
+
+def test_full_auto_leaves_an_explicit_sandbox_alone() -> None:
+    with pytest.warns(DeprecationWarning):
+        request = CodexExecRequest(prompt="go", full_auto=True, sandbox=SandboxMode.READ_ONLY)
+    argv = build_exec_argv("codex", request)
+    assert argv[argv.index("--sandbox") + 1] == "read-only"
