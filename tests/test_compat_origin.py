@@ -143,3 +143,33 @@ def test_full_auto_leaves_an_explicit_sandbox_alone() -> None:
         request = CodexExecRequest(prompt="go", full_auto=True, sandbox=SandboxMode.READ_ONLY)
     argv = build_exec_argv("codex", request)
     assert argv[argv.index("--sandbox") + 1] == "read-only"
+
+
+def test_old_module_paths_re_export_the_same_objects() -> None:
+    import codex_local_sdk
+    from codex_local_sdk import exceptions, session_store, telemetry
+
+    for module in (exceptions, session_store, telemetry):
+        for name in module.__all__:
+            assert getattr(module, name) is getattr(codex_local_sdk, name), (module.__name__, name)
+    assert set(session_store.__all__) == {
+        "InMemorySessionStore",
+        "JsonFileSessionStore",
+        "SessionRecord",
+        "SessionStore",
+        "SessionTurnRecord",
+    }
+    assert set(exceptions.__all__) == {"CodexError", "CodexExecFailedError", "CodexNotInstalledError"}
+    assert telemetry.__all__ == ["CodexClientEvent"]
+
+
+def test_the_telemetry_module_leaves_the_telemetry_logger_alone(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from codex_local_sdk import telemetry
+
+    logger = logging.getLogger("codex_local_sdk.telemetry")
+    with caplog.at_level(logging.INFO, logger="codex_local_sdk.telemetry"):
+        logger.info("still a logger")
+    assert [record.message for record in caplog.records] == ["still a logger"]
+    assert telemetry.CodexClientEvent is CodexClientEvent
