@@ -7,6 +7,11 @@ our internals.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,3 +178,20 @@ def test_the_telemetry_module_leaves_the_telemetry_logger_alone(caplog: pytest.L
         logger.info("still a logger")
     assert [record.message for record in caplog.records] == ["still a logger"]
     assert telemetry.CodexClientEvent is CodexClientEvent
+
+
+def test_importing_beside_the_0_1_4_distribution_says_to_uninstall_it(tmp_path: Path) -> None:
+    dist_info = tmp_path / "codex_local_sdk_python-0.1.4.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: codex-local-sdk-python\nVersion: 0.1.4\n", encoding="utf-8"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    code = "import codex_local_sdk"
+    beside = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert beside.returncode != 0
+    assert "ImportError: codex-local-sdk-python 0.1.4 is installed" in beside.stderr
+    assert "pip uninstall codex-local-sdk-python" in beside.stderr
+    shutil.rmtree(dist_info)
+    alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert alone.returncode == 0, alone.stderr
