@@ -6,18 +6,29 @@ our internals.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from codex_local_sdk import CodexClientEvent, CodexExecRequest, CodexExecResult, SandboxMode, Usage
+from adapters.scripted_runner import ScriptedRun
+from codex_local_sdk import (
+    CodexClientEvent,
+    CodexExecRequest,
+    CodexExecResult,
+    CodexLocalClient,
+    SandboxMode,
+    Usage,
+)
 from codex_local_sdk.command import build_exec_argv
+from tests.conftest import MakeHarness
 
 # The constructors as 0.1.4's code calls them: accepted at run time, not typed (type checkers
 # know only our keyword signatures), so they are called through Any here.
@@ -195,3 +206,72 @@ def test_importing_beside_the_0_1_4_distribution_says_to_uninstall_it(tmp_path: 
     shutil.rmtree(dist_info)
     alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
     assert alone.returncode == 0, alone.stderr
+
+
+def test_live_handle_properties(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.success("streamed"), ScriptedRun.success("again")])
+    with h.client.run_live(CodexExecRequest(prompt="p"), keep_events=True) as run:
+        first = next(iter(run.iter_events()))
+        assert run.events[0] == first
+        seen = [first, *run.iter_events()]
+        assert run.events == tuple(seen)
+        run.result()
+        assert (run.is_complete, run.return_code) == (True, 0)
+    with h.client.run_live(CodexExecRequest(prompt="p")) as run:  # events not kept: none
+        assert len(list(run.iter_events())) == 4
+        assert run.events == ()
+
+
+def test_async_live_handle_properties(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.success("streamed")])
+
+    async def scenario() -> None:
+        async with await h.client.run_live_async(CodexExecRequest(prompt="p"), keep_events=True) as run:
+            types = [event.type async for event in run.iter_events()]
+            await run.result()
+            assert [event.type for event in run.events] == types
+            assert (run.is_complete, run.return_code) == (True, 0)
+
+    asyncio.run(scenario())
+
+
+SLEEPING_CLI = (
+    "#!{python}\nimport json, sys, time\nsys.stdin.read()\n"
+    'print(json.dumps({{"type": "thread.started", "thread_id": "t-1"}}), flush=True)\n'
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.parametrize(("stop", "status"), [("terminate", "terminated"), ("kill", "killed")])
+def test_async_terminate_and_kill_act_without_await(tmp_path: Path, stop: str, status: str) -> None:
+    cli = tmp_path / "codex"
+    cli.write_text(SLEEPING_CLI.format(python=sys.executable))
+    cli.chmod(0o755)
+    client = CodexLocalClient(codex_bin=str(cli), raise_on_error=False, terminate_grace_seconds=2)
+
+    async def scenario() -> CodexExecResult:
+        async with await client.run_live_async(CodexExecRequest(prompt="go")) as run:
+            assert run.pid is not None and not run.is_complete
+            getattr(run, stop)()  # as 0.1.4's code calls it: no await
+            assert exits_without_the_loop(run.pid)  # the signal was sent by the call itself
+            result = await run.wait(timeout=10)
+            assert run.is_complete and run.return_code == result.return_code
+            return result
+
+    result = asyncio.run(scenario())
+    assert result.turn_status == status
+    assert result.return_code in (-15, -9)
+
+
+def exits_without_the_loop(pid: int, bound_seconds: float = 5.0) -> bool:
+    """Whether ``pid`` exits (a zombie, or gone) within the bound, while the loop is blocked."""
+    stat = Path(f"/proc/{pid}/stat")
+    deadline = time.monotonic() + bound_seconds
+    while time.monotonic() < deadline:
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        time.sleep(0.02)
+    return False
