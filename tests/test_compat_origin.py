@@ -18,12 +18,13 @@ from typing import Any
 
 import pytest
 
-from adapters.scripted_runner import ScriptedRun
+from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from codex_local_sdk import (
     CodexClientEvent,
     CodexExecRequest,
     CodexExecResult,
     CodexLocalClient,
+    CodexThreadSession,
     SandboxMode,
     Usage,
 )
@@ -275,3 +276,14 @@ def exits_without_the_loop(pid: int, bound_seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def test_thread_session_with_default_cwd_positionally(tmp_path: Path) -> None:
+    runner = ScriptedRunner([ScriptedRun.success("one"), ScriptedRun.success("two")])
+    client = CodexLocalClient(runner=runner)
+    thread = CodexThreadSession(client, "thread-1", str(tmp_path), "sk-test", None)
+    assert (thread.default_cwd, thread.session_name) == (str(tmp_path), None)
+    thread.continue_prompt("first")
+    thread.continue_prompt("second", cwd="/elsewhere")
+    assert [call.cwd for call in runner.calls] == [str(tmp_path), "/elsewhere"]
+    assert runner.calls[0].env is not None and runner.calls[0].env.get("CODEX_API_KEY") == "sk-test"
