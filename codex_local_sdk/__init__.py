@@ -9,8 +9,9 @@ little and a name pays only for the modules it needs.
 
 from __future__ import annotations
 
-from ._adapters_check import ensure_own_adapters
+from ._adapters_check import ensure_no_namesake_distribution, ensure_own_adapters
 
+ensure_no_namesake_distribution()
 ensure_own_adapters()
 
 TYPE_CHECKING = False  # as typing's, which type checkers read as True; `import typing` costs more

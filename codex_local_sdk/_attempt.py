@@ -196,6 +196,12 @@ class Attempt:
         """Whether the CLI's stdout ended (every event was read)."""
         return self._state.stdout_finished
 
+    @property
+    def events(self) -> tuple[CodexEvent, ...]:
+        """The events read from stdout so far, when the output keeps them (a live run keeps
+        them only with ``keep_events``); else ``()``."""
+        return tuple(self._state.output.events)
+
     def watchdog_delay(self) -> float | None:
         """When a watchdog should look at the deadline; ``None`` when none is needed (no
         timeout, or the run ended or was closed)."""

@@ -91,6 +91,11 @@ class LiveAttempt:
         return self._attempt.handle
 
     @property
+    def events(self) -> tuple[CodexEvent, ...]:
+        """The events read so far, when the run keeps them (``keep_events``); else ``()``."""
+        return self._attempt.events
+
+    @property
     def closed(self) -> bool:
         """Whether the attempt was closed (its process released)."""
         return self._attempt.closed

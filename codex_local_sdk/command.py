@@ -44,7 +44,7 @@ def build_exec_argv(
     for flag, value in (
         ("--model", request.model),
         ("--profile", request.profile),
-        ("--sandbox", request.sandbox.value if request.sandbox else None),
+        ("--sandbox", request.effective_sandbox.value if request.effective_sandbox else None),
         ("--output-schema", request.output_schema_path),
         ("--output-last-message", request.output_last_message_path),
     ):

@@ -8,10 +8,12 @@ item types that newer CLIs add pass through untouched instead of breaking anythi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
+
+from ._compat import accepting_origin_calls
 
 
 @attrs.frozen(kw_only=True)
@@ -21,6 +23,11 @@ class Usage:
     The CLI reports the thread's running total, not one turn's own use; see
     :attr:`CodexExecResult.usage` and :attr:`CodexExecResult.turn_usage`. A count the CLI
     does not report is 0. ``a - b`` subtracts field by field, floored at 0.
+
+    It also reads as a read-only mapping of these counts by name, as the dict of
+    codex-local-sdk-python 0.1.4 did: ``usage["input_tokens"]``, ``usage.get(...)``,
+    ``keys()``, ``items()``, ``in``, and ``dict(usage)``. It is not a dict:
+    ``json.dumps`` needs ``dict(usage)``.
 
     Attributes:
         input_tokens: tokens sent to the model, cached ones included.
@@ -42,6 +49,43 @@ class Usage:
         """Input plus output tokens."""
         return self.input_tokens + self.output_tokens
 
+    # Read-only mapping methods, for code written against codex-local-sdk-python 0.1.4,
+    # whose usage was a dict. Not a Mapping subclass: cattrs must keep seeing an attrs class.
+    def __getitem__(self, key: str) -> int:
+        """``usage["input_tokens"]``: the count of that name; ``KeyError`` for any other key."""
+        if key not in _USAGE_FIELDS:
+            raise KeyError(key)
+        value: int = getattr(self, key)
+        return value
+
+    def get(self, key: str, default: int | None = None) -> int | None:
+        """``usage[key]``, or ``default`` for a key that is not a count's name."""
+        return self[key] if key in _USAGE_FIELDS else default
+
+    def keys(self) -> tuple[str, ...]:
+        """The counts' names, in field order (so ``dict(usage)`` works)."""
+        return _USAGE_FIELDS
+
+    def values(self) -> tuple[int, ...]:
+        """The counts, in field order."""
+        return tuple(self[key] for key in _USAGE_FIELDS)
+
+    def items(self) -> tuple[tuple[str, int], ...]:
+        """``(name, count)`` pairs, in field order."""
+        return tuple((key, self[key]) for key in _USAGE_FIELDS)
+
+    def __iter__(self) -> Iterator[str]:
+        """The counts' names, as iterating a dict gives its keys."""
+        return iter(_USAGE_FIELDS)
+
+    def __len__(self) -> int:
+        """The number of counts (always the same: every field is a count)."""
+        return len(_USAGE_FIELDS)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether ``key`` is a count's name."""
+        return key in _USAGE_FIELDS
+
     def __sub__(self, other: Usage) -> Usage:
         """Field-by-field difference, each floored at 0."""
         return Usage(
@@ -55,7 +99,7 @@ class Usage:
 _USAGE_FIELDS = tuple(field.name for field in attrs.fields(Usage))
 
 
-def _usage_from(value: Mapping[str, Any]) -> Usage | None:
+def usage_from(value: Mapping[str, Any]) -> Usage | None:
     """The :class:`Usage` of a ``usage`` object: each count as ``int()`` makes it (so ``"5"``
     and ``5.0`` are 5), unknown keys ignored, missing counts 0; ``None`` when a count has no
     integer value."""
@@ -128,7 +172,7 @@ class CodexEvent:
         """The ``usage`` of a ``turn.completed`` event (the thread's running total); ``None``
         when absent or malformed. Unknown keys are ignored, missing counts are 0."""
         value = self.raw.get("usage")
-        return _usage_from(value) if isinstance(value, dict) else None
+        return usage_from(value) if isinstance(value, dict) else None
 
     @property
     def error_message(self) -> str | None:
@@ -160,6 +204,24 @@ CLIENT_EVENT_TYPES = (
 """The values of :attr:`CodexClientEvent.type`: every telemetry event type a client emits."""
 
 
+@accepting_origin_calls(
+    order=(
+        "type",
+        "operation",
+        "attempt",
+        "command",
+        "session_name",
+        "session_id",
+        "delay_seconds",
+        "return_code",
+        "turn_status",
+        "duration_seconds",
+        "error",
+        "data",
+        "timestamp",
+    ),
+    renames={"retry_delay_seconds": "delay_seconds", "message": "error", "metadata": "data"},
+)
 @attrs.define(kw_only=True)
 class CodexClientEvent:
     """A telemetry record from :class:`~codex_local_sdk.CodexLocalClient`.
@@ -168,6 +230,12 @@ class CodexClientEvent:
     key: ``command`` is the argv, which carries neither. Treat it as read-only; it is not
     frozen only because one is built for every event of a live run, and a frozen attrs
     class costs about three times as much to build.
+
+    codex-local-sdk-python 0.1.4's names read the same fields: :attr:`retry_delay_seconds`,
+    :attr:`message` and :attr:`metadata`; its constructor calls work too (those keywords,
+    and positional arguments in its order: ``type, operation, attempt, command,
+    session_name, session_id, delay_seconds, return_code, turn_status, duration_seconds,
+    error, data, timestamp``).
 
     Attributes:
         type: one of :data:`CLIENT_EVENT_TYPES`.
@@ -202,3 +270,19 @@ class CodexClientEvent:
     session_id: str | None = None
     event: CodexEvent | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def retry_delay_seconds(self) -> float | None:
+        """:attr:`delay_seconds`, under codex-local-sdk-python 0.1.4's name for it."""
+        return self.delay_seconds
+
+    @property
+    def message(self) -> str | None:
+        """:attr:`error`, under codex-local-sdk-python 0.1.4's name for it."""
+        return self.error
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        """:attr:`data`, under codex-local-sdk-python 0.1.4's name for it (which held the
+        ``pid`` and the session counters there too)."""
+        return self.data

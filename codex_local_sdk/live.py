@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import types
 import warnings
 import weakref
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -50,6 +51,25 @@ class CodexLiveRun:
         """The CLI's process id (the leader of its process group); ``None`` for a runner
         without real processes."""
         return self._attempt.handle.pid
+
+    @property
+    def events(self) -> tuple[CodexEvent, ...]:
+        """The events read from the CLI's stdout so far, in order, when the run was started
+        with ``keep_events=True`` (they may include events :meth:`iter_events` has not yielded
+        yet); always ``()`` without it, since a run that does not keep its events keeps none
+        of them, yielded or not."""
+        return self._attempt.events
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether the CLI's process has exited (its :attr:`return_code` is known)."""
+        return self.return_code is not None
+
+    @property
+    def return_code(self) -> int | None:
+        """The CLI's exit code once its process has exited (negative ``-N`` for signal
+        ``N``), else ``None``. Never waits."""
+        return self._attempt.handle.returncode
 
     def iter_events(self) -> Iterator[CodexEvent]:
         """Yield each event as soon as the CLI prints it, until its stdout ends.
@@ -175,6 +195,21 @@ class AsyncCodexLiveRun:
         """As :attr:`CodexLiveRun.pid`."""
         return self._attempt.handle.pid
 
+    @property
+    def events(self) -> tuple[CodexEvent, ...]:
+        """As :attr:`CodexLiveRun.events`."""
+        return self._attempt.events
+
+    @property
+    def is_complete(self) -> bool:
+        """As :attr:`CodexLiveRun.is_complete`."""
+        return self.return_code is not None
+
+    @property
+    def return_code(self) -> int | None:
+        """As :attr:`CodexLiveRun.return_code`."""
+        return self._attempt.handle.returncode
+
     async def iter_events(self) -> AsyncIterator[CodexEvent]:
         """As :meth:`CodexLiveRun.iter_events`; cancellation kills the process group.
 
@@ -200,13 +235,28 @@ class AsyncCodexLiveRun:
         """As :meth:`CodexLiveRun.result`, with the same result and errors."""
         return await self.wait()
 
-    async def terminate(self) -> None:
-        """As :meth:`CodexLiveRun.terminate`."""
-        await self._drive(self._attempt.stop("terminated"))
+    def terminate(self) -> Awaitable[None]:
+        """As :meth:`CodexLiveRun.terminate`; called on the loop's thread, it acts at once,
+        awaited or not.
 
-    async def kill(self) -> None:
-        """As :meth:`CodexLiveRun.kill`."""
-        await self._drive(self._attempt.stop("killed", kill=True))
+        There the SIGTERM is sent before this returns, and the returned future finishes when
+        the group is gone (SIGKILLed after the grace period if need be), even if nobody
+        awaits it: code that calls ``run.terminate()`` without ``await`` still stops the run.
+        From a thread with no running loop it returns a coroutine that does it all when run
+        on the run's loop (``asyncio.run_coroutine_threadsafe``).
+
+        Returns:
+            What to await for the group's end.
+        """
+        return _started_now(self._drive(self._attempt.stop("terminated")))
+
+    def kill(self) -> Awaitable[None]:
+        """As :meth:`CodexLiveRun.kill`; it acts at once, awaited or not (as :meth:`terminate`).
+
+        Returns:
+            What to await for the group's end.
+        """
+        return _started_now(self._drive(self._attempt.stop("killed", kill=True)))
 
     async def close(self) -> None:
         """As :meth:`CodexLiveRun.close`."""
@@ -248,10 +298,51 @@ def _perform_in_task(attempt: LiveAttempt) -> Callable[[Steps[None]], object]:
     return lambda steps: _in_background(attempt.engine.drive_async(steps))
 
 
-def _in_background(coroutine: Coroutine[Any, Any, None]) -> None:
+def _in_background(coroutine: Coroutine[Any, Any, None]) -> asyncio.Future[None]:
     future = asyncio.ensure_future(coroutine)
     _background.add(future)
     future.add_done_callback(_background.discard)
+    return future
+
+
+def _started_now(coroutine: Coroutine[Any, Any, None]) -> Awaitable[None]:
+    """``coroutine`` run at once up to its first suspension, on the caller's stack (so a
+    signal it sends is sent before this returns), then to its end in a task of the loop;
+    ``coroutine`` itself, not started, on a thread with no running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return coroutine
+    try:
+        suspended_on = coroutine.send(None)
+    except StopIteration:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        done.set_result(None)
+        return done
+    return _in_background(_finish(coroutine, suspended_on))
+
+
+async def _finish(coroutine: Coroutine[Any, Any, None], suspended_on: Any) -> None:
+    await _resumed(coroutine, suspended_on)
+
+
+@types.coroutine
+def _resumed(coroutine: Coroutine[Any, Any, None], suspended_on: Any) -> Generator[Any, Any, None]:
+    """Await the rest of a coroutine already run up to a suspension on ``suspended_on``: pass
+    what it waits for up to the task, and the task's answers (or exceptions) back down."""
+    while True:
+        try:
+            answer = yield suspended_on
+        except BaseException as exc:  # a cancellation of the task, say: the coroutine gets it
+            try:
+                suspended_on = coroutine.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                suspended_on = coroutine.send(answer)
+            except StopIteration:
+                return
 
 
 def _close_abandoned(name: str, attempt: LiveAttempt) -> None:

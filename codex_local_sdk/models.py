@@ -12,11 +12,13 @@ import enum
 import math
 import os
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from ._compat import accepting_origin_calls
 from ._toml import render_toml_value
 from .events import Usage as Usage
 from .results import UNSUCCESSFUL_TURN_STATUSES as UNSUCCESSFUL_TURN_STATUSES
@@ -120,13 +122,33 @@ def _toml_value(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, Any
         render_toml_value(item)
 
 
+@accepting_origin_calls(
+    order=(
+        "prompt",
+        "cwd",
+        "json_output",
+        "model",
+        "profile",
+        "sandbox",
+        "full_auto",
+        "ephemeral",
+        "skip_git_repo_check",
+        "output_last_message_path",
+        "output_schema_path",
+        "images",
+        "extra_args",
+    )
+)
 @attrs.frozen(kw_only=True)
 class CodexExecRequest:
     """One ``codex exec`` invocation, as data.
 
     Every field maps to one CLI option; :func:`codex_local_sdk.command.build_exec_argv`
     turns it into argv. The prompt never goes into argv: it is written to the CLI's stdin.
-    The constructor takes the fields below as keyword arguments.
+    The constructor takes the fields below as keyword arguments; positional arguments follow
+    codex-local-sdk-python 0.1.4's order (``prompt, cwd, json_output, model, profile,
+    sandbox, full_auto, ephemeral, skip_git_repo_check, output_last_message_path,
+    output_schema_path, images, extra_args``).
 
     Attributes:
         prompt: the instructions for Codex (sent on stdin, any length, may start with ``-``);
@@ -149,6 +171,10 @@ class CodexExecRequest:
         add_dirs: ``--add-dir DIR`` for each extra writable directory.
         skip_git_repo_check: ``--skip-git-repo-check``: allow running outside a git repository.
         ephemeral: ``--ephemeral``: do not persist the session's rollout files.
+        full_auto: deprecated, warns with ``DeprecationWarning``: the CLI dropped
+            ``--full-auto``, which chose the ``workspace-write`` sandbox, and the client now
+            renders ``--sandbox workspace-write`` for it (an explicit ``sandbox`` wins). Pass
+            ``sandbox=SandboxMode.WORKSPACE_WRITE`` instead.
         config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``;
             keys are dotted paths of bare keys (``"model_providers.fake.base_url"``).
         extra_args: more exec-level arguments, appended verbatim after the options above
@@ -183,6 +209,25 @@ class CodexExecRequest:
     ephemeral: bool = attrs.field(default=False, validator=_flag)
     config: Mapping[str, Any] = attrs.field(factory=dict, validator=_toml_value)
     extra_args: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_texts)
+    full_auto: bool = attrs.field(default=False, validator=_flag)
+
+    def __attrs_post_init__(self) -> None:
+        if self.full_auto:
+            warnings.warn(
+                "CodexExecRequest(full_auto=True) is deprecated: the Codex CLI dropped --full-auto; "
+                "pass sandbox=SandboxMode.WORKSPACE_WRITE (--sandbox workspace-write), which is "
+                "what it renders now",
+                DeprecationWarning,
+                stacklevel=4,  # here, attrs' __init__, the positional-order wrapper, the caller
+            )
+
+    @property
+    def effective_sandbox(self) -> SandboxMode | None:
+        """The sandbox the run asks for: ``sandbox``, else ``workspace-write`` for the
+        deprecated ``full_auto``, else ``None`` (the CLI's default)."""
+        if self.sandbox is None and self.full_auto:
+            return SandboxMode.WORKSPACE_WRITE
+        return self.sandbox
 
     def __repr__(self) -> str:
         preview = self.prompt if len(self.prompt) <= 40 else self.prompt[:37] + "..."

@@ -37,6 +37,7 @@ class SchemaRunOptions(TypedDict, total=False):
     ephemeral: bool
     config: Mapping[str, Any]
     extra_args: Iterable[str]
+    full_auto: bool  # deprecated: sandbox="workspace-write"
 
 
 class RequestOptions(SchemaRunOptions, total=False):

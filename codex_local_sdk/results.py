@@ -9,11 +9,13 @@ events, so it sits above :mod:`codex_local_sdk.events`, where :class:`Usage` is 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from .events import CodexEvent, Usage
+from ._compat import accepting_origin_calls
+from .events import CodexEvent, Usage, usage_from
 
 __all__ = ["UNSUCCESSFUL_TURN_STATUSES", "CodexExecResult", "Usage", "run_succeeded"]
 
@@ -32,15 +34,42 @@ runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`).
 """
 
 
+_TERMINAL_TURN_STATUSES = frozenset({"completed", "failed", "interrupted"})
+
+
 def run_succeeded(return_code: int | None, turn_status: str | None) -> bool:
     """Whether a run with this exit code and turn status succeeded: the CLI exited 0 and
     ``turn_status`` is not in :data:`UNSUCCESSFUL_TURN_STATUSES`."""
     return return_code == 0 and turn_status not in UNSUCCESSFUL_TURN_STATUSES
 
 
+def _usage_value(value: Usage | Mapping[str, Any] | None) -> Usage | None:
+    """A ``usage`` as given, or the :class:`Usage` of a dict (as codex-local-sdk-python
+    0.1.4's results held it)."""
+    return usage_from(value) if isinstance(value, Mapping) else value
+
+
+@accepting_origin_calls(
+    order=(
+        "return_code",
+        "command",
+        "stdout",
+        "stderr",
+        "final_message",
+        "thread_id",
+        "turn_status",
+        "usage",
+        "events",
+        "duration_seconds",
+    )
+)
 @attrs.frozen(kw_only=True)
 class CodexExecResult:
     """What one run of ``codex exec`` produced (the last attempt, when it was retried).
+
+    Positional arguments follow codex-local-sdk-python 0.1.4's order (``return_code,
+    command, stdout, stderr, final_message, thread_id, turn_status, usage, events,
+    duration_seconds``); keywords read better. ``usage`` may be given as a dict.
 
     Attributes:
         return_code: the CLI's exit code; negative ``-N`` when it died of signal ``N``
@@ -63,7 +92,8 @@ class CodexExecResult:
             ``"output_too_large"`` when the SDK ended the process (see
             :data:`UNSUCCESSFUL_TURN_STATUSES`), else ``None``.
         usage: the thread's running token total as the CLI reported it in
-            ``turn.completed``; ``None`` when it reported none.
+            ``turn.completed``; ``None`` when it reported none. It also reads as a mapping
+            (``usage["input_tokens"]``; ``json.dumps`` needs ``dict(usage)``).
         turn_usage: this turn's own tokens, ``usage`` minus the thread's previous total
             (field by field, floored at 0). Known for a new thread (the ``run*`` methods
             and ``start_thread``: the previous total is zero), for a resume by
@@ -102,7 +132,7 @@ class CodexExecResult:
     events: tuple[CodexEvent, ...] = ()
     thread_id: str | None = None
     turn_status: str | None = None
-    usage: Usage | None = None
+    usage: Usage | None = attrs.field(default=None, converter=_usage_value)
     turn_usage: Usage | None = None
     duration_seconds: float = 0.0
     attempts: int = 1
@@ -124,6 +154,27 @@ class CodexExecResult:
         """True when ``turn_status`` is ``"completed"``: the CLI's last turn event was
         ``turn.completed``."""
         return self.turn_status == "completed"
+
+    is_turn_completed = is_turn_complete
+    """:attr:`is_turn_complete`, under codex-local-sdk-python 0.1.4's name for it."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the CLI exited 0 (codex-local-sdk-python 0.1.4's check). A failed turn
+        may still exit 0: :attr:`succeeded` also looks at ``turn_status``."""
+        return self.return_code == 0
+
+    @property
+    def is_turn_failed(self) -> bool:
+        """True when ``turn_status`` is ``"failed"``: the CLI's last turn event was
+        ``turn.failed``."""
+        return self.turn_status == "failed"
+
+    @property
+    def is_turn_terminal(self) -> bool:
+        """True when ``turn_status`` is ``"completed"``, ``"failed"`` or ``"interrupted"``:
+        the turn came to an end the CLI or the SDK reported as such."""
+        return self.turn_status in _TERMINAL_TURN_STATUSES
 
     def parse_json(self) -> Any:
         """The final message parsed as JSON (for runs with an output schema).

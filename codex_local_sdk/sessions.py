@@ -7,15 +7,12 @@ A *session* is a Codex thread under a name the caller chose ("ticket-4711"). Its
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
 
 import attrs
 
+from ._compat import accepting_origin_calls
 from .results import CodexExecResult, Usage, run_succeeded
-
-_Class = TypeVar("_Class", bound=type)
 
 
 def _text(text: str | None) -> str:
@@ -62,26 +59,7 @@ def _turn_tuple(turns: Iterable[SessionTurnRecord]) -> tuple[SessionTurnRecord, 
     return tuple(turns)
 
 
-def _taking_session_name(cls: _Class) -> _Class:
-    """``cls`` whose constructor also takes ``session_name=`` for ``name=``, as
-    codex-local-sdk-python 0.1.4's did (type checkers know only ``name``)."""
-    init: Callable[..., None] = vars(cls)["__init__"]
-
-    @functools.wraps(init)
-    def __init__(self: object, *args: Any, session_name: str | None = None, **kwargs: Any) -> None:
-        if session_name is not None:
-            if "name" in kwargs or len(args) > 1:
-                raise TypeError(
-                    f"{cls.__name__}() got both name and session_name: pass one, they are the same field"
-                )
-            kwargs["name"] = session_name
-        init(self, *args, **kwargs)
-
-    type.__setattr__(cls, "__init__", __init__)
-    return cls
-
-
-@_taking_session_name
+@accepting_origin_calls(renames={"session_name": "name"})
 @attrs.frozen
 class SessionRecord:
     """A named session: its thread id, counters and recent turns.

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .live import AsyncCodexLiveRun, CodexLiveRun
+    from .models import StrPath
     from .options import LiveTurnOptions, RequestOptions, TurnOptions
 
 
@@ -80,18 +81,24 @@ class CodexThreadSession:
     unnamed one continues by thread id. Every turn reuses the options and API key the
     session was made with.
 
+    The positional arguments follow codex-local-sdk-python 0.1.4's order: ``client,
+    session_id, default_cwd, api_key, session_name``.
+
     Args:
         client: the client that runs the turns (any :class:`TurnRunner`).
         session_id: the Codex thread id.
+        default_cwd: the working directory of every turn whose options (the call's, then
+            ``options``) give no ``cwd``; ``None``: the client's ``default_cwd``.
+        api_key: sent with every turn, as for :meth:`CodexLocalClient.run`.
         session_name: the name it is saved under, or ``None``.
         last_result: the result of the turn that started it, if any.
         options: :class:`CodexExecRequest` fields for every turn; ``images``,
             ``output_schema_path`` and ``output_last_message_path`` are dropped.
-        api_key: sent with every turn, as for :meth:`CodexLocalClient.run`.
 
     Attributes:
         session_id: the Codex thread id.
         session_name: the name it is saved under, or ``None``.
+        default_cwd: as given (a path is kept as it came).
         last_result: the result of the latest turn run through :meth:`continue_prompt` (or
             the one that started the thread); live turns leave it as it is.
     """
@@ -100,20 +107,24 @@ class CodexThreadSession:
         self,
         client: TurnRunner,
         session_id: str,
-        *,
+        default_cwd: StrPath | None = None,
+        api_key: str | None = None,
         session_name: str | None = None,
+        *,
         last_result: CodexExecResult | None = None,
         options: Mapping[str, Any] | None = None,
-        api_key: str | None = None,
     ) -> None:
         self._client = client
         self.session_id = session_id
         self.session_name = session_name
+        self.default_cwd = default_cwd
         self.last_result = last_result
         # The thread's total after the latest turn this session saw; None once a turn ran
         # that it did not see (a live turn, or one that raised), as that total is unknown.
         self._last_usage: Usage | None = last_result.usage if last_result is not None else None
         self._options = {k: v for k, v in (options or {}).items() if k not in _PER_TURN_OPTIONS}
+        if default_cwd is not None:
+            self._options.setdefault("cwd", default_cwd)
         self._api_key = api_key
 
     def __repr__(self) -> str:

@@ -426,9 +426,13 @@ def other_thread_stop(cell: Cell, task: asyncio.Future[Any], loop: asyncio.Abstr
     if cell.handle:
         handle = cell.handle[0]
         assert isinstance(handle, AsyncCodexLiveRun)
-        asyncio.run_coroutine_threadsafe(handle.terminate(), loop).result(CELL_BOUND_SECONDS)
+        asyncio.run_coroutine_threadsafe(awaited(handle.terminate()), loop).result(CELL_BOUND_SECONDS)
     else:
         loop.call_soon_threadsafe(task.cancel)
+
+
+async def awaited(awaitable: Awaitable[None]) -> None:
+    await awaitable
 
 
 def signal_stop(cell: Cell, task: asyncio.Future[Any], loop: asyncio.AbstractEventLoop) -> None:
@@ -436,7 +440,7 @@ def signal_stop(cell: Cell, task: asyncio.Future[Any], loop: asyncio.AbstractEve
     if cell.handle:
         handle = cell.handle[0]
         assert isinstance(handle, AsyncCodexLiveRun)
-        loop.create_task(handle.terminate())
+        handle.terminate()  # acts at once; the wait for the end goes on in a task
     else:
         task.cancel()
 
