@@ -293,7 +293,7 @@ class ScriptedRunner:
         return self._script[index]
 
 
-Steps = Generator[float, None, T]
+_TimeSteps = Generator[float, None, T]
 """A handle operation written once for both faces: it yields each stretch of time (seconds)
 to let pass, and returns its result; :class:`ScriptedProcess` and
 :class:`AsyncScriptedProcess` let the time pass, blocking or awaiting."""
@@ -382,7 +382,7 @@ class ScriptedProcess:
 
     # -- the process's logic, shared by both faces -----------------------------------------
 
-    def _read(self, timeout: float | None) -> Steps[list[bytes] | None]:
+    def _read(self, timeout: float | None) -> _TimeSteps[list[bytes] | None]:
         until = None if timeout is None else self._elapsed + timeout
         while True:
             lines = self._take_printed()
@@ -396,7 +396,7 @@ class ScriptedProcess:
             if not reached and self.returncode is None:
                 return []
 
-    def _wait(self, timeout: float | None) -> Steps[int | None]:
+    def _wait(self, timeout: float | None) -> _TimeSteps[int | None]:
         until = None if timeout is None else self._elapsed + timeout
         while self.returncode is None:
             if not (yield from self._pass_until(self._exit_at, until)):
@@ -404,7 +404,7 @@ class ScriptedProcess:
             self._exit_if_due()
         return self.returncode
 
-    def _terminate(self, grace_seconds: float) -> Steps[None]:
+    def _terminate(self, grace_seconds: float) -> _TimeSteps[None]:
         if self.returncode is not None:
             return
         if self._run.ignores_sigterm:
@@ -413,7 +413,7 @@ class ScriptedProcess:
         else:
             self._end(-signal.SIGTERM)
 
-    def _pass_until(self, target: float | None, until: float | None) -> Steps[bool]:
+    def _pass_until(self, target: float | None, until: float | None) -> _TimeSteps[bool]:
         """Let time pass to ``target`` (``None``: never) or to ``until``, whichever comes
         first; whether ``target`` was reached."""
         stop = target if until is None or (target is not None and target <= until) else until
@@ -440,7 +440,7 @@ class ScriptedProcess:
         self.returncode = returncode
         self._ended.set()
 
-    def _let_pass(self, steps: Steps[T]) -> T:
+    def _let_pass(self, steps: _TimeSteps[T]) -> T:
         try:
             while True:
                 seconds = next(steps)
@@ -523,7 +523,7 @@ class AsyncScriptedProcess:
         """As :meth:`ScriptedProcess.output_file`."""
         return self.process.output_file(name)
 
-    async def _let_pass(self, steps: Steps[T]) -> T:
+    async def _let_pass(self, steps: _TimeSteps[T]) -> T:
         clock = self.process._clock
         try:
             while True:

@@ -7,7 +7,13 @@ import abc
 from collections.abc import Mapping
 
 from codex_local_sdk.ports import Clock, RecordUpdate
-from codex_local_sdk.sessions import SessionRecord, bound_history, check_session_name, with_session_id
+from codex_local_sdk.sessions import (
+    SessionRecord,
+    bound_history,
+    check_session_id,
+    check_session_name,
+    with_session_id,
+)
 
 from .clock import SystemClock
 
@@ -58,8 +64,7 @@ class SessionStoreBase(abc.ABC):
         Raises:
             ValueError: ``name`` or ``session_id`` is not a string, or is empty or blank.
         """
-        if not isinstance(session_id, str) or not session_id.strip():
-            raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
+        check_session_id(session_id)
         now = self._clock.time()
         self.update(name, lambda record: with_session_id(record, name, session_id, now))
 

@@ -104,9 +104,3 @@ def check_api_key(api_key: str | None) -> None:
 
 def check_optional_name(name: str | None) -> str | None:
     return None if name is None else check_session_name(name)
-
-
-def check_thread_id(session_id: str) -> str:
-    if not isinstance(session_id, str) or not session_id.strip():
-        raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
-    return session_id

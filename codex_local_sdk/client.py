@@ -18,7 +18,7 @@ from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
 from .ports import Clock, EventSink, ProcessRunner, SessionStore
-from .sessions import SessionRecord, check_session_name
+from .sessions import SessionRecord, check_session_id, check_session_name
 from .thread import CodexThreadSession
 
 if TYPE_CHECKING:
@@ -514,7 +514,7 @@ class CodexLocalClient:
             ValueError: ``name`` or ``session_id`` is empty or blank.
             SessionStoreError: the store could not be read or written.
         """
-        self.session_store.set(check_session_name(name), _validation.check_thread_id(session_id))
+        self.session_store.set(check_session_name(name), check_session_id(session_id))
 
     def get_session_id(self, name: str) -> str | None:
         """The thread id saved under ``name``, or ``None``.

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Gener
 from types import TracebackType
 from typing import Any
 
-from ._live_attempt import LiveAttempt
+from ._live_attempt import LiveAttempt, StartTimer
 from ._steps import Steps
 from .events import CodexEvent
 from .models import CodexExecResult
@@ -288,7 +288,7 @@ def _thread_timer(delay: float, callback: Callable[[], None]) -> Callable[[], No
     return timer.cancel
 
 
-def _loop_timer(loop: asyncio.AbstractEventLoop) -> Callable[[float, Callable[[], None]], Callable[[], None]]:
+def _loop_timer(loop: asyncio.AbstractEventLoop) -> StartTimer:
     """Timers on ``loop``, as :func:`_thread_timer` gives on threads."""
     return lambda delay, callback: loop.call_later(delay, callback).cancel
 

@@ -118,6 +118,21 @@ def check_session_name(name: str) -> str:
     return name
 
 
+def check_session_id(session_id: str) -> str:
+    """Check that ``session_id`` can be saved as a thread id (a blank one would reach the CLI
+    on the next resume).
+
+    Returns:
+        ``session_id``, unchanged.
+
+    Raises:
+        ValueError: ``session_id`` is not a string, or is empty or blank.
+    """
+    if not isinstance(session_id, str) or not session_id.strip():
+        raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
+    return session_id
+
+
 def preview(text: str | None, max_chars: int) -> str:
     """``text`` cut to at most ``max_chars`` characters, the last one ``…`` when it was cut
     (``""`` for ``None``, empty text or ``max_chars`` <= 0)."""

@@ -22,8 +22,7 @@ from codex_local_sdk import (
     CodexNotInstalledError,
     CodexThreadSession,
 )
-from codex_local_sdk.errors import CodexSpawnError, CodexTimeoutError
-from codex_local_sdk.errors import failure_reason as describe_failure
+from codex_local_sdk.errors import CodexSpawnError, CodexTimeoutError, failure_reason
 from tests.conftest import MakeHarness
 from tests.test_client_real_processes import emit, fake_cli
 
@@ -310,7 +309,7 @@ def test_a_run_the_caller_stopped_says_so_not_an_exit_code(
         ("interrupted", "interrupted (closed, cancelled or KeyboardInterrupt)"),
     ],
 )
-def test_describe_failure_names_who_ended_the_run(status: str, reason: str) -> None:
+def test_failure_reason_names_who_ended_the_run(status: str, reason: str) -> None:
     result = CodexExecResult(
         return_code=-15,
         command=("codex",),
@@ -320,4 +319,4 @@ def test_describe_failure_names_who_ended_the_run(status: str, reason: str) -> N
         turn_status=status,
         timed_out=status == "timed_out",
     )
-    assert describe_failure(result) == reason
+    assert failure_reason(result) == reason
