@@ -137,9 +137,19 @@ def _is_record_class(cls: type[Any]) -> bool:
     return attrs.has(cls) or dataclasses.is_dataclass(cls)
 
 
-def _fields(cls: type[Any]) -> dict[str, Any]:
-    """The fields the class is built from, by name, with their resolved types."""
-    hints = typing.get_type_hints(cls)
+def _fields(cls: type[Any], path: str) -> dict[str, Any]:
+    """The fields the class is built from, by name, with their resolved types.
+
+    Raises:
+        TypeError: an annotation names something its module does not define.
+    """
+    try:
+        hints = typing.get_type_hints(cls)
+    except NameError as exc:
+        raise TypeError(
+            f"{path}: the annotations of {cls.__qualname__} cannot be resolved ({exc}); define the "
+            "names they use at the top level of its module"
+        ) from None
     if attrs.has(cls):
         names = [field.name for field in attrs.fields(cls) if field.init]
     else:
@@ -169,7 +179,7 @@ class _SchemaBuilder:
         self._names: dict[type[Any], str] = {}
 
     def object_schema(self, cls: type[Any], path: str) -> dict[str, Any]:
-        fields = _fields(cls)
+        fields = _fields(cls, path)
         return {
             "type": "object",
             "properties": {name: self.schema(tp, f"{path}.{name}") for name, tp in fields.items()},

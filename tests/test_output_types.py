@@ -363,3 +363,14 @@ def test_a_thread_session_continues_live_with_a_type(make_harness: MakeHarness) 
     session, _ = h.client.start_thread("first")
     with session.continue_live("next", output_type=Review) as run:
         assert run.result().output.score == 2.0
+
+
+def test_annotations_that_cannot_be_resolved_are_a_clear_type_error() -> None:
+    @attrs.frozen
+    class Local:
+        value: NoSuchName  # type: ignore[name-defined]  # noqa: F821
+
+    with pytest.raises(
+        TypeError, match=r"^Local: the annotations of .*Local cannot be resolved .*NoSuchName"
+    ):
+        output_spec(Local)
