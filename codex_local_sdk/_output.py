@@ -193,11 +193,11 @@ class _SchemaBuilder:
         origin, args = typing.get_origin(tp), typing.get_args(tp)
         if origin in (Union, types.UnionType):
             return self._optional(args, path)
-        if origin is Literal:
+        if _is_literal(tp):
             return _enum_schema(list(args), path)
         if origin in (list, tuple):
             return self._array(tp, origin, args, path)
-        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        if _is_enum(tp):
             return _enum_schema([member.value for member in tp], path)
         if isinstance(tp, type) and _is_record_class(tp):
             return self._ref(tp, path)
@@ -308,9 +308,7 @@ def _converter() -> cattrs.Converter:
     ):
         converter.register_structure_hook(kind, _scalar_hook(kind, accepted, name))
     converter.register_structure_hook_func(_is_literal, _literal)
-    converter.register_structure_hook_func(
-        lambda tp: isinstance(tp, type) and issubclass(tp, enum.Enum), _enum
-    )
+    converter.register_structure_hook_func(_is_enum, _enum)
     return converter
 
 
@@ -331,7 +329,11 @@ def _one_of(value: Any, values: list[Any]) -> None:
 
 
 def _is_literal(tp: Any) -> bool:
-    return typing.get_origin(tp) in (Literal,)
+    return typing.get_origin(tp) is Literal
+
+
+def _is_enum(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, enum.Enum)
 
 
 def _literal(value: Any, tp: Any) -> Any:

@@ -19,6 +19,7 @@ from codex_local_sdk import (
 )
 from codex_local_sdk._output import class_schema, output_spec
 from tests.conftest import MakeHarness
+from tests.test_imports import run_python
 
 
 class Severity(enum.Enum):
@@ -374,3 +375,21 @@ def test_annotations_that_cannot_be_resolved_are_a_clear_type_error() -> None:
         TypeError, match=r"^Local: the annotations of .*Local cannot be resolved .*NoSuchName"
     ):
         output_spec(Local)
+
+
+def test_cattrs_is_loaded_only_to_read_a_reply_into_a_class() -> None:
+    done = run_python(
+        "import sys, attrs\n"
+        "from codex_local_sdk import CodexLocalClient\n"
+        "from codex_local_sdk.testing import ScriptedRun, ScriptedRunner\n"
+        "@attrs.frozen\n"
+        "class Answer:\n"
+        "    n: int\n"
+        "client = CodexLocalClient(runner=ScriptedRunner([ScriptedRun.success('{\"n\": 1}')] * 2))\n"
+        "assert client.run_with_schema('p', {'type': 'object'}).output == {'n': 1}\n"
+        "print('cattrs' in sys.modules)\n"
+        "assert client.run_with_schema('p', Answer).output == Answer(1)\n"
+        "print('cattrs' in sys.modules)\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
