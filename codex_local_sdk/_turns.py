@@ -17,7 +17,8 @@ import attrs
 
 from ._engine import RunEngine
 from ._live_attempt import LiveAttempt
-from ._run_files import attach_run_files
+from ._output import OutputSpec, read_output
+from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
 from ._steps import Steps
 from ._telemetry import Telemetry
 from ._validation import check_api_key, check_optional_name, check_timeout
@@ -123,6 +124,22 @@ def resume(
     """
     turn = resume_target(store, session_id, session_name, last)
     return CodexExecRequest(prompt=prompt, **options), turn
+
+
+def structured(request: CodexExecRequest, output: OutputSpec | None) -> CodexExecRequest:
+    """``request`` with ``--output-schema`` naming the schema file of ``output``, if any.
+
+    Raises:
+        ValueError: ``output`` is given and the request has an ``output_schema_path`` too.
+    """
+    if output is None:
+        return request
+    if request.output_schema_path is not None:
+        raise ValueError(
+            f"pass either output_type= or output_schema_path= (got {request.output_schema_path!r}), "
+            "not both: the output type gives the schema"
+        )
+    return attrs.evolve(request, output_schema_path=SCHEMA_PATH)
 
 
 def require_record(store: SessionStore, name: str) -> SessionRecord:
@@ -321,13 +338,15 @@ class TurnSteps:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
-        input_files: Mapping[str, bytes] | None = None,
+        output: OutputSpec | None = None,
     ) -> Steps[CodexExecResult]:
-        """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result."""
-        spec = self._spec(request, turn, api_key, timeout, input_files)
+        """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result,
+        with the final message read into ``output`` when given."""
+        request = structured(request, output)
+        spec = self._spec(request, turn, api_key, timeout, output)
         turn = begin(self.store, turn)
         result = yield from self.engine.execute(operation, spec, request, timeout)
-        return self.engine.check(self._finalize(operation, request, turn, result), timeout)
+        return self.engine.check(self._finalize(operation, request, turn, result, output), timeout)
 
     def live(
         self,
@@ -337,16 +356,18 @@ class TurnSteps:
         api_key: str | None,
         timeout: float | None,
         keep_events: bool,
+        output: OutputSpec | None = None,
     ) -> Steps[LiveAttempt]:
-        """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event."""
-        request = attrs.evolve(request, json_output=True)
-        spec = self._spec(request, turn, api_key, timeout)
+        """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event;
+        its result reads the final message into ``output`` when given."""
+        request = structured(attrs.evolve(request, json_output=True), output)
+        spec = self._spec(request, turn, api_key, timeout, output)
         turn = begin(self.store, turn)
         attempt = yield from self.engine.start_live(operation, spec, request, timeout, keep_events)
         return LiveAttempt(
             attempt,
             self.engine,
-            finalize=lambda result: self._finalize(operation, request, turn, result),
+            finalize=lambda result: self._finalize(operation, request, turn, result, output),
             timeout=timeout,
         )
 
@@ -356,7 +377,7 @@ class TurnSteps:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
-        input_files: Mapping[str, bytes] | None = None,
+        output: OutputSpec | None,
     ) -> ProcessSpec:
         return process_spec(
             request,
@@ -366,13 +387,20 @@ class TurnSteps:
             default_env=self.default_env,
             api_key=api_key,
             timeout=timeout,
-            input_files=input_files,
+            input_files=None if output is None else schema_input(output.schema),
         )
 
     def _finalize(
-        self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        result: CodexExecResult,
+        output: OutputSpec | None,
     ) -> CodexExecResult:
-        return finalize(
+        """The turn recorded, then its final message read: a reply that does not fit is
+        still a turn of the thread."""
+        result = finalize(
             self.store,
             operation,
             request.prompt,
@@ -382,3 +410,4 @@ class TurnSteps:
             preview_chars=self.preview_chars,
             telemetry=self.engine.telemetry(operation),
         )
+        return read_output(result, output)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
-from ._run_files import SCHEMA_PATH, schema_input
+from ._output import OutputType, optional_spec, output_spec
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
@@ -213,53 +213,58 @@ class CodexLocalClient:
     def run_with_schema(
         self,
         prompt: str,
-        schema: Mapping[str, Any],
+        schema: OutputType,
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
-        """Run ``prompt`` so that the final message is JSON meeting ``schema``.
+        """Run ``prompt`` so that the final message is JSON meeting ``schema``, and read it.
 
-        The schema is written to a private temporary file for ``--output-schema`` and removed
-        afterwards, whatever the outcome. Read the answer with
-        :meth:`CodexExecResult.parse_json`.
+        ``schema`` is a JSON Schema mapping, or a type the SDK writes the strict schema of:
+        an attrs class, a dataclass, or a pydantic v2 model class. The schema is written to a
+        private temporary file for ``--output-schema`` and removed afterwards, whatever the
+        outcome. The answer is in :attr:`CodexExecResult.output`: an instance of the class,
+        or the parsed JSON for a mapping (:meth:`CodexExecResult.parse_json` reads it too).
 
         Args:
             prompt: the request's ``prompt``.
-            schema: a JSON Schema, as a mapping.
+            schema: a JSON Schema mapping, an attrs class, a dataclass or a pydantic v2 model.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, except ``output_schema_path``.
 
         Returns:
-            The last attempt's result.
+            The last attempt's result, with ``output`` (or, with ``raise_on_error`` off and a
+            reply that does not fit, ``output_errors``).
 
         Raises:
-            TypeError: ``schema`` is not a JSON-serialisable mapping; and as :meth:`run_prompt`.
+            TypeError: ``schema`` is none of those, a mapping is not JSON-serialisable, or a
+                class has a field no strict schema can describe (the message names it);
+                and as :meth:`run_prompt`.
             ValueError: as :meth:`run_prompt`.
+            CodexOutputError: the run succeeded but the final message does not fit
+                ``schema`` (``raise_on_error`` on); its ``reasons`` name the fields.
             CodexError: as :meth:`run`.
         """
-        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
-        steps = self._steps().run(
-            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
-        )
+        output = output_spec(schema, "schema")
+        request = CodexExecRequest(prompt=prompt, **options)
+        steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
         return self._engine.drive(steps)
 
     async def run_with_schema_async(
         self,
         prompt: str,
-        schema: Mapping[str, Any],
+        schema: OutputType,
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
-        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
-        steps = self._steps().run(
-            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
-        )
+        output = output_spec(schema, "schema")
+        request = CodexExecRequest(prompt=prompt, **options)
+        steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
         return await self._engine.drive_async(steps)
 
     # -- threads and sessions --------------------------------------------------------------
@@ -271,6 +276,7 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Start a new thread (JSON output is forced, to learn its id).
@@ -284,6 +290,8 @@ class CodexLocalClient:
             session_name: save the thread under this name; ``None`` saves nothing.
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
+            output_type: read the final message into this type, as ``schema`` is read by
+                :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
                 them, except ``images``, ``output_schema_path`` and
                 ``output_last_message_path``.
@@ -297,11 +305,15 @@ class CodexLocalClient:
                 or a run that succeeded without a ``thread.started`` event).
             SessionStoreError: the turn ran but could not be recorded under
                 ``session_name``; the error's ``result`` holds it, thread id included.
+            CodexOutputError: as for :meth:`run_with_schema`, with ``output_type``; the
+                thread was started (and saved under ``session_name``): the error's
+                ``result`` has its id.
             CodexError: as :meth:`run`.
         """
+        output = optional_spec(output_type)
         request, turn = _turns.start(prompt, session_name, options)
         result = self._engine.drive(
-            self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+            self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
         )
         return self._thread_session(result, session_name, api_key, options)
 
@@ -312,11 +324,13 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
+        output = optional_spec(output_type)
         request, turn = _turns.start(prompt, session_name, options)
-        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
     def resume(
@@ -328,6 +342,7 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run one more turn of an existing thread (``codex exec resume <id> -``).
@@ -343,6 +358,8 @@ class CodexLocalClient:
             last: continue the CLI's most recent session (``resume --last``).
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            output_type: read the final message into this type, as ``schema`` is read by
+                :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields, as for a new run.
 
         Returns:
@@ -362,10 +379,15 @@ class CodexLocalClient:
             SessionStoreError: the turn ran but could not be recorded under
                 ``session_name``; the error's ``result`` holds it. Also raised, with no
                 ``result``, when the store cannot be updated before the turn (nothing ran).
+            CodexOutputError: as for :meth:`run_with_schema`, with ``output_type``; the turn
+                was recorded.
             CodexError: as :meth:`run`.
         """
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        return self._engine.drive(self._steps().run("resume", request, turn, api_key, timeout_seconds))
+        return self._engine.drive(
+            self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
+        )
 
     async def resume_async(
         self,
@@ -376,12 +398,14 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
-            self._steps().run("resume", request, turn, api_key, timeout_seconds)
+            self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
         )
 
     # -- live runs -------------------------------------------------------------------------
@@ -393,6 +417,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
     ) -> CodexLiveRun:
         """Start ``request`` and stream its events (JSON output is forced).
 
@@ -410,6 +435,11 @@ class CodexLocalClient:
                 default: the events go to you as they come, and memory stays flat however
                 long the run; the result still has the thread id, final message, status and
                 usage.
+            output_type: read the final message into this type, as ``schema`` is read by
+                :meth:`run_with_schema`: the run's result has it in ``output``, and its
+                :meth:`~CodexLiveRun.result` raises ``CodexOutputError`` for a reply that
+                does not fit (``raise_on_error`` on). ``request.output_schema_path`` must be
+                ``None``.
 
         Returns:
             The running :class:`CodexLiveRun`; use it as a context manager.
@@ -417,11 +447,13 @@ class CodexLocalClient:
         Raises:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
-            TypeError: ``timeout_seconds`` is not a number.
-            ValueError: as :meth:`run`.
+            TypeError: ``timeout_seconds`` is not a number; ``output_type`` as for
+                :meth:`run_with_schema`.
+            ValueError: as :meth:`run`; an ``output_type`` with an ``output_schema_path``.
         """
+        output = optional_spec(output_type)
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events, output
         )
         return CodexLiveRun(self._engine.drive(steps))
 
@@ -432,11 +464,13 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
+        output = optional_spec(output_type)
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events, output
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
@@ -450,6 +484,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`.
@@ -466,6 +501,7 @@ class CodexLocalClient:
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
             keep_events: as for :meth:`run_live`.
+            output_type: as for :meth:`run_live`.
             **options: other :class:`CodexExecRequest` fields.
 
         Returns:
@@ -479,8 +515,11 @@ class CodexLocalClient:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
+        )
         return CodexLiveRun(self._engine.drive(steps))
 
     async def resume_live_async(
@@ -493,12 +532,16 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
+        )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- session store ---------------------------------------------------------------------

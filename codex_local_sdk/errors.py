@@ -9,7 +9,8 @@ The tree::
     │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
     │   ├── CodexOutputTooLargeError  ... because a stdout line passed the runner's cap
     │   ├── CodexUnknownThreadError   ... because the CLI does not know the thread id
-    │   └── CodexThreadBusyError      ... because another run is continuing that thread
+    │   ├── CodexThreadBusyError      ... because another run is continuing that thread
+    │   └── CodexOutputError          ... because the reply did not fit the output type
     ├── CodexSessionError             a named session is unknown or a run gave no thread id
     └── SessionStoreError             a session store cannot be read or written
         ├── SessionStoreCorruptError  the file is not a valid store (left untouched)
@@ -196,6 +197,40 @@ class CodexThreadBusyError(CodexExecFailedError):
         )
 
 
+class CodexOutputError(CodexExecFailedError, ValueError):
+    """The run succeeded, but its final message did not fit the output type it was asked for
+    (``run_with_schema``, ``output_type=``): not JSON, or JSON that a field of the type does
+    not accept. The turn was recorded like any other, so ``result.thread_id`` can continue
+    it. It is also a ``ValueError``, as :meth:`CodexExecResult.parse_json` raises for a
+    reply that is not JSON.
+
+    Args:
+        result: the run's result; its ``output_errors`` say what did not fit.
+        message: the error message; by default one built from ``result``.
+
+    Attributes:
+        raw_text: the final message as the CLI gave it (``None`` when there was none).
+        reasons: ``result.output_errors``: one reason per field, each ending with where it
+            is (``"expected an integer, got \"3\" @ Answer.count"``).
+    """
+
+    def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
+        self.raw_text = result.final_message
+        self.reasons = result.output_errors
+        super().__init__(result, message)
+
+    def _describe(self) -> str:
+        raw = (
+            self.raw_text
+            if self.raw_text is None or len(self.raw_text) <= 200
+            else self.raw_text[:197] + "..."
+        )
+        return (
+            f"codex's final message does not fit the output type: {'; '.join(self.reasons)}. "
+            f"Final message: {raw!r}"
+        )
+
+
 class CodexSessionError(CodexError):
     """A named session is not in the store, or a run that must start a thread (``start_thread``)
     reported no thread id."""
@@ -249,7 +284,8 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
     stdout line past the runner's cap is a :class:`CodexOutputTooLargeError`; a resume by
     thread id whose stderr says the CLI has no such thread, or that another run is writing
     it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`; anything
-    else is a :class:`CodexExecFailedError`.
+    else is a :class:`CodexExecFailedError`. A run that succeeded but whose reply did not fit
+    its output type (``result.output_errors``) is a :class:`CodexOutputError`.
 
     Args:
         result: a finished run's result.
@@ -259,7 +295,7 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
         The error to raise for it, or ``None``.
     """
     if result.succeeded:
-        return None
+        return CodexOutputError(result) if result.output_errors else None
     if result.timed_out:
         # A CLI that closed its stdout and lingered times out early, without the timeout.
         reached = timeout is not None and result.duration_seconds >= timeout

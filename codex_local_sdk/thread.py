@@ -12,6 +12,7 @@ from .results import CodexExecResult, Usage
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._output import OutputType
     from .live import AsyncCodexLiveRun, CodexLiveRun
     from .models import StrPath
     from .options import LiveTurnOptions, RequestOptions, TurnOptions
@@ -31,6 +32,7 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
 
@@ -43,6 +45,7 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
 
@@ -56,6 +59,7 @@ class TurnRunner(Protocol):
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun: ...
 
@@ -69,6 +73,7 @@ class TurnRunner(Protocol):
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
 
@@ -136,7 +141,12 @@ class CodexThreadSession:
         return self.last_result is not None and self.last_result.is_turn_complete
 
     def continue_prompt(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
 
@@ -148,6 +158,9 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            output_type: read this turn's final message into this type, as
+                :meth:`CodexLocalClient.run_with_schema` reads ``schema``; the result's
+                ``output`` holds it. For this turn only.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 and ``api_key`` (over the session's).
 
@@ -158,23 +171,37 @@ class CodexThreadSession:
             CodexSessionError: the session's name is no longer in the store.
             CodexUnknownThreadError: the CLI has no such thread (``raise_on_error`` on).
             CodexThreadBusyError: another run was continuing the thread (``raise_on_error`` on).
+            CodexOutputError: the reply did not fit ``output_type`` (``raise_on_error`` on);
+                the turn was recorded, but :attr:`last_result` is left as it was.
             CodexError: as :meth:`CodexLocalClient.resume`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
         previous = self._forget_usage()
-        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, options))
+        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, output_type, options))
         return self._remember(result, previous)
 
     async def continue_prompt_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         previous = self._forget_usage()
-        result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
+        result = await self._client.resume_async(
+            prompt, **self._resume_args(timeout_seconds, output_type, options)
+        )
         return self._remember(result, previous)
 
     def continue_live(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[LiveTurnOptions],
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
 
@@ -184,6 +211,7 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            output_type: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 ``api_key`` (over the session's) and ``keep_events`` (as for
                 :meth:`CodexLocalClient.run_live`).
@@ -197,17 +225,26 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         self._forget_usage()
-        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
+        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, output_type, options))
 
     async def continue_live_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[LiveTurnOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
         an :class:`AsyncCodexLiveRun`."""
         self._forget_usage()
-        return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
+        return await self._client.resume_live_async(
+            prompt, **self._resume_args(timeout_seconds, output_type, options)
+        )
 
-    def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    def _resume_args(
+        self, timeout: float | None, output_type: OutputType | None, options: Mapping[str, Any]
+    ) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
             if self.session_name is not None
@@ -219,6 +256,7 @@ class CodexThreadSession:
             **options,
             **target,
             "timeout_seconds": timeout,
+            "output_type": output_type,
         }
 
     def _forget_usage(self) -> Usage | None:

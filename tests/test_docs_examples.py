@@ -53,6 +53,7 @@ def load(name: str, folder: Path = EXAMPLES) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"docs_example_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does: typing.get_type_hints looks the module up
     spec.loader.exec_module(module)
     return module
 
@@ -182,6 +183,35 @@ def test_structured_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "languages: Python, C; tests: True\n"
     spec = ports["runner"].calls[0]
     assert json.loads(spec.input_files["output-schema.json"])["type"] == "object"  # the runner writes it
+
+
+TYPED_REPLY: dict[str, Any] = {
+    "verdict": "request_changes",
+    "findings": [
+        {"path": "app.py", "line": 12, "severity": "high", "message": "the token is logged"},
+        {"path": "app.py", "line": 40, "severity": "low", "message": "unused import"},
+    ],
+    "follow_up": None,
+}
+
+
+def test_typed_output(capsys: pytest.CaptureFixture[str]) -> None:
+    example = load("typed_output")
+    ports = fake_ports([turn(json.dumps(TYPED_REPLY))])
+    assert example.main(CodexLocalClient(**ports)) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "verdict: request_changes"
+    assert_shown_on("structured-output", out)
+    schema = json.loads(ports["runner"].calls[0].input_files["output-schema.json"])
+    assert schema["required"] == ["verdict", "findings", "follow_up"]
+
+
+def test_typed_output_that_does_not_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {**TYPED_REPLY, "findings": [{**TYPED_REPLY["findings"][0], "line": "12", "severity": "urgent"}]}
+    assert load("typed_output").main(scripted_client(turn(json.dumps(bad)))) == 1
+    out = capsys.readouterr().out
+    assert "@ Review.findings[0].line" in out and "@ Review.findings[0].severity" in out
+    assert_shown_on("structured-output", out)
 
 
 def test_retries(capsys: pytest.CaptureFixture[str]) -> None:

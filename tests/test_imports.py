@@ -27,6 +27,7 @@ EXPORTS = [
     "CodexLiveRun",
     "CodexLocalClient",
     "CodexNotInstalledError",
+    "CodexOutputError",
     "CodexOutputTooLargeError",
     "CodexSessionError",
     "CodexSpawnError",
