@@ -9,10 +9,11 @@ asyncio driver.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
+from ._compat import accepting_origin_args
 from ._run_files import SCHEMA_PATH, schema_input
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
@@ -25,6 +26,31 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .options import RequestOptions, SchemaRunOptions
+
+
+# codex-local-sdk-python 0.1.4's positional orders of the methods that share one.
+_SCHEMA_ARGS = accepting_origin_args(
+    "prompt",
+    "schema",
+    "output_last_message_path",
+    "api_key",
+    "timeout_seconds",
+    renames={"output_json_path": "output_last_message_path"},
+)
+_RESUME_ARGS = accepting_origin_args(
+    "prompt",
+    "session_id",
+    "session_name",
+    "last",
+    "all_sessions",
+    "json_output",
+    "cwd",
+    "api_key",
+    "timeout_seconds",
+)
+_RESUME_LIVE_ARGS = accepting_origin_args(
+    "prompt", "session_id", "session_name", "last", "all_sessions", "cwd", "api_key"
+)
 
 
 class CodexLocalClient:
@@ -118,6 +144,7 @@ class CodexLocalClient:
 
     # -- one-off runs ----------------------------------------------------------------------
 
+    @accepting_origin_args("request", "api_key", "timeout_seconds")
     def run(
         self,
         request: CodexExecRequest,
@@ -151,6 +178,7 @@ class CodexLocalClient:
             self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
+    @accepting_origin_args("request", "api_key", "timeout_seconds")
     async def run_async(
         self,
         request: CodexExecRequest,
@@ -164,6 +192,7 @@ class CodexLocalClient:
             self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
+    @accepting_origin_args("prompt", "api_key", "timeout_seconds")
     def run_prompt(
         self,
         prompt: str,
@@ -195,6 +224,7 @@ class CodexLocalClient:
             timeout_seconds=timeout_seconds,
         )
 
+    @accepting_origin_args("prompt", "api_key", "timeout_seconds")
     async def run_prompt_async(
         self,
         prompt: str,
@@ -210,6 +240,7 @@ class CodexLocalClient:
             timeout_seconds=timeout_seconds,
         )
 
+    @_SCHEMA_ARGS
     def run_with_schema(
         self,
         prompt: str,
@@ -246,6 +277,7 @@ class CodexLocalClient:
         )
         return self._engine.drive(steps)
 
+    @_SCHEMA_ARGS
     async def run_with_schema_async(
         self,
         prompt: str,
@@ -264,6 +296,7 @@ class CodexLocalClient:
 
     # -- threads and sessions --------------------------------------------------------------
 
+    @accepting_origin_args("prompt", "api_key", "session_name", "timeout_seconds")
     def start_thread(
         self,
         prompt: str,
@@ -305,6 +338,7 @@ class CodexLocalClient:
         )
         return self._thread_session(result, session_name, api_key, options)
 
+    @accepting_origin_args("prompt", "api_key", "session_name", "timeout_seconds")
     async def start_thread_async(
         self,
         prompt: str,
@@ -319,6 +353,7 @@ class CodexLocalClient:
         steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
+    @_RESUME_ARGS
     def resume(
         self,
         prompt: str,
@@ -326,6 +361,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
@@ -341,6 +377,8 @@ class CodexLocalClient:
             session_id: the thread id to continue.
             session_name: the saved session to continue.
             last: continue the CLI's most recent session (``resume --last``).
+            all_sessions: with ``last``, the most recent session of any directory, not only
+                of the run's cwd (``resume --all``); it changes nothing for an id or a name.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, as for a new run.
@@ -364,9 +402,12 @@ class CodexLocalClient:
                 ``result``, when the store cannot be updated before the turn (nothing ran).
             CodexError: as :meth:`run`.
         """
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         return self._engine.drive(self._steps().run("resume", request, turn, api_key, timeout_seconds))
 
+    @_RESUME_ARGS
     async def resume_async(
         self,
         prompt: str,
@@ -374,18 +415,22 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         return await self._engine.drive_async(
             self._steps().run("resume", request, turn, api_key, timeout_seconds)
         )
 
     # -- live runs -------------------------------------------------------------------------
 
+    @accepting_origin_args("request", "api_key")
     def run_live(
         self,
         request: CodexExecRequest,
@@ -425,6 +470,7 @@ class CodexLocalClient:
         )
         return CodexLiveRun(self._engine.drive(steps))
 
+    @accepting_origin_args("request", "api_key")
     async def run_live_async(
         self,
         request: CodexExecRequest,
@@ -440,6 +486,7 @@ class CodexLocalClient:
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
+    @_RESUME_LIVE_ARGS
     def resume_live(
         self,
         prompt: str,
@@ -447,6 +494,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
@@ -463,6 +511,7 @@ class CodexLocalClient:
             session_id: as for :meth:`resume`.
             session_name: as for :meth:`resume`.
             last: as for :meth:`resume`.
+            all_sessions: as for :meth:`resume`.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
             keep_events: as for :meth:`run_live`.
@@ -479,10 +528,13 @@ class CodexLocalClient:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
         return CodexLiveRun(self._engine.drive(steps))
 
+    @_RESUME_LIVE_ARGS
     async def resume_live_async(
         self,
         prompt: str,
@@ -490,6 +542,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
@@ -497,7 +550,9 @@ class CodexLocalClient:
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
@@ -554,14 +609,21 @@ class CodexLocalClient:
         """
         return self.session_store.get_record(name)
 
-    def list_session_records(self) -> list[SessionRecord]:
-        """Every record, sorted by name.
+    def list_session_records(self) -> dict[str, SessionRecord]:
+        """Every record, by name, in name order (a dict, as in codex-local-sdk-python 0.1.4).
+
+        A store written for 0.1.4, whose ``list_records`` returns that dict itself, is
+        taken as it is.
 
         Raises:
             SessionStoreError: the store could not be read.
         """
-        return self.session_store.list_records()
+        records: Iterable[SessionRecord] | Mapping[str, SessionRecord] = self.session_store.list_records()
+        if isinstance(records, Mapping):
+            return dict(records)
+        return {record.name: record for record in records}
 
+    @accepting_origin_args("name", "cwd", "api_key", renames={"default_cwd": "cwd"})
     def open_session(
         self, name: str, *, api_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> CodexThreadSession:

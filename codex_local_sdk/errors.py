@@ -87,9 +87,15 @@ class CodexExecFailedError(CodexError):
     """A run did not succeed (see :attr:`CodexExecResult.succeeded`: a non-zero exit, or a
     turn that failed or that the SDK ended) and the client has ``raise_on_error=True``.
 
+    The arguments keep codex-local-sdk-python 0.1.4's order, ``(message, result)``; our own
+    code passes ``result=`` alone.
+
     Args:
-        result: the result of the last attempt.
-        message: the error message; by default one built from ``result``.
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
+
+    Raises:
+        TypeError: no ``result``, or a result passed first (the message comes first).
 
     Attributes:
         result: the full :class:`CodexExecResult` of the last attempt.
@@ -104,7 +110,12 @@ class CodexExecFailedError(CodexError):
         thread_id: the thread the run belonged to, if it reported one.
     """
 
-    def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
+        if result is None or not isinstance(message, (str, type(None))):
+            raise TypeError(
+                f"{type(self).__name__}(message, result) needs the run's result, after the message: "
+                f"pass result=... (got message={message!r:.80}, result={result!r:.80})"
+            )
         self.result = result
         self.return_code = result.return_code
         self.stderr_tail = _tail(result.stderr)
@@ -129,8 +140,8 @@ class CodexTimeoutError(CodexExecFailedError):
     was terminated (SIGTERM, then SIGKILL after the grace period).
 
     Args:
-        result: the result of the last attempt.
-        message: the error message; by default one built from ``result``.
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
         timeout_seconds: the timeout that ended it, when known.
 
     Attributes:
@@ -139,10 +150,14 @@ class CodexTimeoutError(CodexExecFailedError):
     """
 
     def __init__(
-        self, result: CodexExecResult, message: str | None = None, *, timeout_seconds: float | None = None
+        self,
+        message: str | None = None,
+        result: CodexExecResult | None = None,
+        *,
+        timeout_seconds: float | None = None,
     ) -> None:
         self.timeout_seconds = timeout_seconds
-        super().__init__(result, message)
+        super().__init__(message, result)
 
     def _describe(self) -> str:
         limit = f" of {self.timeout_seconds:g} s" if self.timeout_seconds is not None else ""
@@ -263,14 +278,14 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
     if result.timed_out:
         # A CLI that closed its stdout and lingered times out early, without the timeout.
         reached = timeout is not None and result.duration_seconds >= timeout
-        return CodexTimeoutError(result, timeout_seconds=timeout if reached else None)
+        return CodexTimeoutError(result=result, timeout_seconds=timeout if reached else None)
     if result.exceeded_line_limit is not None:
-        return CodexOutputTooLargeError(result)
+        return CodexOutputTooLargeError(result=result)
     if result.requested_thread_id:
         for marker, error in _RESUME_ERRORS:
             if marker in result.stderr:
-                return error(result)
-    return CodexExecFailedError(result)
+                return error(result=result)
+    return CodexExecFailedError(result=result)
 
 
 # The one-line reasons of the runs the SDK ended itself, by turn status.

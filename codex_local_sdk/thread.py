@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._compat import accepting_origin_args
 from .results import CodexExecResult, Usage
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
@@ -41,6 +43,7 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
@@ -53,6 +56,7 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
@@ -66,11 +70,19 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
+
+
+# codex-local-sdk-python 0.1.4's positional orders of the continue methods.
+_TURN_ARGS = accepting_origin_args(
+    "prompt", "json_output", "cwd", "api_key", "all_sessions", "timeout_seconds"
+)
+_LIVE_TURN_ARGS = accepting_origin_args("prompt", "cwd", "api_key", "all_sessions")
 
 
 class CodexThreadSession:
@@ -135,6 +147,7 @@ class CodexThreadSession:
         """Whether :attr:`last_result` reports ``turn.completed`` (``False`` without one)."""
         return self.last_result is not None and self.last_result.is_turn_complete
 
+    @_TURN_ARGS
     def continue_prompt(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
@@ -165,6 +178,7 @@ class CodexThreadSession:
         result = self._client.resume(prompt, **self._resume_args(timeout_seconds, options))
         return self._remember(result, previous)
 
+    @_TURN_ARGS
     async def continue_prompt_async(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
     ) -> CodexExecResult:
@@ -173,6 +187,7 @@ class CodexThreadSession:
         result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
         return self._remember(result, previous)
 
+    @_LIVE_TURN_ARGS
     def continue_live(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> CodexLiveRun:
@@ -199,6 +214,7 @@ class CodexThreadSession:
         self._forget_usage()
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
 
+    @_LIVE_TURN_ARGS
     async def continue_live_async(
         self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
     ) -> AsyncCodexLiveRun:
