@@ -56,6 +56,10 @@ _RESUME_LIVE_ARGS = accepting_origin_args(
 class CodexLocalClient:
     """Runs ``codex exec`` with retries, timeouts, named sessions and telemetry.
 
+    Its methods also take codex-local-sdk-python 0.1.4's calls: that package's positional
+    orders, ``run_with_schema(output_json_path=)`` (our ``output_last_message_path``) and
+    ``open_session(default_cwd=)`` (the session's ``cwd``); see the Migrating guide.
+
     Args:
         codex_bin: the CLI to run (``argv[0]``). A bare name (no ``/``) is looked up on the
             ``PATH`` of the run's environment (``os.environ`` plus ``default_env``); a

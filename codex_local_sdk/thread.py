@@ -162,7 +162,7 @@ class CodexThreadSession:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
-                and ``api_key`` (over the session's).
+                and ``api_key`` (over the session's); ``None`` keeps the session's value.
 
         Returns:
             The turn's result.
@@ -229,10 +229,13 @@ class CodexThreadSession:
             if self.session_name is not None
             else {"session_id": self.session_id}
         )
+        # None keeps the session's value, as codex-local-sdk-python 0.1.4's positional
+        # calls (continue_prompt(prompt, True, None, None, ...)) mean it.
+        given = {name: value for name, value in options.items() if value is not None}
         return {
             "api_key": self._api_key,
             **self._options,
-            **options,
+            **given,
             **target,
             "timeout_seconds": timeout,
         }

@@ -352,3 +352,13 @@ def test_timeouts_are_retried_by_default(make_harness: MakeHarness) -> None:
         [ScriptedRun(hang=True), ScriptedRun.success("fine")], retry_policy=RetryPolicy(max_attempts=2)
     )
     assert h.client.run_prompt("p", timeout_seconds=5).attempts == 2
+
+
+def test_none_in_a_positional_continue_call_keeps_the_sessions_values(make_harness: MakeHarness) -> None:
+    h = make_harness([ScriptedRun.success("a", thread_id="t-1")] * 2)
+    client: Any = h.client
+    thread: Any = CodexThreadSession(client, "t-1", "/srv", "sk-session")
+    thread.continue_prompt("one", True, None, None, False, None)
+    thread.continue_prompt("two", cwd=None, api_key=None)
+    for call in h.runner.calls:
+        assert (call.cwd, call.env["CODEX_API_KEY"]) == ("/srv", "sk-session")
