@@ -36,7 +36,8 @@ class CodexNotInstalledError(CodexError):
     line names, was not found. Never retried.
 
     Args:
-        binary: the binary that was looked up.
+        binary: the binary that was looked up; given alone, as codex-local-sdk-python 0.1.4
+            took it, the error's message (``binary`` and ``search_path`` are then ``""``).
         search_path: the ``PATH`` of the run's environment.
         interpreter: the interpreter named in the ``#!`` line of ``binary``, when ``binary``
             exists and that interpreter is what was missing.
@@ -48,9 +49,16 @@ class CodexNotInstalledError(CodexError):
         interpreter: the missing interpreter of a ``binary`` that exists, else ``None``.
     """
 
-    def __init__(self, binary: str, search_path: str, *, interpreter: str | None = None) -> None:
+    def __init__(
+        self, binary: str, search_path: str | None = None, *, interpreter: str | None = None
+    ) -> None:
+        if search_path is None and interpreter is None:
+            self.binary = self.search_path = ""
+            self.interpreter = None
+            super().__init__(binary)
+            return
         self.binary = binary
-        self.search_path = search_path
+        self.search_path = search_path or ""
         self.interpreter = interpreter
         if interpreter is not None:
             super().__init__(

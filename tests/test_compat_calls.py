@@ -20,6 +20,7 @@ from codex_local_sdk import (
     CodexExecResult,
     CodexLiveRun,
     CodexLocalClient,
+    CodexNotInstalledError,
     CodexThreadSession,
     CodexTimeoutError,
     InMemorySessionStore,
@@ -362,3 +363,11 @@ def test_none_in_a_positional_continue_call_keeps_the_sessions_values(make_harne
     thread.continue_prompt("two", cwd=None, api_key=None)
     for call in h.runner.calls:
         assert (call.cwd, call.env["CODEX_API_KEY"]) == ("/srv", "sk-session")
+
+
+def test_not_installed_error_takes_a_message_alone() -> None:
+    NotInstalled: Any = CodexNotInstalledError
+    error = NotInstalled("Could not find `codex` in PATH. Install Codex CLI first.")
+    assert str(error) == "Could not find `codex` in PATH. Install Codex CLI first."
+    assert (error.binary, error.search_path, error.interpreter) == ("", "", None)
+    assert "was not found (PATH searched: '/bin')" in str(CodexNotInstalledError("codex", "/bin"))
