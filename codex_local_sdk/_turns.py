@@ -36,6 +36,8 @@ class Turn:
     Attributes:
         thread_id: the thread to resume; ``None`` starts a new thread (unless ``last``).
         last: resume the CLI's most recent session (``resume --last``), by explicit request.
+        all_sessions: ``resume --all``: ``last`` picks among the sessions of every directory,
+            not only those of the run's cwd.
         session_name: record the finished turn under this name.
         previous_usage: the thread's token total before this turn, when known.
         new_session: the turn starts the named session afresh (a new record).
@@ -43,6 +45,7 @@ class Turn:
 
     thread_id: str | None = None
     last: bool = False
+    all_sessions: bool = False
     session_name: str | None = None
     previous_usage: Usage | None = None
     new_session: bool = False
@@ -114,15 +117,23 @@ def resume(
     session_name: str | None,
     last: bool,
     options: Mapping[str, Any],
+    *,
+    all_sessions: bool = False,
 ) -> tuple[CodexExecRequest, Turn]:
-    """The request and turn that continue the thread :func:`resume_target` picks.
+    """The request and turn that continue the thread :func:`resume_target` picks (with
+    ``resume --all`` when ``all_sessions``).
 
     Raises:
-        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
+        TypeError: as :func:`resume_target`; ``all_sessions`` is not a bool; an unknown
+            option or a value of the wrong type.
         ValueError: as :func:`resume_target`; a bad option value.
         CodexSessionError: as :func:`resume_target`.
     """
+    if not isinstance(all_sessions, bool):
+        raise TypeError(f"all_sessions must be True or False, got {all_sessions!r}")
     turn = resume_target(store, session_id, session_name, last)
+    if all_sessions:
+        turn = attrs.evolve(turn, all_sessions=True)
     return CodexExecRequest(prompt=prompt, **options), turn
 
 
@@ -199,7 +210,13 @@ def process_spec(
     env = dict(default_env)
     if api_key:
         env["CODEX_API_KEY"] = api_key
-    argv = build_exec_argv(codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last)
+    argv = build_exec_argv(
+        codex_bin,
+        request,
+        resume_thread_id=turn.thread_id,
+        resume_last=turn.last,
+        resume_all=turn.all_sessions,
+    )
     spec = ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
     return attach_run_files(spec, request, input_files)
 

@@ -9,10 +9,11 @@ asyncio driver.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
+from ._compat import accepting_origin_args
 from ._output import OutputType, optional_spec, output_spec
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
@@ -27,8 +28,37 @@ if TYPE_CHECKING:
     from .options import RequestOptions, SchemaRunOptions
 
 
+# codex-local-sdk-python 0.1.4's positional orders of the methods that share one.
+_SCHEMA_ARGS = accepting_origin_args(
+    "prompt",
+    "schema",
+    "output_last_message_path",
+    "api_key",
+    "timeout_seconds",
+    renames={"output_json_path": "output_last_message_path"},
+)
+_RESUME_ARGS = accepting_origin_args(
+    "prompt",
+    "session_id",
+    "session_name",
+    "last",
+    "all_sessions",
+    "json_output",
+    "cwd",
+    "api_key",
+    "timeout_seconds",
+)
+_RESUME_LIVE_ARGS = accepting_origin_args(
+    "prompt", "session_id", "session_name", "last", "all_sessions", "cwd", "api_key"
+)
+
+
 class CodexLocalClient:
     """Runs ``codex exec`` with retries, timeouts, named sessions and telemetry.
+
+    Its methods also take codex-local-sdk-python 0.1.4's calls: that package's positional
+    orders, ``run_with_schema(output_json_path=)`` (our ``output_last_message_path``) and
+    ``open_session(default_cwd=)`` (the session's ``cwd``); see the Migrating guide.
 
     Args:
         codex_bin: the CLI to run (``argv[0]``). A bare name (no ``/``) is looked up on the
@@ -118,6 +148,7 @@ class CodexLocalClient:
 
     # -- one-off runs ----------------------------------------------------------------------
 
+    @accepting_origin_args("request", "api_key", "timeout_seconds")
     def run(
         self,
         request: CodexExecRequest,
@@ -151,6 +182,7 @@ class CodexLocalClient:
             self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
+    @accepting_origin_args("request", "api_key", "timeout_seconds")
     async def run_async(
         self,
         request: CodexExecRequest,
@@ -164,6 +196,7 @@ class CodexLocalClient:
             self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
+    @accepting_origin_args("prompt", "api_key", "timeout_seconds")
     def run_prompt(
         self,
         prompt: str,
@@ -195,6 +228,7 @@ class CodexLocalClient:
             timeout_seconds=timeout_seconds,
         )
 
+    @accepting_origin_args("prompt", "api_key", "timeout_seconds")
     async def run_prompt_async(
         self,
         prompt: str,
@@ -210,6 +244,7 @@ class CodexLocalClient:
             timeout_seconds=timeout_seconds,
         )
 
+    @_SCHEMA_ARGS
     def run_with_schema(
         self,
         prompt: str,
@@ -252,6 +287,7 @@ class CodexLocalClient:
         steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
         return self._engine.drive(steps)
 
+    @_SCHEMA_ARGS
     async def run_with_schema_async(
         self,
         prompt: str,
@@ -269,6 +305,7 @@ class CodexLocalClient:
 
     # -- threads and sessions --------------------------------------------------------------
 
+    @accepting_origin_args("prompt", "api_key", "session_name", "timeout_seconds")
     def start_thread(
         self,
         prompt: str,
@@ -317,6 +354,7 @@ class CodexLocalClient:
         )
         return self._thread_session(result, session_name, api_key, options)
 
+    @accepting_origin_args("prompt", "api_key", "session_name", "timeout_seconds")
     async def start_thread_async(
         self,
         prompt: str,
@@ -333,6 +371,7 @@ class CodexLocalClient:
         steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
+    @_RESUME_ARGS
     def resume(
         self,
         prompt: str,
@@ -340,6 +379,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
@@ -356,6 +396,8 @@ class CodexLocalClient:
             session_id: the thread id to continue.
             session_name: the saved session to continue.
             last: continue the CLI's most recent session (``resume --last``).
+            all_sessions: with ``last``, the most recent session of any directory, not only
+                of the run's cwd (``resume --all``); it changes nothing for an id or a name.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
             output_type: read the final message into this type, as ``schema`` is read by
@@ -384,11 +426,14 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         return self._engine.drive(
             self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
         )
 
+    @_RESUME_ARGS
     async def resume_async(
         self,
         prompt: str,
@@ -396,6 +441,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
@@ -403,13 +449,16 @@ class CodexLocalClient:
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         return await self._engine.drive_async(
             self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
         )
 
     # -- live runs -------------------------------------------------------------------------
 
+    @accepting_origin_args("request", "api_key")
     def run_live(
         self,
         request: CodexExecRequest,
@@ -457,6 +506,7 @@ class CodexLocalClient:
         )
         return CodexLiveRun(self._engine.drive(steps))
 
+    @accepting_origin_args("request", "api_key")
     async def run_live_async(
         self,
         request: CodexExecRequest,
@@ -474,6 +524,7 @@ class CodexLocalClient:
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
+    @_RESUME_LIVE_ARGS
     def resume_live(
         self,
         prompt: str,
@@ -481,6 +532,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
@@ -498,6 +550,7 @@ class CodexLocalClient:
             session_id: as for :meth:`resume`.
             session_name: as for :meth:`resume`.
             last: as for :meth:`resume`.
+            all_sessions: as for :meth:`resume`.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
             keep_events: as for :meth:`run_live`.
@@ -516,12 +569,15 @@ class CodexLocalClient:
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         steps = self._steps().live(
             "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
         )
         return CodexLiveRun(self._engine.drive(steps))
 
+    @_RESUME_LIVE_ARGS
     async def resume_live_async(
         self,
         prompt: str,
@@ -529,6 +585,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
@@ -538,7 +595,9 @@ class CodexLocalClient:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
+        )
         steps = self._steps().live(
             "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
         )
@@ -597,14 +656,21 @@ class CodexLocalClient:
         """
         return self.session_store.get_record(name)
 
-    def list_session_records(self) -> list[SessionRecord]:
-        """Every record, sorted by name.
+    def list_session_records(self) -> dict[str, SessionRecord]:
+        """Every record, by name, in name order (a dict, as in codex-local-sdk-python 0.1.4).
+
+        A store written for 0.1.4, whose ``list_records`` returns that dict itself, is
+        taken as it is.
 
         Raises:
             SessionStoreError: the store could not be read.
         """
-        return self.session_store.list_records()
+        records: Iterable[SessionRecord] | Mapping[str, SessionRecord] = self.session_store.list_records()
+        if isinstance(records, Mapping):
+            return dict(records)
+        return {record.name: record for record in records}
 
+    @accepting_origin_args("name", "cwd", "api_key", renames={"default_cwd": "cwd"})
     def open_session(
         self, name: str, *, api_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> CodexThreadSession:

@@ -21,6 +21,7 @@ def build_exec_argv(
     *,
     resume_thread_id: str | None = None,
     resume_last: bool = False,
+    resume_all: bool = False,
 ) -> list[str]:
     """The argv that runs ``request``: a new thread, a turn of ``resume_thread_id``, or
     (``resume_last``) a turn of the CLI's most recent session.
@@ -30,9 +31,12 @@ def build_exec_argv(
         request: the options to render; its prompt is not used (it goes on stdin).
         resume_thread_id: resume this thread (wins over ``resume_last``).
         resume_last: resume the CLI's most recent session.
+        resume_all: with a resume, ``--all``: the most recent session of any directory, not
+            only of the run's cwd.
 
     Returns:
-        ``[codex_bin, "exec", <options>, (resume <id> | resume --last), --image=FILE..., "-"]``.
+        ``[codex_bin, "exec", <options>, (resume <id> | resume --last) [--all], --image=FILE...,
+        "-"]``.
 
     Raises:
         TypeError: a ``config`` value with no TOML form.
@@ -63,6 +67,8 @@ def build_exec_argv(
         argv += ["resume", resume_thread_id]
     elif resume_last:
         argv += ["resume", "--last"]
+    if resume_all and (resume_thread_id is not None or resume_last):
+        argv.append("--all")
     argv += [f"--image={image}" for image in request.images]
     argv.append("-")
     return argv

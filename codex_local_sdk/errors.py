@@ -37,7 +37,8 @@ class CodexNotInstalledError(CodexError):
     line names, was not found. Never retried.
 
     Args:
-        binary: the binary that was looked up.
+        binary: the binary that was looked up; given alone, as codex-local-sdk-python 0.1.4
+            took it, the error's message (``binary`` and ``search_path`` are then ``""``).
         search_path: the ``PATH`` of the run's environment.
         interpreter: the interpreter named in the ``#!`` line of ``binary``, when ``binary``
             exists and that interpreter is what was missing.
@@ -49,9 +50,16 @@ class CodexNotInstalledError(CodexError):
         interpreter: the missing interpreter of a ``binary`` that exists, else ``None``.
     """
 
-    def __init__(self, binary: str, search_path: str, *, interpreter: str | None = None) -> None:
+    def __init__(
+        self, binary: str, search_path: str | None = None, *, interpreter: str | None = None
+    ) -> None:
+        if search_path is None and interpreter is None:
+            self.binary = self.search_path = ""
+            self.interpreter = None
+            super().__init__(binary)
+            return
         self.binary = binary
-        self.search_path = search_path
+        self.search_path = search_path or ""
         self.interpreter = interpreter
         if interpreter is not None:
             super().__init__(
@@ -88,9 +96,15 @@ class CodexExecFailedError(CodexError):
     """A run did not succeed (see :attr:`CodexExecResult.succeeded`: a non-zero exit, or a
     turn that failed or that the SDK ended) and the client has ``raise_on_error=True``.
 
+    The arguments keep codex-local-sdk-python 0.1.4's order, ``(message, result)``; our own
+    code passes ``result=`` alone.
+
     Args:
-        result: the result of the last attempt.
-        message: the error message; by default one built from ``result``.
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
+
+    Raises:
+        TypeError: no ``result``, or a result passed first (the message comes first).
 
     Attributes:
         result: the full :class:`CodexExecResult` of the last attempt.
@@ -105,7 +119,12 @@ class CodexExecFailedError(CodexError):
         thread_id: the thread the run belonged to, if it reported one.
     """
 
-    def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
+        if result is None or not isinstance(message, (str, type(None))):
+            raise TypeError(
+                f"{type(self).__name__}(message, result) needs the run's result, after the message: "
+                f"pass result=... (got message={message!r:.80}, result={result!r:.80})"
+            )
         self.result = result
         self.return_code = result.return_code
         self.stderr_tail = _tail(result.stderr)
@@ -130,8 +149,8 @@ class CodexTimeoutError(CodexExecFailedError):
     was terminated (SIGTERM, then SIGKILL after the grace period).
 
     Args:
-        result: the result of the last attempt.
-        message: the error message; by default one built from ``result``.
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
         timeout_seconds: the timeout that ended it, when known.
 
     Attributes:
@@ -140,10 +159,14 @@ class CodexTimeoutError(CodexExecFailedError):
     """
 
     def __init__(
-        self, result: CodexExecResult, message: str | None = None, *, timeout_seconds: float | None = None
+        self,
+        message: str | None = None,
+        result: CodexExecResult | None = None,
+        *,
+        timeout_seconds: float | None = None,
     ) -> None:
         self.timeout_seconds = timeout_seconds
-        super().__init__(result, message)
+        super().__init__(message, result)
 
     def _describe(self) -> str:
         limit = f" of {self.timeout_seconds:g} s" if self.timeout_seconds is not None else ""
@@ -205,8 +228,8 @@ class CodexOutputError(CodexExecFailedError, ValueError):
     reply that is not JSON.
 
     Args:
-        result: the run's result; its ``output_errors`` say what did not fit.
         message: the error message; by default one built from ``result``.
+        result: the run's result; its ``output_errors`` say what did not fit.
 
     Attributes:
         raw_text: the final message as the CLI gave it (``None`` when there was none).
@@ -214,10 +237,13 @@ class CodexOutputError(CodexExecFailedError, ValueError):
             is (``"expected an integer, got \"3\" @ Answer.count"``).
     """
 
-    def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
-        self.raw_text = result.final_message
-        self.reasons = result.output_errors
-        super().__init__(result, message)
+    @property
+    def raw_text(self) -> str | None:
+        return self.result.final_message
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.result.output_errors
 
     def _describe(self) -> str:
         raw = (
@@ -295,18 +321,18 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
         The error to raise for it, or ``None``.
     """
     if result.succeeded:
-        return CodexOutputError(result) if result.output_errors else None
+        return CodexOutputError(result=result) if result.output_errors else None
     if result.timed_out:
         # A CLI that closed its stdout and lingered times out early, without the timeout.
         reached = timeout is not None and result.duration_seconds >= timeout
-        return CodexTimeoutError(result, timeout_seconds=timeout if reached else None)
+        return CodexTimeoutError(result=result, timeout_seconds=timeout if reached else None)
     if result.exceeded_line_limit is not None:
-        return CodexOutputTooLargeError(result)
+        return CodexOutputTooLargeError(result=result)
     if result.requested_thread_id:
         for marker, error in _RESUME_ERRORS:
             if marker in result.stderr:
-                return error(result)
-    return CodexExecFailedError(result)
+                return error(result=result)
+    return CodexExecFailedError(result=result)
 
 
 # The one-line reasons of the runs the SDK ended itself, by turn status.

@@ -251,9 +251,12 @@ def _exit_codes(value: Any) -> tuple[int, ...] | None:
     return codes
 
 
+@accepting_origin_calls()
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """When and how a failed run is tried again. The defaults never retry.
+    """When and how a failed run is tried again. The defaults never retry (one attempt);
+    the other defaults are codex-local-sdk-python 0.1.4's: 0.5 s doubling up to 8 s, 20 %
+    jitter, timeouts retried.
 
     The delay before retry ``n`` (1-based) is
     ``min(initial_backoff_seconds * backoff_multiplier ** (n - 1), max_backoff_seconds)``,
@@ -285,15 +288,15 @@ class RetryPolicy:
     """
 
     max_attempts: int = attrs.field(default=1)
-    initial_backoff_seconds: float = attrs.field(default=1.0, validator=_non_negative_finite)
+    initial_backoff_seconds: float = attrs.field(default=0.5, validator=_non_negative_finite)
     backoff_multiplier: float = attrs.field(default=2.0, validator=_non_negative_finite)
-    max_backoff_seconds: float = attrs.field(default=30.0, validator=_non_negative_finite)
+    max_backoff_seconds: float = attrs.field(default=8.0, validator=_non_negative_finite)
     retry_on_exit_codes: tuple[int, ...] | None = attrs.field(default=None, converter=_exit_codes)
-    jitter_ratio: float = attrs.field(default=0.0, validator=_non_negative_finite)
+    jitter_ratio: float = attrs.field(default=0.2, validator=_non_negative_finite)
     max_total_retry_seconds: float | None = attrs.field(
         default=None, validator=attrs.validators.optional(_non_negative_finite)
     )
-    retry_on_timeouts: bool = attrs.field(default=False, validator=_flag)
+    retry_on_timeouts: bool = attrs.field(default=True, validator=_flag)
 
     @max_attempts.validator
     def _check_max_attempts(self, _: attrs.Attribute[int], value: int) -> None:

@@ -48,10 +48,12 @@ class RequestOptions(SchemaRunOptions, total=False):
 
 
 class TurnOptions(RequestOptions, total=False):
-    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields, and
-    the API key for this turn."""
+    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields, the
+    API key for this turn, and ``all_sessions`` (accepted as codex-local-sdk-python 0.1.4
+    did; it changes nothing for a thread id)."""
 
     api_key: str | None
+    all_sessions: bool
 
 
 class LiveTurnOptions(TurnOptions, total=False):

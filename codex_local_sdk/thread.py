@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._compat import accepting_origin_args
 from .results import CodexExecResult, Usage
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
@@ -43,6 +45,7 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
@@ -56,6 +59,7 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
@@ -70,12 +74,20 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
+
+
+# codex-local-sdk-python 0.1.4's positional orders of the continue methods.
+_TURN_ARGS = accepting_origin_args(
+    "prompt", "json_output", "cwd", "api_key", "all_sessions", "timeout_seconds"
+)
+_LIVE_TURN_ARGS = accepting_origin_args("prompt", "cwd", "api_key", "all_sessions")
 
 
 class CodexThreadSession:
@@ -140,6 +152,7 @@ class CodexThreadSession:
         """Whether :attr:`last_result` reports ``turn.completed`` (``False`` without one)."""
         return self.last_result is not None and self.last_result.is_turn_complete
 
+    @_TURN_ARGS
     def continue_prompt(
         self,
         prompt: str,
@@ -162,7 +175,7 @@ class CodexThreadSession:
                 :meth:`CodexLocalClient.run_with_schema` reads ``schema``; the result's
                 ``output`` holds it. For this turn only.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
-                and ``api_key`` (over the session's).
+                and ``api_key`` (over the session's); ``None`` keeps the session's value.
 
         Returns:
             The turn's result.
@@ -180,6 +193,7 @@ class CodexThreadSession:
         result = self._client.resume(prompt, **self._resume_args(timeout_seconds, output_type, options))
         return self._remember(result, previous)
 
+    @_TURN_ARGS
     async def continue_prompt_async(
         self,
         prompt: str,
@@ -195,6 +209,7 @@ class CodexThreadSession:
         )
         return self._remember(result, previous)
 
+    @_LIVE_TURN_ARGS
     def continue_live(
         self,
         prompt: str,
@@ -227,6 +242,7 @@ class CodexThreadSession:
         self._forget_usage()
         return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, output_type, options))
 
+    @_LIVE_TURN_ARGS
     async def continue_live_async(
         self,
         prompt: str,
@@ -250,10 +266,13 @@ class CodexThreadSession:
             if self.session_name is not None
             else {"session_id": self.session_id}
         )
+        # None keeps the session's value, as codex-local-sdk-python 0.1.4's positional
+        # calls (continue_prompt(prompt, True, None, None, ...)) mean it.
+        given = {name: value for name, value in options.items() if value is not None}
         return {
             "api_key": self._api_key,
             **self._options,
-            **options,
+            **given,
             **target,
             "timeout_seconds": timeout,
             "output_type": output_type,

@@ -121,8 +121,8 @@ def main(client: CodexLocalClient | None = None) -> None:
     client = client or make_client()
     client.start_thread("Remember: the release is on Friday", session_name="release")
     client.resume("When is the release?", session_name="release")
-    for record in client.list_session_records():
-        print(f"{record.name}: thread {record.session_id}, {record.turn_count} turns")
+    for name, record in client.list_session_records().items():
+        print(f"{name}: thread {record.session_id}, {record.turn_count} turns")
 
 
 if __name__ == "__main__":
