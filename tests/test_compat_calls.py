@@ -199,7 +199,8 @@ def test_run_prompt_takes_api_key_and_timeout_positionally(make_harness: MakeHar
 def test_run_with_schema_writes_the_answer_to_output_json_path(make_harness: MakeHarness) -> None:
     answer = b'{"ok": true}'
     h = make_harness(
-        [ScriptedRun(stdout=codex_turn_events(message=answer.decode()), output_files={"answer.json": answer})] * 2
+        [ScriptedRun(stdout=codex_turn_events(message=answer.decode()), output_files={"answer.json": answer})]
+        * 2
     )
     client: Any = h.client
     positional = client.run_with_schema("p", {"type": "object"}, "answer.json", "sk-test", 30)
