@@ -32,6 +32,8 @@ if TYPE_CHECKING:
         CodexThreadBusyError,
         CodexTimeoutError,
         CodexUnknownThreadError,
+        CodexUnsupportedCliError,
+        CodexUnsupportedOptionError,
         SessionStoreCorruptError,
         SessionStoreError,
         SessionStoreLockTimeout,
@@ -52,6 +54,7 @@ if TYPE_CHECKING:
     from .results import CodexExecResult
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
+    from .versions import CliVersion
 
 # Where each name lives. The two stores live in adapters/, which imports this package's
 # modules: importing them on first use also keeps `import adapters.memory_store` from meeting
@@ -68,6 +71,8 @@ _HOMES = {
         "CodexThreadBusyError",
         "CodexTimeoutError",
         "CodexUnknownThreadError",
+        "CodexUnsupportedCliError",
+        "CodexUnsupportedOptionError",
         "SessionStoreCorruptError",
         "SessionStoreError",
         "SessionStoreLockTimeout",
@@ -88,6 +93,7 @@ _HOMES = {
     "codex_local_sdk.results": ["CodexExecResult"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
+    "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
     "adapters.memory_store": ["InMemorySessionStore"],
 }
@@ -111,6 +117,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
+    "CliVersion",
     "Clock",
     "CodexClientEvent",
     "CodexError",
@@ -128,6 +135,8 @@ __all__ = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUnsupportedCliError",
+    "CodexUnsupportedOptionError",
     "EventSink",
     "InMemorySessionStore",
     "JsonFileSessionStore",
