@@ -67,9 +67,11 @@ READ_FROM = tuple(map(CliVersion.parse, _READ_FROM.split()))
 over a year (0.100.0, 0.115.0, 0.130.0, 0.145.0, 0.160.0, 0.169.0), and, wherever two of them
 differed, the releases a bisection between them read."""
 
-OLDEST_SUPPORTED = CliVersion(0, 100, 0)
+OLDEST_SUPPORTED = CliVersion(0, 117, 0)
 """The oldest CLI the SDK supports: older ones make the client warn (or, with
-``strict_cli_version=True``, refuse). The CLI contract suite passes against it."""
+``strict_cli_version=True``, refuse). Before it, ``exec resume <unknown id>`` silently started a
+new thread (exit 0) instead of failing with ``no rollout found``, so a resume could continue
+the wrong thread. The CLI contract suite passes against it (``make contract-old``)."""
 
 NEWEST_READ = READ_FROM[-1]
 """The newest CLI the table was read from: the one ``make test`` installs."""

@@ -46,7 +46,8 @@ def test_versions_compare_by_their_numbers_not_as_text() -> None:
 
 def test_the_table_was_read_from_ordered_releases_up_to_the_pinned_cli() -> None:
     assert list(READ_FROM) == sorted(READ_FROM)
-    assert READ_FROM[0] == OLDEST_SUPPORTED and NEWEST_READ == V169
+    assert READ_FROM[0] < OLDEST_SUPPORTED < NEWEST_READ == V169
+    assert OLDEST_SUPPORTED in READ_FROM
     for row in OPTIONS:
         for version in (row.since, row.removed_in):
             assert version is None or version in READ_FROM, row
