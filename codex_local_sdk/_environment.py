@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from .models import CodexExecRequest, _url
+from .models import CodexExecRequest, _flag, _url
 
 MINIMAL_ENV: tuple[str, ...] = (
     "PATH",
@@ -88,7 +88,7 @@ class Isolation:
     """
 
     codex_home: str | None = attrs.field(default=None, converter=_optional_dir)
-    inherit_env: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    inherit_env: bool = attrs.field(default=True, validator=_flag)
     env_allowlist: tuple[str, ...] = attrs.field(default=(), converter=_names)
     base_url: str | None = attrs.field(default=None, validator=_url)
 

@@ -80,7 +80,7 @@ def test_base_url_is_rendered_as_the_cli_reads_it_and_a_request_overrides_the_cl
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
-        ({"inherit_env": "no"}, TypeError, "inherit_env"),
+        ({"inherit_env": "no"}, TypeError, "inherit_env must be True or False"),
         ({"env_allowlist": "PATH"}, TypeError, "single string"),
         ({"env_allowlist": ["A=B"]}, ValueError, "variable names"),
         ({"base_url": "127.0.0.1:8000"}, ValueError, "http:// or https:// URL"),
