@@ -33,6 +33,8 @@ if TYPE_CHECKING:
         CodexThreadBusyError,
         CodexTimeoutError,
         CodexUnknownThreadError,
+        CodexUnsupportedCliError,
+        CodexUnsupportedOptionError,
         SessionStoreCorruptError,
         SessionStoreError,
         SessionStoreLockTimeout,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
     from .results import CodexExecResult
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
+    from .versions import CliVersion
 
 # Where each name lives. The two stores live in adapters/, which imports this package's
 # modules: importing them on first use also keeps `import adapters.memory_store` from meeting
@@ -70,6 +73,8 @@ _HOMES = {
         "CodexThreadBusyError",
         "CodexTimeoutError",
         "CodexUnknownThreadError",
+        "CodexUnsupportedCliError",
+        "CodexUnsupportedOptionError",
         "SessionStoreCorruptError",
         "SessionStoreError",
         "SessionStoreLockTimeout",
@@ -90,6 +95,7 @@ _HOMES = {
     "codex_local_sdk.results": ["CodexExecResult"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
+    "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
     "adapters.memory_store": ["InMemorySessionStore"],
 }
@@ -113,6 +119,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
+    "CliVersion",
     "Clock",
     "CodexClientEvent",
     "CodexError",
@@ -131,6 +138,8 @@ __all__ = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUnsupportedCliError",
+    "CodexUnsupportedOptionError",
     "EventSink",
     "InMemorySessionStore",
     "JsonFileSessionStore",

@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ._engine import RunEngine
+from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt
 from ._output import OutputSpec, read_output
 from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
@@ -23,10 +24,11 @@ from ._steps import Steps
 from ._telemetry import Telemetry
 from ._validation import check_api_key, check_optional_name, check_timeout
 from .command import build_exec_argv
-from .errors import CodexSessionError, SessionStoreError
+from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
 from .sessions import SessionRecord, check_session_name, record_turn
+from .versions import CliVersion
 
 
 @attrs.frozen(kw_only=True)
@@ -194,10 +196,14 @@ def process_spec(
     api_key: str | None,
     timeout: float | None,
     input_files: Mapping[str, bytes] | None = None,
+    isolation: Isolation = INHERIT_ALL,
+    cli_version: CliVersion | None = None,
 ) -> ProcessSpec:
-    """The process that runs ``request`` as ``turn``: ``default_env`` plus ``api_key`` as
-    ``CODEX_API_KEY``, in the request's cwd or ``default_cwd``, with the files the run needs
-    (``input_files``, the images) and produces (the last-message file) for the runner.
+    """The process that runs ``request`` as ``turn``: ``default_env`` plus the request's
+    ``codex_home`` as ``CODEX_HOME`` and ``api_key`` as ``CODEX_API_KEY``, on the part of the
+    runner's environment ``isolation`` lets through, in the request's cwd or ``default_cwd``,
+    with the files the run needs (``input_files``, the images) and produces (the last-message
+    file) for the runner. Options that render by the CLI's version follow ``cli_version``.
 
     Raises:
         TypeError: ``timeout`` is not a number, ``api_key`` not a str.
@@ -207,18 +213,49 @@ def process_spec(
     check_timeout(timeout)
     cwd = request.cwd if request.cwd is not None else default_cwd
     check_api_key(api_key)
-    env = dict(default_env)
-    if api_key:
-        env["CODEX_API_KEY"] = api_key
     argv = build_exec_argv(
         codex_bin,
         request,
         resume_thread_id=turn.thread_id,
         resume_last=turn.last,
         resume_all=turn.all_sessions,
+        cli_version=cli_version,
     )
-    spec = ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+    spec = ProcessSpec(
+        argv=argv,
+        stdin=request.prompt.encode("utf-8"),
+        cwd=cwd,
+        env=child_variables(default_env, request.codex_home, api_key),
+        env_allowlist=isolation.allowlist(request.config),
+    )
     return attach_run_files(spec, request, input_files)
+
+
+def child_variables(
+    default_env: Mapping[str, str], codex_home: str | None, api_key: str | None
+) -> dict[str, str]:
+    """What the SDK sets in a child's environment: ``default_env``, ``CODEX_HOME`` and the
+    API key (``CODEX_API_KEY``)."""
+    env = dict(default_env)
+    if codex_home is not None:
+        env["CODEX_HOME"] = codex_home
+    if api_key:
+        env["CODEX_API_KEY"] = api_key
+    return env
+
+
+def known_version(codex_bin: str, version: CliVersion | None) -> CliVersion:
+    """``version``, read from ``codex_bin``.
+
+    Raises:
+        CodexUnsupportedCliError: it could not be read.
+    """
+    if version is None:
+        raise CodexUnsupportedCliError(
+            f"could not read the version of the Codex CLI {codex_bin!r}: `{codex_bin} --version` printed "
+            "no X.Y.Z version"
+        )
+    return version
 
 
 def begin(store: SessionStore, turn: Turn) -> Turn:
@@ -347,6 +384,7 @@ class TurnSteps:
     default_cwd: str | None
     default_env: Mapping[str, str]
     preview_chars: int
+    isolation: Isolation = INHERIT_ALL
 
     def run(
         self,
@@ -359,8 +397,8 @@ class TurnSteps:
     ) -> Steps[CodexExecResult]:
         """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result,
         with the final message read into ``output`` when given."""
-        request = structured(request, output)
-        spec = self._spec(request, turn, api_key, timeout, output)
+        request = self.isolation.request(structured(request, output))
+        spec = yield from self._spec(request, turn, api_key, timeout, output)
         turn = begin(self.store, turn)
         result = yield from self.engine.execute(operation, spec, request, timeout)
         return self.engine.check(self._finalize(operation, request, turn, result, output), timeout)
@@ -377,8 +415,8 @@ class TurnSteps:
     ) -> Steps[LiveAttempt]:
         """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event;
         its result reads the final message into ``output`` when given."""
-        request = structured(attrs.evolve(request, json_output=True), output)
-        spec = self._spec(request, turn, api_key, timeout, output)
+        request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
+        spec = yield from self._spec(request, turn, api_key, timeout, output)
         turn = begin(self.store, turn)
         attempt = yield from self.engine.start_live(operation, spec, request, timeout, keep_events)
         return LiveAttempt(
@@ -395,16 +433,43 @@ class TurnSteps:
         api_key: str | None,
         timeout: float | None,
         output: OutputSpec | None,
-    ) -> ProcessSpec:
-        return process_spec(
-            request,
-            turn,
-            codex_bin=self.codex_bin,
-            default_cwd=self.default_cwd,
-            default_env=self.default_env,
-            api_key=api_key,
-            timeout=timeout,
-            input_files=None if output is None else schema_input(output.schema),
+    ) -> Steps[ProcessSpec]:
+        """The run's spec, once the CLI was found to have its options (reading the CLI's
+        version only when the run depends on it), rendered for that version."""
+
+        def build(version: CliVersion | None) -> ProcessSpec:
+            return process_spec(
+                request,
+                turn,
+                codex_bin=self.codex_bin,
+                default_cwd=self.default_cwd,
+                default_env=self.default_env,
+                api_key=api_key,
+                timeout=timeout,
+                input_files=None if output is None else schema_input(output.schema),
+                isolation=self.isolation,
+                cli_version=version,
+            )
+
+        spec = build(None)
+        version = yield from self.engine.cli_versions.check(spec, request, self.engine.clock)
+        return spec if version is None else build(version)
+
+    def cli_version(self) -> Steps[CliVersion | None]:
+        """The CLI's version, read through the runner once and kept; ``None`` if unreadable."""
+        return self.engine.cli_versions.read(self._probe(), self.engine.clock)
+
+    def cli_available(self) -> Steps[bool]:
+        """Whether the runner finds the CLI."""
+        return self.engine.cli_versions.available(self.engine.runner, self._probe(), self.engine.clock)
+
+    def _probe(self) -> ProcessSpec:
+        """``codex --version`` with the settings a run without options would have."""
+        return ProcessSpec(
+            argv=(self.codex_bin, "--version"),
+            cwd=self.default_cwd,
+            env=child_variables(self.default_env, self.isolation.codex_home, None),
+            env_allowlist=self.isolation.allowlist({}),
         )
 
     def _finalize(

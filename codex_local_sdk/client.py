@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
 from ._compat import accepting_origin_args
+from ._environment import Isolation
 from ._output import OutputType, optional_spec, output_spec
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
@@ -21,6 +22,7 @@ from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
 from .ports import Clock, EventSink, ProcessRunner, SessionStore
 from .sessions import SessionRecord, check_session_id, check_session_name
 from .thread import CodexThreadSession
+from .versions import CliVersion
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -90,6 +92,27 @@ class CodexLocalClient:
             before it is SIGKILLed (timeouts and ``terminate()``); finite.
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
+        codex_home: ``CODEX_HOME`` for every run (its config, logins and threads), unless a
+            request sets its own; ``~`` is expanded and a relative path made absolute here.
+            ``None``: the inherited one (the CLI's default, ``~/.codex``).
+        inherit_env: ``False`` gives the CLI only a minimal environment instead of all of
+            the runner's: ``PATH``, ``HOME``, user, shell and locale (``LANG``, ``LC_*``),
+            ``TZ``, ``TMPDIR``, proxy and CA-certificate variables, every ``CODEX_*``
+            variable, ``OPENAI_API_KEY`` and the ``env_key`` of each provider the request's
+            ``config`` sets, plus ``env_allowlist``; ``default_env``, ``codex_home`` and the
+            API key are set on top. A service's own secrets then stay out of the agent's
+            shell.
+        env_allowlist: more variable names the CLI inherits with ``inherit_env=False`` (a
+            trailing ``*`` matches a prefix, ``"AWS_*"``), e.g. the key variable of a provider
+            configured in ``config.toml``.
+        base_url: the model provider's base URL for every run, unless a request sets its
+            own; rendered as ``-c openai_base_url="..."`` (the CLI ignores
+            ``OPENAI_BASE_URL``).
+        strict_cli_version: refuse, with
+            :class:`~codex_local_sdk.errors.CodexUnsupportedCliError`, a CLI older than the
+            oldest supported version or one whose version cannot be read; the version is then
+            read before the first run. Otherwise it is read only when a run uses an option
+            that not every supported CLI has, and an old CLI is logged once as a warning.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -97,13 +120,19 @@ class CodexLocalClient:
         default_env: a copy of the mapping given.
         preview_chars: as given.
         session_store: the store in use.
+        codex_home: as given, absolute, or ``None``.
+        inherit_env: as given.
+        env_allowlist: as given, as a tuple.
+        base_url: as given.
 
     Raises:
         TypeError: a grace period that is not a number, a ``preview_chars`` that is not an
             int, a ``codex_bin`` or ``default_cwd`` that is not a path, a ``default_env``
             that is not a mapping of str to str.
         ValueError: a negative, NaN or infinite grace period, a negative preview length, a
-            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL.
+            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL,
+            an ``env_allowlist`` entry that is no variable name, a ``base_url`` that is not
+            an ``http(s)://`` URL.
     """
 
     def __init__(
@@ -121,9 +150,17 @@ class CodexLocalClient:
         event_sink: EventSink | None = None,
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
+        codex_home: StrPath | None = None,
+        inherit_env: bool = True,
+        env_allowlist: Iterable[str] = (),
+        base_url: str | None = None,
+        strict_cli_version: bool = False,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
+        )
+        self._isolation = Isolation(
+            codex_home=codex_home, inherit_env=inherit_env, env_allowlist=env_allowlist, base_url=base_url
         )
         self.session_store = _wiring.session_store(session_store)
         self._engine = _wiring.engine(
@@ -134,6 +171,7 @@ class CodexLocalClient:
             retry_policy=retry_policy,
             grace_seconds=terminate_grace_seconds,
             raise_on_error=raise_on_error,
+            strict_cli_version=_validation.flag("strict_cli_version", strict_cli_version),
         )
 
     @property
@@ -145,6 +183,62 @@ class CodexLocalClient:
     def raise_on_error(self) -> bool:
         """Whether failed runs raise instead of returning their result."""
         return self._engine.raise_on_error
+
+    @property
+    def codex_home(self) -> str | None:
+        """``CODEX_HOME`` for runs whose request sets none (absolute), or ``None``."""
+        return self._isolation.codex_home
+
+    @property
+    def inherit_env(self) -> bool:
+        """Whether the CLI inherits the runner's whole environment."""
+        return self._isolation.inherit_env
+
+    @property
+    def env_allowlist(self) -> tuple[str, ...]:
+        """The variables the CLI inherits beyond the minimal ones, with ``inherit_env=False``."""
+        return self._isolation.env_allowlist
+
+    @property
+    def base_url(self) -> str | None:
+        """The model provider's base URL for runs whose request sets none, or ``None``."""
+        return self._isolation.base_url
+
+    # -- the CLI ---------------------------------------------------------------------------
+
+    def cli_version(self) -> CliVersion:
+        """The installed CLI's version, as the runner reports it (``codex --version``), so a
+        container or remote runner answers for its own CLI. Read once per runner and binary,
+        then kept: a version read for a run is not read again.
+
+        Returns:
+            A :class:`~codex_local_sdk.versions.CliVersion`; compare it with another
+            (``client.cli_version() >= CliVersion.parse("0.160.0")``).
+
+        Raises:
+            CodexNotInstalledError: the CLI was not found.
+            CodexSpawnError: the CLI could not be started.
+            CodexUnsupportedCliError: its output holds no version; or, with
+                ``strict_cli_version=True``, it is older than the oldest supported version.
+        """
+        return _turns.known_version(self.codex_bin, self._engine.drive(self._steps().cli_version()))
+
+    async def cli_version_async(self) -> CliVersion:
+        """As :meth:`cli_version`, on asyncio, with the same result and errors."""
+        return _turns.known_version(
+            self.codex_bin, await self._engine.drive_async(self._steps().cli_version())
+        )
+
+    def is_available(self) -> bool:
+        """Whether the CLI can be found, as the runner sees it: the runner's ``find_program``
+        says (:class:`~adapters.subprocess_runner.SubprocessRunner` looks on the ``PATH`` of
+        the run's environment, then for the bundled CLI of ``codex-local-sdk[cli-bin]``), or,
+        for a runner without it, ``codex --version`` starts through it. Runs no turn."""
+        return self._engine.drive(self._steps().cli_available())
+
+    async def is_available_async(self) -> bool:
+        """As :meth:`is_available`, on asyncio."""
+        return await self._engine.drive_async(self._steps().cli_available())
 
     # -- one-off runs ----------------------------------------------------------------------
 
@@ -705,6 +799,7 @@ class CodexLocalClient:
             default_cwd=self.default_cwd,
             default_env=self.default_env,
             preview_chars=self.preview_chars,
+            isolation=self._isolation,
         )
 
     def _thread_session(

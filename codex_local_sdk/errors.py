@@ -5,6 +5,8 @@ The tree::
     CodexError
     ├── CodexNotInstalledError        the CLI binary was not found
     ├── CodexSpawnError               the CLI could not be started for another reason
+    ├── CodexUnsupportedCliError      the installed CLI is too old (strict_cli_version=True) or unreadable
+    │   └── CodexUnsupportedOptionError   ... or lacks an option the request uses
     ├── CodexExecFailedError          a run ended badly and raise_on_error=True
     │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
     │   ├── CodexOutputTooLargeError  ... because a stdout line passed the runner's cap
@@ -26,6 +28,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .results import CodexExecResult
+    from .versions import CliVersion, OptionSupport
 
 
 class CodexError(Exception):
@@ -69,8 +72,9 @@ class CodexNotInstalledError(CodexError):
             return
         where = "no such file" if "/" in binary else f"PATH searched: {search_path!r}"
         super().__init__(
-            f"Codex CLI {binary!r} was not found ({where}). "
-            "Install it with `npm install -g @openai/codex`, or pass codex_bin= with its full path."
+            f"Codex CLI {binary!r} was not found ({where}). Install it with "
+            "`npm install -g @openai/codex`, or without Node with `pip install 'codex-local-sdk[cli-bin]'` "
+            "(used when codex_bin is the default 'codex'), or pass codex_bin= with its full path."
         )
 
 
@@ -90,6 +94,55 @@ class CodexSpawnError(CodexError):
     def __init__(self, binary: str, reason: str) -> None:
         self.binary = binary
         super().__init__(f"could not start {binary!r}: {reason}")
+
+
+class CodexUnsupportedCliError(CodexError):
+    """The installed Codex CLI cannot be used as asked: it is older than the oldest version
+    the SDK supports (raised with ``strict_cli_version=True``; otherwise a warning is logged),
+    or its ``--version`` output could not be read. Nothing was run. Never retried.
+
+    Args:
+        message: what is wrong and what to do.
+        installed: the installed CLI's version, when it could be read.
+
+    Attributes:
+        installed: the installed CLI's version (``None`` when it could not be read).
+    """
+
+    def __init__(self, message: str, *, installed: CliVersion | None = None) -> None:
+        self.installed = installed
+        super().__init__(message)
+
+
+class CodexUnsupportedOptionError(CodexUnsupportedCliError):
+    """A request uses an option that the installed Codex CLI does not have (it came in a
+    later release, or was removed); raised before anything runs.
+
+    Args:
+        row: the option's row in :data:`codex_local_sdk.versions.OPTIONS`.
+        installed: the installed CLI's version.
+
+    Attributes:
+        option: the option (``--strict-config``) or subcommand (``fork``).
+        command: where it was given: ``"exec"``, or the subcommand it follows.
+        since: the first CLI version that has it (``None``: every version read has it).
+        removed_in: the first CLI version without it again, if it was removed.
+    """
+
+    def __init__(self, row: OptionSupport, installed: CliVersion) -> None:
+        self.option = row.option
+        self.command = row.command
+        self.since = row.since
+        self.removed_in = row.removed_in
+        where = "codex exec" if row.command == "exec" else f"codex exec {row.command}"
+        if row.since is not None and installed < row.since:
+            why = f"it came in Codex CLI {row.since}: upgrade the CLI (npm install -g @openai/codex)"
+        else:
+            why = f"Codex CLI {row.removed_in} removed it: drop the option, or use a CLI older than that"
+        super().__init__(
+            f"{where} {row.option} is not available in the installed Codex CLI {installed}; {why}",
+            installed=installed,
+        )
 
 
 class CodexExecFailedError(CodexError):

@@ -38,6 +38,8 @@ class SchemaRunOptions(TypedDict, total=False):
     config: Mapping[str, Any]
     extra_args: Iterable[str]
     full_auto: bool  # deprecated: sandbox="workspace-write"
+    codex_home: StrPath | None
+    base_url: str | None
 
 
 class RequestOptions(SchemaRunOptions, total=False):

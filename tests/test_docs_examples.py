@@ -38,6 +38,7 @@ from codex_local_sdk import (
 from codex_local_sdk.events import CLIENT_EVENT_TYPES
 from codex_local_sdk.ports import ProcessSpec
 from codex_local_sdk.testing import SessionStoreContract, StoreFactory, check_session_store, contracts
+from codex_local_sdk.versions import OPTIONS, SUBCOMMANDS, option_support
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -475,3 +476,28 @@ def test_the_cli_contract_page_lists_every_contract_test() -> None:
     source = Path(contracts.__file__).with_name("test_cli_contract.py").read_text()
     tests = set(re.findall(r"^def (test_\w+)", source, flags=re.MULTILINE))
     assert tests and tests == table_names("cli-contract")
+
+
+def version_rows() -> list[str]:
+    """The rows of the "Supported CLI versions" table, from ``versions.OPTIONS``: each option
+    that came or went within the supported range, with the commands that share its dates (a
+    fork option that came with fork itself is implied by the subcommand's row)."""
+    fork = option_support("exec", "fork")
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for row in OPTIONS:
+        if not row.varies or (fork is not None and row.command == "fork" and row.since == fork.since):
+            continue
+        key = (row.option, str(row.since or "—"), str(row.removed_in or "—"))
+        grouped.setdefault(key, []).append(row.command)
+    return [
+        f"| `{option}` | "
+        + ("subcommand, with every option after it" if option in SUBCOMMANDS else ", ".join(commands))
+        + f" | {since} | {removed} |"
+        for (option, since, removed), commands in grouped.items()
+    ]
+
+
+def test_the_supported_versions_table_is_the_version_table() -> None:
+    text = page("requests")
+    table = text[text.index("| option | where | since | removed in |") :].split("\n\n")[0]
+    assert table.splitlines()[2:] == version_rows()

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
+    "CliVersion",
     "Clock",
     "CodexClientEvent",
     "CodexError",
@@ -35,6 +36,8 @@ EXPORTS = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUnsupportedCliError",
+    "CodexUnsupportedOptionError",
     "EventSink",
     "InMemorySessionStore",
     "JsonFileSessionStore",
