@@ -253,11 +253,20 @@ class SqliteSessionStore(SessionStoreBase):
 def _connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
     """A connection to ``path`` (created, mode 0600, when missing); nothing written yet."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # no-op on an existing file
+    _create_private(path)
     busy_ms = _LONGEST_BUSY_TIMEOUT if math.isinf(lock_timeout) else int(lock_timeout * 1000)
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     db.execute(f"PRAGMA busy_timeout = {min(busy_ms, _LONGEST_BUSY_TIMEOUT)}")
     return db
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty with mode 0600, unless it exists. An existing database is never
+    opened outside SQLite: closing a descriptor of it drops every lock SQLite holds on it in
+    this process (POSIX record locks belong to the process, not the descriptor), and the
+    database can then be corrupted by the other processes using it."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _check_and_migrate(db: sqlite3.Connection, path: str) -> None:

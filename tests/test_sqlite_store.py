@@ -50,6 +50,24 @@ def test_eight_processes_lose_no_turn(tmp_path: Path) -> None:
     assert len(record.turns) == 20
 
 
+def test_stores_opened_side_by_side_keep_the_database_intact(tmp_path: Path) -> None:
+    # Each store opens a connection of its own; opening one must not disturb the locks of
+    # those already open in the process while other processes write.
+    path = tmp_path / "sessions.db"
+    stores = [SqliteSessionStore(path) for _ in range(3)]
+    for store in stores:
+        add_turn(store, "here")
+    for _ in range(2):
+        workers = [python(RECORD_TURNS, str(path), str(n), "10") for n in range(8)]
+        assert [w.wait(timeout=300) for w in workers] == [0] * 8
+        for store in stores:
+            assert len(store.list_records()) == 2
+    record = stores[0].get_record("shared")
+    assert record is not None and record.turn_count == 160
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
 def test_a_session_keeps_a_row_per_kept_turn(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
     store = SqliteSessionStore(path, max_turn_history=3)
