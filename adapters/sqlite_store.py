@@ -183,20 +183,15 @@ class SqliteSessionStore(SessionStoreBase):
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, in a read transaction: one snapshot for the queries in the block."""
         with self._thread_lock, self._mapped_errors():
-            yield self._open()
+            yield from _transaction(self._open(), "BEGIN")
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
+        """The connection, in the one write transaction of the database (once queued)."""
         with self._thread_lock, self._mapped_errors(), self._queued():
-            db = self._open()
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.rollback()
-                raise
-            db.commit()
+            yield from _transaction(self._open(), "BEGIN IMMEDIATE")
 
     @contextlib.contextmanager
     def _queued(self) -> Iterator[None]:
@@ -248,6 +243,16 @@ class SqliteSessionStore(SessionStoreBase):
             "can be created, that this process may read and write there, and that the disk is not full.",
             path=str(self.path),
         )
+
+
+def _transaction(db: sqlite3.Connection, begin: str) -> Iterator[sqlite3.Connection]:
+    db.execute(begin)
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
 
 
 def _connect(path: Path, lock_timeout: float) -> sqlite3.Connection:
