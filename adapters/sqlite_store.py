@@ -29,6 +29,7 @@ an older one is migrated forward on first use.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -38,6 +39,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import ClassVar
 
+import attrs
 import cattrs
 
 from codex_local_sdk.errors import (
@@ -335,14 +337,20 @@ def _read_record(db: sqlite3.Connection, name: str, path: str) -> tuple[SessionR
 
 def _decode(record: str, turns: Sequence[str], name: str, path: str) -> SessionRecord:
     try:
-        raw = json.loads(record)
-        raw["turns"] = [json.loads(turn) for turn in turns]
-        return _converter.structure(raw, SessionRecord)
+        fields = _converter.structure({**json.loads(record), "turns": ()}, SessionRecord)
+        return attrs.evolve(fields, turns=tuple(_turn(text) for text in turns))
     except cattrs.BaseValidationError as exc:
         problems = "; ".join(cattrs.transform_error(exc, path=f"record {name!r}"))
         raise corrupt_store_error(path, f"a record does not match the schema: {problems}") from None
     except (TypeError, ValueError, KeyError) as exc:
         raise corrupt_store_error(path, f"record {name!r} does not match the schema ({exc})") from None
+
+
+@functools.lru_cache(maxsize=2048)
+def _turn(text: str) -> SessionTurnRecord:
+    """A stored turn, decoded once: each update of a session reads all its kept turns again,
+    and all but the newest were read by the update before (turns are frozen values)."""
+    return _converter.structure(json.loads(text), SessionTurnRecord)
 
 
 def _write_record(
