@@ -147,7 +147,8 @@ def store(url: str, name: str, updates: str) -> dict[str, Any]:
     from adapters.store_url import store_from_url  # not in the other probes' RSS
     from codex_local_sdk.testing.store_rules import add_turn
 
-    session_store = store_from_url(url)
+    session_store = store_from_url(url, lock_timeout_seconds=600)  # measure the waits, never time out
+    session_store.get(name)  # connected and read once, as a long-running worker is
     print("ready", flush=True)
     sys.stdin.readline()
     samples = []
