@@ -425,9 +425,9 @@ def concurrency(standin: Standin, _folder: Path) -> Figure:
 
 
 class BenchStore(NamedTuple):
-    """A store figure 6 measures: its label, how to make one, and whether it claims to scale
-    (then it has the targets of a database: p50 under 5 ms at 100,000 sessions, p99 under
-    100 ms with 8 processes)."""
+    """A store figure 6 measures: its label, how to make one, and whether it claims to scale:
+    then its targets are a database's (p50 under 5 ms at 100,000 sessions, p99 under 100 ms
+    with 8 processes), else a fair share of the waits (p99 within 10x the median)."""
 
     label: str
     seed: Callable[[Path, Mapping[str, SessionRecord]], str]
@@ -569,7 +569,7 @@ def _store_rows(store: BenchStore, folder: Path, sessions: int, single: int, eac
     own_lost, shared_lost, wrong = _lost(url, sessions, single, each)
     contended = own + shared
     ratio = percentile(contended, 0.99) / median(contended)
-    if store.scales and sessions == STORE_SIZES[-1][0]:
+    if store.scales:
         target, passed = "p99 < 100 ms", percentile(contended, 0.99) < 0.1
     else:
         target, passed = "p99 <= 10x median", ratio <= 10
