@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from adapters.json_file_store import JsonFileSessionStore
     from adapters.memory_store import InMemorySessionStore
+    from adapters.sqlite_store import SqliteSessionStore
+    from adapters.store_url import store_from_url
 
     from .client import CodexLocalClient
     from .errors import (
@@ -57,9 +59,9 @@ if TYPE_CHECKING:
     from .thread import CodexThreadSession
     from .versions import CliVersion
 
-# Where each name lives. The two stores live in adapters/, which imports this package's
-# modules: importing them on first use also keeps `import adapters.memory_store` from meeting
-# a half-built package.
+# Where each name lives. The stores live in adapters/, which imports this package's modules:
+# importing them on first use also keeps `import adapters.memory_store` from meeting a
+# half-built package, and leaves a store's optional dependency unloaded until it is used.
 _HOMES = {
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
@@ -98,6 +100,8 @@ _HOMES = {
     "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
     "adapters.memory_store": ["InMemorySessionStore"],
+    "adapters.sqlite_store": ["SqliteSessionStore"],
+    "adapters.store_url": ["store_from_url"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -155,5 +159,7 @@ __all__ = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SqliteSessionStore",
     "Usage",
+    "store_from_url",
 ]

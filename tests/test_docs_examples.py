@@ -30,6 +30,7 @@ from codex_local_sdk import (
     CodexExecResult,
     CodexLocalClient,
     InMemorySessionStore,
+    JsonFileSessionStore,
     RetryPolicy,
     SessionRecord,
     SessionTurnRecord,
@@ -38,6 +39,7 @@ from codex_local_sdk import (
 from codex_local_sdk.events import CLIENT_EVENT_TYPES
 from codex_local_sdk.ports import ProcessSpec
 from codex_local_sdk.testing import SessionStoreContract, StoreFactory, check_session_store, contracts
+from codex_local_sdk.testing.store_rules import add_turn
 from codex_local_sdk.versions import OPTIONS, SUBCOMMANDS, option_support
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -258,6 +260,24 @@ def test_session_file(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.count("file untouched: True") == 2
     assert_shown_on("sessions", out)
+
+
+def test_choosing_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = load("choosing_a_store")
+    old = JsonFileSessionStore(tmp_path / "sessions.json", max_turn_history=2)
+    for _ in range(3):
+        add_turn(old, "ticket-4711")
+    old.set("nightly-review", THREAD)
+    example.main(str(tmp_path))
+    out = capsys.readouterr().out
+    assert "copied 2 sessions: ['nightly-review', 'ticket-4711']" in out
+    assert_shown_on("sessions", out)
+    monkeypatch.setenv("CODEX_SESSION_STORE", f"sqlite:{tmp_path}/sessions.db")
+    client = example.make_client(**fake_ports([turn("Done.")]))
+    assert client.session_store.get_record("ticket-4711") == old.get_record("ticket-4711")
+    assert client.resume("Go on.", session_name="nightly-review").final_message == "Done."
 
 
 def test_the_session_file_shown_is_what_the_store_writes() -> None:
