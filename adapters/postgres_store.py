@@ -1,0 +1,562 @@
+"""PostgresSessionStore: session records in PostgreSQL, shared by processes on many machines.
+
+Needs psycopg 3, the ``postgres`` extra: ``pip install 'codex-local-sdk[postgres]'``. This
+module imports without it; building a store raises ``ImportError`` saying so.
+
+A record is one row of ``<schema>.<table_prefix>sessions``::
+
+    name text PRIMARY KEY    -- the session's name, the store's key
+    session_id, created_at, updated_at, last_turn_status, turn_count, success_count, failure_count
+    data json                -- the whole record as cattrs unstructures it (turns, last_usage, ...)
+
+The columns are there to be queried (``ORDER BY updated_at``, ``WHERE failure_count > 0``);
+``data`` carries every field, so fields a newer record gains flow through with no migration.
+``json`` rather than ``jsonb`` keeps the text as written, ``\\u0000`` included.
+
+The tables are made by versioned migrations, recorded in ``<table_prefix>schema_version``
+(a row per applied version). The first call that touches the database applies the missing
+ones, or :meth:`PostgresSessionStore.migrate` does it up front; an advisory lock lets one
+process migrate while the others wait. A database whose version is newer than this code
+knows raises :class:`~codex_local_sdk.errors.SessionStoreSchemaError`, and a ``sessions``
+table of someone else's (no version row) raises
+:class:`~codex_local_sdk.errors.SessionStoreCorruptError`; both leave the database as it was.
+
+``update(name, fn)`` is one transaction: ``SELECT ... FOR UPDATE`` locks the row, so writers of
+one name take turns. A new name is first inserted as a placeholder row with ``ON CONFLICT DO
+NOTHING``: of two processes creating it at once, one inserts and the other waits for that
+transaction, then locks the row it made. Either way ``fn`` runs once, on the latest record.
+
+SQL takes values as parameters only; the schema and table names are quoted identifiers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
+
+import cattrs
+
+from codex_local_sdk.errors import (
+    SessionStoreCorruptError,
+    SessionStoreError,
+    SessionStoreLockTimeout,
+    SessionStoreSchemaError,
+)
+from codex_local_sdk.ports import Clock, RecordUpdate
+from codex_local_sdk.sessions import SessionRecord, check_session_name
+
+from .store_base import SessionStoreBase
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg import sql
+    from psycopg_pool import ConnectionPool
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+"""The table layout this code makes, and the newest it reads."""
+
+INSTALL_HINT = "pip install 'codex-local-sdk[postgres]'"
+
+_COLUMNS = (
+    "session_id",
+    "created_at",
+    "updated_at",
+    "last_turn_status",
+    "turn_count",
+    "success_count",
+    "failure_count",
+)
+# Statement templates: {schema}, {sessions} and {versions} are filled with quoted identifiers.
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE {sessions} (
+            name text PRIMARY KEY,
+            session_id text NOT NULL DEFAULT '',
+            created_at double precision NOT NULL DEFAULT 0,
+            updated_at double precision NOT NULL DEFAULT 0,
+            last_turn_status text,
+            turn_count bigint NOT NULL DEFAULT 0,
+            success_count bigint NOT NULL DEFAULT 0,
+            failure_count bigint NOT NULL DEFAULT 0,
+            data json NOT NULL DEFAULT '{{}}'
+        )""",
+    ),
+)
+"""The statements of each version, from 1."""
+_SELECT = "SELECT data, " + ", ".join(_COLUMNS) + " FROM {sessions}"
+_UPDATE = "UPDATE {sessions} SET data = %s, " + ", ".join(f"{c} = %s" for c in _COLUMNS) + " WHERE name = %s"
+_PREFIX = re.compile(r"[a-z_][a-z0-9_]*\Z")
+_KEEP_IDLE = 8
+"""How many idle connections a store that connects by itself keeps for reuse."""
+
+_converter = cattrs.Converter(forbid_extra_keys=False)
+
+
+def _require_psycopg() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"PostgresSessionStore needs psycopg 3, from the 'postgres' extra: {INSTALL_HINT}",
+            name=exc.name,
+        ) from exc
+
+
+class PostgresSessionStore(SessionStoreBase):
+    """A :class:`~codex_local_sdk.ports.SessionStore` in a PostgreSQL database.
+
+    Every method may raise :class:`~codex_local_sdk.errors.SessionStoreError`, naming the
+    server and the reason, never the password: the server cannot be reached, refused the
+    login, or failed the statement; :class:`~codex_local_sdk.errors.SessionStoreLockTimeout`
+    when another writer held the name's row too long; and, on first use,
+    :class:`~codex_local_sdk.errors.SessionStoreSchemaError` or
+    :class:`~codex_local_sdk.errors.SessionStoreCorruptError` (see the module).
+
+    Args:
+        dsn_or_pool: a connection string (``"postgresql://user:pw@host/db"`` or
+            ``"host=... dbname=..."``), or a ``psycopg_pool.ConnectionPool`` the caller owns
+            and closes. With a string the store connects when a call needs a connection and
+            keeps a few idle ones for reuse: a server that is down fails the call at once,
+            with libpq's reason, and the first call after it is back connects again. A
+            pool waits up to its ``timeout`` for a connection; give it
+            ``check=ConnectionPool.check_connection`` to test them on the way out.
+        schema: the PostgreSQL schema of the tables, created if missing.
+        table_prefix: the start of the tables' names (lower-case letters, digits, ``_``):
+            deployments sharing a database and schema keep apart by prefix.
+        max_turn_history: how many recent turns each record keeps (counters count all).
+        lock_timeout_seconds: how long an update waits for another writer of the same name
+            (``math.inf``: as long as it takes).
+        connect_timeout_seconds: how long to wait for a new connection (with a string).
+        clock: where ``set`` reads the time.
+
+    Attributes:
+        schema: as given.
+        table_prefix: as given.
+        SCHEMA_VERSION: the table layout this store makes, and the newest it reads.
+
+    Raises:
+        ImportError: psycopg is not installed (the ``postgres`` extra).
+        ValueError: a malformed connection string, an empty ``schema``, a ``table_prefix``
+            that is not a lower-case identifier, or a negative or NaN timeout.
+        TypeError: an argument of the wrong type.
+    """
+
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
+
+    def __init__(
+        self,
+        dsn_or_pool: str | ConnectionPool[psycopg.Connection[Any]],
+        *,
+        schema: str = "public",
+        table_prefix: str = "codex_",
+        max_turn_history: int = 50,
+        lock_timeout_seconds: float = 10.0,
+        connect_timeout_seconds: float = 10.0,
+        clock: Clock | None = None,
+    ) -> None:
+        _require_psycopg()
+        super().__init__(max_turn_history=max_turn_history, clock=clock)
+        self.schema = _check_schema(schema)
+        self.table_prefix = _check_prefix(table_prefix)
+        self._lock_timeout = _lock_timeout_setting(
+            _check_seconds("lock_timeout_seconds", lock_timeout_seconds)
+        )
+        connect_timeout = _check_seconds("connect_timeout_seconds", connect_timeout_seconds)
+        self._connections = _connections_for(dsn_or_pool, connect_timeout)
+        self._sql = _statements(schema, table_prefix)
+        self._migration_lock = threading.Lock()
+        self._migrated = False
+
+    def __repr__(self) -> str:
+        return (
+            f"PostgresSessionStore({self._connections.where!r}, schema={self.schema!r}, "
+            f"table_prefix={self.table_prefix!r})"
+        )
+
+    def __enter__(self) -> PostgresSessionStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connections this store made (a pool given to it stays open)."""
+        self._connections.close()
+
+    def migrate(self) -> int:
+        """Create or upgrade the tables now, rather than on first use.
+
+        Returns:
+            The schema version the tables now have (:attr:`SCHEMA_VERSION`).
+
+        Raises:
+            SessionStoreSchemaError: the tables are from a newer version of this code.
+            SessionStoreCorruptError: a table of the store's name exists and is not its own.
+            SessionStoreError: the server cannot be reached, or refused (permissions).
+        """
+        if self._migrated:
+            return SCHEMA_VERSION
+        with self._migration_lock:
+            if not self._migrated:
+                self._transaction(self._migrate)
+                self._migrated = True
+        return SCHEMA_VERSION
+
+    # -- the store's primitives ------------------------------------------------------------
+
+    def get_record(self, name: str) -> SessionRecord | None:
+        """The record saved under ``name``, or ``None``."""
+        _check_name(name)
+        rows = self._query(self._sql["select_one"], [name])
+        return _record(name, rows[0]) if rows else None
+
+    def all(self) -> dict[str, str]:
+        """Every name and its thread id."""
+        return dict(self._query(self._sql["select_ids"], []))
+
+    def _snapshot(self) -> Mapping[str, SessionRecord]:
+        return {row[0]: _record(row[0], row[1:]) for row in self._query(self._sql["select_all"], [])}
+
+    def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
+        _check_name(name)
+        self.migrate()
+
+        def change(conn: psycopg.Connection[Any]) -> SessionRecord | None:
+            record = fn(self._lock_row(conn, name))
+            if record is None:
+                conn.execute(self._sql["delete"], [name])
+            else:
+                conn.execute(self._sql["update"], [*_row(record), name])
+            return record
+
+        return self._transaction(change)
+
+    def _lock_row(self, conn: psycopg.Connection[Any], name: str) -> SessionRecord | None:
+        """The record under ``name``, its row locked until the transaction ends; ``None`` for
+        a new name, whose placeholder row this transaction then holds."""
+        while True:
+            row = conn.execute(self._sql["select_for_update"], [name]).fetchone()
+            if row is not None:
+                return _record(name, row)
+            # Waits for a concurrent creator of the name: 0 rows means it committed first.
+            if conn.execute(self._sql["insert_placeholder"], [name]).rowcount == 1:
+                return None
+
+    def _query(self, statement: sql.Composed, params: list[Any]) -> list[tuple[Any, ...]]:
+        self.migrate()
+        return self._transaction(lambda conn: conn.execute(statement, params).fetchall())
+
+    # -- migrations -------------------------------------------------------------------------
+
+    def _migrate(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"codex_local_sdk {self._qualified}"])
+        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self.schema]).fetchone() is None:
+            conn.execute(self._sql["create_schema"])
+        conn.execute(self._sql["create_versions"])
+        row = conn.execute(self._sql["current_version"]).fetchone()
+        current = row[0] if row is not None else 0
+        if current > SCHEMA_VERSION:
+            raise SessionStoreSchemaError(
+                f"session store {self._where} has schema version {current}, newer than this "
+                f"codex_local_sdk understands ({SCHEMA_VERSION}); upgrade codex-local-sdk to use it. "
+                "Nothing was changed."
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in self._sql[f"migration_{version}"]:
+                self._apply(conn, statement)
+            conn.execute(self._sql["add_version"], [version])
+
+    def _apply(self, conn: psycopg.Connection[Any], statement: sql.Composed) -> None:
+        import psycopg.errors
+
+        try:
+            conn.execute(statement)
+        except psycopg.errors.DuplicateTable:
+            raise SessionStoreCorruptError(
+                f"session store {self._where}: a table named {self._qualified}sessions exists and "
+                "is not a session store of this code (it has no schema version). Nothing was "
+                "changed; choose another schema or table_prefix, or move that table away."
+            ) from None
+
+    @property
+    def _qualified(self) -> str:
+        return f"{self.schema}.{self.table_prefix}"
+
+    @property
+    def _where(self) -> str:
+        return f"{self._connections.where}, tables {self._qualified}*"
+
+    # -- connections and errors -------------------------------------------------------------
+
+    def _transaction(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """``work(conn)`` in one transaction, its errors mapped to the store's.
+
+        An idle connection may have died with its server (restarted, or a network blip):
+        when the transaction's first statement fails on a dead connection, nothing was done
+        yet, so it starts over once on a fresh one."""
+        import psycopg
+
+        for retry_if_stale in (True, False):
+            with self._errors_mapped():
+                conn = self._connections.checkout()
+                begun = False
+                try:
+                    with conn.transaction():
+                        conn.execute("SELECT set_config('lock_timeout', %s, true)", [self._lock_timeout])
+                        begun = True
+                        return work(conn)
+                except psycopg.OperationalError:
+                    if begun or not retry_if_stale or not conn.broken:
+                        raise
+                    self._connections.forget_idle()
+                finally:
+                    self._connections.checkin(conn)
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    @contextlib.contextmanager
+    def _errors_mapped(self) -> Iterator[None]:
+        import psycopg
+        import psycopg.errors
+
+        try:
+            yield
+        except psycopg.errors.LockNotAvailable:
+            raise SessionStoreLockTimeout(
+                f"session store {self._where}: another writer held the session's row longer than "
+                f"lock_timeout_seconds ({self._lock_timeout}). Retry later, or raise lock_timeout_seconds."
+            ) from None
+        except psycopg.Error as exc:
+            reason = self._connections.scrub(str(exc).strip()) or type(exc).__name__
+            raise SessionStoreError(f"session store {self._where} failed: {reason}") from None
+
+
+class _Connections:
+    """Connections to one DSN, made when needed and a few kept idle for reuse (a pool would
+    wait out its timeout on a server that is down, and not say why)."""
+
+    def __init__(self, dsn: str, connect_timeout: float) -> None:
+        self._dsn = dsn
+        self._options = _connect_options(connect_timeout)
+        self._idle: list[psycopg.Connection[Any]] = []
+        self._lock = threading.Lock()
+        self.where, self._password = _describe(dsn)
+
+    def checkout(self) -> psycopg.Connection[Any]:
+        import psycopg
+
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return psycopg.connect(self._dsn, **self._options)
+
+    def checkin(self, conn: psycopg.Connection[Any]) -> None:
+        import psycopg
+
+        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            with self._lock:
+                if len(self._idle) < _KEEP_IDLE:
+                    self._idle.append(conn)
+                    return
+        conn.close()
+
+    def forget_idle(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    close = forget_idle
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self._password, "***") if self._password else text
+
+
+class _PoolConnections:
+    """Connections from a ``psycopg_pool.ConnectionPool`` the caller owns."""
+
+    def __init__(self, pool: ConnectionPool[psycopg.Connection[Any]], connect_timeout: float) -> None:
+        self._pool = pool
+        self._connect_timeout = connect_timeout
+        conninfo, options = _pool_target(pool)
+        self.where, password = _describe(conninfo)
+        self._password = str(options.get("password") or password)
+
+    def checkout(self) -> psycopg.Connection[Any]:
+        import psycopg_pool
+
+        try:
+            return self._pool.getconn()
+        except psycopg_pool.PoolTimeout:
+            raise self._why_no_connection() from None
+
+    def checkin(self, conn: psycopg.Connection[Any]) -> None:
+        self._pool.putconn(conn)
+
+    def forget_idle(self) -> None:
+        self._pool.check()
+
+    def close(self) -> None:
+        """Nothing: the pool is its owner's to close."""
+
+    def scrub(self, text: str) -> str:
+        return text.replace(self._password, "***") if self._password else text
+
+    def _why_no_connection(self) -> Exception:
+        """The pool only says it timed out: one connection of our own says why."""
+        import psycopg
+
+        waited = f"pool {self._pool.name!r} gave no connection within {self._pool.timeout} s"
+        conninfo, options = _pool_target(self._pool)
+        try:
+            psycopg.connect(conninfo, **{**options, **_connect_options(self._connect_timeout)}).close()
+        except psycopg.OperationalError as exc:
+            return psycopg.OperationalError(f"{waited}: {exc}")
+        return psycopg.OperationalError(f"{waited}, all its {self._pool.max_size} connections in use")
+
+
+def _connections_for(dsn_or_pool: object, connect_timeout: float) -> _Connections | _PoolConnections:
+    if isinstance(dsn_or_pool, str):
+        return _Connections(dsn_or_pool, connect_timeout)
+    if _is_pool(dsn_or_pool):
+        return _PoolConnections(dsn_or_pool, connect_timeout)
+    raise TypeError(
+        "dsn_or_pool must be a connection string (postgresql://user@host/db) or a "
+        f"psycopg_pool.ConnectionPool, got {type(dsn_or_pool).__name__}"
+    )
+
+
+def _is_pool(value: object) -> TypeGuard[ConnectionPool[psycopg.Connection[Any]]]:
+    try:
+        from psycopg_pool import ConnectionPool
+    except ImportError:
+        return False
+    return isinstance(value, ConnectionPool)
+
+
+def _pool_target(pool: ConnectionPool[psycopg.Connection[Any]]) -> tuple[str, dict[str, Any]]:
+    """What ``pool`` connects to: its connection string and options (either may be a callable)."""
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    options = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
+    return conninfo, dict(options or {})
+
+
+def _describe(dsn: str) -> tuple[str, str]:
+    """How the messages name the server (user, host, port, database; never the password),
+    and the password, to scrub from the messages."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception as exc:  # psycopg.ProgrammingError: the text is the parser's, not the DSN
+        raise ValueError(f"dsn_or_pool is not a PostgreSQL connection string: {exc}") from None
+    host = str(params.get("host") or params.get("hostaddr") or "the local socket")
+    port = f":{params['port']}" if params.get("port") else ""
+    user = f"{params['user']}@" if params.get("user") else ""
+    database = f"/{params['dbname']}" if params.get("dbname") else ""
+    return f"postgresql {user}{host}{port}{database}", str(params.get("password") or "")
+
+
+def _connect_options(connect_timeout: float) -> dict[str, Any]:
+    # libpq takes whole seconds, and 0 means "wait forever": at least 1.
+    return {"connect_timeout": max(1, math.ceil(connect_timeout)) if connect_timeout < math.inf else 0}
+
+
+def _statements(schema: str, prefix: str) -> dict[str, Any]:
+    from psycopg import sql
+
+    names = {
+        "schema": sql.Identifier(schema),
+        "sessions": sql.Identifier(schema, f"{prefix}sessions"),
+        "versions": sql.Identifier(schema, f"{prefix}schema_version"),
+    }
+
+    def compose(template: str) -> sql.Composed:
+        return sql.SQL(template).format(**names)
+
+    statements: dict[str, Any] = {
+        "create_schema": compose("CREATE SCHEMA {schema}"),
+        "create_versions": compose(
+            "CREATE TABLE IF NOT EXISTS {versions} "
+            "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+        ),
+        "current_version": compose("SELECT coalesce(max(version), 0) FROM {versions}"),
+        "add_version": compose("INSERT INTO {versions} (version) VALUES (%s)"),
+        "select_one": compose(_SELECT + " WHERE name = %s"),
+        "select_for_update": compose(_SELECT + " WHERE name = %s FOR UPDATE"),
+        "select_all": compose("SELECT name, " + _SELECT.removeprefix("SELECT ")),
+        "select_ids": compose("SELECT name, session_id FROM {sessions}"),
+        "insert_placeholder": compose(
+            "INSERT INTO {sessions} (name) VALUES (%s) ON CONFLICT (name) DO NOTHING"
+        ),
+        "update": compose(_UPDATE),
+        "delete": compose("DELETE FROM {sessions} WHERE name = %s"),
+    }
+    for version, migration in enumerate(_MIGRATIONS, start=1):
+        statements[f"migration_{version}"] = [compose(statement) for statement in migration]
+    return statements
+
+
+def _row(record: SessionRecord) -> list[Any]:
+    """The ``data`` and column values of ``record``, in ``_UPDATE``'s order."""
+    from psycopg.types.json import Json
+
+    raw = _converter.unstructure(record)
+    return [Json(raw), *(raw[column] for column in _COLUMNS)]
+
+
+def _record(name: str, row: tuple[Any, ...]) -> SessionRecord:
+    """The record in a row of ``_SELECT`` (``data`` first, then the columns)."""
+    data, *columns = row
+    try:
+        return _converter.structure({**data, **dict(zip(_COLUMNS, columns, strict=True))}, SessionRecord)
+    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
+        raise SessionStoreCorruptError(
+            f"the session record under {name!r} does not match the schema ({exc}); it was left untouched"
+        ) from None
+
+
+def _check_name(name: str) -> None:
+    check_session_name(name)
+    if "\x00" in name:
+        raise ValueError(f"PostgreSQL cannot store a NUL character in a session name, got {name!r}")
+
+
+def _check_schema(schema: str) -> str:
+    if not isinstance(schema, str):
+        raise TypeError(f"schema must be a str, got {schema!r}")
+    if not schema.strip() or "\x00" in schema or len(schema.encode()) > 63:
+        raise ValueError(f"schema must name a PostgreSQL schema (1 to 63 bytes, no NUL), got {schema!r}")
+    return schema
+
+
+def _check_prefix(prefix: str) -> str:
+    if not isinstance(prefix, str):
+        raise TypeError(f"table_prefix must be a str, got {prefix!r}")
+    # The longest table name, <prefix>schema_version, must fit PostgreSQL's 63 bytes.
+    if (prefix and not _PREFIX.match(prefix)) or len(prefix) > 63 - len("schema_version"):
+        raise ValueError(
+            "table_prefix must be lower-case letters, digits and underscores, not starting with a "
+            f"digit, at most 49 characters (e.g. 'codex_'), got {prefix!r}"
+        )
+    return prefix
+
+
+def _check_seconds(what: str, seconds: float) -> float:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds, got {seconds!r}")
+    if not seconds >= 0:  # NaN too
+        raise ValueError(f"{what} must be >= 0 (math.inf waits as long as it takes), got {seconds!r}")
+    return float(seconds)
+
+
+def _lock_timeout_setting(seconds: float) -> str:
+    # PostgreSQL's lock_timeout: milliseconds, 0 disables it (waits forever); 0 s tries once.
+    if seconds == math.inf:
+        return "0"
+    return f"{max(1, math.ceil(seconds * 1000))}ms"
