@@ -36,7 +36,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeGuard, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import cattrs
 
@@ -92,8 +92,6 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
 _SELECT = "SELECT data, " + ", ".join(_COLUMNS) + " FROM {sessions}"
 _UPDATE = "UPDATE {sessions} SET data = %s, " + ", ".join(f"{c} = %s" for c in _COLUMNS) + " WHERE name = %s"
 _PREFIX = re.compile(r"[a-z_][a-z0-9_]*\Z")
-_KEEP_IDLE = 8
-"""How many idle connections a store that connects by itself keeps for reuse."""
 
 _converter = cattrs.Converter(forbid_extra_keys=False)
 
@@ -161,6 +159,8 @@ class PostgresSessionStore(SessionStoreBase):
         clock: Clock | None = None,
     ) -> None:
         _require_psycopg()
+        from ._postgres_connections import connections_for
+
         super().__init__(max_turn_history=max_turn_history, clock=clock)
         self.schema = _check_schema(schema)
         self.table_prefix = _check_prefix(table_prefix)
@@ -168,7 +168,7 @@ class PostgresSessionStore(SessionStoreBase):
             _check_seconds("lock_timeout_seconds", lock_timeout_seconds)
         )
         connect_timeout = _check_seconds("connect_timeout_seconds", connect_timeout_seconds)
-        self._connections = _connections_for(dsn_or_pool, connect_timeout)
+        self._connections = connections_for(dsn_or_pool, connect_timeout)
         self._sql = _statements(schema, table_prefix)
         self._migration_lock = threading.Lock()
         self._migrated = False
@@ -290,7 +290,7 @@ class PostgresSessionStore(SessionStoreBase):
 
     @property
     def _where(self) -> str:
-        return f"{self._connections.where}, tables {self._qualified}*"
+        return f"{self._connections.where} (tables {self._qualified}*)"
 
     # -- connections and errors -------------------------------------------------------------
 
@@ -334,137 +334,6 @@ class PostgresSessionStore(SessionStoreBase):
         except psycopg.Error as exc:
             reason = self._connections.scrub(str(exc).strip()) or type(exc).__name__
             raise SessionStoreError(f"session store {self._where} failed: {reason}") from None
-
-
-class _Connections:
-    """Connections to one DSN, made when needed and a few kept idle for reuse (a pool would
-    wait out its timeout on a server that is down, and not say why)."""
-
-    def __init__(self, dsn: str, connect_timeout: float) -> None:
-        self._dsn = dsn
-        self._options = _connect_options(connect_timeout)
-        self._idle: list[psycopg.Connection[Any]] = []
-        self._lock = threading.Lock()
-        self.where, self._password = _describe(dsn)
-
-    def checkout(self) -> psycopg.Connection[Any]:
-        import psycopg
-
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return psycopg.connect(self._dsn, **self._options)
-
-    def checkin(self, conn: psycopg.Connection[Any]) -> None:
-        import psycopg
-
-        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-            with self._lock:
-                if len(self._idle) < _KEEP_IDLE:
-                    self._idle.append(conn)
-                    return
-        conn.close()
-
-    def forget_idle(self) -> None:
-        with self._lock:
-            idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
-
-    close = forget_idle
-
-    def scrub(self, text: str) -> str:
-        return text.replace(self._password, "***") if self._password else text
-
-
-class _PoolConnections:
-    """Connections from a ``psycopg_pool.ConnectionPool`` the caller owns."""
-
-    def __init__(self, pool: ConnectionPool[psycopg.Connection[Any]], connect_timeout: float) -> None:
-        self._pool = pool
-        self._connect_timeout = connect_timeout
-        conninfo, options = _pool_target(pool)
-        self.where, password = _describe(conninfo)
-        self._password = str(options.get("password") or password)
-
-    def checkout(self) -> psycopg.Connection[Any]:
-        import psycopg_pool
-
-        try:
-            return self._pool.getconn()
-        except psycopg_pool.PoolTimeout:
-            raise self._why_no_connection() from None
-
-    def checkin(self, conn: psycopg.Connection[Any]) -> None:
-        self._pool.putconn(conn)
-
-    def forget_idle(self) -> None:
-        self._pool.check()
-
-    def close(self) -> None:
-        """Nothing: the pool is its owner's to close."""
-
-    def scrub(self, text: str) -> str:
-        return text.replace(self._password, "***") if self._password else text
-
-    def _why_no_connection(self) -> Exception:
-        """The pool only says it timed out: one connection of our own says why."""
-        import psycopg
-
-        waited = f"pool {self._pool.name!r} gave no connection within {self._pool.timeout} s"
-        conninfo, options = _pool_target(self._pool)
-        try:
-            psycopg.connect(conninfo, **{**options, **_connect_options(self._connect_timeout)}).close()
-        except psycopg.OperationalError as exc:
-            return psycopg.OperationalError(f"{waited}: {exc}")
-        return psycopg.OperationalError(f"{waited}, all its {self._pool.max_size} connections in use")
-
-
-def _connections_for(dsn_or_pool: object, connect_timeout: float) -> _Connections | _PoolConnections:
-    if isinstance(dsn_or_pool, str):
-        return _Connections(dsn_or_pool, connect_timeout)
-    if _is_pool(dsn_or_pool):
-        return _PoolConnections(dsn_or_pool, connect_timeout)
-    raise TypeError(
-        "dsn_or_pool must be a connection string (postgresql://user@host/db) or a "
-        f"psycopg_pool.ConnectionPool, got {type(dsn_or_pool).__name__}"
-    )
-
-
-def _is_pool(value: object) -> TypeGuard[ConnectionPool[psycopg.Connection[Any]]]:
-    try:
-        from psycopg_pool import ConnectionPool
-    except ImportError:
-        return False
-    return isinstance(value, ConnectionPool)
-
-
-def _pool_target(pool: ConnectionPool[psycopg.Connection[Any]]) -> tuple[str, dict[str, Any]]:
-    """What ``pool`` connects to: its connection string and options (either may be a callable)."""
-    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
-    options = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
-    return conninfo, dict(options or {})
-
-
-def _describe(dsn: str) -> tuple[str, str]:
-    """How the messages name the server (user, host, port, database; never the password),
-    and the password, to scrub from the messages."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        params = conninfo_to_dict(dsn)
-    except Exception as exc:  # psycopg.ProgrammingError: the text is the parser's, not the DSN
-        raise ValueError(f"dsn_or_pool is not a PostgreSQL connection string: {exc}") from None
-    host = str(params.get("host") or params.get("hostaddr") or "the local socket")
-    port = f":{params['port']}" if params.get("port") else ""
-    user = f"{params['user']}@" if params.get("user") else ""
-    database = f"/{params['dbname']}" if params.get("dbname") else ""
-    return f"postgresql {user}{host}{port}{database}", str(params.get("password") or "")
-
-
-def _connect_options(connect_timeout: float) -> dict[str, Any]:
-    # libpq takes whole seconds, and 0 means "wait forever": at least 1.
-    return {"connect_timeout": max(1, math.ceil(connect_timeout)) if connect_timeout < math.inf else 0}
 
 
 def _statements(schema: str, prefix: str) -> dict[str, Any]:

@@ -186,6 +186,20 @@ def test_a_server_stopped_mid_run_fails_the_recording_and_the_next_update_after_
         assert record is not None and [t.message_preview for t in record.turns] == ["one", "three"]
 
 
+def test_connections_left_idle_across_a_server_restart_are_replaced(server: PostgresServer) -> None:
+    schema = f"s_{uuid.uuid4().hex[:16]}"
+    with ConnectionPool(server.dsn, min_size=2, max_size=2, timeout=10) as pool:
+        own, pooled = (
+            PostgresSessionStore(server.dsn, schema=schema),
+            PostgresSessionStore(pool, schema=schema),
+        )
+        own.set("a", "t")
+        pooled.set("b", "u")
+        server.stop()
+        server.start()
+        assert own.all() == pooled.all() == {"a": "t", "b": "u"}
+
+
 def test_a_connection_failure_names_the_host_and_the_reason_never_the_password() -> None:
     store = PostgresSessionStore(
         "postgresql://codex:s3cret-pw@127.0.0.1:1/sessions", connect_timeout_seconds=5
