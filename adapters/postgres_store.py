@@ -255,22 +255,37 @@ class PostgresSessionStore(SessionStoreBase):
     # -- migrations -------------------------------------------------------------------------
 
     def _migrate(self, conn: psycopg.Connection[Any]) -> None:
+        """Apply the missing migrations; when there are none (the usual case), only read."""
+        if self._version(conn) == SCHEMA_VERSION:
+            return
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"codex_local_sdk {self._qualified}"])
+        current = self._version(conn)  # again: another process may have migrated meanwhile
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self.schema]).fetchone() is None:
             conn.execute(self._sql["create_schema"])
         conn.execute(self._sql["create_versions"])
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            for statement in self._sql[f"migration_{version}"]:
+                self._apply(conn, statement)
+            conn.execute(self._sql["add_version"], [version])
+
+    def _version(self, conn: psycopg.Connection[Any]) -> int:
+        """The tables' schema version (0: none yet).
+
+        Raises:
+            SessionStoreSchemaError: a version newer than this code's.
+        """
+        versions = [self.schema, f"{self.table_prefix}schema_version"]
+        if conn.execute(self._sql["versions_exist"], versions).fetchone() is None:
+            return 0
         row = conn.execute(self._sql["current_version"]).fetchone()
-        current = row[0] if row is not None else 0
+        current = int(row[0]) if row is not None else 0
         if current > SCHEMA_VERSION:
             raise SessionStoreSchemaError(
                 f"session store {self._where} has schema version {current}, newer than this "
                 f"codex_local_sdk understands ({SCHEMA_VERSION}); upgrade codex-local-sdk to use it. "
                 "Nothing was changed."
             )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in self._sql[f"migration_{version}"]:
-                self._apply(conn, statement)
-            conn.execute(self._sql["add_version"], [version])
+        return current
 
     def _apply(self, conn: psycopg.Connection[Any], statement: sql.Composed) -> None:
         import psycopg.errors
@@ -354,6 +369,7 @@ def _statements(schema: str, prefix: str) -> dict[str, Any]:
             "CREATE TABLE IF NOT EXISTS {versions} "
             "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         ),
+        "versions_exist": compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
         "current_version": compose("SELECT coalesce(max(version), 0) FROM {versions}"),
         "add_version": compose("INSERT INTO {versions} (version) VALUES (%s)"),
         "select_one": compose(_SELECT + " WHERE name = %s"),

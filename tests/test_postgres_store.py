@@ -294,6 +294,20 @@ def test_migrate_makes_the_tables_once_and_says_the_version(
     assert sql(server, f'SELECT version FROM "{store.schema}".codex_schema_version') == [(1,)]
 
 
+def test_a_database_that_is_up_to_date_needs_no_right_to_create_tables(
+    server: PostgresServer, make_store: MakeStore
+) -> None:
+    schema = make_store().schema
+    PostgresSessionStore(server.dsn, schema=schema).migrate()
+    role = f"worker_{uuid.uuid4().hex[:8]}"
+    sql(server, f"CREATE ROLE {role} LOGIN")
+    sql(server, f'GRANT USAGE ON SCHEMA "{schema}" TO {role}')
+    sql(server, f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO {role}')
+    worker = PostgresSessionStore(f"{server.dsn} user={role}", schema=schema)
+    worker.set("a", "t")
+    assert worker.get("a") == "t"
+
+
 def test_a_newer_schema_is_refused_and_left_alone(server: PostgresServer, make_store: MakeStore) -> None:
     store = make_store()
     store.set("a", "t")
