@@ -33,23 +33,23 @@ FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 """Settings for tests that need no durability, only speed: the cluster is thrown away."""
 
 
-def find_binaries() -> Path | None:
-    """The folder of ``initdb``, ``pg_ctl`` and ``postgres``, or ``None``: on ``PATH``, else
-    in Debian's ``/usr/lib/postgresql/<version>/bin``."""
-    found = shutil.which("pg_ctl")
+def find_binaries(search_path: str | None = None, debian: Path = Path("/usr/lib/postgresql")) -> Path | None:
+    """The folder of ``initdb``, ``pg_ctl`` and ``postgres``, or ``None``: on ``search_path``
+    (default ``$PATH``), else in Debian's ``/usr/lib/postgresql/<version>/bin``."""
+    found = shutil.which("pg_ctl", path=search_path)
     if found:
         folder = Path(os.path.realpath(found)).parent
         if (folder / "initdb").exists() and (folder / "postgres").exists():
             return folder
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+    for folder in sorted(debian.glob("*/bin"), reverse=True):
         if all((folder / name).exists() for name in ("initdb", "pg_ctl", "postgres")):
             return folder
     return None
 
 
-def unavailable() -> str | None:
+def unavailable(search_path: str | None = None, debian: Path = Path("/usr/lib/postgresql")) -> str | None:
     """Why the PostgreSQL tests cannot run here, saying how to fix it; ``None`` if they can."""
-    if find_binaries() is None:
+    if find_binaries(search_path, debian) is None:
         return f"no PostgreSQL server programs found: {HOW_TO_GET_IT}"
     try:
         import psycopg  # noqa: F401

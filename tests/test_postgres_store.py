@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def server() -> Iterator[PostgresServer]:
     reason = postgres_server.unavailable()
+    if reason is not None and os.environ.get("CI"):
+        pytest.fail(f"CI runs the PostgreSQL tests, but {reason}")
     if reason is not None:
         pytest.skip(reason)
     with throwaway_server(FAST) as running:
@@ -76,6 +78,11 @@ def test_the_postgres_tests_run_in_ci() -> None:
     if not os.environ.get("CI"):
         pytest.skip("checks CI only (CI is not set): elsewhere the PostgreSQL tests may skip")
     assert postgres_server.unavailable() is None
+
+
+def test_without_the_server_programs_the_reason_says_how_to_get_them(tmp_path: Path) -> None:
+    reason = postgres_server.unavailable(search_path=str(tmp_path), debian=tmp_path)
+    assert reason is not None and "apt-get install postgresql" in reason and "on PATH" in reason
 
 
 def test_the_store_contract_certifies_it_from_the_command_line(server: PostgresServer) -> None:
