@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 import psycopg
@@ -62,6 +63,8 @@ class Connections(ConnectionSource):
         self._options = _connect_options(connect_timeout)
         self._idle: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
+        # A store dropped without close() closes its idle connections too.
+        weakref.finalize(self, _close_all, self._idle)
 
     def checkout(self) -> psycopg.Connection[Any]:
         with self._lock:
@@ -80,8 +83,7 @@ class Connections(ConnectionSource):
     def forget_idle(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-        for conn in idle:
-            conn.close()
+        _close_all(idle)
 
     def close(self) -> None:
         self.forget_idle()
@@ -122,6 +124,11 @@ class PoolConnections(ConnectionSource):
         except psycopg.OperationalError as exc:
             return psycopg.OperationalError(f"{waited}: {exc}")
         return psycopg.OperationalError(f"{waited}, all its {self._pool.max_size} connections in use")
+
+
+def _close_all(connections: list[psycopg.Connection[Any]]) -> None:
+    for conn in connections:
+        conn.close()
 
 
 def connections_for(dsn_or_pool: object, connect_timeout: float) -> ConnectionSource:

@@ -50,13 +50,17 @@ MakeStore = Callable[..., "PostgresSessionStore"]
 
 
 @pytest.fixture
-def make_store(server: PostgresServer) -> MakeStore:
-    """New stores, each in a schema of its own."""
+def make_store(server: PostgresServer) -> Iterator[MakeStore]:
+    """New stores, each in a schema of its own, closed after the test."""
+    made: list[PostgresSessionStore] = []
 
     def make(**options: Any) -> PostgresSessionStore:
-        return PostgresSessionStore(server.dsn, schema=f"s_{uuid.uuid4().hex[:16]}", **options)
+        made.append(PostgresSessionStore(server.dsn, schema=f"s_{uuid.uuid4().hex[:16]}", **options))
+        return made[-1]
 
-    return make
+    yield make
+    for store in made:
+        store.close()
 
 
 def sql(server: PostgresServer, statement: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
