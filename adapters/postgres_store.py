@@ -245,7 +245,7 @@ class PostgresSessionStore(SessionStoreBase):
             if row is not None:
                 return _record(name, row)
             # Waits for a concurrent creator of the name: 0 rows means it committed first.
-            if conn.execute(self._sql["insert_placeholder"], [name]).rowcount == 1:
+            if conn.execute(self._sql["insert_placeholder"], [name]).fetchone() is not None:
                 return None
 
     def _query(self, statement: sql.Composed, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -260,12 +260,18 @@ class PostgresSessionStore(SessionStoreBase):
             return
         conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"codex_local_sdk {self._qualified}"])
         current = self._version(conn)  # again: another process may have migrated meanwhile
+        if current == 0 and self._has_table(conn, "sessions"):
+            raise SessionStoreCorruptError(
+                f"session store {self._where}: a table named {self._qualified}sessions exists and "
+                "is not a session store of this code (it has no schema version). Nothing was "
+                "changed; choose another schema or table_prefix, or move that table away."
+            )
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self.schema]).fetchone() is None:
             conn.execute(self._sql["create_schema"])
         conn.execute(self._sql["create_versions"])
         for version in range(current + 1, SCHEMA_VERSION + 1):
             for statement in self._sql[f"migration_{version}"]:
-                self._apply(conn, statement)
+                conn.execute(statement)
             conn.execute(self._sql["add_version"], [version])
 
     def _version(self, conn: psycopg.Connection[Any]) -> int:
@@ -274,8 +280,7 @@ class PostgresSessionStore(SessionStoreBase):
         Raises:
             SessionStoreSchemaError: a version newer than this code's.
         """
-        versions = [self.schema, f"{self.table_prefix}schema_version"]
-        if conn.execute(self._sql["versions_exist"], versions).fetchone() is None:
+        if not self._has_table(conn, "schema_version"):
             return 0
         row = conn.execute(self._sql["current_version"]).fetchone()
         current = int(row[0]) if row is not None else 0
@@ -287,17 +292,9 @@ class PostgresSessionStore(SessionStoreBase):
             )
         return current
 
-    def _apply(self, conn: psycopg.Connection[Any], statement: sql.Composed) -> None:
-        import psycopg.errors
-
-        try:
-            conn.execute(statement)
-        except psycopg.errors.DuplicateTable:
-            raise SessionStoreCorruptError(
-                f"session store {self._where}: a table named {self._qualified}sessions exists and "
-                "is not a session store of this code (it has no schema version). Nothing was "
-                "changed; choose another schema or table_prefix, or move that table away."
-            ) from None
+    def _has_table(self, conn: psycopg.Connection[Any], name: str) -> bool:
+        found = conn.execute(self._sql["table_exists"], [self.schema, f"{self.table_prefix}{name}"])
+        return found.fetchone() is not None
 
     @property
     def _qualified(self) -> str:
@@ -322,8 +319,10 @@ class PostgresSessionStore(SessionStoreBase):
                 conn = self._connections.checkout()
                 begun = False
                 try:
-                    with conn.transaction():
-                        conn.execute("SELECT set_config('lock_timeout', %s, true)", [self._lock_timeout])
+                    # Pipelined: each statement goes out at once; the replies are awaited
+                    # only where a result is read.
+                    with conn.pipeline(), conn.transaction():
+                        conn.execute(self._sql["set_lock_timeout"], [self._lock_timeout]).fetchone()
                         begun = True
                         return work(conn)
                 except psycopg.OperationalError:
@@ -369,7 +368,8 @@ def _statements(schema: str, prefix: str) -> dict[str, Any]:
             "CREATE TABLE IF NOT EXISTS {versions} "
             "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
         ),
-        "versions_exist": compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
+        "set_lock_timeout": compose("SELECT set_config('lock_timeout', %s, true)"),
+        "table_exists": compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
         "current_version": compose("SELECT coalesce(max(version), 0) FROM {versions}"),
         "add_version": compose("INSERT INTO {versions} (version) VALUES (%s)"),
         "select_one": compose(_SELECT + " WHERE name = %s"),
@@ -377,7 +377,7 @@ def _statements(schema: str, prefix: str) -> dict[str, Any]:
         "select_all": compose("SELECT name, " + _SELECT.removeprefix("SELECT ")),
         "select_ids": compose("SELECT name, session_id FROM {sessions}"),
         "insert_placeholder": compose(
-            "INSERT INTO {sessions} (name) VALUES (%s) ON CONFLICT (name) DO NOTHING"
+            "INSERT INTO {sessions} (name) VALUES (%s) ON CONFLICT (name) DO NOTHING RETURNING 1"
         ),
         "update": compose(_UPDATE),
         "delete": compose("DELETE FROM {sessions} WHERE name = %s"),
