@@ -24,7 +24,8 @@ table of someone else's (no version row) raises
 ``update(name, fn)`` is one transaction: ``SELECT ... FOR UPDATE`` locks the row, so writers of
 one name take turns. A new name is first inserted as a placeholder row with ``ON CONFLICT DO
 NOTHING``: of two processes creating it at once, one inserts and the other waits for that
-transaction, then locks the row it made. Either way ``fn`` runs once, on the latest record.
+transaction, then locks the row it made. Either way ``fn`` runs once, on the latest record
+(the placeholder never shows: its transaction fills or deletes it before committing).
 
 SQL takes values as parameters only; the schema and table names are quoted identifiers.
 """

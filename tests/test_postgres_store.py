@@ -20,6 +20,7 @@ import pytest
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from codex_local_sdk import CodexLocalClient, SessionStoreError
 from codex_local_sdk.errors import SessionStoreCorruptError, SessionStoreLockTimeout, SessionStoreSchemaError
+from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord
 from codex_local_sdk.testing import codex_turn_events
 from codex_local_sdk.testing.store_contract import SessionStoreContract
 from codex_local_sdk.testing.store_rules import add_turn
@@ -281,6 +282,14 @@ def test_the_columns_hold_what_is_queried_and_data_the_whole_record(
     )
     assert row[:4] == ("thread-1", 2, 1, "failed")
     assert len(row[4]["turns"]) == 2 and row[4]["name"] == "a"
+
+
+def test_text_with_a_nul_character_round_trips(make_store: MakeStore) -> None:
+    store = make_store()
+    turn = SessionTurnRecord(timestamp=1.0, operation="run", prompt_preview="a\x00b")
+    store.set_record("a", SessionRecord(name="a", session_id="t", created_at=0, updated_at=0, turns=(turn,)))
+    record = store.get_record("a")
+    assert record is not None and record.turns == (turn,)
 
 
 def test_fields_it_does_not_know_are_read_past(server: PostgresServer, make_store: MakeStore) -> None:
