@@ -81,9 +81,13 @@ class PostgresServer:
         self._data = self.folder / "data"
         self.dsn = f"host={self.folder} dbname=postgres user=postgres"
         self._watchdog: subprocess.Popen[bytes] | None = None
-        if self._owner is not None:
-            os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
-        self._run("initdb", "-D", str(self._data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        try:
+            if self._owner is not None:
+                os.chown(self.folder, self._owner.pw_uid, self._owner.pw_gid)
+            self._run("initdb", "-D", str(self._data), "-A", "trust", "-U", "postgres", "-E", "UTF8")
+        except BaseException:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise
 
     def start(self) -> PostgresServer:
         """Start the server and wait until it accepts connections (a few seconds)."""
