@@ -60,7 +60,7 @@ def unavailable(search_path: str | None = None, debian: Path = Path("/usr/lib/po
 
 
 class PostgresServer:
-    """A new cluster in a temporary folder, started by :meth:`start`, removed by :meth:`stop`.
+    """A new cluster in a temporary folder, started by :meth:`start`, removed by :meth:`remove`.
 
     Args:
         settings: server settings (``-c name=value``), e.g. :data:`FAST`.
@@ -93,10 +93,24 @@ class PostgresServer:
         """Start the server and wait until it accepts connections (a few seconds)."""
         options = [f"-k {self.folder}", "-c listen_addresses=''"]
         options += [f"-c {name}={value}" for name, value in self._settings.items()]
-        log = str(self.folder / "server.log")
-        self._run(
-            "pg_ctl", "start", "-w", "-t", "60", "-D", str(self._data), "-l", log, "-o", " ".join(options)
-        )
+        log = self.folder / "server.log"
+        try:
+            self._run(
+                "pg_ctl",
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-D",
+                str(self._data),
+                "-l",
+                str(log),
+                "-o",
+                " ".join(options),
+            )
+        except subprocess.CalledProcessError as exc:
+            said = log.read_text(errors="replace") if log.exists() else exc.stderr
+            raise RuntimeError(f"PostgreSQL did not start in {self.folder}:\n{said[-3000:]}") from exc
         if self._watchdog is None:
             self._watchdog = self._start_watchdog()
         return self
@@ -113,12 +127,6 @@ class PostgresServer:
         if self._watchdog is not None:
             self._watchdog.kill()
             self._watchdog.wait()
-
-    def log(self) -> str:
-        """The server's log, for a failing test's message."""
-        with contextlib.suppress(OSError):
-            return (self.folder / "server.log").read_text(errors="replace")
-        return ""
 
     def _run(self, program: str, *args: str) -> None:
         done = subprocess.run(
