@@ -37,12 +37,25 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[PostgresServer]:
+def postgres() -> None:
+    """Skips the test where PostgreSQL or psycopg is missing, saying how to get them; fails it in CI."""
     reason = postgres_server.unavailable()
     if reason is not None and os.environ.get("CI"):
         pytest.fail(f"CI runs the PostgreSQL tests, but {reason}")
     if reason is not None:
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def server(postgres: None) -> Iterator[PostgresServer]:
+    """A server shared by the module's tests."""
+    with throwaway_server(FAST) as running:
+        yield running
+
+
+@pytest.fixture
+def own_server(postgres: None) -> Iterator[PostgresServer]:
+    """A server of the test's own, for a test that stops it."""
     with throwaway_server(FAST) as running:
         yield running
 
@@ -177,25 +190,24 @@ def turn(message: str) -> ScriptedRun:
     return ScriptedRun(stdout=codex_turn_events(thread_id="t-1", message=message, usage={"input_tokens": 10}))
 
 
-def test_a_server_stopped_mid_run_fails_the_recording_and_the_next_update_after_a_restart_works() -> None:
-    if postgres_server.unavailable() is not None:
-        pytest.skip(postgres_server.unavailable() or "")
-    with throwaway_server(FAST) as server:
-        store = PostgresSessionStore(server.dsn)
-        client = CodexLocalClient(
-            runner=ScriptedRunner([turn("one"), turn("two"), turn("three")]), session_store=store
-        )
-        client.start_thread("hello", session_name="s")
-        with client.resume_live("more", session_name="s") as run:
-            server.stop()
-            with pytest.raises(SessionStoreError) as info:
-                run.wait()
-        assert info.value.result is not None and info.value.result.final_message == "two"
-        assert str(server.folder) in str(info.value)
-        server.start()
-        assert client.resume("again", session_name="s").final_message == "three"
-        record = store.get_record("s")
-        assert record is not None and [t.message_preview for t in record.turns] == ["one", "three"]
+def test_a_server_stopped_mid_run_fails_the_recording_and_the_next_update_after_a_restart_works(
+    own_server: PostgresServer,
+) -> None:
+    store = PostgresSessionStore(own_server.dsn)
+    client = CodexLocalClient(
+        runner=ScriptedRunner([turn("one"), turn("two"), turn("three")]), session_store=store
+    )
+    client.start_thread("hello", session_name="s")
+    with client.resume_live("more", session_name="s") as run:
+        own_server.stop()
+        with pytest.raises(SessionStoreError) as info:
+            run.wait()
+    assert info.value.result is not None and info.value.result.final_message == "two"
+    assert str(own_server.folder) in str(info.value)
+    own_server.start()
+    assert client.resume("again", session_name="s").final_message == "three"
+    record = store.get_record("s")
+    assert record is not None and [t.message_preview for t in record.turns] == ["one", "three"]
 
 
 def test_connections_left_idle_across_a_server_restart_are_replaced(server: PostgresServer) -> None:
@@ -212,7 +224,7 @@ def test_connections_left_idle_across_a_server_restart_are_replaced(server: Post
         assert own.all() == pooled.all() == {"a": "t", "b": "u"}
 
 
-def test_a_connection_failure_names_the_host_and_the_reason_never_the_password() -> None:
+def test_a_connection_failure_names_the_host_and_the_reason_never_the_password(postgres: None) -> None:
     store = PostgresSessionStore(
         "postgresql://codex:s3cret-pw@127.0.0.1:1/sessions", connect_timeout_seconds=5
     )
@@ -360,7 +372,7 @@ def test_a_pool_given_to_it_serves_it(server: PostgresServer) -> None:
         assert not pool.closed and store.get("a") == "thread-1"
 
 
-def test_a_pool_that_cannot_connect_says_why() -> None:
+def test_a_pool_that_cannot_connect_says_why(postgres: None) -> None:
     with ConnectionPool("postgresql://codex:s3cret-pw@127.0.0.1:1/db", open=False, timeout=0.5) as pool:
         pool.open(wait=False)
         store = PostgresSessionStore(pool)
@@ -394,10 +406,8 @@ def test_a_pool_that_cannot_connect_says_why() -> None:
     ],
 )
 def test_bad_options_are_refused_before_anything_runs(
-    arguments: tuple[Any, ...], error: type[Exception], problem: str
+    postgres: None, arguments: tuple[Any, ...], error: type[Exception], problem: str
 ) -> None:
-    if postgres_server.unavailable() is not None:
-        pytest.skip(postgres_server.unavailable() or "")
     *positional, options = arguments if isinstance(arguments[-1], dict) else (*arguments, {})
     with pytest.raises(error, match=re.escape(problem)):
         PostgresSessionStore(*positional, **options)
