@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -144,6 +145,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=200, help="single-process updates per size")
     parser.add_argument("--worker-updates", type=int, default=50, help="updates per worker process")
     args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     print("| sessions | 1 process | 8 processes, own names | 8 processes, one shared name | lost |")
     print("| --- | --- | --- | --- | --- |")
     with postgres_databases() as new_database:
@@ -158,6 +160,7 @@ def main() -> None:
             lost = (made - sum(counts[name] for name in own_names)) + (made - counts["shared"])
             row = [f"{sessions:,}", latency(alone), latency(own), latency(shared), f"{lost} of {2 * made}"]
             print(f"| {' | '.join(row)} |", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
