@@ -39,6 +39,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import attrs
 import cattrs
 
 from codex_local_sdk.errors import (
@@ -165,12 +166,11 @@ class PostgresSessionStore(SessionStoreBase):
         super().__init__(max_turn_history=max_turn_history, clock=clock)
         self.schema = _check_schema(schema)
         self.table_prefix = _check_prefix(table_prefix)
-        self._lock_timeout = _lock_timeout_setting(
-            _check_seconds("lock_timeout_seconds", lock_timeout_seconds)
-        )
+        self._lock_timeout_seconds = _check_seconds("lock_timeout_seconds", lock_timeout_seconds)
+        self._lock_timeout = _lock_timeout_setting(self._lock_timeout_seconds)
         connect_timeout = _check_seconds("connect_timeout_seconds", connect_timeout_seconds)
         self._connections = connections_for(dsn_or_pool, connect_timeout)
-        self._sql = _statements(schema, table_prefix)
+        self._sql = _Statements.for_tables(schema, table_prefix)
         self._migration_lock = threading.Lock()
         self._migrated = False
 
@@ -214,15 +214,15 @@ class PostgresSessionStore(SessionStoreBase):
     def get_record(self, name: str) -> SessionRecord | None:
         """The record saved under ``name``, or ``None``."""
         _check_name(name)
-        rows = self._query(self._sql["select_one"], [name])
+        rows = self._query(self._sql.select_one, [name])
         return _record(name, rows[0]) if rows else None
 
     def all(self) -> dict[str, str]:
         """Every name and its thread id."""
-        return dict(self._query(self._sql["select_ids"], []))
+        return dict(self._query(self._sql.select_ids, []))
 
     def _snapshot(self) -> Mapping[str, SessionRecord]:
-        return {row[0]: _record(row[0], row[1:]) for row in self._query(self._sql["select_all"], [])}
+        return {row[0]: _record(row[0], row[1:]) for row in self._query(self._sql.select_all, [])}
 
     def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
         _check_name(name)
@@ -231,9 +231,9 @@ class PostgresSessionStore(SessionStoreBase):
         def change(conn: psycopg.Connection[Any]) -> SessionRecord | None:
             record = fn(self._lock_row(conn, name))
             if record is None:
-                conn.execute(self._sql["delete"], [name])
+                conn.execute(self._sql.delete, [name])
             else:
-                conn.execute(self._sql["update"], [*_row(record), name])
+                conn.execute(self._sql.update, [*_row(record), name])
             return record
 
         return self._transaction(change)
@@ -242,11 +242,11 @@ class PostgresSessionStore(SessionStoreBase):
         """The record under ``name``, its row locked until the transaction ends; ``None`` for
         a new name, whose placeholder row this transaction then holds."""
         while True:
-            row = conn.execute(self._sql["select_for_update"], [name]).fetchone()
+            row = conn.execute(self._sql.select_for_update, [name]).fetchone()
             if row is not None:
                 return _record(name, row)
             # Waits for a concurrent creator of the name: 0 rows means it committed first.
-            if conn.execute(self._sql["insert_placeholder"], [name]).fetchone() is not None:
+            if conn.execute(self._sql.insert_placeholder, [name]).fetchone() is not None:
                 return None
 
     def _query(self, statement: sql.Composed, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -268,12 +268,12 @@ class PostgresSessionStore(SessionStoreBase):
                 "changed; choose another schema or table_prefix, or move that table away."
             )
         if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self.schema]).fetchone() is None:
-            conn.execute(self._sql["create_schema"])
-        conn.execute(self._sql["create_versions"])
+            conn.execute(self._sql.create_schema)
+        conn.execute(self._sql.create_versions)
         for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in self._sql[f"migration_{version}"]:
+            for statement in self._sql.migrations[version - 1]:
                 conn.execute(statement)
-            conn.execute(self._sql["add_version"], [version])
+            conn.execute(self._sql.add_version, [version])
 
     def _version(self, conn: psycopg.Connection[Any]) -> int:
         """The tables' schema version (0: none yet).
@@ -283,7 +283,7 @@ class PostgresSessionStore(SessionStoreBase):
         """
         if not self._has_table(conn, "schema_version"):
             return 0
-        row = conn.execute(self._sql["current_version"]).fetchone()
+        row = conn.execute(self._sql.current_version).fetchone()
         current = int(row[0]) if row is not None else 0
         if current > SCHEMA_VERSION:
             raise SessionStoreSchemaError(
@@ -294,7 +294,7 @@ class PostgresSessionStore(SessionStoreBase):
         return current
 
     def _has_table(self, conn: psycopg.Connection[Any], name: str) -> bool:
-        found = conn.execute(self._sql["table_exists"], [self.schema, f"{self.table_prefix}{name}"])
+        found = conn.execute(self._sql.table_exists, [self.schema, f"{self.table_prefix}{name}"])
         return found.fetchone() is not None
 
     @property
@@ -323,7 +323,7 @@ class PostgresSessionStore(SessionStoreBase):
                     # Pipelined: each statement goes out at once; the replies are awaited
                     # only where a result is read.
                     with conn.pipeline(), conn.transaction():
-                        conn.execute(self._sql["set_lock_timeout"], [self._lock_timeout]).fetchone()
+                        conn.execute(self._sql.set_lock_timeout, [self._lock_timeout]).fetchone()
                         begun = True
                         return work(conn)
                 except psycopg.OperationalError:
@@ -344,48 +344,66 @@ class PostgresSessionStore(SessionStoreBase):
         except psycopg.errors.LockNotAvailable:
             raise SessionStoreLockTimeout(
                 f"session store {self._where}: another writer held the session's row longer than "
-                f"lock_timeout_seconds ({self._lock_timeout}). Retry later, or raise lock_timeout_seconds."
+                f"lock_timeout_seconds ({self._lock_timeout_seconds:g} s). Retry later, or raise it."
             ) from None
         except psycopg.Error as exc:
             reason = self._connections.scrub(str(exc).strip()) or type(exc).__name__
             raise SessionStoreError(f"session store {self._where} failed: {reason}") from None
 
 
-def _statements(schema: str, prefix: str) -> dict[str, Any]:
-    from psycopg import sql
+@attrs.frozen
+class _Statements:
+    """The store's SQL, its table names filled in as quoted identifiers; values are ``%s``."""
 
-    names = {
-        "schema": sql.Identifier(schema),
-        "sessions": sql.Identifier(schema, f"{prefix}sessions"),
-        "versions": sql.Identifier(schema, f"{prefix}schema_version"),
-    }
+    create_schema: sql.Composed
+    create_versions: sql.Composed
+    table_exists: sql.Composed
+    current_version: sql.Composed
+    add_version: sql.Composed
+    migrations: list[list[sql.Composed]]
+    set_lock_timeout: sql.Composed
+    select_one: sql.Composed
+    select_for_update: sql.Composed
+    select_all: sql.Composed
+    select_ids: sql.Composed
+    insert_placeholder: sql.Composed
+    update: sql.Composed
+    delete: sql.Composed
 
-    def compose(template: str) -> sql.Composed:
-        return sql.SQL(template).format(**names)
+    @classmethod
+    def for_tables(cls, schema: str, prefix: str) -> _Statements:
+        from psycopg import sql
 
-    statements: dict[str, Any] = {
-        "create_schema": compose("CREATE SCHEMA {schema}"),
-        "create_versions": compose(
-            "CREATE TABLE IF NOT EXISTS {versions} "
-            "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-        ),
-        "set_lock_timeout": compose("SELECT set_config('lock_timeout', %s, true)"),
-        "table_exists": compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
-        "current_version": compose("SELECT coalesce(max(version), 0) FROM {versions}"),
-        "add_version": compose("INSERT INTO {versions} (version) VALUES (%s)"),
-        "select_one": compose(_SELECT + " WHERE name = %s"),
-        "select_for_update": compose(_SELECT + " WHERE name = %s FOR UPDATE"),
-        "select_all": compose("SELECT name, " + _SELECT.removeprefix("SELECT ")),
-        "select_ids": compose("SELECT name, session_id FROM {sessions}"),
-        "insert_placeholder": compose(
-            "INSERT INTO {sessions} (name) VALUES (%s) ON CONFLICT (name) DO NOTHING RETURNING 1"
-        ),
-        "update": compose(_UPDATE),
-        "delete": compose("DELETE FROM {sessions} WHERE name = %s"),
-    }
-    for version, migration in enumerate(_MIGRATIONS, start=1):
-        statements[f"migration_{version}"] = [compose(statement) for statement in migration]
-    return statements
+        names = {
+            "schema": sql.Identifier(schema),
+            "sessions": sql.Identifier(schema, f"{prefix}sessions"),
+            "versions": sql.Identifier(schema, f"{prefix}schema_version"),
+        }
+
+        def compose(template: str) -> sql.Composed:
+            return sql.SQL(template).format(**names)
+
+        return cls(
+            create_schema=compose("CREATE SCHEMA {schema}"),
+            create_versions=compose(
+                "CREATE TABLE IF NOT EXISTS {versions} "
+                "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+            ),
+            table_exists=compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
+            current_version=compose("SELECT coalesce(max(version), 0) FROM {versions}"),
+            add_version=compose("INSERT INTO {versions} (version) VALUES (%s)"),
+            migrations=[[compose(statement) for statement in version] for version in _MIGRATIONS],
+            set_lock_timeout=compose("SELECT set_config('lock_timeout', %s, true)"),
+            select_one=compose(_SELECT + " WHERE name = %s"),
+            select_for_update=compose(_SELECT + " WHERE name = %s FOR UPDATE"),
+            select_all=compose("SELECT name, " + _SELECT.removeprefix("SELECT ")),
+            select_ids=compose("SELECT name, session_id FROM {sessions}"),
+            insert_placeholder=compose(
+                "INSERT INTO {sessions} (name) VALUES (%s) ON CONFLICT (name) DO NOTHING RETURNING 1"
+            ),
+            update=compose(_UPDATE),
+            delete=compose("DELETE FROM {sessions} WHERE name = %s"),
+        )
 
 
 def _row(record: SessionRecord) -> list[Any]:
