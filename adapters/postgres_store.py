@@ -39,9 +39,6 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-import attrs
-import cattrs
-
 from codex_local_sdk.errors import (
     SessionStoreCorruptError,
     SessionStoreError,
@@ -51,6 +48,7 @@ from codex_local_sdk.errors import (
 from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, check_session_name
 
+from ._postgres_schema import SCHEMA_VERSION, Statements, record_of, row_of
 from .store_base import SessionStoreBase
 
 if TYPE_CHECKING:
@@ -60,42 +58,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 1
-"""The table layout this code makes, and the newest it reads."""
-
 INSTALL_HINT = "pip install 'codex-local-sdk[postgres]'"
 
-_COLUMNS = (
-    "session_id",
-    "created_at",
-    "updated_at",
-    "last_turn_status",
-    "turn_count",
-    "success_count",
-    "failure_count",
-)
-# Statement templates: {schema}, {sessions} and {versions} are filled with quoted identifiers.
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE {sessions} (
-            name text PRIMARY KEY,
-            session_id text NOT NULL DEFAULT '',
-            created_at double precision NOT NULL DEFAULT 0,
-            updated_at double precision NOT NULL DEFAULT 0,
-            last_turn_status text,
-            turn_count bigint NOT NULL DEFAULT 0,
-            success_count bigint NOT NULL DEFAULT 0,
-            failure_count bigint NOT NULL DEFAULT 0,
-            data json NOT NULL DEFAULT '{{}}'
-        )""",
-    ),
-)
-"""The statements of each version, from 1."""
-_SELECT = "SELECT data, " + ", ".join(_COLUMNS) + " FROM {sessions}"
-_UPDATE = "UPDATE {sessions} SET data = %s, " + ", ".join(f"{c} = %s" for c in _COLUMNS) + " WHERE name = %s"
 _PREFIX = re.compile(r"[a-z_][a-z0-9_]*\Z")
-
-_converter = cattrs.Converter(forbid_extra_keys=False)
 
 
 def _require_psycopg() -> None:
@@ -170,7 +135,7 @@ class PostgresSessionStore(SessionStoreBase):
         self._lock_timeout = _lock_timeout_setting(self._lock_timeout_seconds)
         connect_timeout = _check_seconds("connect_timeout_seconds", connect_timeout_seconds)
         self._connections = connections_for(dsn_or_pool, connect_timeout)
-        self._sql = _Statements.for_tables(schema, table_prefix)
+        self._sql = Statements.for_tables(schema, table_prefix)
         self._migration_lock = threading.Lock()
         self._migrated = False
 
@@ -211,18 +176,18 @@ class PostgresSessionStore(SessionStoreBase):
 
     # -- the store's primitives ------------------------------------------------------------
 
-    def get_record(self, name: str) -> SessionRecord | None:
+    def getrecord_of(self, name: str) -> SessionRecord | None:
         """The record saved under ``name``, or ``None``."""
         _check_name(name)
         rows = self._query(self._sql.select_one, [name])
-        return _record(name, rows[0]) if rows else None
+        return record_of(name, rows[0]) if rows else None
 
     def all(self) -> dict[str, str]:
         """Every name and its thread id."""
         return dict(self._query(self._sql.select_ids, []))
 
     def _snapshot(self) -> Mapping[str, SessionRecord]:
-        return {row[0]: _record(row[0], row[1:]) for row in self._query(self._sql.select_all, [])}
+        return {row[0]: record_of(row[0], row[1:]) for row in self._query(self._sql.select_all, [])}
 
     def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
         _check_name(name)
@@ -233,7 +198,7 @@ class PostgresSessionStore(SessionStoreBase):
             if record is None:
                 conn.execute(self._sql.delete, [name])
             else:
-                conn.execute(self._sql.update, [*_row(record), name])
+                conn.execute(self._sql.update, [*row_of(record), name])
             return record
 
         return self._transaction(change)
@@ -244,7 +209,7 @@ class PostgresSessionStore(SessionStoreBase):
         while True:
             row = conn.execute(self._sql.select_for_update, [name]).fetchone()
             if row is not None:
-                return _record(name, row)
+                return record_of(name, row)
             # Waits for a concurrent creator of the name: 0 rows means it committed first.
             if conn.execute(self._sql.insert_placeholder, [name]).fetchone() is not None:
                 return None
@@ -349,80 +314,6 @@ class PostgresSessionStore(SessionStoreBase):
         except psycopg.Error as exc:
             reason = self._connections.scrub(str(exc).strip()) or type(exc).__name__
             raise SessionStoreError(f"session store {self._where} failed: {reason}") from None
-
-
-@attrs.frozen
-class _Statements:
-    """The store's SQL, its table names filled in as quoted identifiers; values are ``%s``."""
-
-    create_schema: sql.Composed
-    create_versions: sql.Composed
-    table_exists: sql.Composed
-    current_version: sql.Composed
-    add_version: sql.Composed
-    migrations: list[list[sql.Composed]]
-    set_lock_timeout: sql.Composed
-    select_one: sql.Composed
-    select_for_update: sql.Composed
-    select_all: sql.Composed
-    select_ids: sql.Composed
-    insert_placeholder: sql.Composed
-    update: sql.Composed
-    delete: sql.Composed
-
-    @classmethod
-    def for_tables(cls, schema: str, prefix: str) -> _Statements:
-        from psycopg import sql
-
-        names = {
-            "schema": sql.Identifier(schema),
-            "sessions": sql.Identifier(schema, f"{prefix}sessions"),
-            "versions": sql.Identifier(schema, f"{prefix}schema_version"),
-        }
-
-        def compose(template: str) -> sql.Composed:
-            return sql.SQL(template).format(**names)
-
-        return cls(
-            create_schema=compose("CREATE SCHEMA {schema}"),
-            create_versions=compose(
-                "CREATE TABLE IF NOT EXISTS {versions} "
-                "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            ),
-            table_exists=compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
-            current_version=compose("SELECT coalesce(max(version), 0) FROM {versions}"),
-            add_version=compose("INSERT INTO {versions} (version) VALUES (%s)"),
-            migrations=[[compose(statement) for statement in version] for version in _MIGRATIONS],
-            set_lock_timeout=compose("SELECT set_config('lock_timeout', %s, true)"),
-            select_one=compose(_SELECT + " WHERE name = %s"),
-            select_for_update=compose(_SELECT + " WHERE name = %s FOR UPDATE"),
-            select_all=compose("SELECT name, " + _SELECT.removeprefix("SELECT ")),
-            select_ids=compose("SELECT name, session_id FROM {sessions}"),
-            insert_placeholder=compose(
-                "INSERT INTO {sessions} (name) VALUES (%s) ON CONFLICT (name) DO NOTHING RETURNING 1"
-            ),
-            update=compose(_UPDATE),
-            delete=compose("DELETE FROM {sessions} WHERE name = %s"),
-        )
-
-
-def _row(record: SessionRecord) -> list[Any]:
-    """The ``data`` and column values of ``record``, in ``_UPDATE``'s order."""
-    from psycopg.types.json import Json
-
-    raw = _converter.unstructure(record)
-    return [Json(raw), *(raw[column] for column in _COLUMNS)]
-
-
-def _record(name: str, row: tuple[Any, ...]) -> SessionRecord:
-    """The record in a row of ``_SELECT`` (``data`` first, then the columns)."""
-    data, *columns = row
-    try:
-        return _converter.structure({**data, **dict(zip(_COLUMNS, columns, strict=True))}, SessionRecord)
-    except (cattrs.BaseValidationError, TypeError, ValueError, KeyError) as exc:
-        raise SessionStoreCorruptError(
-            f"the session record under {name!r} does not match the schema ({exc}); it was left untouched"
-        ) from None
 
 
 def _check_name(name: str) -> None:
