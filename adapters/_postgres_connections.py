@@ -6,6 +6,7 @@ Imported only once psycopg is known to be installed.
 
 from __future__ import annotations
 
+import abc
 import math
 import threading
 import weakref
@@ -21,7 +22,7 @@ KEEP_IDLE = 8
 """How many idle connections a store that connects by itself keeps for reuse."""
 
 
-class ConnectionSource:
+class ConnectionSource(abc.ABC):
     """Lends connections: ``checkout`` one, use it, ``checkin`` it (also when it broke).
 
     Attributes:
@@ -32,21 +33,21 @@ class ConnectionSource:
         self.where, dsn_password = _describe(dsn)
         self._password = password or dsn_password
 
+    @abc.abstractmethod
     def checkout(self) -> psycopg.Connection[Any]:
         """A connection, new or idle (which may have died since: the caller finds out)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def checkin(self, conn: psycopg.Connection[Any]) -> None:
         """Take ``conn`` back after use."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def forget_idle(self) -> None:
         """Drop the idle connections: one of them was found dead, so the rest may be too."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self) -> None:
         """Close what this source opened."""
-        raise NotImplementedError
 
     def scrub(self, text: str) -> str:
         """``text`` with the password, should it appear, masked."""
