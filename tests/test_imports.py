@@ -41,6 +41,7 @@ EXPORTS = [
     "EventSink",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",

@@ -26,6 +26,7 @@ from codex_local_sdk import CodexExecRequest, CodexLocalClient
 from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
 from codex_local_sdk.sessions import SessionRecord, record_turn
 from codex_local_sdk.testing.store_rules import add_turn, finished_turn
+from tests.postgres_server import unavailable as postgres_unavailable
 
 from .harness import (
     REPO,
@@ -447,9 +448,16 @@ def _sqlite_store(folder: Path, records: Mapping[str, SessionRecord]) -> str:
     return f"sqlite:{path}"
 
 
+def _postgres_store(folder: Path, records: Mapping[str, SessionRecord]) -> str:
+    from .postgres import postgres_store  # psycopg, and a server, only when measured
+
+    return postgres_store(folder, records)
+
+
 STORES: list[BenchStore] = [
     BenchStore("`JsonFileSessionStore`", _json_store, scales=False),
     BenchStore("`SqliteSessionStore`", _sqlite_store),
+    *([] if postgres_unavailable() else [BenchStore("`PostgresSessionStore`", _postgres_store)]),
 ]
 """Figure 6's stores, side by side in one run: a store joins with one entry."""
 

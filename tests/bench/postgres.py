@@ -1,53 +1,23 @@
-"""``python -m tests.bench.postgres``: ``PostgresSessionStore.update`` latency on a throwaway,
-durable PostgreSQL server (default settings: ``fsync`` and ``synchronous_commit`` on), in the
-shape of figure 6: 10 to 100,000 sessions, 1 process, then 8 processes on their own names and
-on one shared name, and the updates lost.
-
-For figure 6's list of stores, :func:`postgres_databases` is the PostgreSQL entry: it starts
-the server and yields ``new_database(sessions) -> url``, a seeded database per size whose
-``postgresql://`` URL any process opens with ``PostgresSessionStore(url)``.
+"""Figure 6's PostgreSQL entry: a throwaway, durable PostgreSQL server (default settings:
+``fsync`` and ``synchronous_commit`` on), started on first use and stopped when the bench
+exits, with a seeded database per size whose ``postgresql://`` URL any process opens with
+``store_from_url``.
 """
 
 from __future__ import annotations
 
-import argparse
+import atexit
 import contextlib
-import json
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
 from adapters.postgres_store import PostgresSessionStore
+from codex_local_sdk.sessions import SessionRecord
 from codex_local_sdk.testing.store_rules import add_turn
 from tests.postgres_server import throwaway_server
-
-from .harness import median, ms, percentile
-
-REPO = Path(__file__).resolve().parents[2]
-WORKERS = 8
-
-WORKER = """
-import json, sys, time
-from adapters.postgres_store import PostgresSessionStore
-from codex_local_sdk.testing.store_rules import add_turn
-
-store = PostgresSessionStore(sys.argv[1])
-store.migrate()
-print("ready", flush=True)
-sys.stdin.readline()
-samples = []
-for _ in range(int(sys.argv[3])):
-    started = time.perf_counter()
-    add_turn(store, sys.argv[2])
-    samples.append(time.perf_counter() - started)
-print(json.dumps(samples))
-"""
 
 
 @contextlib.contextmanager
@@ -86,82 +56,15 @@ def seed(url: str, sessions: int) -> None:
         conn.execute("VACUUM ANALYZE codex_sessions")
 
 
-def single_process(url: str, sessions: int, updates: int) -> list[float]:
-    samples = []
-    with PostgresSessionStore(url) as store:
-        for i in range(updates + 2):
-            started = time.perf_counter()
-            add_turn(store, f"session-{i * 7919 % sessions}")
-            if i >= 2:  # warm-up: the first connection and migration check
-                samples.append(time.perf_counter() - started)
-    return samples
+_server = contextlib.ExitStack()
+_new_database: Callable[[int], str] | None = None
 
 
-def contend(url: str, names: list[str], updates: int) -> list[float]:
-    """One process per name, released together once all have connected."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, url, name, str(updates)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=REPO,
-        )
-        for name in names
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        for proc in procs:
-            assert proc.stdin is not None
-            proc.stdin.write("go\n")
-            proc.stdin.flush()
-        samples: list[float] = []
-        for proc in procs:
-            out, _ = proc.communicate(timeout=600)
-            assert proc.returncode == 0, out
-            samples += json.loads(out.splitlines()[-1])
-        return samples
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-
-
-def turn_counts(url: str, names: list[str]) -> dict[str, int]:
-    with PostgresSessionStore(url) as store:
-        records = [store.get_record(name) for name in names]
-    return {name: record.turn_count if record else 0 for name, record in zip(names, records, strict=True)}
-
-
-def latency(samples: list[float]) -> str:
-    return f"p50 {ms(median(samples))}, p99 {ms(percentile(samples, 0.99))}"
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m tests.bench.postgres", description=__doc__)
-    parser.add_argument("--sizes", default="10,1000,10000,100000", help="session counts, comma-separated")
-    parser.add_argument("--updates", type=int, default=200, help="single-process updates per size")
-    parser.add_argument("--worker-updates", type=int, default=50, help="updates per worker process")
-    args = parser.parse_args()
-    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
-    print("| sessions | 1 process | 8 processes, own names | 8 processes, one shared name | lost |")
-    print("| --- | --- | --- | --- | --- |")
-    with postgres_databases() as new_database:
-        for sessions in (int(size) for size in args.sizes.split(",")):
-            url = new_database(sessions)
-            alone = single_process(url, sessions, args.updates)
-            own_names = [f"worker-{w}" for w in range(WORKERS)]
-            own = contend(url, own_names, args.worker_updates)
-            shared = contend(url, ["shared"] * WORKERS, args.worker_updates)
-            counts = turn_counts(url, [*own_names, "shared"])
-            made = WORKERS * args.worker_updates
-            lost = (made - sum(counts[name] for name in own_names)) + (made - counts["shared"])
-            row = [f"{sessions:,}", latency(alone), latency(own), latency(shared), f"{lost} of {2 * made}"]
-            print(f"| {' | '.join(row)} |", flush=True)
-    print(f"load average {os.getloadavg()[0]:.1f} at the end")
-
-
-if __name__ == "__main__":
-    main()
+def postgres_store(_folder: Path, records: Mapping[str, SessionRecord]) -> str:
+    """Figure 6's seed for ``PostgresSessionStore``: a new database on the bench's server
+    holding as many one-turn sessions as ``records`` (named as they are), and its URL."""
+    global _new_database
+    if _new_database is None:
+        _new_database = _server.enter_context(postgres_databases())
+        atexit.register(_server.close)
+    return _new_database(len(records))
