@@ -8,6 +8,7 @@ events, so it sits above :mod:`codex_local_sdk.events`, where :class:`Usage` is 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 import attrs
 
 from ._compat import accepting_origin_calls
+from .activity import ItemViews, fold_items
 from .events import CodexEvent, Usage, usage_from
+from .items import ThreadItem, decode_item
 
 __all__ = ["UNSUCCESSFUL_TURN_STATUSES", "CodexExecResult", "Usage", "run_succeeded"]
 
@@ -49,6 +52,10 @@ def _usage_value(value: Usage | Mapping[str, Any] | None) -> Usage | None:
     return usage_from(value) if isinstance(value, Mapping) else value
 
 
+def _items_of_events(result: CodexExecResult) -> tuple[Mapping[str, Any], ...]:
+    return fold_items(result.events)
+
+
 @accepting_origin_calls(
     order=(
         "return_code",
@@ -64,7 +71,7 @@ def _usage_value(value: Usage | Mapping[str, Any] | None) -> Usage | None:
     )
 )
 @attrs.frozen(kw_only=True)
-class CodexExecResult:
+class CodexExecResult(ItemViews):
     """What one run of ``codex exec`` produced (the last attempt, when it was retried).
 
     Positional arguments follow codex-local-sdk-python 0.1.4's order (``return_code,
@@ -122,6 +129,14 @@ class CodexExecResult:
             ``SubprocessRunner(max_line_bytes=...)``.
         requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
             id that was asked for; ``None`` otherwise.
+        raw_items: the final JSON object of each item of the turn, by id, in first-seen
+            order; folded from ``events`` unless given (a live run that does not keep its
+            events still keeps these). :attr:`items` is their typed form.
+
+    What the agent did reads from :attr:`items` and its views: :attr:`commands_run`,
+    :attr:`failed_commands`, :attr:`file_changes`, :attr:`todo_list`, :attr:`reasoning`,
+    :attr:`errors` and :attr:`has_side_effects`. A run without JSON output has no items,
+    so its views are empty.
     """
 
     return_code: int | None
@@ -142,6 +157,15 @@ class CodexExecResult:
     dropped_unparsed_lines: int = 0
     exceeded_line_limit: int | None = None
     requested_thread_id: str | None = None
+    raw_items: tuple[Mapping[str, Any], ...] = attrs.field(
+        default=attrs.Factory(_items_of_events, takes_self=True), repr=False
+    )
+
+    @functools.cached_property
+    def items(self) -> tuple[ThreadItem, ...]:
+        """Each item of the turn in its final state, typed (see :mod:`codex_local_sdk.items`),
+        in first-seen order. Decoded on first access."""
+        return tuple(map(decode_item, self.raw_items))
 
     @property
     def succeeded(self) -> bool:

@@ -1,0 +1,186 @@
+"""A turn's activity: its items folded by id, the questions callers ask of them, and the
+live :class:`TurnProgress` snapshot.
+
+A turn reports each item several times (``item.started``, ``item.updated``...,
+``item.completed``); :class:`ItemLog` keeps the latest JSON object of each, by id, in the
+order the ids first appeared. That fold costs one dict assignment per event and decodes
+nothing: :class:`ItemDecoder` turns the objects into typed items (:mod:`codex_local_sdk.items`)
+only when someone asks, decoding each object once. :class:`ItemViews` answers "which commands
+failed?", "which files changed?", "what is the plan?" from the typed items, for a finished
+:class:`~codex_local_sdk.results.CodexExecResult` and a live :class:`TurnProgress` alike.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from .events import CodexEvent, Usage
+from .items import (
+    AgentMessageItem,
+    CommandExecutionItem,
+    ErrorItem,
+    FileChangeItem,
+    FileUpdateChange,
+    McpToolCallItem,
+    ReasoningItem,
+    ThreadItem,
+    TodoListItem,
+    UnknownItem,
+    decode_item,
+)
+
+ITEM_EVENT_TYPES = frozenset({"item.started", "item.updated", "item.completed"})
+"""The event types that carry an item."""
+
+
+class ItemLog:
+    """The latest JSON object of each item, by id, in the order the ids first appeared.
+
+    An item with no string id cannot be matched with its updates: each of its events is
+    kept as an item of its own.
+    """
+
+    def __init__(self) -> None:
+        self._latest: dict[object, Mapping[str, Any]] = {}
+        self._anonymous = itertools.count()
+
+    def add(self, item: Mapping[str, Any]) -> None:
+        """Take the ``item`` object of one ``item.*`` event."""
+        key = item.get("id")
+        self._latest[key if isinstance(key, str) else next(self._anonymous)] = item
+
+    def add_event(self, event: CodexEvent) -> None:
+        """Take an event: its item when it is an ``item.*`` event, else nothing."""
+        if event.type in ITEM_EVENT_TYPES and (item := event.item) is not None:
+            self.add(item)
+
+    def snapshot(self) -> tuple[Mapping[str, Any], ...]:
+        """The objects kept so far, in first-seen order."""
+        return tuple(self._latest.values())
+
+
+def fold_items(events: Iterable[CodexEvent]) -> tuple[Mapping[str, Any], ...]:
+    """The final JSON object of each item of ``events``, in first-seen order."""
+    log = ItemLog()
+    for event in events:
+        log.add_event(event)
+    return log.snapshot()
+
+
+class ItemDecoder:
+    """Decodes item objects, remembering the last object of each position so that an item
+    that did not change since the last call is not decoded again."""
+
+    def __init__(self) -> None:
+        self._decoded: list[tuple[Mapping[str, Any], ThreadItem]] = []
+        self._lock = threading.Lock()  # a live run's progress may be read from several threads
+
+    def decode(self, objects: tuple[Mapping[str, Any], ...]) -> tuple[ThreadItem, ...]:
+        """The typed items of ``objects`` (an :meth:`ItemLog.snapshot`: positions only grow)."""
+        with self._lock:
+            cache = self._decoded
+            for index, obj in enumerate(objects):
+                if index == len(cache):
+                    cache.append((obj, decode_item(obj)))
+                elif cache[index][0] is not obj:
+                    cache[index] = (obj, decode_item(obj))
+            return tuple(item for _, item in cache[: len(objects)])
+
+
+class ItemViews:
+    """The questions a caller asks of a turn's :attr:`items`. Mixed into
+    :class:`~codex_local_sdk.results.CodexExecResult` and :class:`TurnProgress`."""
+
+    __slots__ = ()
+
+    @property
+    def items(self) -> tuple[ThreadItem, ...]:  # pragma: no cover - every class provides its own
+        """Each item of the turn in its latest state, in first-seen order."""
+        raise NotImplementedError
+
+    @property
+    def commands_run(self) -> tuple[CommandExecutionItem, ...]:
+        """The shell commands of the turn (with their status, exit code and output)."""
+        return tuple(item for item in self.items if isinstance(item, CommandExecutionItem))
+
+    @property
+    def failed_commands(self) -> tuple[CommandExecutionItem, ...]:
+        """The commands that ended badly: status ``"failed"`` or a non-zero exit code."""
+        return tuple(item for item in self.commands_run if item.failed)
+
+    @property
+    def file_changes(self) -> tuple[FileUpdateChange, ...]:
+        """Every file the turn's patches touched, once each, in first-seen order, with the
+        kind of its last change (a file added then updated stays ``"add"``). Patches that
+        failed are left out."""
+        changes: dict[str | None, FileUpdateChange] = {}
+        for item in self.items:
+            if isinstance(item, FileChangeItem) and item.status != "failed":
+                for change in item.changes or ():
+                    before = changes.get(change.path)
+                    if before is None or before.kind != "add" or change.kind != "update":
+                        changes[change.path] = change
+        return tuple(changes.values())
+
+    @property
+    def todo_list(self) -> TodoListItem | None:
+        """The agent's plan as it last updated it; ``None`` when it made none."""
+        plans = [item for item in self.items if isinstance(item, TodoListItem)]
+        return plans[-1] if plans else None
+
+    @property
+    def reasoning(self) -> tuple[ReasoningItem, ...]:
+        """The model's reasoning summaries, in order."""
+        return tuple(item for item in self.items if isinstance(item, ReasoningItem))
+
+    @property
+    def errors(self) -> tuple[ErrorItem, ...]:
+        """The errors the CLI reported as items (warnings that did not end the turn)."""
+        return tuple(item for item in self.items if isinstance(item, ErrorItem))
+
+    @property
+    def has_side_effects(self) -> bool:
+        """Whether the turn may have acted on the world, so running it again could repeat
+        that: it ran a command (one not declined), changed a file or called an MCP tool, or
+        reported an item this version does not know (which might have). Messages,
+        reasoning, plans, web searches and errors are not side effects."""
+        return any(_acts(item) for item in self.items)
+
+
+def _acts(item: ThreadItem) -> bool:
+    if isinstance(item, CommandExecutionItem):
+        return item.status != "declined"
+    return isinstance(item, (FileChangeItem, McpToolCallItem, UnknownItem))
+
+
+@attrs.frozen(kw_only=True)
+class TurnProgress(ItemViews):
+    """A live run's turn so far: what :attr:`CodexLiveRun.progress
+    <codex_local_sdk.live.CodexLiveRun.progress>` returns. A snapshot: it does not change
+    as more events arrive; read the property again for a newer one.
+
+    Every view of a result reads here too: :attr:`commands_run` (with each command's
+    status so far), :attr:`failed_commands`, :attr:`file_changes`, :attr:`todo_list`,
+    :attr:`reasoning`, :attr:`errors` and :attr:`has_side_effects`.
+
+    Attributes:
+        items: each item seen so far in its latest state, in first-seen order.
+        usage: the thread's running token total, once the CLI reported it (it does so
+            when the turn completes); ``None`` before.
+        events_seen: how many JSON events were read so far.
+    """
+
+    items: tuple[ThreadItem, ...] = ()
+    usage: Usage | None = None
+    events_seen: int = 0
+
+    @property
+    def agent_message(self) -> str | None:
+        """The text of the latest agent message so far; ``None`` before the first."""
+        messages = [item.text for item in self.items if isinstance(item, AgentMessageItem)]
+        return messages[-1] if messages else None
