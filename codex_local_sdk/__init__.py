@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from adapters.json_file_store import JsonFileSessionStore
     from adapters.memory_store import InMemorySessionStore
 
+    from .activity import TurnProgress
     from .client import CodexLocalClient
     from .errors import (
         CodexError,
@@ -38,6 +39,19 @@ if TYPE_CHECKING:
         SessionStoreSchemaError,
     )
     from .events import CodexClientEvent, CodexEvent, Usage
+    from .items import (
+        AgentMessageItem,
+        CommandExecutionItem,
+        ErrorItem,
+        FileChangeItem,
+        FileUpdateChange,
+        McpToolCallItem,
+        ReasoningItem,
+        TodoItem,
+        TodoListItem,
+        UnknownItem,
+        WebSearchItem,
+    )
     from .live import AsyncCodexLiveRun, CodexLiveRun
     from .models import CodexExecRequest, RetryPolicy, SandboxMode
     from .ports import (
@@ -57,6 +71,7 @@ if TYPE_CHECKING:
 # modules: importing them on first use also keeps `import adapters.memory_store` from meeting
 # a half-built package.
 _HOMES = {
+    "codex_local_sdk.activity": ["TurnProgress"],
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
         "CodexError",
@@ -74,6 +89,19 @@ _HOMES = {
         "SessionStoreSchemaError",
     ],
     "codex_local_sdk.events": ["CodexClientEvent", "CodexEvent", "Usage"],
+    "codex_local_sdk.items": [
+        "AgentMessageItem",
+        "CommandExecutionItem",
+        "ErrorItem",
+        "FileChangeItem",
+        "FileUpdateChange",
+        "McpToolCallItem",
+        "ReasoningItem",
+        "TodoItem",
+        "TodoListItem",
+        "UnknownItem",
+        "WebSearchItem",
+    ],
     "codex_local_sdk.live": ["AsyncCodexLiveRun", "CodexLiveRun"],
     "codex_local_sdk.models": ["CodexExecRequest", "RetryPolicy", "SandboxMode"],
     "codex_local_sdk.ports": [
@@ -109,6 +137,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AgentMessageItem",
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
     "Clock",
@@ -128,12 +157,18 @@ __all__ = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CommandExecutionItem",
+    "ErrorItem",
     "EventSink",
+    "FileChangeItem",
+    "FileUpdateChange",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "McpToolCallItem",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",
+    "ReasoningItem",
     "RetryPolicy",
     "SandboxMode",
     "SessionRecord",
@@ -143,5 +178,10 @@ __all__ = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "TodoItem",
+    "TodoListItem",
+    "TurnProgress",
+    "UnknownItem",
     "Usage",
+    "WebSearchItem",
 ]

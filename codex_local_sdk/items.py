@@ -5,19 +5,17 @@
 ``type``. :func:`decode_item` turns that object into one of the frozen classes below, named
 as the official TypeScript SDK names them:
 
-==============================  ==========================================================
-``type`` in the JSON            class
-==============================  ==========================================================
-``agent_message``               :class:`AgentMessageItem`
-``reasoning``                   :class:`ReasoningItem`
-``command_execution``           :class:`CommandExecutionItem`
-``file_change``                 :class:`FileChangeItem` (of :class:`FileUpdateChange`)
-``mcp_tool_call``               :class:`McpToolCallItem`
-``web_search``                  :class:`WebSearchItem`
-``todo_list``                   :class:`TodoListItem` (of :class:`TodoItem`)
-``error``                       :class:`ErrorItem`
-anything else                   :class:`UnknownItem`
-==============================  ==========================================================
+| ``type`` in the JSON | class |
+| --- | --- |
+| ``agent_message`` | :class:`AgentMessageItem` |
+| ``reasoning`` | :class:`ReasoningItem` |
+| ``command_execution`` | :class:`CommandExecutionItem` |
+| ``file_change`` | :class:`FileChangeItem` (of :class:`FileUpdateChange`) |
+| ``mcp_tool_call`` | :class:`McpToolCallItem` |
+| ``web_search`` | :class:`WebSearchItem` |
+| ``todo_list`` | :class:`TodoListItem` (of :class:`TodoItem`) |
+| ``error`` | :class:`ErrorItem` |
+| anything else | :class:`UnknownItem` |
 
 Decoding never raises: a field that is missing or of another JSON type than the CLI
 prints comes out as ``None``, and an item type this version does not know (newer CLIs add

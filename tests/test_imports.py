@@ -15,6 +15,7 @@ import codex_local_sdk
 ROOT = Path(__file__).resolve().parents[1]
 
 EXPORTS = [
+    "AgentMessageItem",
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
     "Clock",
@@ -34,12 +35,18 @@ EXPORTS = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CommandExecutionItem",
+    "ErrorItem",
     "EventSink",
+    "FileChangeItem",
+    "FileUpdateChange",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "McpToolCallItem",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",
+    "ReasoningItem",
     "RetryPolicy",
     "SandboxMode",
     "SessionRecord",
@@ -49,7 +56,12 @@ EXPORTS = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "TodoItem",
+    "TodoListItem",
+    "TurnProgress",
+    "UnknownItem",
     "Usage",
+    "WebSearchItem",
 ]
 
 # Which of the big dependencies are loaded, as one line of Python.
