@@ -144,6 +144,7 @@ class _AttemptState:
             dropped_unparsed_lines=self.output.dropped_unparsed_lines,
             exceeded_line_limit=self.exceeded_line_limit,
             raw_items=summary.items.snapshot(),
+            dropped_items=summary.items.dropped,
         )
         return self.result
 

@@ -102,7 +102,12 @@ class LiveAttempt:
         """The turn so far, from the events read so far; each item is decoded once per change."""
         summary = self._attempt.summary
         items = self._decoder.decode(summary.items.snapshot())
-        return TurnProgress(items=items, usage=summary.usage, events_seen=summary.events_seen)
+        return TurnProgress(
+            items=items,
+            usage=summary.usage,
+            events_seen=summary.events_seen,
+            dropped_items=summary.items.dropped,
+        )
 
     @property
     def closed(self) -> bool:

@@ -37,22 +37,39 @@ from .items import (
 ITEM_EVENT_TYPES = frozenset({"item.started", "item.updated", "item.completed"})
 """The event types that carry an item."""
 
+MAX_KEPT_ITEMS = 10_000
+"""How many items a turn keeps: past that, each new item pushes out the oldest one (counted
+in ``dropped_items``), so a turn of endless items cannot fill the memory. Real turns hold a
+few hundred."""
+
 
 class ItemLog:
     """The latest JSON object of each item, by id, in the order the ids first appeared.
 
     An item with no string id cannot be matched with its updates: each of its events is
-    kept as an item of its own.
+    kept as an item of its own. At most ``max_items`` are kept: a new one past that pushes
+    out the oldest, counted in :attr:`dropped`.
+
+    Args:
+        max_items: how many items to keep.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, max_items: int = MAX_KEPT_ITEMS) -> None:
         self._latest: dict[object, Mapping[str, Any]] = {}
         self._anonymous = itertools.count()
+        self._max_items = max_items
+        self.dropped = 0
+        """How many items were pushed out."""
 
     def add(self, item: Mapping[str, Any]) -> None:
         """Take the ``item`` object of one ``item.*`` event."""
         key = item.get("id")
-        self._latest[key if isinstance(key, str) else next(self._anonymous)] = item
+        key = key if isinstance(key, str) else next(self._anonymous)
+        latest = self._latest
+        if key not in latest and len(latest) >= self._max_items:
+            del latest[next(iter(latest))]
+            self.dropped += 1
+        latest[key] = item
 
     def add_event(self, event: CodexEvent) -> None:
         """Take an event: its item when it is an ``item.*`` event, else nothing."""
@@ -64,32 +81,32 @@ class ItemLog:
         return tuple(self._latest.values())
 
 
-def fold_items(events: Iterable[CodexEvent]) -> tuple[Mapping[str, Any], ...]:
+def fold_items(events: Iterable[CodexEvent]) -> ItemLog:
     """The final JSON object of each item of ``events``, in first-seen order."""
     log = ItemLog()
     for event in events:
         log.add_event(event)
-    return log.snapshot()
+    return log
 
 
 class ItemDecoder:
-    """Decodes item objects, remembering the last object of each position so that an item
-    that did not change since the last call is not decoded again."""
+    """Decodes item objects, remembering those of the last call so that an item that did
+    not change since (the same object) is not decoded again."""
 
     def __init__(self) -> None:
-        self._decoded: list[tuple[Mapping[str, Any], ThreadItem]] = []
+        # by id() of the object, which the entry keeps alive, so no other object takes its id
+        self._decoded: dict[int, tuple[Mapping[str, Any], ThreadItem]] = {}
         self._lock = threading.Lock()  # a live run's progress may be read from several threads
 
     def decode(self, objects: tuple[Mapping[str, Any], ...]) -> tuple[ThreadItem, ...]:
-        """The typed items of ``objects`` (an :meth:`ItemLog.snapshot`: positions only grow)."""
+        """The typed items of ``objects``, in order."""
         with self._lock:
-            cache = self._decoded
-            for index, obj in enumerate(objects):
-                if index == len(cache):
-                    cache.append((obj, decode_item(obj)))
-                elif cache[index][0] is not obj:
-                    cache[index] = (obj, decode_item(obj))
-            return tuple(item for _, item in cache[: len(objects)])
+            previous, current = self._decoded, {}
+            for obj in objects:
+                known = previous.get(id(obj))
+                current[id(obj)] = known if known is not None else (obj, decode_item(obj))
+            self._decoded = current
+            return tuple(item for _, item in current.values())
 
 
 class ItemViews:
@@ -101,6 +118,11 @@ class ItemViews:
     @property
     def items(self) -> tuple[ThreadItem, ...]:  # pragma: no cover - every class provides its own
         """Each item of the turn in its latest state, in first-seen order."""
+        raise NotImplementedError
+
+    @property
+    def dropped_items(self) -> int:  # pragma: no cover - every class provides its own
+        """How many of the turn's oldest items were not kept (past :data:`MAX_KEPT_ITEMS`)."""
         raise NotImplementedError
 
     @property
@@ -148,8 +170,9 @@ class ItemViews:
         """Whether the turn may have acted on the world, so running it again could repeat
         that: it ran a command (one not declined), changed a file or called an MCP tool, or
         reported an item this version does not know (which might have). Messages,
-        reasoning, plans, web searches and errors are not side effects."""
-        return any(_acts(item) for item in self.items)
+        reasoning, plans, web searches and errors are not side effects. A turn whose oldest
+        items were not kept (:attr:`dropped_items`) counts as one that had some."""
+        return self.dropped_items > 0 or any(_acts(item) for item in self.items)
 
 
 def _acts(item: ThreadItem) -> bool:
@@ -173,11 +196,14 @@ class TurnProgress(ItemViews):
         usage: the thread's running token total, once the CLI reported it (it does so
             when the turn completes); ``None`` before.
         events_seen: how many JSON events were read so far.
+        dropped_items: how many of the oldest items were not kept (past
+            :data:`MAX_KEPT_ITEMS`).
     """
 
     items: tuple[ThreadItem, ...] = ()
     usage: Usage | None = None
     events_seen: int = 0
+    dropped_items: int = 0
 
     @property
     def agent_message(self) -> str | None:

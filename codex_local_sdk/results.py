@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from ._compat import accepting_origin_calls
-from .activity import ItemViews, fold_items
+from .activity import MAX_KEPT_ITEMS, ItemViews, fold_items
 from .events import CodexEvent, Usage, usage_from
 from .items import ThreadItem, decode_item
 
@@ -53,7 +53,11 @@ def _usage_value(value: Usage | Mapping[str, Any] | None) -> Usage | None:
 
 
 def _items_of_events(result: CodexExecResult) -> tuple[Mapping[str, Any], ...]:
-    return fold_items(result.events)
+    return fold_items(result.events).snapshot()
+
+
+def _dropped_items_of_events(result: CodexExecResult) -> int:
+    return fold_items(result.events).dropped if len(result.events) > MAX_KEPT_ITEMS else 0
 
 
 @accepting_origin_calls(
@@ -132,6 +136,8 @@ class CodexExecResult(ItemViews):
         raw_items: the final JSON object of each item of the turn, by id, in first-seen
             order; folded from ``events`` unless given (a live run that does not keep its
             events still keeps these). :attr:`items` is their typed form.
+        dropped_items: how many of the turn's oldest items ``raw_items`` does not hold: a
+            turn keeps at most :data:`~codex_local_sdk.activity.MAX_KEPT_ITEMS` (10,000).
 
     What the agent did reads from :attr:`items` and its views: :attr:`commands_run`,
     :attr:`failed_commands`, :attr:`file_changes`, :attr:`todo_list`, :attr:`reasoning`,
@@ -160,6 +166,7 @@ class CodexExecResult(ItemViews):
     raw_items: tuple[Mapping[str, Any], ...] = attrs.field(
         default=attrs.Factory(_items_of_events, takes_self=True), repr=False
     )
+    dropped_items: int = attrs.field(default=attrs.Factory(_dropped_items_of_events, takes_self=True))
 
     @functools.cached_property
     def items(self) -> tuple[ThreadItem, ...]:

@@ -29,6 +29,7 @@ from codex_local_sdk import (
     UnknownItem,
     WebSearchItem,
 )
+from codex_local_sdk.activity import ItemDecoder, ItemLog
 from codex_local_sdk.items import ThreadItem, decode_item
 from codex_local_sdk.testing import Pause, ScriptedRun, ScriptedRunner
 
@@ -365,3 +366,29 @@ def test_live_progress_is_a_snapshot_of_what_was_read_even_without_keeping_event
     assert last.usage is not None and last.usage.input_tokens == 3
     assert last.events_seen == 5 and result.events == ()
     assert result.items == last.items and not result.failed_commands
+
+
+def test_a_turn_keeps_its_latest_items_and_counts_the_others() -> None:
+    log = ItemLog(max_items=2)
+    for item_id in ("a", "b", "a", "c", "d"):
+        log.add({"id": item_id, "type": "agent_message", "text": item_id})
+    assert [obj["id"] for obj in log.snapshot()] == ["c", "d"] and log.dropped == 2
+
+
+def test_a_result_that_dropped_items_counts_as_having_side_effects() -> None:
+    message = {"id": "m", "type": "agent_message", "text": "hello"}
+    assert not result_of(message).has_side_effects
+    assert attrs.evolve(result_of(message), dropped_items=3).has_side_effects
+
+
+def test_progress_decodes_an_item_once_per_change() -> None:
+    decoder = ItemDecoder()
+    first, second = (
+        {"id": "1", "type": "reasoning", "text": "a"},
+        {"id": "2", "type": "reasoning", "text": "b"},
+    )
+    before = decoder.decode((first,))
+    after = decoder.decode((first, second))
+    changed = decoder.decode(({**first, "text": "c"}, second))
+    assert after[0] is before[0] and changed[1] is after[1]
+    assert [item.text for item in changed if isinstance(item, ReasoningItem)] == ["c", "b"]
