@@ -12,6 +12,7 @@ failed?", "which files changed?", "what is the plan?" from the typed items, for 
 
 from __future__ import annotations
 
+import collections
 import itertools
 import threading
 from collections.abc import Iterable, Mapping
@@ -56,6 +57,8 @@ class ItemLog:
 
     def __init__(self, max_items: int = MAX_KEPT_ITEMS) -> None:
         self._latest: dict[object, Mapping[str, Any]] = {}
+        # the keys, oldest first: next(iter(dict)) would walk past every key deleted before it
+        self._order: collections.deque[object] = collections.deque()
         self._anonymous = itertools.count()
         self._max_items = max_items
         self.dropped = 0
@@ -66,9 +69,11 @@ class ItemLog:
         key = item.get("id")
         key = key if isinstance(key, str) else next(self._anonymous)
         latest = self._latest
-        if key not in latest and len(latest) >= self._max_items:
-            del latest[next(iter(latest))]
-            self.dropped += 1
+        if key not in latest:
+            if len(latest) >= self._max_items:
+                del latest[self._order.popleft()]
+                self.dropped += 1
+            self._order.append(key)
         latest[key] = item
 
     def add_event(self, event: CodexEvent) -> None:
