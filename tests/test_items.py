@@ -4,6 +4,7 @@ views a result and a live run's progress answer from them."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ from codex_local_sdk import (
     ReasoningItem,
     TodoItem,
     TodoListItem,
+    TurnProgress,
     UnknownItem,
     WebSearchItem,
 )
@@ -392,3 +394,18 @@ def test_progress_decodes_an_item_once_per_change() -> None:
     changed = decoder.decode(({**first, "text": "c"}, second))
     assert after[0] is before[0] and changed[1] is after[1]
     assert [item.text for item in changed if isinstance(item, ReasoningItem)] == ["c", "b"]
+
+
+def test_the_async_twin_has_the_same_progress() -> None:
+    lines = [dict(event.raw) for event in turns()[0]]
+
+    async def progress_at_the_end() -> tuple[TurnProgress, CodexExecResult]:
+        client = CodexLocalClient(runner=ScriptedRunner([ScriptedRun(stdout=lines)]))
+        async with await client.run_live_async(CodexExecRequest(prompt="p")) as run:
+            async for _ in run.iter_events():
+                pass
+            return run.progress, await run.result()
+
+    progress, result = asyncio.run(progress_at_the_end())
+    assert progress.items == result.items and len(progress.items) == 9
+    assert [c.exit_code for c in progress.failed_commands] == [2] and progress.agent_message == "All done."
