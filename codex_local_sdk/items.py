@@ -26,6 +26,7 @@ importing this module does not import cattrs.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeAlias
 
@@ -314,17 +315,16 @@ def _message(value: Any, _: Any = None) -> str | None:
     return _text(value.get("message")) if isinstance(value, dict) else _text(value)
 
 
-_converter_structure: list[Callable[[Any, Any], Any]] = []
-
-
+@functools.cache
 def _structure() -> Callable[[Any, Any], Any]:
     """The converter's ``structure``, built on first use (cattrs costs an import)."""
-    if not _converter_structure:
-        _converter_structure.append(_build_converter().structure)
-    return _converter_structure[0]
+    structure: Callable[[Any, Any], Any] = _converter().structure
+    return structure
 
 
-def _build_converter() -> Any:
+def _converter() -> Any:
+    """A converter whose hooks take what fits and make anything else ``None``, with the item
+    classes as a tagged union on ``type`` (:class:`UnknownItem` for any other tag)."""
     import cattrs
     from cattrs.gen import make_dict_structure_fn, override
     from cattrs.strategies import configure_tagged_union
