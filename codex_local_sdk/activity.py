@@ -67,7 +67,8 @@ class ItemLog:
     def add(self, item: Mapping[str, Any]) -> None:
         """Take the ``item`` object of one ``item.*`` event."""
         key = item.get("id")
-        key = key if isinstance(key, str) else next(self._anonymous)
+        if type(key) is not str:  # JSON strings are str; this is the hot path
+            key = next(self._anonymous)
         latest = self._latest
         if key not in latest:
             if len(latest) >= self._max_items:
