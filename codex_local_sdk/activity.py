@@ -3,8 +3,8 @@ live :class:`TurnProgress` snapshot.
 
 A turn reports each item several times (``item.started``, ``item.updated``...,
 ``item.completed``); :class:`ItemLog` keeps the latest JSON object of each, by id, in the
-order the ids first appeared. That fold costs one dict assignment per event and decodes
-nothing: :class:`ItemDecoder` turns the objects into typed items (:mod:`codex_local_sdk.items`)
+order the ids first appeared. That fold costs a dict lookup and assignment per event and
+decodes nothing: :class:`ItemDecoder` turns the objects into typed items (:mod:`codex_local_sdk.items`)
 only when someone asks, decoding each object once. :class:`ItemViews` answers "which commands
 failed?", "which files changed?", "what is the plan?" from the typed items, for a finished
 :class:`~codex_local_sdk.results.CodexExecResult` and a live :class:`TurnProgress` alike.
@@ -88,7 +88,7 @@ class ItemLog:
 
 
 def fold_items(events: Iterable[CodexEvent]) -> ItemLog:
-    """The final JSON object of each item of ``events``, in first-seen order."""
+    """The :class:`ItemLog` of ``events``: the final JSON object of each of their items."""
     log = ItemLog()
     for event in events:
         log.add_event(event)
