@@ -12,7 +12,6 @@ failed?", "which files changed?", "what is the plan?" from the typed items, for 
 
 from __future__ import annotations
 
-import collections
 import itertools
 import threading
 from collections.abc import Iterable, Mapping
@@ -40,8 +39,8 @@ ITEM_EVENT_TYPES = frozenset({"item.started", "item.updated", "item.completed"})
 
 MAX_KEPT_ITEMS = 10_000
 """How many items a turn keeps: past that, each new item pushes out the oldest one (counted
-in ``dropped_items``), so a turn of endless items cannot fill the memory. Real turns hold a
-few hundred."""
+in ``dropped_items``), so a turn of endless items cannot fill the memory (a live run holds at
+most twice as many while it goes). Real turns hold a few hundred."""
 
 
 class ItemLog:
@@ -57,12 +56,17 @@ class ItemLog:
 
     def __init__(self, max_items: int = MAX_KEPT_ITEMS) -> None:
         self._latest: dict[object, Mapping[str, Any]] = {}
-        # the keys, oldest first: next(iter(dict)) would walk past every key deleted before it
-        self._order: collections.deque[object] = collections.deque()
         self._anonymous = itertools.count()
         self._max_items = max_items
-        self.dropped = 0
+        # the oldest items go in batches, once twice as many are held: one at a time would
+        # cost more per event than the rest of the fold
+        self._trim_at = 2 * max_items
+        self._trimmed = 0
+
+    @property
+    def dropped(self) -> int:
         """How many items were pushed out."""
+        return self._trimmed + max(0, len(self._latest) - self._max_items)
 
     def add(self, item: Mapping[str, Any]) -> None:
         """Take the ``item`` object of one ``item.*`` event."""
@@ -70,12 +74,12 @@ class ItemLog:
         if type(key) is not str:  # JSON strings are str; this is the hot path
             key = next(self._anonymous)
         latest = self._latest
-        if key not in latest:
-            if len(latest) >= self._max_items:
-                del latest[self._order.popleft()]
-                self.dropped += 1
-            self._order.append(key)
         latest[key] = item
+        if len(latest) >= self._trim_at:
+            oldest = list(latest)[: len(latest) - self._max_items]  # keys only: no new objects for the GC
+            for old in oldest:
+                del latest[old]
+            self._trimmed += len(oldest)
 
     def add_event(self, event: CodexEvent) -> None:
         """Take an event: its item when it is an ``item.*`` event, else nothing."""
@@ -83,8 +87,9 @@ class ItemLog:
             self.add(item)
 
     def snapshot(self) -> tuple[Mapping[str, Any], ...]:
-        """The objects kept so far, in first-seen order."""
-        return tuple(self._latest.values())
+        """The latest ``max_items`` objects, in first-seen order."""
+        kept = tuple(self._latest.values())
+        return kept[-self._max_items :] if len(kept) > self._max_items else kept
 
 
 def fold_items(events: Iterable[CodexEvent]) -> ItemLog:
