@@ -39,8 +39,8 @@ ITEM_EVENT_TYPES = frozenset({"item.started", "item.updated", "item.completed"})
 
 MAX_KEPT_ITEMS = 10_000
 """How many items a turn keeps: past that, each new item pushes out the oldest one (counted
-in ``dropped_items``), so a turn of endless items cannot fill the memory (a live run holds at
-most twice as many while it goes). Real turns hold a few hundred."""
+in ``dropped_items``), so a turn of endless items cannot fill the memory (a live run holds up
+to a quarter more while it goes). Real turns hold a few hundred."""
 
 
 class ItemLog:
@@ -58,9 +58,9 @@ class ItemLog:
         self._latest: dict[object, Mapping[str, Any]] = {}
         self._anonymous = itertools.count()
         self._max_items = max_items
-        # the oldest items go in batches, once twice as many are held: one at a time would
+        # the oldest items go in batches, once a quarter more are held: one at a time would
         # cost more per event than the rest of the fold
-        self._trim_at = 2 * max_items
+        self._trim_at = max_items + max(1, max_items // 4)
         self._trimmed = 0
 
     @property
