@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from adapters.sqlite_store import SqliteSessionStore
     from adapters.store_url import store_from_url
 
+    from .activity import TurnProgress
     from .client import CodexLocalClient
     from .errors import (
         CodexError,
@@ -44,6 +45,19 @@ if TYPE_CHECKING:
         SessionStoreSchemaError,
     )
     from .events import CodexClientEvent, CodexEvent, Usage
+    from .items import (
+        AgentMessageItem,
+        CommandExecutionItem,
+        ErrorItem,
+        FileChangeItem,
+        FileUpdateChange,
+        McpToolCallItem,
+        ReasoningItem,
+        TodoItem,
+        TodoListItem,
+        UnknownItem,
+        WebSearchItem,
+    )
     from .live import AsyncCodexLiveRun, CodexLiveRun
     from .models import CodexExecRequest, RetryPolicy, SandboxMode
     from .ports import (
@@ -64,6 +78,7 @@ if TYPE_CHECKING:
 # importing them on first use also keeps `import adapters.memory_store` from meeting a
 # half-built package, and leaves a store's optional dependency unloaded until it is used.
 _HOMES = {
+    "codex_local_sdk.activity": ["TurnProgress"],
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
         "CodexError",
@@ -84,6 +99,19 @@ _HOMES = {
         "SessionStoreSchemaError",
     ],
     "codex_local_sdk.events": ["CodexClientEvent", "CodexEvent", "Usage"],
+    "codex_local_sdk.items": [
+        "AgentMessageItem",
+        "CommandExecutionItem",
+        "ErrorItem",
+        "FileChangeItem",
+        "FileUpdateChange",
+        "McpToolCallItem",
+        "ReasoningItem",
+        "TodoItem",
+        "TodoListItem",
+        "UnknownItem",
+        "WebSearchItem",
+    ],
     "codex_local_sdk.live": ["AsyncCodexLiveRun", "CodexLiveRun"],
     "codex_local_sdk.models": ["CodexExecRequest", "RetryPolicy", "SandboxMode"],
     "codex_local_sdk.ports": [
@@ -123,6 +151,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "AgentMessageItem",
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
     "CliVersion",
@@ -146,13 +175,19 @@ __all__ = [
     "CodexUnknownThreadError",
     "CodexUnsupportedCliError",
     "CodexUnsupportedOptionError",
+    "CommandExecutionItem",
+    "ErrorItem",
     "EventSink",
+    "FileChangeItem",
+    "FileUpdateChange",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "McpToolCallItem",
     "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",
+    "ReasoningItem",
     "RetryPolicy",
     "SandboxMode",
     "SessionRecord",
@@ -163,6 +198,11 @@ __all__ = [
     "SessionStoreSchemaError",
     "SessionTurnRecord",
     "SqliteSessionStore",
+    "TodoItem",
+    "TodoListItem",
+    "TurnProgress",
+    "UnknownItem",
     "Usage",
+    "WebSearchItem",
     "store_from_url",
 ]

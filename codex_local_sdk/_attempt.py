@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable
 
-from ._jsonl import OutputCollector, OverlongLine
+from ._jsonl import EventSummary, OutputCollector, OverlongLine
 from ._steps import Call, Handle, Steps
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
@@ -143,6 +143,8 @@ class _AttemptState:
             unparsed_lines=tuple(self.output.unparsed_lines),
             dropped_unparsed_lines=self.output.dropped_unparsed_lines,
             exceeded_line_limit=self.exceeded_line_limit,
+            raw_items=summary.items.snapshot(),
+            dropped_items=summary.items.dropped,
         )
         return self.result
 
@@ -201,6 +203,11 @@ class Attempt:
         """The events read from stdout so far, when the output keeps them (a live run keeps
         them only with ``keep_events``); else ``()``."""
         return tuple(self._state.output.events)
+
+    @property
+    def summary(self) -> EventSummary:
+        """What the events read so far add up to (kept whether or not the events are)."""
+        return self._state.output.summary
 
     def watchdog_delay(self) -> float | None:
         """When a watchdog should look at the deadline; ``None`` when none is needed (no

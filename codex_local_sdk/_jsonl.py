@@ -12,6 +12,7 @@ import collections
 import json
 from collections.abc import Iterable, Iterator
 
+from .activity import ITEM_EVENT_TYPES, ItemLog
 from .events import CodexEvent, Usage
 
 DEFAULT_MAX_LINE_BYTES = 64 << 20
@@ -140,7 +141,8 @@ def parse_line(line: bytes | str) -> CodexEvent | None:
 
 
 class EventSummary:
-    """Folds events, one at a time, into thread id, final message, turn status and usage."""
+    """Folds events, one at a time, into thread id, final message, turn status, usage and
+    the latest object of each item."""
 
     def __init__(self) -> None:
         self.thread_id: str | None = None
@@ -148,16 +150,22 @@ class EventSummary:
         self.turn_status: str | None = None
         self.usage: Usage | None = None
         self.error_message: str | None = None
+        self.items = ItemLog()
+        """The latest object of each item, by id (see :class:`~codex_local_sdk.activity.ItemLog`)."""
+        self.events_seen = 0
 
     def add(self, event: CodexEvent) -> None:
         """Take one event into account."""
+        self.events_seen += 1
         kind = event.type
-        if kind == "thread.started":
-            self.thread_id = self.thread_id or event.thread_id
-        elif kind == "item.completed":
+        if kind in ITEM_EVENT_TYPES:
             item = event.item
-            if item is not None and item.get("type") == "agent_message":
-                self.final_message = event.text
+            if item is not None:
+                self.items.add(item)
+                if kind == "item.completed" and item.get("type") == "agent_message":
+                    self.final_message = event.text
+        elif kind == "thread.started":
+            self.thread_id = self.thread_id or event.thread_id
         elif kind == "turn.completed":
             self.turn_status = "completed"
             self.usage = event.usage or self.usage

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ._attempt import Attempt
 from ._engine import RunEngine
 from ._steps import Handle, Steps, closing
+from .activity import ItemDecoder, TurnProgress
 from .errors import SessionStoreError
 from .events import CodexEvent
 from .models import CodexExecResult
@@ -84,6 +85,7 @@ class LiveAttempt:
         self.engine = engine
         self._finalized = _Finalized(finalize, lambda result: engine.check(result, timeout))
         self._cancel_watchdog: Callable[[], None] | None = None
+        self._decoder = ItemDecoder()
 
     @property
     def handle(self) -> Handle:
@@ -94,6 +96,18 @@ class LiveAttempt:
     def events(self) -> tuple[CodexEvent, ...]:
         """The events read so far, when the run keeps them (``keep_events``); else ``()``."""
         return self._attempt.events
+
+    @property
+    def progress(self) -> TurnProgress:
+        """The turn so far, from the events read so far; each item is decoded once per change."""
+        summary = self._attempt.summary
+        items = self._decoder.decode(summary.items.snapshot())
+        return TurnProgress(
+            items=items,
+            usage=summary.usage,
+            events_seen=summary.events_seen,
+            dropped_items=summary.items.dropped,
+        )
 
     @property
     def closed(self) -> bool:

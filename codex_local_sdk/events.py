@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from ._compat import accepting_origin_calls
+from .items import ThreadItem, decode_item
 
 
 @attrs.frozen(kw_only=True)
@@ -150,6 +151,16 @@ class CodexEvent:
         """The ``item`` object of an ``item.*`` event; ``None`` when absent or not an object."""
         value = self.raw.get("item")
         return value if isinstance(value, dict) else None  # JSON objects decode to dicts
+
+    @property
+    def thread_item(self) -> ThreadItem | None:
+        """The typed :attr:`item` (see :mod:`codex_local_sdk.items`): an
+        :class:`~codex_local_sdk.items.AgentMessageItem`,
+        :class:`~codex_local_sdk.items.CommandExecutionItem`... or an
+        :class:`~codex_local_sdk.items.UnknownItem`; ``None`` without an item. Decoded on
+        each access, and never raises."""
+        item = self.item
+        return None if item is None else decode_item(item)
 
     @property
     def item_type(self) -> str | None:

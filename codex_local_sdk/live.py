@@ -26,6 +26,7 @@ from typing import Any
 
 from ._live_attempt import LiveAttempt, StartTimer
 from ._steps import Steps
+from .activity import TurnProgress
 from .events import CodexEvent
 from .models import CodexExecResult
 
@@ -59,6 +60,16 @@ class CodexLiveRun:
         yet); always ``()`` without it, since a run that does not keep its events keeps none
         of them, yielded or not."""
         return self._attempt.events
+
+    @property
+    def progress(self) -> TurnProgress:
+        """The turn so far, as a :class:`~codex_local_sdk.activity.TurnProgress` snapshot:
+        each item in its latest state, the commands so far with their status, the files
+        changed so far, the plan, the latest agent message, the usage once reported. Built
+        from the events read so far (which may include some :meth:`iter_events` has not
+        yielded yet), with or without ``keep_events``. Cheap to read: an item is decoded
+        once per change, so a loop may read it after every event."""
+        return self._attempt.progress
 
     @property
     def is_complete(self) -> bool:
@@ -199,6 +210,11 @@ class AsyncCodexLiveRun:
     def events(self) -> tuple[CodexEvent, ...]:
         """As :attr:`CodexLiveRun.events`."""
         return self._attempt.events
+
+    @property
+    def progress(self) -> TurnProgress:
+        """As :attr:`CodexLiveRun.progress`."""
+        return self._attempt.progress
 
     @property
     def is_complete(self) -> bool:

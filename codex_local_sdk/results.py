@@ -8,6 +8,7 @@ events, so it sits above :mod:`codex_local_sdk.events`, where :class:`Usage` is 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 import attrs
 
 from ._compat import accepting_origin_calls
+from .activity import MAX_KEPT_ITEMS, ItemViews, fold_items
 from .events import CodexEvent, Usage, usage_from
+from .items import ThreadItem, decode_item
 
 __all__ = ["UNSUCCESSFUL_TURN_STATUSES", "CodexExecResult", "Usage", "run_succeeded"]
 
@@ -49,6 +52,14 @@ def _usage_value(value: Usage | Mapping[str, Any] | None) -> Usage | None:
     return usage_from(value) if isinstance(value, Mapping) else value
 
 
+def _items_of_events(result: CodexExecResult) -> tuple[Mapping[str, Any], ...]:
+    return fold_items(result.events).snapshot()
+
+
+def _dropped_items_of_events(result: CodexExecResult) -> int:
+    return fold_items(result.events).dropped if len(result.events) > MAX_KEPT_ITEMS else 0
+
+
 @accepting_origin_calls(
     order=(
         "return_code",
@@ -64,7 +75,7 @@ def _usage_value(value: Usage | Mapping[str, Any] | None) -> Usage | None:
     )
 )
 @attrs.frozen(kw_only=True)
-class CodexExecResult:
+class CodexExecResult(ItemViews):
     """What one run of ``codex exec`` produced (the last attempt, when it was retried).
 
     Positional arguments follow codex-local-sdk-python 0.1.4's order (``return_code,
@@ -130,6 +141,16 @@ class CodexExecResult:
             field (``"expected an integer, got \"3\" @ Answer.count"``); empty when it fit or
             when there was none to read. With ``raise_on_error`` on, a reply that does not
             fit raises :class:`~codex_local_sdk.errors.CodexOutputError` instead.
+        raw_items: the final JSON object of each item of the turn, by id, in first-seen
+            order; folded from ``events`` unless given (a live run that does not keep its
+            events still keeps these). :attr:`items` is their typed form.
+        dropped_items: how many of the turn's oldest items ``raw_items`` does not hold: a
+            turn keeps at most :data:`~codex_local_sdk.activity.MAX_KEPT_ITEMS` (10,000).
+
+    What the agent did reads from :attr:`items` and its views: :attr:`commands_run`,
+    :attr:`failed_commands`, :attr:`file_changes`, :attr:`todo_list`, :attr:`reasoning`,
+    :attr:`errors` and :attr:`has_side_effects`. A run without JSON output has no items,
+    so its views are empty.
     """
 
     return_code: int | None
@@ -152,6 +173,16 @@ class CodexExecResult:
     requested_thread_id: str | None = None
     output: Any = None
     output_errors: tuple[str, ...] = ()
+    raw_items: tuple[Mapping[str, Any], ...] = attrs.field(
+        default=attrs.Factory(_items_of_events, takes_self=True), repr=False
+    )
+    dropped_items: int = attrs.field(default=attrs.Factory(_dropped_items_of_events, takes_self=True))
+
+    @functools.cached_property
+    def items(self) -> tuple[ThreadItem, ...]:
+        """Each item of the turn in its final state, typed (see :mod:`codex_local_sdk.items`),
+        in first-seen order. Decoded on first access."""
+        return tuple(map(decode_item, self.raw_items))
 
     @property
     def succeeded(self) -> bool:

@@ -23,4 +23,6 @@ def test_demo_runs_a_resumed_conversation_offline() -> None:
     assert "Turn 1: you said 'Hello! Please remember the number 42.'" in out
     assert "Earlier you said: 'Hello! Please remember the number 42.'" in out  # the resumed thread
     assert "live: item.completed (agent_message)" in out
+    assert "ran \"/bin/bash -c 'ls -1'\" -> exit 0" in out  # what the agent did, from the typed views
+    assert "   add NOTES.md" in out
     assert '"turn_count": 3, "success_count": 3' in out

@@ -24,7 +24,7 @@ import pytest
 import codex_local_sdk
 from adapters.clock import FakeClock
 from adapters.json_file_store import decode_payload, encode_payload
-from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
+from adapters.scripted_runner import Pause, ScriptedRun, ScriptedRunner, codex_turn_events
 from codex_local_sdk import (
     CodexExecRequest,
     CodexExecResult,
@@ -521,3 +521,42 @@ def test_the_supported_versions_table_is_the_version_table() -> None:
     text = page("requests")
     table = text[text.index("| option | where | since | removed in |") :].split("\n\n")[0]
     assert table.splitlines()[2:] == version_rows()
+
+
+# -- what the agent did -------------------------------------------------------------------------
+
+ITEMS_FIXTURE = ROOT / "tests" / "fixtures" / "items-codex-0.169.0.jsonl"
+
+
+def _fixture_turn() -> list[str]:
+    """The real CLI 0.169.0's first turn of the items fixture (every tool), as it printed it."""
+    lines = ITEMS_FIXTURE.read_text().splitlines()
+    return lines[: next(i for i, line in enumerate(lines) if '"turn.completed"' in line) + 1]
+
+
+def test_agent_activity(capsys: pytest.CaptureFixture[str]) -> None:
+    status = load("agent_activity").main(scripted_client(ScriptedRun(stdout=_fixture_turn())), cwd="/work")
+    out = capsys.readouterr().out
+    assert status == 1  # a command failed
+    assert out.splitlines() == [
+        "[  ok] /bin/bash -c 'echo looked' (exit 0)",
+        "[FAIL] /bin/bash -c 'ls missing-file' (exit 2)",
+        "   add  hello.txt",
+        "update  notes.txt",
+        "delete  stale.txt",
+        "plan: 2/2 steps done",
+        "answer: All done.",
+        "safe to retry: no",
+    ]
+    assert_shown_on("activity", out)
+
+
+def test_live_progress(capsys: pytest.CaptureFixture[str]) -> None:
+    paced = [step for line in _fixture_turn() for step in (Pause(0.2), line)]  # as the CLI worked
+    load("live_progress").main(scripted_client(ScriptedRun(stdout=paced)))
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "0 commands (0 failed) | 0 files changed"
+    assert lines[-2] == "2 commands (1 failed) | 3 files changed | plan 2/2 | says 'All done.'"
+    assert lines[-1] == "done: completed, 9 items"
+    assert_shown_on("activity", out)

@@ -15,6 +15,7 @@ import codex_local_sdk
 ROOT = Path(__file__).resolve().parents[1]
 
 EXPORTS = [
+    "AgentMessageItem",
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
     "CliVersion",
@@ -38,13 +39,19 @@ EXPORTS = [
     "CodexUnknownThreadError",
     "CodexUnsupportedCliError",
     "CodexUnsupportedOptionError",
+    "CommandExecutionItem",
+    "ErrorItem",
     "EventSink",
+    "FileChangeItem",
+    "FileUpdateChange",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "McpToolCallItem",
     "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",
+    "ReasoningItem",
     "RetryPolicy",
     "SandboxMode",
     "SessionRecord",
@@ -55,7 +62,12 @@ EXPORTS = [
     "SessionStoreSchemaError",
     "SessionTurnRecord",
     "SqliteSessionStore",
+    "TodoItem",
+    "TodoListItem",
+    "TurnProgress",
+    "UnknownItem",
     "Usage",
+    "WebSearchItem",
     "store_from_url",
 ]
 
@@ -136,6 +148,21 @@ def test_a_run_that_cannot_retry_loads_neither() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_typed_items_load_cattrs_only_when_decoded() -> None:
+    done = run_python(
+        "import sys\n"
+        "from codex_local_sdk import CodexLocalClient\n"
+        "from codex_local_sdk.testing import ScriptedRun, ScriptedRunner\n"
+        "item = {'id': 'i', 'type': 'command_execution', 'command': 'ls', 'exit_code': 1}\n"
+        "run = ScriptedRun(stdout=[{'type': 'item.completed', 'item': item}])\n"
+        "result = CodexLocalClient(runner=ScriptedRunner([run])).run_prompt('p')\n"
+        "print('cattrs' in sys.modules, len(result.raw_items))\n"
+        "print(result.failed_commands[0].exit_code, 'cattrs' in sys.modules)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "1", "1", "True"]
 
 
 def test_a_policy_that_retries_loads_tenacity() -> None:

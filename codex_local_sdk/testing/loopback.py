@@ -106,6 +106,98 @@ class Reply:
         return cls(items=(item,), **options)
 
     @classmethod
+    def function_call(
+        cls, name: str, arguments: Mapping[str, Any], *, namespace: str | None = None, **options: Any
+    ) -> Reply:
+        """A call of one of the CLI's tools by name, e.g. ``update_plan`` (enable it with
+        ``[tools.update_plan] enabled = true``), or of an MCP server's tool: ``namespace``
+        ``"mcp__SERVER"`` and the tool's ``name``. The next reply answers the CLI's request
+        that carries the call's output.
+
+        Args:
+            name: the tool's name.
+            arguments: its arguments (sent as a JSON string, as the Responses API does).
+            namespace: the tool's namespace (``mcp__<server>`` for an MCP server's tools).
+            **options: the other fields (``usage``, ``pause_seconds``...).
+
+        Returns:
+            A reply with one ``function_call`` item.
+        """
+        call = next(_ids)
+        item = {
+            "type": "function_call",
+            "id": f"fc_{call}",
+            "call_id": f"call_{call}",
+            "name": name,
+            "arguments": json.dumps(arguments),
+            **({"namespace": namespace} if namespace is not None else {}),
+        }
+        return cls(items=(item,), **options)
+
+    @classmethod
+    def apply_patch(cls, patch: str, **options: Any) -> Reply:
+        """A call of the CLI's freeform ``apply_patch`` tool, which the CLI reports as a
+        ``file_change`` item. The model must offer it: ``write_codex_home(...,
+        model_options={"apply_patch_tool_type": "freeform"})``.
+
+        Args:
+            patch: the patch, from ``*** Begin Patch`` to ``*** End Patch`` (``*** Add
+                File: PATH``, ``*** Update File: PATH``, ``*** Delete File: PATH``).
+            **options: the other fields (``usage``, ``pause_seconds``...).
+
+        Returns:
+            A reply with one ``custom_tool_call`` item.
+        """
+        call = next(_ids)
+        item = {
+            "type": "custom_tool_call",
+            "id": f"ctc_{call}",
+            "call_id": f"call_{call}",
+            "name": "apply_patch",
+            "input": patch,
+        }
+        return cls(items=(item,), **options)
+
+    @classmethod
+    def reasoning(cls, summary: str, **options: Any) -> Reply:
+        """A reasoning item whose summary the CLI reports as a ``reasoning`` item's text.
+        Combine it with a message or a call in one reply: alone, it ends the turn silently.
+
+        Args:
+            summary: the reasoning summary.
+            **options: the other fields (``usage``, ``pause_seconds``...).
+
+        Returns:
+            A reply with one ``reasoning`` item.
+        """
+        item = {
+            "type": "reasoning",
+            "id": f"rs_{next(_ids)}",
+            "summary": [{"type": "summary_text", "text": summary}],
+        }
+        return cls(items=(item,), **options)
+
+    @classmethod
+    def web_search(cls, query: str, **options: Any) -> Reply:
+        """A web search the provider ran, which the CLI reports as a ``web_search`` item. It
+        asks nothing of the CLI: the turn ends after this reply unless it holds more items.
+
+        Args:
+            query: what was searched for.
+            **options: the other fields (``usage``, ``pause_seconds``...).
+
+        Returns:
+            A reply with one ``web_search_call`` item.
+        """
+        item = {
+            "type": "web_search_call",
+            "id": f"ws_{next(_ids)}",
+            "status": "completed",
+            "action": {"type": "search", "query": query},
+        }
+        return cls(items=(item,), **options)
+
+    @classmethod
     def http_error(cls, status: int = 500, body: str = "internal error (loopback)") -> Reply:
         """An HTTP error status with a plain-text ``body``, instead of a stream.
 
@@ -344,10 +436,11 @@ the user's shell on its own: analytics (``ab.chatgpt.com``), the plugin marketpl
 snapshot (``bash -lc``, which runs the user's profile)."""
 
 
-def _model_catalog(model: str) -> dict[str, Any]:
+def _model_catalog(model: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """The smallest model catalog entry the CLI accepts, so it knows ``model`` and does not
-    print an ``error`` item ("Model metadata for ... not found") before every turn."""
-    entry = {
+    print an ``error`` item ("Model metadata for ... not found") before every turn, updated
+    with ``options``."""
+    entry: dict[str, Any] = {
         "slug": model,
         "display_name": model,
         "base_instructions": "You are a scripted model on loopback.",
@@ -362,18 +455,32 @@ def _model_catalog(model: str) -> dict[str, Any]:
         # required by older CLIs (0.130.0 refuses the catalog without them), ignored by newer ones
         "supports_reasoning_summaries": False,
         "supports_parallel_tool_calls": False,
+        **options,
     }
     return {"models": [entry]}
 
 
-def write_codex_home(codex_home: str | Path, base_url: str, *, model: str = "fake-model") -> dict[str, str]:
+def write_codex_home(
+    codex_home: str | Path,
+    base_url: str,
+    *,
+    model: str = "fake-model",
+    model_options: Mapping[str, Any] | None = None,
+    extra_config: str = "",
+) -> dict[str, str]:
     """Write ``config.toml`` (and a model catalog) into the folder ``codex_home``, pointing
     the CLI at the provider ``base_url``.
+
+    Tools depend on the model's catalog entry and on the config: ``model_options=
+    {"apply_patch_tool_type": "freeform"}`` offers ``apply_patch`` (:meth:`Reply.apply_patch`),
+    and ``extra_config`` can enable ``[tools.update_plan]`` or add ``[mcp_servers.NAME]``.
 
     Args:
         codex_home: the folder to use as ``CODEX_HOME``; created if missing, made absolute.
         base_url: the provider's URL, e.g. :attr:`LoopbackProvider.base_url`.
         model: the model name the config selects and the catalog describes.
+        model_options: more keys of the model's catalog entry (they replace the defaults).
+        extra_config: TOML appended to ``config.toml`` (tables after the provider's).
 
     Returns:
         The environment the CLI needs on top of the parent's: ``CODEX_HOME`` and the
@@ -382,7 +489,7 @@ def write_codex_home(codex_home: str | Path, base_url: str, *, model: str = "fak
     home = Path(codex_home).absolute()
     home.mkdir(parents=True, exist_ok=True)
     catalog = home / "model_catalog.json"
-    catalog.write_text(json.dumps(_model_catalog(model)), encoding="utf-8")
+    catalog.write_text(json.dumps(_model_catalog(model, model_options or {})), encoding="utf-8")
     toml_string = json.dumps  # a JSON string is a TOML basic string
     config = CONFIG_TOML.format(
         model=toml_string(model),
@@ -390,7 +497,9 @@ def write_codex_home(codex_home: str | Path, base_url: str, *, model: str = "fak
         base_url=toml_string(base_url),
         env_key=toml_string(ENV_KEY),
     )
-    (home / "config.toml").write_text(config, encoding="utf-8")
+    (home / "config.toml").write_text(
+        config + (f"\n{extra_config}\n" if extra_config else ""), encoding="utf-8"
+    )
     return {"CODEX_HOME": str(home), ENV_KEY: "fake-key"}
 
 

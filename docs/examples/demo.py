@@ -1,4 +1,5 @@
-"""The main job: a named Codex session started, resumed and streamed live, with telemetry.
+"""The main job: a named Codex session started, resumed and streamed live, with telemetry,
+and what the agent did (commands with exit codes, files changed) from the typed views.
 
 By default it drives the real Codex CLI fully offline, against a model provider on loopback
 (``make demo`` installs the pinned CLI and sets ``CODEX_BIN``). With ``CODEX_DEMO_REAL=1``
@@ -40,11 +41,22 @@ def print_telemetry(event: CodexClientEvent) -> None:
     print(f"  [telemetry] {event.type:<18} {event.operation:<12} {shown}")
 
 
+NOTE_PATCH = """*** Begin Patch
+*** Add File: NOTES.md
++The folder holds the session store.
+*** End Patch
+"""
+
+
 def offline_model(request: Mapping[str, Any]) -> Reply:
-    """A tiny scripted 'model': it answers each prompt, and runs `ls` when asked to look."""
+    """A tiny scripted 'model': it answers each prompt, and when asked to look it runs `ls`,
+    then writes what it saw to NOTES.md with a patch."""
     inputs = request.get("input", [])
-    if inputs and inputs[-1].get("type") == "function_call_output":
-        return Reply.message("I looked: the folder holds the session store. Anything else?")
+    last = inputs[-1].get("type") if inputs else None
+    if last == "function_call_output":
+        return Reply.apply_patch(NOTE_PATCH)
+    if last == "custom_tool_call_output":
+        return Reply.message("I looked, and left a note in NOTES.md. Anything else?")
     prompts = [  # what the user typed; the CLI's own context messages start with "<"
         part.get("text", "")
         for item in inputs
@@ -68,7 +80,9 @@ def codex_environment(workdir: Path) -> Iterator[dict[str, str]]:
         return
     with LoopbackProvider(handler=offline_model) as provider:
         print(f"offline: the Codex CLI talks to a loopback model provider at {provider.base_url}\n")
-        yield write_codex_home(workdir / "codex-home", provider.base_url)
+        # the model offers the apply_patch tool, so its patches are real file changes
+        options = {"apply_patch_tool_type": "freeform"}
+        yield write_codex_home(workdir / "codex-home", provider.base_url, model_options=options)
 
 
 def main() -> None:
@@ -101,12 +115,14 @@ def main() -> None:
             second = new_client().resume(
                 "Have a look at the folder.",
                 session_name=SESSION,
+                sandbox="workspace-write",  # it may write in the folder (the note)
                 skip_git_repo_check=True,
                 timeout_seconds=120,
             )
-            for event in second.events:
-                if event.item_type == "command_execution" and event.type == "item.completed":
-                    print(f"   ran {event.item and event.item.get('command')!r}")
+            for command in second.commands_run:  # what the agent did, from the typed views
+                print(f"   ran {command.command!r} -> exit {command.exit_code}")
+            for change in second.file_changes:
+                print(f"   {change.kind} {Path(change.path or '?').name}")
             print(f"   {second.final_message}\n")
 
             print("3. stream the next turn live")

@@ -1,4 +1,4 @@
-"""The nine figures. Each returns a :class:`~tests.bench.harness.Figure`: our call next to the
+"""The ten figures. Each returns a :class:`~tests.bench.harness.Figure`: our call next to the
 raw baseline, measured in the same run against the same stand-in."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from adapters.sqlite_store import SqliteSessionStore
 from adapters.store_url import store_from_url
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
 from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES, KEPT_UNPARSED_LINES
+from codex_local_sdk.activity import MAX_KEPT_ITEMS
+from codex_local_sdk.items import decode_item
 from codex_local_sdk.sessions import SessionRecord, record_turn
 from codex_local_sdk.testing.store_rules import add_turn, finished_turn
 from tests.postgres_server import unavailable as postgres_unavailable
@@ -46,6 +48,7 @@ from .harness import (
 
 REQUEST = CodexExecRequest(prompt="p")
 FigureFn = Callable[[Standin, Path], Figure]
+PROGRESS_EVERY = 1000
 
 
 # -- 1. run() overhead ------------------------------------------------------------------------
@@ -154,6 +157,9 @@ def live_throughput(standin: Standin, _folder: Path) -> Figure:
     raw_rate = median([raw["events"] / raw["seconds"] for _, raw in pairs])
     ours_big = median([ours["peak_rss"] for ours, _ in pairs])
     raw_big = median([raw["peak_rss"] for _, raw in pairs])
+    progress = [probe("live_progress", standin.path, big, PROGRESS_EVERY) for _ in range(3)]
+    assert all(p["events"] == big and p["reads"] == big // PROGRESS_EVERY for p in progress), progress
+    progress_rate = median([p["events"] / p["seconds"] for p in progress])
     ours_small, raw_small = probe("live", standin.path, small), probe("raw_live", standin.path, small)
     kept = probe("live", standin.path, small, "keep")
     assert kept["kept"] == small
@@ -175,6 +181,12 @@ def live_throughput(standin: Standin, _folder: Path) -> Figure:
                 ">= 0.5 of raw",
                 ours_rate / raw_rate >= 0.5,
             ),
+            Row(
+                f"throughput, {big:,} events, `run.progress` read every {PROGRESS_EVERY:,} (median of 3)",
+                f"{progress_rate / 1000:.0f} k events/s",
+                f"{raw_rate / 1000:.0f} k events/s",
+                f"ratio {progress_rate / raw_rate:.2f}",
+            ),
             Row(f"peak RSS, {small:,} events", mib(ours_small["peak_rss"]), mib(raw_small["peak_rss"])),
             Row(f"peak RSS, {big:,} events", mib(ours_big), mib(raw_big)),
             Row(
@@ -194,8 +206,15 @@ def live_throughput(standin: Standin, _folder: Path) -> Figure:
         ],
         notes=[
             "`run_live()` keeps no events by default (`keep_events=False`): the result still has "
-            "the thread id, final message, status and usage. With `keep_events=True` memory grows "
-            "linearly with the event count, as the last row shows.",
+            "the thread id, final message, status, usage and the latest state of each item (at "
+            f"most {MAX_KEPT_ITEMS:,}). With `keep_events=True` memory grows linearly with the event "
+            "count, as the last row shows.",
+            "Every live run folds its items by id (what `run.progress` and `result.items` read): "
+            "the first row includes that cost, and holds the target. Reading `run.progress` "
+            "decodes the items that changed since the last read (about one more `json.loads` per "
+            "item, figure 10) and copies the list of items; here every event is a new item, so "
+            "the second row, reported only, decodes all million of them. A redraw loop reads it "
+            "every so many events or on a timer.",
         ],
     )
 
@@ -1009,6 +1028,56 @@ def memory_bounds(standin: Standin, _folder: Path) -> Figure:
     )
 
 
+# -- 10. typed items ------------------------------------------------------------------------------
+
+ITEM_LINES = [  # one item.completed event of each type, as the CLI 0.169.0 prints them
+    line
+    for line in (REPO / "tests" / "fixtures" / "items-codex-0.169.0.jsonl").read_text().splitlines()
+    if '"item.completed"' in line
+]
+
+
+def _per_item(fn: Callable[[], object], count: int) -> float:
+    """Seconds per call of ``fn``, best of 5 rounds of ``count`` calls."""
+    rounds = []
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(count):
+            fn()
+        rounds.append((time.perf_counter() - started) / count)
+    return min(rounds)
+
+
+def typed_items(_standin: Standin, _folder: Path) -> Figure:
+    objects = [json.loads(line)["item"] for line in ITEM_LINES]
+    decode_item(objects[0])  # builds the converter (and imports cattrs) outside the timing
+    count = 2000
+    decode = _per_item(lambda: [decode_item(obj) for obj in objects], count) / len(objects)
+    loads = _per_item(lambda: [json.loads(line) for line in ITEM_LINES], count) / len(objects)
+    return Figure(
+        "10",
+        "typed items",
+        f"`decode_item(event.item)` on the {len(objects)} completed items of the 0.169.0 fixture "
+        "(one of each type), against `json.loads` of the same event lines; best of 5 rounds of "
+        f"{count:,} passes, in this process.",
+        [
+            Row(
+                "typed decoding per item",
+                f"{decode * 1e6:.1f} µs",
+                f"{loads * 1e6:.1f} µs",
+                f"ratio {decode / loads:.2f}",
+                "<= 2x json.loads",
+                decode <= 2 * loads,
+            ),
+        ],
+        notes=[
+            "Decoding happens only when a caller asks (`result.items` and its views, "
+            "`event.thread_item`, `run.progress`), once per item state; a run that never asks "
+            "neither decodes nor imports cattrs.",
+        ],
+    )
+
+
 FIGURES: dict[str, FigureFn] = {
     "1": run_overhead,
     "2": first_event,
@@ -1019,4 +1088,5 @@ FIGURES: dict[str, FigureFn] = {
     "7": import_time,
     "8": cancellation,
     "9": memory_bounds,
+    "10": typed_items,
 }

@@ -5,6 +5,7 @@ raw workloads import the same modules first, so their baselines match.
 
 Workloads:
     live STANDIN N [keep]   ``client.run_live`` of N events, ``for e in run.iter_events(): pass``
+    live_progress STANDIN N K  the same, reading ``run.progress`` after every K events
     raw_live STANDIN N      ``Popen`` + ``for line in proc.stdout: json.loads(line)``
     run_bytes STANDIN N     ``client.run`` of about N bytes of stdout
     raw_bytes STANDIN N     ``subprocess.run(capture_output=True)`` + ``json.loads`` per line
@@ -55,6 +56,18 @@ def live(standin: str, count: str, keep: str = "") -> dict[str, Any]:
             seen += 1
         result = run.result()
     return {"events": seen, "kept": len(result.events)}
+
+
+def live_progress(standin: str, count: str, every: str) -> dict[str, Any]:
+    client = CodexLocalClient(codex_bin=standin, default_env={"BENCH_EVENTS": count})
+    seen, reads, period = 0, 0, int(every)
+    with client.run_live(REQUEST) as run:
+        for _ in run.iter_events():
+            seen += 1
+            if seen % period == 0:
+                reads += len(run.progress.items) > 0
+        result = run.result()
+    return {"events": seen, "reads": reads, "items": len(result.raw_items), "dropped": result.dropped_items}
 
 
 def raw_live(standin: str, count: str) -> dict[str, Any]:
@@ -162,6 +175,7 @@ def store(url: str, name: str, updates: str) -> dict[str, Any]:
 WORKLOADS: dict[str, Callable[..., dict[str, Any]]] = {
     "live": live,
     "raw_live": raw_live,
+    "live_progress": live_progress,
     "run_bytes": run_bytes,
     "raw_bytes": raw_bytes,
     "traced_bytes": traced_bytes,
