@@ -12,10 +12,15 @@ by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the dead
 from __future__ import annotations
 
 import collections
+import sys
 from collections.abc import Callable
+
+import attrs
 
 from ._jsonl import OutputCollector, OverlongLine
 from ._steps import Call, Handle, Steps
+from ._timeouts import PROGRESS_EVENT_TYPES, Timeouts, stall_due
+from .errors import classify_failure
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
 from .ports import Clock, ProcessSpec
@@ -29,7 +34,7 @@ class _AttemptState:
         spec: ProcessSpec,
         request: CodexExecRequest,
         clock: Clock,
-        timeout: float | None,
+        timeouts: Timeouts,
         on_event: Callable[[CodexEvent], None] | None,
         attempt_number: int,
         output: OutputCollector | None,
@@ -39,8 +44,13 @@ class _AttemptState:
         self.on_event = on_event
         self.request = request
         self.clock = clock
+        self.timeouts = timeouts
         self.started_at = clock.monotonic()
-        self.deadline = None if timeout is None else self.started_at + timeout
+        self.deadline = None if timeouts.total is None else self.started_at + timeouts.total
+        self.last_progress: float | None = None
+        self.stalled: str | None = None
+        self.timeout_kind: str | None = None
+        self.keyboard_interrupt = False
         self.output = output if output is not None else OutputCollector(json_output=request.json_output)
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
@@ -56,7 +66,9 @@ class _AttemptState:
 
     def stop_due(self, exited: bool) -> str | None:
         """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline
-        passed while the process (``exited`` says whether it is known to be gone) still ran.
+        passed, or the last read found the run stalled (see :meth:`take`), while the process
+        (``exited`` says whether it is known to be gone) still ran; a timeout's kind is kept in
+        :attr:`timeout_kind`.
 
         Checked before every event is handed out, so a slow hook or consumer cannot stretch
         the timeout."""
@@ -64,7 +76,13 @@ class _AttemptState:
             return None
         if self.exceeded_line_limit is not None:
             return "output_too_large"
-        return "timed_out" if self.deadline_passed() and not exited else None
+        if exited:
+            return None
+        kind = "total" if self.deadline_passed() else self.stalled
+        if kind is None:
+            return None
+        self.timeout_kind = kind
+        return "timed_out"
 
     def seconds_left(self) -> float | None:
         """Seconds until the run's deadline (``0`` once passed), ``None`` without one."""
@@ -98,7 +116,12 @@ class _AttemptState:
         if until is not None and now >= until:
             raise TimeoutError("the live run is still going")
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
+        if (stall := self._stall_due()) is not None:
+            limits.append(max(0.0, stall[0] - now))  # a due stall reads what is there, then judges
         return min(limits) if limits else None
+
+    def _stall_due(self) -> tuple[float, str] | None:
+        return stall_due(self.timeouts, self.started_at, self.last_progress)
 
     def conclude(self, handle: Handle) -> CodexExecResult:
         """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
@@ -108,6 +131,8 @@ class _AttemptState:
         return self.result
 
     def take(self, lines: list[bytes] | None) -> None:
+        """Take what a read returned (``None``: stdout ended), then judge a stall: whether the
+        idle or first-event limit fell due with no progress in what was read."""
         if lines is None:
             self.stdout_finished = True
             return
@@ -116,17 +141,26 @@ class _AttemptState:
                 self.exceeded_line_limit = self.exceeded_line_limit or line.limit
                 continue
             event = self.output.add_line(line)
+            if self._shows_progress(line, event):
+                self.last_progress = self.clock.monotonic()
             if event is not None:
                 self.pending.append(event)
                 if self.on_event is not None:
                     self.on_event(event)
+        stall = self._stall_due()
+        self.stalled = stall[1] if stall is not None and self.clock.monotonic() >= stall[0] else None
+
+    def _shows_progress(self, line: bytes, event: CodexEvent | None) -> bool:
+        if not self.output.json_output:
+            return bool(line.strip())
+        return event is not None and event.type in PROGRESS_EVENT_TYPES
 
     def finish(self, return_code: int | None, handle: Handle) -> CodexExecResult:
         """The result of the ended process, with its stderr and output files from ``handle``."""
         stderr = handle.stderr_tail()
         stdout = self.output.finish()
         summary = self.output.summary
-        self.result = CodexExecResult(
+        result = CodexExecResult(
             return_code=return_code,
             command=self.spec.argv,
             stdout=stdout,
@@ -139,11 +173,14 @@ class _AttemptState:
             duration_seconds=self.clock.monotonic() - self.started_at,
             attempts=self.attempt_number,
             timed_out=self.ended_by == "timed_out",
+            timeout_kind=(self.timeout_kind or "total") if self.ended_by == "timed_out" else None,
             error_message=summary.error_message,
             unparsed_lines=tuple(self.output.unparsed_lines),
             dropped_unparsed_lines=self.output.dropped_unparsed_lines,
             exceeded_line_limit=self.exceeded_line_limit,
         )
+        kind = classify_failure(result, keyboard_interrupt=self.keyboard_interrupt)
+        self.result = attrs.evolve(result, failure_kind=kind)
         return self.result
 
     def _turn_status(self) -> str | None:
@@ -175,14 +212,14 @@ class Attempt:
         request: CodexExecRequest,
         clock: Clock,
         *,
-        timeout: float | None,
+        timeouts: Timeouts,
         grace_seconds: float,
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
         output: OutputCollector | None = None,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
+        self._state = _AttemptState(spec, request, clock, timeouts, on_event, attempt_number, output)
         self._grace = grace_seconds
         self.closed = False
 
@@ -294,3 +331,5 @@ class Attempt:
         self.closed = True
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
+            # Closed while handling a Ctrl-C (the close runs in the handler of what ended the read).
+            self._state.keyboard_interrupt = isinstance(sys.exc_info()[1], KeyboardInterrupt)

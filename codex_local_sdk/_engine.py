@@ -20,6 +20,7 @@ from ._jsonl import OutputCollector
 from ._retrying import with_retries
 from ._steps import Handle, Start, Steps, closing
 from ._telemetry import Telemetry
+from ._timeouts import Timeouts
 from .errors import CodexError, error_for
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy
@@ -63,15 +64,18 @@ class RunEngine:
     # -- finished runs ---------------------------------------------------------------------
 
     def execute(
-        self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeout: float | None
+        self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeouts: Timeouts
     ) -> Steps[CodexExecResult]:
         """Run ``spec`` to its end, retrying per the policy; the last attempt's result."""
         report = self.telemetry(operation)
+        # Progress is judged from events as they are read: parse them then, not at the end.
+        live_output = timeouts.watch_progress and request.json_output
 
         def attempt(number: int) -> Steps[CodexExecResult]:
             report.attempt_started(number, spec)
             handle = yield from self._start(report, "attempt.failed", number, spec)
-            run = self._attempt(handle, spec, request, timeout, number)
+            output = OutputCollector.live(keep_events=True) if live_output else None
+            run = self._attempt(handle, spec, request, timeouts, number, output=output)
             result = yield from closing(run.finish(), run.close)
             report.attempt_finished(result)
             return result
@@ -91,7 +95,7 @@ class RunEngine:
         operation: str,
         spec: ProcessSpec,
         request: CodexExecRequest,
-        timeout: float | None,
+        timeouts: Timeouts,
         keep_events: bool,
     ) -> Steps[Attempt]:
         """Start ``spec`` and wait for its first event, retrying start-up failures.
@@ -107,7 +111,7 @@ class RunEngine:
                 handle,
                 spec,
                 request,
-                timeout,
+                timeouts,
                 number,
                 on_event=report.live_event(),
                 output=OutputCollector.live(keep_events=keep_events),
@@ -147,7 +151,7 @@ class RunEngine:
         handle: Handle,
         spec: ProcessSpec,
         request: CodexExecRequest,
-        timeout: float | None,
+        timeouts: Timeouts,
         number: int,
         on_event: Callable[[CodexEvent], None] | None = None,
         output: OutputCollector | None = None,
@@ -157,7 +161,7 @@ class RunEngine:
             spec,
             request,
             self.clock,
-            timeout=timeout,
+            timeouts=timeouts,
             grace_seconds=self.grace_seconds,
             on_event=on_event,
             attempt_number=number,
@@ -166,11 +170,12 @@ class RunEngine:
 
     # -- outcome ---------------------------------------------------------------------------
 
-    def check(self, result: CodexExecResult, timeout: float | None = None) -> CodexExecResult:
+    def check(self, result: CodexExecResult, timeouts: Timeouts) -> CodexExecResult:
         """``result``, or the matching :class:`~codex_local_sdk.errors.CodexExecFailedError`
         (see :func:`~codex_local_sdk.errors.error_for`) when it failed and the client raises
-        on errors; ``timeout`` is the run's ``timeout_seconds``, for the message."""
-        error = error_for(result, timeout) if self.raise_on_error else None
+        on errors; ``timeouts`` are the run's limits, for the message."""
+        limit = timeouts.seconds(result.timeout_kind or "total")
+        error = error_for(result, limit) if self.raise_on_error else None
         if error is not None:
             raise error
         return result

@@ -20,7 +20,8 @@ from ._live_attempt import LiveAttempt
 from ._run_files import attach_run_files
 from ._steps import Steps
 from ._telemetry import Telemetry
-from ._validation import check_api_key, check_optional_name, check_timeout
+from ._timeouts import Timeouts
+from ._validation import check_api_key, check_optional_name
 from .command import build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
@@ -164,7 +165,6 @@ def process_spec(
     default_cwd: str | None,
     default_env: Mapping[str, str],
     api_key: str | None,
-    timeout: float | None,
     input_files: Mapping[str, bytes] | None = None,
 ) -> ProcessSpec:
     """The process that runs ``request`` as ``turn``: ``default_env`` plus ``api_key`` as
@@ -172,11 +172,9 @@ def process_spec(
     (``input_files``, the images) and produces (the last-message file) for the runner.
 
     Raises:
-        TypeError: ``timeout`` is not a number, ``api_key`` not a str.
-        ValueError: ``timeout`` is not a finite number > 0, or ``api_key`` is empty or holds
-            NUL.
+        TypeError: ``api_key`` is not a str.
+        ValueError: ``api_key`` is empty or holds NUL.
     """
-    check_timeout(timeout)
     cwd = request.cwd if request.cwd is not None else default_cwd
     check_api_key(api_key)
     env = dict(default_env)
@@ -320,14 +318,14 @@ class TurnSteps:
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
-        timeout: float | None,
+        timeouts: Timeouts,
         input_files: Mapping[str, bytes] | None = None,
     ) -> Steps[CodexExecResult]:
         """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result."""
-        spec = self._spec(request, turn, api_key, timeout, input_files)
+        spec = self._spec(request, turn, api_key, input_files)
         turn = begin(self.store, turn)
-        result = yield from self.engine.execute(operation, spec, request, timeout)
-        return self.engine.check(self._finalize(operation, request, turn, result), timeout)
+        result = yield from self.engine.execute(operation, spec, request, timeouts)
+        return self.engine.check(self._finalize(operation, request, turn, result), timeouts)
 
     def live(
         self,
@@ -335,19 +333,19 @@ class TurnSteps:
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
-        timeout: float | None,
+        timeouts: Timeouts,
         keep_events: bool,
     ) -> Steps[LiveAttempt]:
         """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event."""
         request = attrs.evolve(request, json_output=True)
-        spec = self._spec(request, turn, api_key, timeout)
+        spec = self._spec(request, turn, api_key)
         turn = begin(self.store, turn)
-        attempt = yield from self.engine.start_live(operation, spec, request, timeout, keep_events)
+        attempt = yield from self.engine.start_live(operation, spec, request, timeouts, keep_events)
         return LiveAttempt(
             attempt,
             self.engine,
             finalize=lambda result: self._finalize(operation, request, turn, result),
-            timeout=timeout,
+            timeouts=timeouts,
         )
 
     def _spec(
@@ -355,7 +353,6 @@ class TurnSteps:
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
-        timeout: float | None,
         input_files: Mapping[str, bytes] | None = None,
     ) -> ProcessSpec:
         return process_spec(
@@ -365,7 +362,6 @@ class TurnSteps:
             default_cwd=self.default_cwd,
             default_env=self.default_env,
             api_key=api_key,
-            timeout=timeout,
             input_files=input_files,
         )
 

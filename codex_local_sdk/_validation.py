@@ -43,17 +43,6 @@ def codex_path(codex_bin: StrPath) -> str:
     return path
 
 
-def check_timeout(timeout: float | None) -> None:
-    if timeout is None:
-        return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout_seconds must be a number of seconds, got {timeout!r}")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(
-            f"timeout_seconds must be a finite number > 0, got {timeout!r} (None means no timeout)"
-        )
-
-
 def check_grace(grace: float) -> None:
     if isinstance(grace, bool) or not isinstance(grace, (int, float)):
         raise TypeError(f"terminate_grace_seconds must be a number of seconds, got {grace!r}")

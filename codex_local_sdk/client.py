@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
 from ._run_files import SCHEMA_PATH, schema_input
+from ._timeouts import Timeouts
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
@@ -60,6 +61,10 @@ class CodexLocalClient:
             before it is SIGKILLed (timeouts and ``terminate()``); finite.
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
+        timeout_seconds: the ``timeout_seconds`` of every call that gives none; ``None``: no limit.
+        idle_timeout_seconds: the ``idle_timeout_seconds`` of every call that gives none.
+        first_event_timeout_seconds: the ``first_event_timeout_seconds`` of every call that
+            gives none.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -73,7 +78,8 @@ class CodexLocalClient:
             int, a ``codex_bin`` or ``default_cwd`` that is not a path, a ``default_env``
             that is not a mapping of str to str.
         ValueError: a negative, NaN or infinite grace period, a negative preview length, a
-            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL.
+            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL,
+            a timeout that is not a finite number > 0.
     """
 
     def __init__(
@@ -91,11 +97,15 @@ class CodexLocalClient:
         event_sink: EventSink | None = None,
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
         )
         self.session_store = _wiring.session_store(session_store)
+        self._default_timeouts = Timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds)
         self._engine = _wiring.engine(
             runner=runner,
             clock=clock,
@@ -124,6 +134,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
     ) -> CodexExecResult:
         """Run ``request`` to its end, retrying per the policy. It starts a new thread.
 
@@ -131,8 +143,15 @@ class CodexLocalClient:
             request: what to run.
             api_key: sent to the CLI as ``CODEX_API_KEY`` in its environment only; ``None``
                 leaves the CLI's own login (or ``default_env``) in charge.
-            timeout_seconds: limit for each attempt, ``None`` for none; at the limit the
-                process group is terminated (SIGTERM, grace, SIGKILL).
+            timeout_seconds: limit for each attempt, ``None`` for the client's (none by
+                default); at the limit the process group is terminated (SIGTERM, grace,
+                SIGKILL) and :class:`CodexTimeoutError` says ``timeout_kind="total"``.
+            idle_timeout_seconds: end an attempt that made no progress (an item event or
+                the turn's end) for this long, the same way (``timeout_kind="idle"``);
+                ``None`` for the client's.
+            first_event_timeout_seconds: end an attempt that made no progress at all this
+                long after it started (``timeout_kind="first_event"``); ``None`` for the
+                client's.
 
         Returns:
             The last attempt's result (with ``turn_usage`` equal to ``usage``: the thread is
@@ -148,7 +167,13 @@ class CodexLocalClient:
                 existing file, or ``api_key`` is empty or holds NUL.
         """
         return self._engine.drive(
-            self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
+            self._steps().run(
+                "run",
+                request,
+                _turns.NEW_THREAD,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
 
     async def run_async(
@@ -157,11 +182,19 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
     ) -> CodexExecResult:
         """As :meth:`run`, on asyncio (no thread per run), with the same arguments, result
         and errors. Cancelling it kills the run's process group."""
         return await self._engine.drive_async(
-            self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
+            self._steps().run(
+                "run",
+                request,
+                _turns.NEW_THREAD,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
 
     def run_prompt(
@@ -170,6 +203,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` as a new :class:`CodexExecRequest`; see :meth:`run`.
@@ -178,6 +213,8 @@ class CodexLocalClient:
             prompt: the request's ``prompt``.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields (``cwd``, ``model``,
                 ``sandbox``...).
 
@@ -193,6 +230,8 @@ class CodexLocalClient:
             CodexExecRequest(prompt=prompt, **options),
             api_key=api_key,
             timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
         )
 
     async def run_prompt_async(
@@ -201,6 +240,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`run_prompt`, on asyncio, with the same arguments, result and errors."""
@@ -208,6 +249,8 @@ class CodexLocalClient:
             CodexExecRequest(prompt=prompt, **options),
             api_key=api_key,
             timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
         )
 
     def run_with_schema(
@@ -217,6 +260,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` so that the final message is JSON meeting ``schema``.
@@ -230,6 +275,8 @@ class CodexLocalClient:
             schema: a JSON Schema, as a mapping.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, except ``output_schema_path``.
 
         Returns:
@@ -242,7 +289,12 @@ class CodexLocalClient:
         """
         request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
         steps = self._steps().run(
-            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
+            "run",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            schema_input(schema),
         )
         return self._engine.drive(steps)
 
@@ -253,12 +305,19 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
         request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
         steps = self._steps().run(
-            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
+            "run",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            schema_input(schema),
         )
         return await self._engine.drive_async(steps)
 
@@ -271,6 +330,8 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Start a new thread (JSON output is forced, to learn its id).
@@ -284,6 +345,8 @@ class CodexLocalClient:
             session_name: save the thread under this name; ``None`` saves nothing.
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
+            idle_timeout_seconds: as for :meth:`run`, for this turn only.
+            first_event_timeout_seconds: as for :meth:`run`, for this turn only.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
                 them, except ``images``, ``output_schema_path`` and
                 ``output_last_message_path``.
@@ -301,7 +364,13 @@ class CodexLocalClient:
         """
         request, turn = _turns.start(prompt, session_name, options)
         result = self._engine.drive(
-            self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+            self._steps().run(
+                "start_thread",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
         return self._thread_session(result, session_name, api_key, options)
 
@@ -312,11 +381,19 @@ class CodexLocalClient:
         session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
         request, turn = _turns.start(prompt, session_name, options)
-        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+        steps = self._steps().run(
+            "start_thread",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+        )
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
     def resume(
@@ -328,6 +405,8 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run one more turn of an existing thread (``codex exec resume <id> -``).
@@ -343,6 +422,8 @@ class CodexLocalClient:
             last: continue the CLI's most recent session (``resume --last``).
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, as for a new run.
 
         Returns:
@@ -365,7 +446,15 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        return self._engine.drive(self._steps().run("resume", request, turn, api_key, timeout_seconds))
+        return self._engine.drive(
+            self._steps().run(
+                "resume",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
+        )
 
     async def resume_async(
         self,
@@ -376,12 +465,20 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
-            self._steps().run("resume", request, turn, api_key, timeout_seconds)
+            self._steps().run(
+                "resume",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
 
     # -- live runs -------------------------------------------------------------------------
@@ -392,6 +489,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
     ) -> CodexLiveRun:
         """Start ``request`` and stream its events (JSON output is forced).
@@ -406,6 +505,9 @@ class CodexLocalClient:
             api_key: as for :meth:`run`.
             timeout_seconds: limit for the run, counted from its start; it is enforced while
                 you iterate or wait, and by a watchdog timer while nobody reads.
+            idle_timeout_seconds: as for :meth:`run`; enforced while you iterate or wait
+                (progress waiting unread in the pipe is not a stall).
+            first_event_timeout_seconds: as for :meth:`run`, enforced the same way.
             keep_events: also keep every event (and stdout) in the run's result. Off by
                 default: the events go to you as they come, and memory stays flat however
                 long the run; the result still has the thread id, final message, status and
@@ -421,7 +523,12 @@ class CodexLocalClient:
             ValueError: as :meth:`run`.
         """
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+            "run_live",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
         )
         return CodexLiveRun(self._engine.drive(steps))
 
@@ -431,12 +538,19 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+            "run_live",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
@@ -449,6 +563,8 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun:
@@ -465,6 +581,8 @@ class CodexLocalClient:
             last: as for :meth:`resume`.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
+            idle_timeout_seconds: as for :meth:`run_live`.
+            first_event_timeout_seconds: as for :meth:`run_live`.
             keep_events: as for :meth:`run_live`.
             **options: other :class:`CodexExecRequest` fields.
 
@@ -480,7 +598,14 @@ class CodexLocalClient:
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "resume_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+        )
         return CodexLiveRun(self._engine.drive(steps))
 
     async def resume_live_async(
@@ -492,13 +617,22 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "resume_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+        )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- session store ---------------------------------------------------------------------
@@ -586,6 +720,10 @@ class CodexLocalClient:
         return CodexThreadSession(self, session_id, session_name=name, options=options, api_key=api_key)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _timeouts(self, total: float | None, idle: float | None, first_event: float | None) -> Timeouts:
+        """A call's limits over the client's defaults (each checked before anything runs)."""
+        return Timeouts(total, idle, first_event).over(self._default_timeouts)
 
     def _steps(self) -> _turns.TurnSteps:
         """The steps of a turn, on this client's engine, store and settings as they are now."""

@@ -136,7 +136,13 @@ class CodexThreadSession:
         return self.last_result is not None and self.last_result.is_turn_complete
 
     def continue_prompt(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
 
@@ -148,6 +154,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 and ``api_key`` (over the session's).
 
@@ -162,19 +170,47 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         previous = self._forget_usage()
-        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, options))
+        result = self._client.resume(
+            prompt,
+            **self._resume_args(
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
         return self._remember(result, previous)
 
     async def continue_prompt_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         previous = self._forget_usage()
-        result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
+        result = await self._client.resume_async(
+            prompt,
+            **self._resume_args(
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
         return self._remember(result, previous)
 
     def continue_live(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[LiveTurnOptions],
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
 
@@ -184,6 +220,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 ``api_key`` (over the session's) and ``keep_events`` (as for
                 :meth:`CodexLocalClient.run_live`).
@@ -197,17 +235,39 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         self._forget_usage()
-        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
+        return self._client.resume_live(
+            prompt,
+            **self._resume_args(
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
 
     async def continue_live_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[LiveTurnOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
         an :class:`AsyncCodexLiveRun`."""
         self._forget_usage()
-        return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
+        return await self._client.resume_live_async(
+            prompt,
+            **self._resume_args(
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
 
-    def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    def _resume_args(self, options: Mapping[str, Any], **limits: float | None) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
             if self.session_name is not None
@@ -218,7 +278,7 @@ class CodexThreadSession:
             **self._options,
             **options,
             **target,
-            "timeout_seconds": timeout,
+            **limits,
         }
 
     def _forget_usage(self) -> Usage | None:
