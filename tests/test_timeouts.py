@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from adapters.scripted_runner import Pause, ScriptedRun, codex_turn_events
+from adapters.scripted_runner import Pause, ScriptedRun, StdoutLine, codex_turn_events
 from codex_local_sdk import CodexExecRequest, CodexLocalClient, CodexTimeoutError
 from tests.conftest import MakeHarness
 
@@ -58,7 +58,7 @@ def test_the_idle_timeout_counts_from_the_last_progress(make_harness: MakeHarnes
 
 
 def test_steady_progress_completes_under_an_idle_timeout(make_harness: MakeHarness) -> None:
-    steady = [*STARTED]
+    steady: list[StdoutLine] = [*STARTED]
     for _ in range(10):
         steady += [Pause(0.3), ITEM]
     events = codex_turn_events(thread_id="t-stall")
