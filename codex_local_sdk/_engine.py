@@ -17,7 +17,7 @@ from typing import TypeVar
 from ._attempt import Attempt
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
-from ._retrying import with_retries
+from ._retrying import side_effects_stopped_retry, with_retries
 from ._steps import Handle, Start, Steps, closing
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
@@ -57,17 +57,24 @@ class RunEngine:
         """Run ``steps`` on asyncio."""
         return await drive_async(steps, self.runner, self.clock)
 
-    def telemetry(self, operation: str) -> Telemetry:
-        """The reporter of ``operation``'s events."""
-        return Telemetry(self.sink, self.clock, operation)
+    def telemetry(self, operation: str, *, new_thread: bool = False) -> Telemetry:
+        """The reporter of ``operation``'s events (``new_thread``: it starts a thread)."""
+        return Telemetry(self.sink, self.clock, operation, new_thread=new_thread)
 
     # -- finished runs ---------------------------------------------------------------------
 
     def execute(
-        self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeouts: Timeouts
+        self,
+        operation: str,
+        spec: ProcessSpec,
+        request: CodexExecRequest,
+        timeouts: Timeouts,
+        *,
+        new_thread: bool = False,
     ) -> Steps[CodexExecResult]:
-        """Run ``spec`` to its end, retrying per the policy; the last attempt's result."""
-        report = self.telemetry(operation)
+        """Run ``spec`` to its end, retrying per the policy; the last attempt's result.
+        ``new_thread``: it starts a thread (a failed attempt's thread id is then reported)."""
+        report = self.telemetry(operation, new_thread=new_thread)
         # Progress is judged from events as they are read: parse them then, not at the end.
         live_output = timeouts.watch_progress and request.json_output
 
@@ -174,8 +181,10 @@ class RunEngine:
         """``result``, or the matching :class:`~codex_local_sdk.errors.CodexExecFailedError`
         (see :func:`~codex_local_sdk.errors.error_for`) when it failed and the client raises
         on errors; ``timeouts`` are the run's limits, for the message."""
+        if not self.raise_on_error:
+            return result
         limit = timeouts.seconds(result.timeout_kind or "total")
-        error = error_for(result, limit) if self.raise_on_error else None
+        error = error_for(result, limit, not_retried=side_effects_stopped_retry(self.retry_policy, result))
         if error is not None:
             raise error
         return result

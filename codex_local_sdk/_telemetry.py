@@ -17,12 +17,16 @@ from .sessions import SessionRecord
 
 class Telemetry:
     """Builds the events of one operation (``"run"``, ``"resume_live"``...) and sends them
-    to ``sink``, timestamped by ``clock``."""
+    to ``sink``, timestamped by ``clock``. For an operation that starts a new thread
+    (``new_thread``), a failed attempt that got a thread id reports it as
+    ``data["abandoned_thread_id"]``: a retry starts another thread, and what the agent did in
+    that one stays findable."""
 
-    def __init__(self, sink: EventSink, clock: Clock, operation: str) -> None:
+    def __init__(self, sink: EventSink, clock: Clock, operation: str, *, new_thread: bool = False) -> None:
         self._sink = sink
         self._clock = clock
         self._operation = operation
+        self._new_thread = new_thread
 
     def emit(self, type: str, **fields: Any) -> None:
         """Send one event of ``type`` with ``fields``."""
@@ -43,7 +47,13 @@ class Telemetry:
             duration_seconds=result.duration_seconds,
             session_id=result.thread_id,
             error=None if result.succeeded else failure_reason(result),
+            data=self._abandoned(result),
         )
+
+    def _abandoned(self, result: CodexExecResult | None) -> dict[str, Any] | None:
+        if not self._new_thread or result is None or result.succeeded or result.thread_id is None:
+            return None
+        return {"abandoned_thread_id": result.thread_id}
 
     def start_failed(self, type: str, number: int, spec: ProcessSpec, error: Exception) -> None:
         """The process of attempt ``number`` could not be started (``attempt.failed`` or
@@ -64,7 +74,7 @@ class Telemetry:
                 return_code=result.return_code if result is not None else None,
                 turn_status=result.turn_status if result is not None else None,
                 error=str(failure) if failure is not None else None,
-                data={"next_attempt": number + 1},
+                data={"next_attempt": number + 1, **(self._abandoned(result) or {})},
             )
 
         return report

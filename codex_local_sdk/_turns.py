@@ -324,7 +324,8 @@ class TurnSteps:
         """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result."""
         spec = self._spec(request, turn, api_key, input_files)
         turn = begin(self.store, turn)
-        result = yield from self.engine.execute(operation, spec, request, timeouts)
+        new_thread = turn.thread_id is None and not turn.last
+        result = yield from self.engine.execute(operation, spec, request, timeouts, new_thread=new_thread)
         return self.engine.check(self._finalize(operation, request, turn, result), timeouts)
 
     def live(

@@ -285,7 +285,9 @@ _ERRORS_BY_KIND: dict[FailureKind, type[CodexExecFailedError]] = {
 }
 
 
-def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExecFailedError | None:
+def error_for(
+    result: CodexExecResult, timeout: float | None = None, *, not_retried: str | None = None
+) -> CodexExecFailedError | None:
     """The error that says why ``result`` failed; ``None`` when it succeeded.
 
     The error follows the result's :class:`~codex_local_sdk.results.FailureKind` (see
@@ -299,10 +301,18 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
         result: a finished run's result.
         timeout: the limit that ended a timed-out run (``timeout_seconds``, or the idle or
             first-event limit its ``timeout_kind`` names), for the message.
+        not_retried: why the retries stopped early, when the message should say so.
 
     Returns:
         The error to raise for it, or ``None``.
     """
+    error = _error_for(result, timeout)
+    if error is not None and not_retried:
+        error.args = (f"{error}; {not_retried}",)
+    return error
+
+
+def _error_for(result: CodexExecResult, timeout: float | None) -> CodexExecFailedError | None:
     if result.succeeded:
         return None
     if result.timed_out:
