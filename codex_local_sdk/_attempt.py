@@ -38,6 +38,7 @@ class _AttemptState:
         on_event: Callable[[CodexEvent], None] | None,
         attempt_number: int,
         output: OutputCollector | None,
+        queued_at: float | None,
     ) -> None:
         self.spec = spec
         self.attempt_number = attempt_number
@@ -46,7 +47,9 @@ class _AttemptState:
         self.clock = clock
         self.timeouts = timeouts
         self.started_at = clock.monotonic()
-        self.deadline = None if timeouts.total is None else self.started_at + timeouts.total
+        # The total limit counts the wait for a slot too (queued_at), so nothing waits for ever.
+        since = self.started_at if queued_at is None else queued_at
+        self.deadline = None if timeouts.total is None else since + timeouts.total
         self.last_progress: float | None = None
         self.stalled: str | None = None
         self.timeout_kind: str | None = None
@@ -202,7 +205,9 @@ class Attempt:
     """A started process and what it printed so far. Always :meth:`close` it.
 
     Its methods are steps: run them with :func:`~codex_local_sdk._drivers.drive` or
-    :func:`~codex_local_sdk._drivers.drive_async`.
+    :func:`~codex_local_sdk._drivers.drive_async`. ``on_exit`` is called once, when the
+    process was reaped or released (it frees the run's slot); the total limit counts from
+    ``queued_at`` when given (the run waited for that slot), else from now.
     """
 
     def __init__(
@@ -217,10 +222,15 @@ class Attempt:
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
         output: OutputCollector | None = None,
+        queued_at: float | None = None,
+        on_exit: Callable[[], None] | None = None,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeouts, on_event, attempt_number, output)
+        self._state = _AttemptState(
+            spec, request, clock, timeouts, on_event, attempt_number, output, queued_at
+        )
         self._grace = grace_seconds
+        self._on_exit = on_exit
         self.closed = False
 
     @property
@@ -290,6 +300,7 @@ class Attempt:
         if return_code is None:  # stdout ended but the process lingers: it counts as timed out
             yield from self.stop("timed_out")
             return_code = self.handle.returncode
+        self._exited()
         return self._state.finish(return_code, self.handle)
 
     def expire(self) -> Steps[None]:
@@ -310,7 +321,10 @@ class Attempt:
     def close(self) -> Steps[None]:
         """Release the process; a run still going counts as interrupted."""
         self._mark_closed()
-        yield Call(self.handle, "close")
+        try:
+            yield Call(self.handle, "close")
+        finally:
+            self._exited()
 
     def discard(self) -> bool:
         """As :meth:`close`, at once and without a driver, if the handle has a synchronous
@@ -324,8 +338,17 @@ class Attempt:
         if discard is None:
             return False
         self._mark_closed()
-        discard()
+        try:
+            discard()
+        finally:
+            self._exited()
         return True
+
+    def _exited(self) -> None:
+        """The process ended (or was released): tell ``on_exit``, once."""
+        on_exit, self._on_exit = self._on_exit, None
+        if on_exit is not None:
+            on_exit()
 
     def _mark_closed(self) -> None:
         self.closed = True

@@ -18,12 +18,13 @@ from ._attempt import Attempt
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
 from ._retrying import side_effects_stopped_retry, with_retries
-from ._steps import Handle, Start, Steps, closing
+from ._slots import RunSlots
+from ._steps import Acquire, Handle, Start, Steps, closing
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
-from .errors import CodexError, error_for
+from .errors import CodexError, CodexTimeoutError, error_for
 from .events import CodexEvent
-from .models import CodexExecRequest, CodexExecResult, RetryPolicy
+from .models import CodexExecRequest, CodexExecResult, FailureKind, RetryPolicy
 from .ports import Clock, EventSink, ProcessRunner, ProcessSpec
 
 _T = TypeVar("_T")
@@ -41,7 +42,9 @@ class RunEngine:
         retry_policy: RetryPolicy,
         grace_seconds: float,
         raise_on_error: bool,
+        max_concurrent_runs: int | None = None,
     ) -> None:
+        self.slots = None if max_concurrent_runs is None else RunSlots(max_concurrent_runs)
         self.runner = runner
         self.clock = clock
         self.sink = sink
@@ -80,9 +83,14 @@ class RunEngine:
 
         def attempt(number: int) -> Steps[CodexExecResult]:
             report.attempt_started(number, spec)
+            queued_at = self.clock.monotonic()
+            if not (yield from self._take_slot(report, number, timeouts)):
+                result = queue_timed_out(spec, number, self.clock.monotonic() - queued_at)
+                report.attempt_finished(result)
+                return result
             handle = yield from self._start(report, "attempt.failed", number, spec)
             output = OutputCollector.live(keep_events=True) if live_output else None
-            run = self._attempt(handle, spec, request, timeouts, number, output=output)
+            run = self._attempt(handle, spec, request, timeouts, number, output=output, queued_at=queued_at)
             result = yield from closing(run.finish(), run.close)
             report.attempt_finished(result)
             return result
@@ -113,6 +121,12 @@ class RunEngine:
         report = self.telemetry(operation)
 
         def start_once(number: int) -> Steps[Attempt]:
+            queued_at = self.clock.monotonic()
+            if not (yield from self._take_slot(report, number, timeouts)):
+                raise CodexTimeoutError(
+                    queue_timed_out(spec, number, self.clock.monotonic() - queued_at),
+                    timeout_seconds=timeouts.total,
+                )
             handle = yield from self._start(report, "live.startup_failed", number, spec)
             attempt = self._attempt(
                 handle,
@@ -122,6 +136,7 @@ class RunEngine:
                 number,
                 on_event=report.live_event(),
                 output=OutputCollector.live(keep_events=keep_events),
+                queued_at=queued_at,
             )
             report.live_started(number, spec, handle.pid)
             yield from closing(self._prime(attempt, report), attempt.close, only_on_error=True)
@@ -143,13 +158,29 @@ class RunEngine:
 
     # -- parts -----------------------------------------------------------------------------
 
+    def _take_slot(self, report: Telemetry, number: int, timeouts: Timeouts) -> Steps[bool]:
+        """Take a slot for attempt ``number`` when the client limits its runs (reported as
+        ``run.queued`` when it had to wait); ``False`` when ``timeout_seconds`` passed first."""
+        if self.slots is None:
+            return True
+        queued_at = self.clock.monotonic()
+        taken = yield Acquire(self.slots, timeouts.total)
+        waited = self.clock.monotonic() - queued_at
+        if waited > 0 or not taken:
+            report.run_queued(number, waited, self.slots.limit, taken=taken)
+        return bool(taken)
+
     def _start(self, report: Telemetry, failure: str, number: int, spec: ProcessSpec) -> Steps[Handle]:
         """Start ``spec``; a start that fails (the CLI could not start, or the runner refused
-        the spec: a missing image) is reported as a ``failure`` event, then raised."""
+        the spec: a missing image) is reported as a ``failure`` event, then raised. The slot
+        taken for it is freed when the start fails."""
         try:
             handle: Handle = yield Start(spec)
-        except (CodexError, ValueError) as exc:
-            report.start_failed(failure, number, spec, exc)
+        except BaseException as exc:
+            if self.slots is not None:
+                self.slots.release()
+            if isinstance(exc, (CodexError, ValueError)):
+                report.start_failed(failure, number, spec, exc)
             raise
         return handle
 
@@ -162,6 +193,7 @@ class RunEngine:
         number: int,
         on_event: Callable[[CodexEvent], None] | None = None,
         output: OutputCollector | None = None,
+        queued_at: float | None = None,
     ) -> Attempt:
         return Attempt(
             handle,
@@ -173,6 +205,8 @@ class RunEngine:
             on_event=on_event,
             attempt_number=number,
             output=output,
+            queued_at=queued_at,
+            on_exit=None if self.slots is None else self.slots.release,
         )
 
     # -- outcome ---------------------------------------------------------------------------
@@ -188,3 +222,21 @@ class RunEngine:
         if error is not None:
             raise error
         return result
+
+
+def queue_timed_out(spec: ProcessSpec, number: int, waited: float) -> CodexExecResult:
+    """The result of attempt ``number``, whose ``timeout_seconds`` passed while it waited
+    ``waited`` seconds for a slot: it never started."""
+    return CodexExecResult(
+        return_code=None,
+        command=spec.argv,
+        stdout="",
+        stderr="",
+        final_message=None,
+        turn_status="timed_out",
+        duration_seconds=waited,
+        attempts=number,
+        timed_out=True,
+        timeout_kind="total",
+        failure_kind=FailureKind.TIMEOUT,
+    )

@@ -55,6 +55,16 @@ class Telemetry:
             return None
         return {"abandoned_thread_id": result.thread_id}
 
+    def run_queued(self, number: int, waited: float, limit: int, *, taken: bool) -> None:
+        """Attempt ``number`` waited ``waited`` seconds for one of the client's ``limit``
+        slots; ``taken``: it got one (else its ``timeout_seconds`` passed first)."""
+        self.emit(
+            "run.queued",
+            attempt=number,
+            duration_seconds=waited,
+            data={"max_concurrent_runs": limit, "started": taken},
+        )
+
     def start_failed(self, type: str, number: int, spec: ProcessSpec, error: Exception) -> None:
         """The process of attempt ``number`` could not be started (``attempt.failed`` or
         ``live.startup_failed``)."""

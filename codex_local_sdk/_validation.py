@@ -93,3 +93,12 @@ def check_api_key(api_key: str | None) -> None:
 
 def check_optional_name(name: str | None) -> str | None:
     return None if name is None else check_session_name(name)
+
+
+def check_max_concurrent_runs(limit: int | None) -> None:
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"max_concurrent_runs must be an int or None, got {limit!r}")
+    if limit < 1:
+        raise ValueError(f"max_concurrent_runs must be >= 1, got {limit} (None means no limit)")

@@ -65,6 +65,10 @@ class CodexLocalClient:
         idle_timeout_seconds: the ``idle_timeout_seconds`` of every call that gives none.
         first_event_timeout_seconds: the ``first_event_timeout_seconds`` of every call that
             gives none.
+        max_concurrent_runs: at most this many CLI processes of this client at once, sync and
+            async callers alike; ``None``: no limit. A run waits for a slot (reported as
+            ``run.queued``), and the wait counts against its ``timeout_seconds``; a live run
+            frees its slot when its process ends.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -74,12 +78,12 @@ class CodexLocalClient:
         session_store: the store in use.
 
     Raises:
-        TypeError: a grace period that is not a number, a ``preview_chars`` that is not an
-            int, a ``codex_bin`` or ``default_cwd`` that is not a path, a ``default_env``
-            that is not a mapping of str to str.
+        TypeError: a grace period that is not a number, a ``preview_chars`` or
+            ``max_concurrent_runs`` that is not an int, a ``codex_bin`` or ``default_cwd``
+            that is not a path, a ``default_env`` that is not a mapping of str to str.
         ValueError: a negative, NaN or infinite grace period, a negative preview length, a
             ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL,
-            a timeout that is not a finite number > 0.
+            a timeout that is not a finite number > 0, a ``max_concurrent_runs`` < 1.
     """
 
     def __init__(
@@ -100,12 +104,14 @@ class CodexLocalClient:
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
         first_event_timeout_seconds: float | None = None,
+        max_concurrent_runs: int | None = None,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
         )
         self.session_store = _wiring.session_store(session_store)
         self._default_timeouts = Timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds)
+        _validation.check_max_concurrent_runs(max_concurrent_runs)
         self._engine = _wiring.engine(
             runner=runner,
             clock=clock,
@@ -114,6 +120,7 @@ class CodexLocalClient:
             retry_policy=retry_policy,
             grace_seconds=terminate_grace_seconds,
             raise_on_error=raise_on_error,
+            max_concurrent_runs=max_concurrent_runs,
         )
 
     @property
