@@ -18,7 +18,10 @@ from tests.test_subprocess_runner import group_alive
 
 GRACE = 0.5
 REQUEST = CodexExecRequest(prompt="go")
-ITEM = {"type": "item.completed", "item": {"id": "i", "type": "reasoning", "text": "thinking"}}
+ITEM: dict[str, object] = {
+    "type": "item.completed",
+    "item": {"id": "i", "type": "reasoning", "text": "thinking"},
+}
 RECORD_GROUP = "import os, subprocess\nopen(os.environ['PID_FILE'], 'w').write(str(os.getpid()))\n"
 HOLD_PIPES = "subprocess.Popen(['sleep', '60'])\ntime.sleep(60)\n"  # a child holds stdout open too
 
@@ -40,22 +43,22 @@ STEADY = (
 )
 
 
-def run_sync(client: CodexLocalClient, limits: dict[str, float]) -> CodexExecResult:
+def run_sync(client: CodexLocalClient, limits: dict[str, Any]) -> CodexExecResult:
     return client.run(REQUEST, **limits)
 
 
-def run_async(client: CodexLocalClient, limits: dict[str, float]) -> CodexExecResult:
+def run_async(client: CodexLocalClient, limits: dict[str, Any]) -> CodexExecResult:
     return asyncio.run(client.run_async(REQUEST, **limits))
 
 
-def run_live(client: CodexLocalClient, limits: dict[str, float]) -> CodexExecResult:
+def run_live(client: CodexLocalClient, limits: dict[str, Any]) -> CodexExecResult:
     with client.run_live(REQUEST, keep_events=True, **limits) as run:
         for _ in run.iter_events():
             pass
         return run.result()
 
 
-def run_live_async(client: CodexLocalClient, limits: dict[str, float]) -> CodexExecResult:
+def run_live_async(client: CodexLocalClient, limits: dict[str, Any]) -> CodexExecResult:
     async def scenario() -> CodexExecResult:
         async with await client.run_live_async(REQUEST, keep_events=True, **limits) as run:
             async for _ in run.iter_events():
@@ -65,7 +68,7 @@ def run_live_async(client: CodexLocalClient, limits: dict[str, float]) -> CodexE
     return asyncio.run(scenario())
 
 
-WAYS: dict[str, Callable[[CodexLocalClient, dict[str, float]], CodexExecResult]] = {
+WAYS: dict[str, Callable[[CodexLocalClient, dict[str, Any]], CodexExecResult]] = {
     "sync": run_sync,
     "async": run_async,
     "live": run_live,
