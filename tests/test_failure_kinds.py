@@ -44,6 +44,11 @@ TURN_FAILURES = {
         FailureKind.PROVIDER_UNAVAILABLE,
     ),
     "usage, no time": ("You\u2019ve hit your usage limit. Try again later.", FailureKind.USAGE_LIMIT),
+    "usage, plus plan, no time": (
+        "You\u2019ve hit your usage limit. Upgrade to Pro (https://chatgpt.com/explore/pro), visit "
+        "https://chatgpt.com/settings/usage to purchase more credits or try again later.",
+        FailureKind.USAGE_LIMIT,
+    ),
 }
 # stderr and exit codes of 0.169.0 for what fails before a turn.
 STDERR_FAILURES = {
