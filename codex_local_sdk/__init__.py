@@ -23,15 +23,18 @@ if TYPE_CHECKING:
 
     from .client import CodexLocalClient
     from .errors import (
+        CodexAuthError,
         CodexError,
         CodexExecFailedError,
         CodexNotInstalledError,
         CodexOutputTooLargeError,
+        CodexRateLimitError,
         CodexSessionError,
         CodexSpawnError,
         CodexThreadBusyError,
         CodexTimeoutError,
         CodexUnknownThreadError,
+        CodexUsageLimitError,
         SessionStoreCorruptError,
         SessionStoreError,
         SessionStoreLockTimeout,
@@ -49,7 +52,7 @@ if TYPE_CHECKING:
         ProcessSpec,
         SessionStore,
     )
-    from .results import CodexExecResult
+    from .results import CodexExecResult, FailureKind
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
 
@@ -59,15 +62,18 @@ if TYPE_CHECKING:
 _HOMES = {
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
+        "CodexAuthError",
         "CodexError",
         "CodexExecFailedError",
         "CodexNotInstalledError",
         "CodexOutputTooLargeError",
+        "CodexRateLimitError",
         "CodexSessionError",
         "CodexSpawnError",
         "CodexThreadBusyError",
         "CodexTimeoutError",
         "CodexUnknownThreadError",
+        "CodexUsageLimitError",
         "SessionStoreCorruptError",
         "SessionStoreError",
         "SessionStoreLockTimeout",
@@ -85,7 +91,7 @@ _HOMES = {
         "ProcessSpec",
         "SessionStore",
     ],
-    "codex_local_sdk.results": ["CodexExecResult"],
+    "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
@@ -112,6 +118,7 @@ __all__ = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
     "Clock",
+    "CodexAuthError",
     "CodexClientEvent",
     "CodexError",
     "CodexEvent",
@@ -122,13 +129,16 @@ __all__ = [
     "CodexLocalClient",
     "CodexNotInstalledError",
     "CodexOutputTooLargeError",
+    "CodexRateLimitError",
     "CodexSessionError",
     "CodexSpawnError",
     "CodexThreadBusyError",
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUsageLimitError",
     "EventSink",
+    "FailureKind",
     "InMemorySessionStore",
     "JsonFileSessionStore",
     "ProcessHandle",

@@ -50,9 +50,9 @@ class Telemetry:
             data=self._abandoned(result),
         )
 
-    def _abandoned(self, result: CodexExecResult | None) -> dict[str, Any] | None:
+    def _abandoned(self, result: CodexExecResult | None) -> dict[str, Any]:
         if not self._new_thread or result is None or result.succeeded or result.thread_id is None:
-            return None
+            return {}
         return {"abandoned_thread_id": result.thread_id}
 
     def run_queued(self, number: int, waited: float, limit: int, *, taken: bool) -> None:
@@ -84,7 +84,7 @@ class Telemetry:
                 return_code=result.return_code if result is not None else None,
                 turn_status=result.turn_status if result is not None else None,
                 error=str(failure) if failure is not None else None,
-                data={"next_attempt": number + 1, **(self._abandoned(result) or {})},
+                data={"next_attempt": number + 1, **self._abandoned(result)},
             )
 
         return report

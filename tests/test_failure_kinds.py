@@ -331,7 +331,7 @@ def test_a_failed_resume_abandons_no_thread(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.failure("boom", thread_id="t-1")], retry_policy=NEVER)
     with pytest.raises(CodexExecFailedError):
         h.client.resume("p", session_id="t-1")
-    assert [e.data for e in h.events if e.type == "attempt.failed"] == [None]
+    assert [e.data for e in h.events if e.type == "attempt.failed"] == [{}]
 
 
 def test_a_pause_is_no_failure(make_harness: MakeHarness) -> None:
