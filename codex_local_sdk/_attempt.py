@@ -19,7 +19,7 @@ import attrs
 
 from ._jsonl import OutputCollector, OverlongLine
 from ._steps import Call, Handle, Steps
-from ._timeouts import PROGRESS_EVENT_TYPES, Timeouts, stall_due
+from ._timeouts import StallWatch, Timeouts
 from .errors import classify_failure
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
@@ -45,16 +45,15 @@ class _AttemptState:
         self.on_event = on_event
         self.request = request
         self.clock = clock
-        self.timeouts = timeouts
         self.started_at = clock.monotonic()
         # The total limit counts the wait for a slot too (queued_at), so nothing waits for ever.
         since = self.started_at if queued_at is None else queued_at
         self.deadline = None if timeouts.total is None else since + timeouts.total
-        self.last_progress: float | None = None
+        self.output = output if output is not None else OutputCollector(json_output=request.json_output)
+        self.stall_watch = StallWatch(timeouts, self.started_at, json_output=self.output.json_output)
         self.stalled: str | None = None
         self.timeout_kind: str | None = None
         self.keyboard_interrupt = False
-        self.output = output if output is not None else OutputCollector(json_output=request.json_output)
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
         self.ended_by: str | None = None
@@ -119,12 +118,9 @@ class _AttemptState:
         if until is not None and now >= until:
             raise TimeoutError("the live run is still going")
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
-        if (stall := self._stall_due()) is not None:
+        if (stall := self.stall_watch.due()) is not None:
             limits.append(max(0.0, stall[0] - now))  # a due stall reads what is there, then judges
         return min(limits) if limits else None
-
-    def _stall_due(self) -> tuple[float, str] | None:
-        return stall_due(self.timeouts, self.started_at, self.last_progress)
 
     def conclude(self, handle: Handle) -> CodexExecResult:
         """The result of a closed attempt: as :meth:`finish` made it, or folded from what was
@@ -144,19 +140,12 @@ class _AttemptState:
                 self.exceeded_line_limit = self.exceeded_line_limit or line.limit
                 continue
             event = self.output.add_line(line)
-            if self._shows_progress(line, event):
-                self.last_progress = self.clock.monotonic()
+            self.stall_watch.saw(line, None if event is None else event.type, self.clock.monotonic())
             if event is not None:
                 self.pending.append(event)
                 if self.on_event is not None:
                     self.on_event(event)
-        stall = self._stall_due()
-        self.stalled = stall[1] if stall is not None and self.clock.monotonic() >= stall[0] else None
-
-    def _shows_progress(self, line: bytes, event: CodexEvent | None) -> bool:
-        if not self.output.json_output:
-            return bool(line.strip())
-        return event is not None and event.type in PROGRESS_EVENT_TYPES
+        self.stalled = self.stall_watch.stalled(self.clock.monotonic())
 
     def finish(self, return_code: int | None, handle: Handle) -> CodexExecResult:
         """The result of the ended process, with its stderr and output files from ``handle``."""

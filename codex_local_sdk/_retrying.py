@@ -19,7 +19,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._steps import Sleep, Steps
-from .errors import CodexSpawnError, failure_kind_of, failure_text, usage_limit_resets_at
+from .errors import (
+    CodexNotInstalledError,
+    CodexSpawnError,
+    failure_kind_of,
+    failure_text,
+    usage_limit_resets_at,
+)
 from .models import CodexExecResult, FailureKind, RetryPolicy
 from .ports import Clock
 
@@ -88,7 +94,10 @@ def side_effects_stopped_retry(policy: RetryPolicy, result: CodexExecResult) -> 
 
 
 def is_retryable_error(policy: RetryPolicy, error: BaseException) -> bool:
-    """Whether ``policy`` retries an attempt that raised ``error`` (a start that failed)."""
+    """Whether ``policy`` retries an attempt that raised ``error`` (a start that failed).
+    Never a missing CLI: it will not appear by waiting."""
+    if isinstance(error, CodexNotInstalledError):
+        return False
     if policy.retry_on_failures is not None:
         return failure_kind_of(error) in policy.retry_on_failures
     return isinstance(error, CodexSpawnError)

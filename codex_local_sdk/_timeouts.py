@@ -85,13 +85,39 @@ class Timeouts:
         )
 
 
-def stall_due(timeouts: Timeouts, started_at: float, last_progress: float | None) -> tuple[float, str] | None:
-    """When the idle or first-event limit falls due (monotonic time) and which, the earlier one
-    first; ``None`` without either. ``last_progress`` is the time of the last progress, or
-    ``None`` when there was none yet."""
-    due: list[tuple[float, str]] = []
-    if timeouts.first_event is not None and last_progress is None:
-        due.append((started_at + timeouts.first_event, "first_event"))
-    if timeouts.idle is not None:
-        due.append(((started_at if last_progress is None else last_progress) + timeouts.idle, "idle"))
-    return min(due) if due else None
+class StallWatch:
+    """Watches one attempt for a stall: the idle or first-event limit passing without progress.
+
+    Args:
+        timeouts: the attempt's limits.
+        started_at: when the attempt started (monotonic).
+        json_output: whether stdout is JSONL (else every non-blank line is progress).
+    """
+
+    def __init__(self, timeouts: Timeouts, started_at: float, *, json_output: bool) -> None:
+        self._timeouts = timeouts
+        self._started_at = started_at
+        self._json_output = json_output
+        self._last_progress: float | None = None
+
+    def saw(self, line: bytes, event_type: str | None, now: float) -> None:
+        """A stdout line was read at ``now``, with its event's type if it was one."""
+        progress = event_type in PROGRESS_EVENT_TYPES if self._json_output else bool(line.strip())
+        if progress:
+            self._last_progress = now
+
+    def due(self) -> tuple[float, str] | None:
+        """When the idle or first-event limit falls due (monotonic time) and which, the earlier
+        first; ``None`` without either."""
+        due: list[tuple[float, str]] = []
+        if self._timeouts.first_event is not None and self._last_progress is None:
+            due.append((self._started_at + self._timeouts.first_event, "first_event"))
+        if self._timeouts.idle is not None:
+            since = self._started_at if self._last_progress is None else self._last_progress
+            due.append((since + self._timeouts.idle, "idle"))
+        return min(due) if due else None
+
+    def stalled(self, now: float) -> str | None:
+        """The kind of the limit that has passed at ``now`` (``"idle"``, ``"first_event"``), if any."""
+        due = self.due()
+        return due[1] if due is not None and now >= due[0] else None

@@ -526,6 +526,8 @@ class CodexLocalClient:
         Raises:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
+            CodexTimeoutError: with ``max_concurrent_runs``, no slot came free within
+                ``timeout_seconds`` (whatever ``raise_on_error``).
             TypeError: ``timeout_seconds`` is not a number.
             ValueError: as :meth:`run`.
         """

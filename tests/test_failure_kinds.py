@@ -13,6 +13,7 @@ from adapters.scripted_runner import Pause, ScriptedRun
 from codex_local_sdk import (
     CodexExecFailedError,
     CodexExecRequest,
+    CodexNotInstalledError,
     CodexSpawnError,
     CodexTimeoutError,
     RetryPolicy,
@@ -344,3 +345,11 @@ def test_a_ctrl_c_while_reading_a_live_run_is_interrupted(make_harness: MakeHarn
     with pytest.raises(KeyboardInterrupt), h.client.run_live(CodexExecRequest(prompt="p")) as run:
         raise KeyboardInterrupt
     assert run.result().failure_kind == FailureKind.INTERRUPTED
+
+
+def test_a_missing_cli_is_never_retried_even_by_kind(make_harness: MakeHarness) -> None:
+    policy = RetryPolicy(max_attempts=3, retry_on_failures={"spawn_failed"})
+    h = make_harness([ScriptedRun.not_installed(), ScriptedRun.success()], retry_policy=policy)
+    with pytest.raises(CodexNotInstalledError):
+        h.client.run_prompt("p")
+    assert len(h.runner.calls) == 1
