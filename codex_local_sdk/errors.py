@@ -357,7 +357,7 @@ _MARKERS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = tuple(
 
 def classify_failure(result: CodexExecResult, *, keyboard_interrupt: bool = False) -> FailureKind | None:
     """Why ``result`` failed; ``None`` when it succeeded. The one place a failed run is
-    recognised, from how it ended, then its turn error and stderr, then its exit code.
+    recognised, from how it ended, then its turn error, its stderr, then its exit code.
 
     Args:
         result: a finished run's result.
@@ -375,10 +375,11 @@ def classify_failure(result: CodexExecResult, *, keyboard_interrupt: bool = Fals
         return FailureKind.OUTPUT_TOO_LARGE
     if result.turn_status in _STOPPED:
         return FailureKind.INTERRUPTED if keyboard_interrupt else FailureKind.STOPPED
-    text = failure_text(result).lower()
-    for kind, marker in _MARKERS:
-        if marker.search(text):
-            return kind
+    for text in (result.error_message, result.stderr):  # the turn's own error says it best
+        lowered = (text or "").lower()
+        for kind, marker in _MARKERS:
+            if marker.search(lowered):
+                return kind
     return _kind_of_exit(result.return_code)
 
 

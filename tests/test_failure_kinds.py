@@ -353,3 +353,13 @@ def test_a_missing_cli_is_never_retried_even_by_kind(make_harness: MakeHarness) 
     with pytest.raises(CodexNotInstalledError):
         h.client.run_prompt("p")
     assert len(h.runner.calls) == 1
+
+
+def test_the_turn_error_outranks_the_log_lines_on_stderr(make_harness: MakeHarness) -> None:
+    message = TURN_FAILURES["503"][0]
+    noisy = ScriptedRun(
+        stdout=[{"type": "turn.started"}, {"type": "turn.failed", "error": {"message": message}}],
+        stderr="WARN retrying after 429 Too Many Requests\n",
+        exit_code=1,
+    )
+    assert failing(make_harness([noisy], retry_policy=NEVER)).failure_kind == FailureKind.PROVIDER_UNAVAILABLE
