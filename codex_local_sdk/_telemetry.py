@@ -10,7 +10,7 @@ from typing import Any
 from ._retrying import RetryHook
 from .errors import failure_reason
 from .events import CodexClientEvent, CodexEvent
-from .models import CodexExecResult
+from .models import CodexExecResult, FailureKind
 from .ports import Clock, EventSink, ProcessSpec
 from .sessions import SessionRecord
 
@@ -47,13 +47,18 @@ class Telemetry:
             duration_seconds=result.duration_seconds,
             session_id=result.thread_id,
             error=None if result.succeeded else failure_reason(result),
-            data=self._abandoned(result),
+            data=self._failure(result),
         )
 
-    def _abandoned(self, result: CodexExecResult | None) -> dict[str, Any]:
-        if not self._new_thread or result is None or result.succeeded or result.thread_id is None:
+    def _failure(self, result: CodexExecResult | None) -> dict[str, Any]:
+        """What a failed attempt's events carry in ``data``: its ``failure_kind``, and the
+        thread it abandoned (see the class)."""
+        if result is None or result.succeeded:
             return {}
-        return {"abandoned_thread_id": result.thread_id}
+        data: dict[str, Any] = {"failure_kind": str(result.failure_kind or FailureKind.UNKNOWN)}
+        if self._new_thread and result.thread_id is not None:
+            data["abandoned_thread_id"] = result.thread_id
+        return data
 
     def run_queued(self, number: int, waited: float, limit: int, *, taken: bool) -> None:
         """Attempt ``number`` waited ``waited`` seconds for one of the client's ``limit``
@@ -84,7 +89,7 @@ class Telemetry:
                 return_code=result.return_code if result is not None else None,
                 turn_status=result.turn_status if result is not None else None,
                 error=str(failure) if failure is not None else None,
-                data={"next_attempt": number + 1, **self._abandoned(result)},
+                data={"next_attempt": number + 1, **self._failure(result)},
             )
 
         return report
@@ -112,6 +117,7 @@ class Telemetry:
                 turn_status=result.turn_status,
                 duration_seconds=result.duration_seconds,
                 error=failure_reason(result),
+                data=self._failure(result),
             )
 
     def session_updated(self, name: str, record: SessionRecord, result: CodexExecResult) -> None:

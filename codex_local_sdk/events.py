@@ -256,8 +256,9 @@ class CodexClientEvent:
         data: extra fields: ``next_attempt`` for the retry events, ``pid`` for
             ``live.started``, the record's counters for ``session.updated``,
             ``max_concurrent_runs`` and ``started`` for ``run.queued`` (its wait is
-            ``duration_seconds``), and ``abandoned_thread_id`` for ``attempt.failed`` and
-            ``retry.scheduled`` when a failed attempt of a new thread got a thread id.
+            ``duration_seconds``), ``failure_kind`` for a failed attempt's ``attempt.failed``,
+            ``retry.scheduled`` and ``live.startup_failed``, and ``abandoned_thread_id`` for the
+            first two when a failed attempt of a new thread got a thread id.
     """
 
     type: str

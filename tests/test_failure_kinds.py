@@ -324,15 +324,18 @@ def test_a_retried_new_thread_reports_the_thread_it_abandoned(make_harness: Make
     h = make_harness([failed, ScriptedRun.success(thread_id="t-2")], retry_policy=RetryPolicy.transient())
     assert h.client.run_prompt("p").thread_id == "t-2"
     data = {e.type: e.data for e in h.events if e.type in ("attempt.failed", "retry.scheduled")}
-    assert data["attempt.failed"] == {"abandoned_thread_id": "t-abandoned"}
-    assert data["retry.scheduled"]["abandoned_thread_id"] == "t-abandoned"
+    assert data["attempt.failed"] == {
+        "failure_kind": "provider_unavailable",
+        "abandoned_thread_id": "t-abandoned",
+    }
+    assert data["retry.scheduled"] == {"next_attempt": 2, **data["attempt.failed"]}
 
 
 def test_a_failed_resume_abandons_no_thread(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.failure("boom", thread_id="t-1")], retry_policy=NEVER)
     with pytest.raises(CodexExecFailedError):
         h.client.resume("p", session_id="t-1")
-    assert [e.data for e in h.events if e.type == "attempt.failed"] == [{}]
+    assert [e.data for e in h.events if e.type == "attempt.failed"] == [{"failure_kind": "unknown"}]
 
 
 def test_a_pause_is_no_failure(make_harness: MakeHarness) -> None:
