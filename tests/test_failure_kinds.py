@@ -258,7 +258,9 @@ def test_a_usage_limit_past_the_cap_ends_the_retries_at_once(make_harness: MakeH
 
 
 def test_a_usage_limit_without_a_time_waits_the_backoff_only(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=2, retry_on_failures={"usage_limit"}, initial_backoff_seconds=3)
+    policy = RetryPolicy(
+        max_attempts=2, retry_on_failures={"usage_limit"}, initial_backoff_seconds=3, jitter_ratio=0
+    )
     h = make_harness(
         [ScriptedRun.failure(TURN_FAILURES["usage, no time"][0]), ScriptedRun.success()], retry_policy=policy
     )
