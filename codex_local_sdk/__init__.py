@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
     from adapters.json_file_store import JsonFileSessionStore
     from adapters.memory_store import InMemorySessionStore
+    from adapters.sqlite_store import SqliteSessionStore
+    from adapters.store_url import store_from_url
 
     from .client import CodexLocalClient
     from .errors import (
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
         CodexError,
         CodexExecFailedError,
         CodexNotInstalledError,
+        CodexOutputError,
         CodexOutputTooLargeError,
         CodexRateLimitError,
         CodexSessionError,
@@ -34,6 +37,8 @@ if TYPE_CHECKING:
         CodexThreadBusyError,
         CodexTimeoutError,
         CodexUnknownThreadError,
+        CodexUnsupportedCliError,
+        CodexUnsupportedOptionError,
         CodexUsageLimitError,
         SessionStoreCorruptError,
         SessionStoreError,
@@ -55,10 +60,11 @@ if TYPE_CHECKING:
     from .results import CodexExecResult, FailureKind
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
+    from .versions import CliVersion
 
-# Where each name lives. The two stores live in adapters/, which imports this package's
-# modules: importing them on first use also keeps `import adapters.memory_store` from meeting
-# a half-built package.
+# Where each name lives. The stores live in adapters/, which imports this package's modules:
+# importing them on first use also keeps `import adapters.memory_store` from meeting a
+# half-built package, and leaves a store's optional dependency unloaded until it is used.
 _HOMES = {
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
@@ -66,6 +72,7 @@ _HOMES = {
         "CodexError",
         "CodexExecFailedError",
         "CodexNotInstalledError",
+        "CodexOutputError",
         "CodexOutputTooLargeError",
         "CodexRateLimitError",
         "CodexSessionError",
@@ -73,6 +80,8 @@ _HOMES = {
         "CodexThreadBusyError",
         "CodexTimeoutError",
         "CodexUnknownThreadError",
+        "CodexUnsupportedCliError",
+        "CodexUnsupportedOptionError",
         "CodexUsageLimitError",
         "SessionStoreCorruptError",
         "SessionStoreError",
@@ -94,8 +103,11 @@ _HOMES = {
     "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
+    "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
     "adapters.memory_store": ["InMemorySessionStore"],
+    "adapters.sqlite_store": ["SqliteSessionStore"],
+    "adapters.store_url": ["store_from_url"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -117,6 +129,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
+    "CliVersion",
     "Clock",
     "CodexAuthError",
     "CodexClientEvent",
@@ -128,6 +141,7 @@ __all__ = [
     "CodexLiveRun",
     "CodexLocalClient",
     "CodexNotInstalledError",
+    "CodexOutputError",
     "CodexOutputTooLargeError",
     "CodexRateLimitError",
     "CodexSessionError",
@@ -136,6 +150,8 @@ __all__ = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUnsupportedCliError",
+    "CodexUnsupportedOptionError",
     "CodexUsageLimitError",
     "EventSink",
     "FailureKind",
@@ -153,5 +169,7 @@ __all__ = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SqliteSessionStore",
     "Usage",
+    "store_from_url",
 ]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ._attempt import Attempt
+from ._cli_version import CliVersions
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
 from ._retrying import side_effects_stopped_retry, with_retries
@@ -43,6 +44,7 @@ class RunEngine:
         grace_seconds: float,
         raise_on_error: bool,
         max_concurrent_runs: int | None = None,
+        strict_cli_version: bool = False,
     ) -> None:
         self.slots = None if max_concurrent_runs is None else RunSlots(max_concurrent_runs)
         self.runner = runner
@@ -51,6 +53,7 @@ class RunEngine:
         self.retry_policy = retry_policy
         self.grace_seconds = grace_seconds
         self.raise_on_error = raise_on_error
+        self.cli_versions = CliVersions(strict=strict_cli_version)
 
     def drive(self, steps: Steps[_T]) -> _T:
         """Run ``steps`` on the calling thread."""
@@ -124,7 +127,7 @@ class RunEngine:
             queued_at = self.clock.monotonic()
             if not (yield from self._take_slot(report, number, timeouts)):
                 raise CodexTimeoutError(
-                    queue_timed_out(spec, number, self.clock.monotonic() - queued_at),
+                    result=queue_timed_out(spec, number, self.clock.monotonic() - queued_at),
                     timeout_seconds=timeouts.total,
                 )
             handle = yield from self._start(report, "live.startup_failed", number, spec)

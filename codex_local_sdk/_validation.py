@@ -102,3 +102,9 @@ def check_max_concurrent_runs(limit: int | None) -> None:
         raise TypeError(f"max_concurrent_runs must be an int or None, got {limit!r}")
     if limit < 1:
         raise ValueError(f"max_concurrent_runs must be >= 1, got {limit} (None means no limit)")
+
+
+def flag(name: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return value

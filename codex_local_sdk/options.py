@@ -38,6 +38,8 @@ class SchemaRunOptions(TypedDict, total=False):
     config: Mapping[str, Any]
     extra_args: Iterable[str]
     full_auto: bool  # deprecated: sandbox="workspace-write"
+    codex_home: StrPath | None
+    base_url: str | None
 
 
 class RequestOptions(SchemaRunOptions, total=False):
@@ -48,10 +50,12 @@ class RequestOptions(SchemaRunOptions, total=False):
 
 
 class TurnOptions(RequestOptions, total=False):
-    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields, and
-    the API key for this turn."""
+    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields, the
+    API key for this turn, and ``all_sessions`` (accepted as codex-local-sdk-python 0.1.4
+    did; it changes nothing for a thread id)."""
 
     api_key: str | None
+    all_sessions: bool
 
 
 class LiveTurnOptions(TurnOptions, total=False):

@@ -173,6 +173,14 @@ class CodexExecResult:
             ``"first_event"`` (``first_event_timeout_seconds``); ``None`` otherwise.
         failure_kind: why the run failed (see :class:`FailureKind`); ``None`` when it
             succeeded. The client sets it on every result it returns or raises.
+        output: for a run with an output type (``run_with_schema``, ``output_type=``), the
+            final message read into it: an instance of the attrs class, dataclass or pydantic
+            model, or the parsed JSON for a JSON Schema mapping. ``None`` without an output
+            type, for a run that did not succeed, and when the reply did not fit.
+        output_errors: why the final message did not fit the output type, one reason per
+            field (``"expected an integer, got \"3\" @ Answer.count"``); empty when it fit or
+            when there was none to read. With ``raise_on_error`` on, a reply that does not
+            fit raises :class:`~codex_local_sdk.errors.CodexOutputError` instead.
     """
 
     return_code: int | None
@@ -197,6 +205,8 @@ class CodexExecResult:
     failure_kind: FailureKind | None = attrs.field(
         default=None, converter=attrs.converters.optional(FailureKind)
     )
+    output: Any = None
+    output_errors: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._compat import accepting_origin_args
 from .results import CodexExecResult, Usage
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._output import OutputType
     from .live import AsyncCodexLiveRun, CodexLiveRun
     from .models import StrPath
     from .options import LiveTurnOptions, RequestOptions, TurnOptions
@@ -29,8 +31,12 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
 
@@ -41,8 +47,12 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
 
@@ -53,9 +63,13 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun: ...
 
@@ -66,11 +80,22 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
+        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
+
+
+# codex-local-sdk-python 0.1.4's positional orders of the continue methods.
+_TURN_ARGS = accepting_origin_args(
+    "prompt", "json_output", "cwd", "api_key", "all_sessions", "timeout_seconds"
+)
+_LIVE_TURN_ARGS = accepting_origin_args("prompt", "cwd", "api_key", "all_sessions")
 
 
 class CodexThreadSession:
@@ -135,6 +160,7 @@ class CodexThreadSession:
         """Whether :attr:`last_result` reports ``turn.completed`` (``False`` without one)."""
         return self.last_result is not None and self.last_result.is_turn_complete
 
+    @_TURN_ARGS
     def continue_prompt(
         self,
         prompt: str,
@@ -142,6 +168,7 @@ class CodexThreadSession:
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
         first_event_timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
@@ -156,8 +183,11 @@ class CodexThreadSession:
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
             idle_timeout_seconds: as for :meth:`CodexLocalClient.run`.
             first_event_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            output_type: read this turn's final message into this type, as
+                :meth:`CodexLocalClient.run_with_schema` reads ``schema``; the result's
+                ``output`` holds it. For this turn only.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
-                and ``api_key`` (over the session's).
+                and ``api_key`` (over the session's); ``None`` keeps the session's value.
 
         Returns:
             The turn's result.
@@ -166,6 +196,8 @@ class CodexThreadSession:
             CodexSessionError: the session's name is no longer in the store.
             CodexUnknownThreadError: the CLI has no such thread (``raise_on_error`` on).
             CodexThreadBusyError: another run was continuing the thread (``raise_on_error`` on).
+            CodexOutputError: the reply did not fit ``output_type`` (``raise_on_error`` on);
+                the turn was recorded, but :attr:`last_result` is left as it was.
             CodexError: as :meth:`CodexLocalClient.resume`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
@@ -173,6 +205,7 @@ class CodexThreadSession:
         result = self._client.resume(
             prompt,
             **self._resume_args(
+                output_type,
                 options,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
@@ -181,6 +214,7 @@ class CodexThreadSession:
         )
         return self._remember(result, previous)
 
+    @_TURN_ARGS
     async def continue_prompt_async(
         self,
         prompt: str,
@@ -188,6 +222,7 @@ class CodexThreadSession:
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
         first_event_timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
@@ -195,6 +230,7 @@ class CodexThreadSession:
         result = await self._client.resume_async(
             prompt,
             **self._resume_args(
+                output_type,
                 options,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
@@ -203,6 +239,7 @@ class CodexThreadSession:
         )
         return self._remember(result, previous)
 
+    @_LIVE_TURN_ARGS
     def continue_live(
         self,
         prompt: str,
@@ -210,6 +247,7 @@ class CodexThreadSession:
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
         first_event_timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[LiveTurnOptions],
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
@@ -222,6 +260,7 @@ class CodexThreadSession:
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
             idle_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
             first_event_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            output_type: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 ``api_key`` (over the session's) and ``keep_events`` (as for
                 :meth:`CodexLocalClient.run_live`).
@@ -238,6 +277,7 @@ class CodexThreadSession:
         return self._client.resume_live(
             prompt,
             **self._resume_args(
+                output_type,
                 options,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
@@ -245,6 +285,7 @@ class CodexThreadSession:
             ),
         )
 
+    @_LIVE_TURN_ARGS
     async def continue_live_async(
         self,
         prompt: str,
@@ -252,6 +293,7 @@ class CodexThreadSession:
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
         first_event_timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[LiveTurnOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
@@ -260,6 +302,7 @@ class CodexThreadSession:
         return await self._client.resume_live_async(
             prompt,
             **self._resume_args(
+                output_type,
                 options,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
@@ -267,18 +310,24 @@ class CodexThreadSession:
             ),
         )
 
-    def _resume_args(self, options: Mapping[str, Any], **limits: float | None) -> dict[str, Any]:
+    def _resume_args(
+        self, output_type: OutputType | None, options: Mapping[str, Any], **limits: float | None
+    ) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
             if self.session_name is not None
             else {"session_id": self.session_id}
         )
+        # None keeps the session's value, as codex-local-sdk-python 0.1.4's positional
+        # calls (continue_prompt(prompt, True, None, None, ...)) mean it.
+        given = {name: value for name, value in options.items() if value is not None}
         return {
             "api_key": self._api_key,
             **self._options,
-            **options,
+            **given,
             **target,
             **limits,
+            "output_type": output_type,
         }
 
     def _forget_usage(self) -> Usage | None:

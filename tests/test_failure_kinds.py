@@ -14,6 +14,7 @@ from codex_local_sdk import (
     CodexExecFailedError,
     CodexExecRequest,
     CodexNotInstalledError,
+    CodexOutputError,
     CodexSpawnError,
     CodexTimeoutError,
     RetryPolicy,
@@ -143,7 +144,17 @@ def test_a_keyboard_interrupt_is_interrupted_and_a_close_is_stopped() -> None:
 
 def test_exceptions_have_kinds_too() -> None:
     assert failure_kind_of(CodexSpawnError("codex", "EAGAIN")) == FailureKind.SPAWN_FAILED
-    assert failure_kind_of(type("CodexOutputError", (Exception,), {})()) == FailureKind.INVALID_OUTPUT
+    unfit = CodexExecResult(
+        return_code=0,
+        command=("codex",),
+        stdout="",
+        stderr="",
+        final_message="three",
+        turn_status="completed",
+        output_errors=('expected an integer, got "three" @ Answer.count',),
+    )
+    error = CodexOutputError(result=unfit)
+    assert (error.failure_kind, failure_kind_of(error)) == (FailureKind.INVALID_OUTPUT,) * 2
     assert failure_kind_of(RuntimeError()) is None
 
 

@@ -152,10 +152,10 @@ def test_a_missing_key_is_auth(make_client: MakeClient) -> None:
             "Error loading config.toml",
         ),
         (
-            {"extra_args": ["--full-auto"]},
+            {"extra_args": ["--no-such-option"]},
             2,
             FailureKind.INVALID_REQUEST,
-            "unexpected argument '--full-auto'",
+            "unexpected argument '--no-such-option'",
         ),
     ],
 )
