@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from .activity import TurnProgress
     from .client import CodexLocalClient
     from .errors import (
+        CodexAuthError,
         CodexError,
         CodexExecFailedError,
         CodexNotInstalledError,
         CodexOutputError,
         CodexOutputTooLargeError,
+        CodexRateLimitError,
         CodexSessionError,
         CodexSpawnError,
         CodexThreadBusyError,
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
         CodexUnknownThreadError,
         CodexUnsupportedCliError,
         CodexUnsupportedOptionError,
+        CodexUsageLimitError,
         SessionStoreCorruptError,
         SessionStoreError,
         SessionStoreLockTimeout,
@@ -69,7 +72,7 @@ if TYPE_CHECKING:
         ProcessSpec,
         SessionStore,
     )
-    from .results import CodexExecResult
+    from .results import CodexExecResult, FailureKind
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
     from .versions import CliVersion
@@ -81,11 +84,13 @@ _HOMES = {
     "codex_local_sdk.activity": ["TurnProgress"],
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
+        "CodexAuthError",
         "CodexError",
         "CodexExecFailedError",
         "CodexNotInstalledError",
         "CodexOutputError",
         "CodexOutputTooLargeError",
+        "CodexRateLimitError",
         "CodexSessionError",
         "CodexSpawnError",
         "CodexThreadBusyError",
@@ -93,6 +98,7 @@ _HOMES = {
         "CodexUnknownThreadError",
         "CodexUnsupportedCliError",
         "CodexUnsupportedOptionError",
+        "CodexUsageLimitError",
         "SessionStoreCorruptError",
         "SessionStoreError",
         "SessionStoreLockTimeout",
@@ -123,7 +129,7 @@ _HOMES = {
         "ProcessSpec",
         "SessionStore",
     ],
-    "codex_local_sdk.results": ["CodexExecResult"],
+    "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
     "codex_local_sdk.versions": ["CliVersion"],
@@ -156,6 +162,7 @@ __all__ = [
     "AsyncProcessHandle",
     "CliVersion",
     "Clock",
+    "CodexAuthError",
     "CodexClientEvent",
     "CodexError",
     "CodexEvent",
@@ -167,6 +174,7 @@ __all__ = [
     "CodexNotInstalledError",
     "CodexOutputError",
     "CodexOutputTooLargeError",
+    "CodexRateLimitError",
     "CodexSessionError",
     "CodexSpawnError",
     "CodexThreadBusyError",
@@ -175,9 +183,11 @@ __all__ = [
     "CodexUnknownThreadError",
     "CodexUnsupportedCliError",
     "CodexUnsupportedOptionError",
+    "CodexUsageLimitError",
     "CommandExecutionItem",
     "ErrorItem",
     "EventSink",
+    "FailureKind",
     "FileChangeItem",
     "FileUpdateChange",
     "InMemorySessionStore",

@@ -183,10 +183,12 @@ class ItemViews:
         reported an item this version does not know (which might have). Messages,
         reasoning, plans, web searches and errors are not side effects. A turn whose oldest
         items were not kept (:attr:`dropped_items`) counts as one that had some."""
-        return self.dropped_items > 0 or any(_acts(item) for item in self.items)
+        return self.dropped_items > 0 or any(map(acts_on_the_world, self.items))
 
 
-def _acts(item: ThreadItem) -> bool:
+def acts_on_the_world(item: ThreadItem) -> bool:
+    """Whether ``item`` may have changed something outside the conversation: a command not
+    declined, a file change, an MCP tool call, or an item of a type this version does not know."""
     if isinstance(item, CommandExecutionItem):
         return item.status != "declined"
     return isinstance(item, (FileChangeItem, McpToolCallItem, UnknownItem))

@@ -34,6 +34,8 @@ class TurnRunner(Protocol):
         all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
@@ -48,6 +50,8 @@ class TurnRunner(Protocol):
         all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
@@ -62,6 +66,8 @@ class TurnRunner(Protocol):
         all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
@@ -77,6 +83,8 @@ class TurnRunner(Protocol):
         all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
@@ -158,6 +166,8 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
@@ -171,6 +181,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run`.
             output_type: read this turn's final message into this type, as
                 :meth:`CodexLocalClient.run_with_schema` reads ``schema``; the result's
                 ``output`` holds it. For this turn only.
@@ -190,7 +202,16 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         previous = self._forget_usage()
-        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, output_type, options))
+        result = self._client.resume(
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
         return self._remember(result, previous)
 
     @_TURN_ARGS
@@ -199,13 +220,22 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         previous = self._forget_usage()
         result = await self._client.resume_async(
-            prompt, **self._resume_args(timeout_seconds, output_type, options)
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
         )
         return self._remember(result, previous)
 
@@ -215,6 +245,8 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[LiveTurnOptions],
     ) -> CodexLiveRun:
@@ -226,6 +258,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
             output_type: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 ``api_key`` (over the session's) and ``keep_events`` (as for
@@ -240,7 +274,16 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         self._forget_usage()
-        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, output_type, options))
+        return self._client.resume_live(
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
 
     @_LIVE_TURN_ARGS
     async def continue_live_async(
@@ -248,6 +291,8 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[LiveTurnOptions],
     ) -> AsyncCodexLiveRun:
@@ -255,11 +300,18 @@ class CodexThreadSession:
         an :class:`AsyncCodexLiveRun`."""
         self._forget_usage()
         return await self._client.resume_live_async(
-            prompt, **self._resume_args(timeout_seconds, output_type, options)
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
         )
 
     def _resume_args(
-        self, timeout: float | None, output_type: OutputType | None, options: Mapping[str, Any]
+        self, output_type: OutputType | None, options: Mapping[str, Any], **limits: float | None
     ) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
@@ -274,7 +326,7 @@ class CodexThreadSession:
             **self._options,
             **given,
             **target,
-            "timeout_seconds": timeout,
+            **limits,
             "output_type": output_type,
         }
 
