@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from adapters.json_file_store import JsonFileSessionStore
     from adapters.memory_store import InMemorySessionStore
+    from adapters.otel_sink import OpenTelemetrySink
     from adapters.postgres_store import PostgresSessionStore
     from adapters.sqlite_store import SqliteSessionStore
     from adapters.store_url import store_from_url
@@ -135,6 +136,7 @@ _HOMES = {
     "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
     "adapters.memory_store": ["InMemorySessionStore"],
+    "adapters.otel_sink": ["OpenTelemetrySink"],
     "adapters.postgres_store": ["PostgresSessionStore"],
     "adapters.sqlite_store": ["SqliteSessionStore"],
     "adapters.store_url": ["store_from_url"],
@@ -193,6 +195,7 @@ __all__ = [
     "InMemorySessionStore",
     "JsonFileSessionStore",
     "McpToolCallItem",
+    "OpenTelemetrySink",
     "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",

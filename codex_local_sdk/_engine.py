@@ -64,23 +64,17 @@ class RunEngine:
         return await drive_async(steps, self.runner, self.clock)
 
     def telemetry(self, operation: str, *, new_thread: bool = False) -> Telemetry:
-        """The reporter of ``operation``'s events (``new_thread``: it starts a thread)."""
+        """The reporter of the events of one call of ``operation`` (``new_thread``: it
+        starts a thread)."""
         return Telemetry(self.sink, self.clock, operation, new_thread=new_thread)
 
     # -- finished runs ---------------------------------------------------------------------
 
     def execute(
-        self,
-        operation: str,
-        spec: ProcessSpec,
-        request: CodexExecRequest,
-        timeouts: Timeouts,
-        *,
-        new_thread: bool = False,
+        self, report: Telemetry, spec: ProcessSpec, request: CodexExecRequest, timeouts: Timeouts
     ) -> Steps[CodexExecResult]:
-        """Run ``spec`` to its end, retrying per the policy; the last attempt's result.
-        ``new_thread``: it starts a thread (a failed attempt's thread id is then reported)."""
-        report = self.telemetry(operation, new_thread=new_thread)
+        """Run ``spec`` to its end, retrying per the policy, reported through the call's
+        ``report``; the last attempt's result."""
         # Progress is judged from events as they are read: parse them then, not at the end.
         live_output = timeouts.watch_progress and request.json_output
 
@@ -110,7 +104,7 @@ class RunEngine:
 
     def start_live(
         self,
-        operation: str,
+        report: Telemetry,
         spec: ProcessSpec,
         request: CodexExecRequest,
         timeouts: Timeouts,
@@ -119,9 +113,9 @@ class RunEngine:
         """Start ``spec`` and wait for its first event, retrying start-up failures.
 
         A start-up failure is a spawn error other than "not installed", or an exit that
-        failed before the first event. Once an event exists, nothing is retried.
+        failed before the first event. Once an event exists, nothing is retried. Reported
+        through the call's ``report``.
         """
-        report = self.telemetry(operation)
 
         def start_once(number: int) -> Steps[Attempt]:
             queued_at = self.clock.monotonic()

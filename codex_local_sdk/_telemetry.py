@@ -4,6 +4,7 @@ built in one place (the event types are listed in
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,22 +17,74 @@ from .sessions import SessionRecord
 
 
 class Telemetry:
-    """Builds the events of one operation (``"run"``, ``"resume_live"``...) and sends them
-    to ``sink``, timestamped by ``clock``. For an operation that starts a new thread
-    (``new_thread``), a failed attempt that got a thread id reports it as
-    ``data["abandoned_thread_id"]``: a retry starts another thread, and what the agent did in
-    that one stays findable."""
+    """Builds the events of one call of an operation (``"run"``, ``"resume_live"``...) and
+    sends them to ``sink``, timestamped by ``clock``, each with the call's ``operation_id``
+    (a fresh one per instance). For an operation that starts a new thread (``new_thread``), a
+    failed attempt that got a thread id reports it as ``data["abandoned_thread_id"]``: a
+    retry starts another thread, and what the agent did in that one stays findable."""
 
     def __init__(self, sink: EventSink, clock: Clock, operation: str, *, new_thread: bool = False) -> None:
         self._sink = sink
         self._clock = clock
         self._operation = operation
         self._new_thread = new_thread
+        self.operation_id = uuid.uuid4().hex
 
     def emit(self, type: str, **fields: Any) -> None:
         """Send one event of ``type`` with ``fields``."""
         self._sink.emit(
-            CodexClientEvent(type=type, operation=self._operation, timestamp=self._clock.time(), **fields)
+            CodexClientEvent(
+                type=type,
+                operation=self._operation,
+                operation_id=self.operation_id,
+                timestamp=self._clock.time(),
+                **fields,
+            )
+        )
+
+    def operation_started(
+        self,
+        *,
+        session_name: str | None,
+        thread_id: str | None,
+        model: str | None,
+        model_provider: str | None,
+    ) -> None:
+        """The call began: it runs ``model`` of ``model_provider`` (each ``None`` when the
+        request leaves it to the CLI), on thread ``thread_id`` when it resumes one."""
+        data = {"model": model, "model_provider": model_provider}
+        self.emit(
+            "operation.started",
+            session_name=session_name,
+            session_id=thread_id,
+            data={key: value for key, value in data.items() if value is not None},
+        )
+
+    def operation_finished(self, result: CodexExecResult | None, error: BaseException | None = None) -> None:
+        """The call ended with ``result`` (its last attempt's, as the caller gets it), or
+        raised ``error`` (with the result it carries, if any)."""
+        if result is None and error is not None:
+            carried = getattr(error, "result", None)
+            result = carried if isinstance(carried, CodexExecResult) else None
+        succeeded = error is None and result is not None and result.succeeded
+        data: dict[str, Any] = {"succeeded": succeeded}
+        if result is not None:
+            if not result.succeeded:
+                data["failure_kind"] = str(result.failure_kind or FailureKind.UNKNOWN)
+            if result.turn_usage is not None:
+                data["input_tokens"] = result.turn_usage.input_tokens
+                data["output_tokens"] = result.turn_usage.output_tokens
+        if error is not None:
+            data["error_type"] = type(error).__name__
+        self.emit(
+            "operation.finished",
+            attempt=None if result is None else result.attempts,
+            return_code=None if result is None else result.return_code,
+            turn_status=None if result is None else result.turn_status,
+            duration_seconds=None if result is None else result.duration_seconds,
+            session_id=None if result is None else result.thread_id,
+            error=_reason(result, error),
+            data=data,
         )
 
     def attempt_started(self, number: int, spec: ProcessSpec) -> None:
@@ -133,3 +186,12 @@ class Telemetry:
                 "failure_count": record.failure_count,
             },
         )
+
+
+def _reason(result: CodexExecResult | None, error: BaseException | None) -> str | None:
+    """What ``operation.finished`` says went wrong: the exception, else why ``result`` failed."""
+    if error is not None:
+        return str(error) or type(error).__name__
+    if result is None or result.succeeded:
+        return None
+    return failure_reason(result)

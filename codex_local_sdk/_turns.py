@@ -394,13 +394,20 @@ class TurnSteps:
         output: OutputSpec | None = None,
     ) -> Steps[CodexExecResult]:
         """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result,
-        with the final message read into ``output`` when given."""
+        with the final message read into ``output`` when given. Reported from
+        ``operation.started`` to ``operation.finished``, however it ends."""
         request = self.isolation.request(structured(request, output))
-        spec = yield from self._spec(request, turn, api_key, output)
-        turn = begin(self.store, turn)
-        new_thread = turn.thread_id is None and not turn.last
-        result = yield from self.engine.execute(operation, spec, request, timeouts, new_thread=new_thread)
-        return self.engine.check(self._finalize(operation, request, turn, result, output), timeouts)
+        report = self._report(operation, request, turn)
+        try:
+            spec = yield from self._spec(request, turn, api_key, output)
+            turn = begin(self.store, turn)
+            result = yield from self.engine.execute(report, spec, request, timeouts)
+            result = self._finalize(report, operation, request, turn, result, output)
+        except BaseException as exc:
+            report.operation_finished(None, exc)
+            raise
+        report.operation_finished(result)
+        return self.engine.check(result, timeouts)
 
     def live(
         self,
@@ -415,15 +422,37 @@ class TurnSteps:
         """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event;
         its result reads the final message into ``output`` when given."""
         request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
-        spec = yield from self._spec(request, turn, api_key, output)
-        turn = begin(self.store, turn)
-        attempt = yield from self.engine.start_live(operation, spec, request, timeouts, keep_events)
-        return LiveAttempt(
-            attempt,
-            self.engine,
-            finalize=lambda result: self._finalize(operation, request, turn, result, output),
-            timeouts=timeouts,
+        report = self._report(operation, request, turn)
+        try:
+            spec = yield from self._spec(request, turn, api_key, output)
+            turn = begin(self.store, turn)
+            attempt = yield from self.engine.start_live(report, spec, request, timeouts, keep_events)
+        except BaseException as exc:
+            report.operation_finished(None, exc)
+            raise
+
+        def finalize(result: CodexExecResult) -> CodexExecResult:
+            try:
+                result = self._finalize(report, operation, request, turn, result, output)
+            except BaseException as exc:
+                report.operation_finished(None, exc)
+                raise
+            report.operation_finished(result)
+            return result
+
+        return LiveAttempt(attempt, self.engine, finalize=finalize, timeouts=timeouts)
+
+    def _report(self, operation: str, request: CodexExecRequest, turn: Turn) -> Telemetry:
+        """The reporter of this call of ``operation``, which it has begun (``operation.started``)."""
+        report = self.engine.telemetry(operation, new_thread=turn.thread_id is None and not turn.last)
+        provider = request.config.get("model_provider")
+        report.operation_started(
+            session_name=turn.session_name,
+            thread_id=turn.thread_id,
+            model=request.model,
+            model_provider=provider if isinstance(provider, str) else None,
         )
+        return report
 
     def _spec(
         self,
@@ -471,6 +500,7 @@ class TurnSteps:
 
     def _finalize(
         self,
+        report: Telemetry,
         operation: str,
         request: CodexExecRequest,
         turn: Turn,
@@ -487,6 +517,6 @@ class TurnSteps:
             result,
             clock=self.engine.clock,
             preview_chars=self.preview_chars,
-            telemetry=self.engine.telemetry(operation),
+            telemetry=report,
         )
         return read_output(result, output)

@@ -202,6 +202,8 @@ class CodexEvent:
 
 
 CLIENT_EVENT_TYPES = (
+    "operation.started",
+    "operation.finished",
     "attempt.started",
     "attempt.failed",
     "attempt.succeeded",
@@ -252,6 +254,9 @@ class CodexClientEvent:
     Attributes:
         type: one of :data:`CLIENT_EVENT_TYPES`.
         operation: the client method that emitted it (``run``, ``resume``, ``run_live``...).
+        operation_id: the same for every event of one call (``operation.started`` to
+            ``operation.finished``) and different for every call, so a sink groups the
+            attempts of one call even when calls overlap.
         timestamp: wall-clock time (seconds since the epoch) from the client's clock.
         attempt: the 1-based attempt number (for a retry event, the attempt that failed).
         command: the argv of the attempt.
@@ -269,7 +274,11 @@ class CodexClientEvent:
             ``max_concurrent_runs`` and ``started`` for ``run.queued`` (its wait is
             ``duration_seconds``), ``failure_kind`` for a failed attempt's ``attempt.failed``,
             ``retry.scheduled`` and ``live.startup_failed``, and ``abandoned_thread_id`` for the
-            first two when a failed attempt of a new thread got a thread id.
+            first two when a failed attempt of a new thread got a thread id. For
+            ``operation.started``: ``model`` and ``model_provider`` (each when the request
+            sets it). For ``operation.finished``: ``succeeded``, ``failure_kind`` when it
+            did not, ``input_tokens`` and ``output_tokens`` of the turn's own usage (its
+            ``turn_usage``) when known, and ``error_type`` when the call raised.
     """
 
     type: str
@@ -286,6 +295,7 @@ class CodexClientEvent:
     session_id: str | None = None
     event: CodexEvent | None = None
     data: Mapping[str, Any] = attrs.field(factory=dict)
+    operation_id: str | None = None
 
     @property
     def retry_delay_seconds(self) -> float | None:

@@ -96,10 +96,23 @@ class Harness:
     runner: ScriptedRunner
     clock: FakeClock
     store: InMemorySessionStore
-    events: list[CodexClientEvent]
+    recorded: list[CodexClientEvent]
 
-    def event_types(self, *, exclude_live_events: bool = True) -> list[str]:
-        return [e.type for e in self.events if not (exclude_live_events and e.type == "live.event")]
+    @property
+    def events(self) -> list[CodexClientEvent]:
+        """The events emitted, without the ``operation.*`` pair around each call."""
+        return [e for e in self.recorded if not e.type.startswith("operation.")]
+
+    def event_types(self, *, exclude_live_events: bool = True, operations: bool = False) -> list[str]:
+        """The types of the events emitted, without ``live.event`` (unless not
+        ``exclude_live_events``) and without the ``operation.*`` pair around each call
+        (unless ``operations``)."""
+        return [
+            e.type
+            for e in self.recorded
+            if not (exclude_live_events and e.type == "live.event")
+            and (operations or not e.type.startswith("operation."))
+        ]
 
 
 MakeHarness = Callable[..., Harness]

@@ -124,7 +124,8 @@ INTERRUPTED_RUN = """
 import sys
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
 client = CodexLocalClient(
-    codex_bin=sys.argv[1], event_hook=lambda e: e.type == "live.event" or print(e.type, flush=True)
+    codex_bin=sys.argv[1],
+    event_hook=lambda e: e.type in ("live.event", "operation.started") or print(e.type, flush=True),
 )
 try:
     {statement}
@@ -302,9 +303,10 @@ def test_startup_failing_twice_then_working_streams_cleanly(tmp_path: Path) -> N
         assert [e.type for e in run.iter_events()] == ["thread.started", "turn.completed"]
         assert run.result().attempts == 3
     assert events == [
+        "operation.started",
         "live.started", "live.startup_failed", "live.startup_retried",
         "live.started", "live.startup_failed", "live.startup_retried",
-        "live.started", "live.event", "live.event",
+        "live.started", "live.event", "live.event", "operation.finished",
     ]  # fmt: skip
 
 

@@ -189,7 +189,7 @@ def test_a_raising_event_sink_never_breaks_a_run_nor_starves_the_hook(
     with caplog.at_level(logging.ERROR):
         assert client.run_prompt("p").final_message == "still fine"
     assert "sink down" in caplog.text
-    assert hooked == ["attempt.started", "attempt.succeeded"]
+    assert hooked == ["operation.started", "attempt.started", "attempt.succeeded", "operation.finished"]
 
 
 @pytest.mark.parametrize("timeout", [-1, 0, float("nan")])

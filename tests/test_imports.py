@@ -51,6 +51,7 @@ EXPORTS = [
     "InMemorySessionStore",
     "JsonFileSessionStore",
     "McpToolCallItem",
+    "OpenTelemetrySink",
     "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",

@@ -194,8 +194,9 @@ def test_a_refused_image_is_reported_as_a_failed_attempt(tmp_path: Path) -> None
     client = CodexLocalClient(runner=runner, event_sink=CallbackSink(events.append))
     with pytest.raises(ValueError, match="does not exist"):
         client.run_prompt("p", cwd=str(tmp_path), images=["missing.png"])
-    assert [e.type for e in events] == ["attempt.started", "attempt.failed"]
-    assert "missing.png" in str(events[-1].error)
+    types = ["operation.started", "attempt.started", "attempt.failed", "operation.finished"]
+    assert [e.type for e in events] == types
+    assert "missing.png" in str(events[2].error)
     assert runner.calls == []
 
 

@@ -17,7 +17,7 @@ from tests.conftest import MakeHarness, sync_only
 from tests.test_client_real_processes import emit, fake_cli
 
 REQUEST = CodexExecRequest(prompt="p")
-RUN_EVENTS = ["attempt.started", "attempt.succeeded"]
+RUN_EVENTS = ["operation.started", "attempt.started", "attempt.succeeded", "operation.finished"]
 
 
 @sync_only
@@ -82,8 +82,10 @@ def test_what_a_coroutine_hook_raises_is_logged(
 
         asyncio.run(scenario())
     assert [r.exc_info[1].args[0] for r in caplog.records if r.exc_info and r.exc_info[1]] == [
+        "hook broke on operation.started",
         "hook broke on attempt.started",
         "hook broke on attempt.succeeded",
+        "hook broke on operation.finished",
     ] * 2
 
 
@@ -147,4 +149,6 @@ def test_a_slow_coroutine_hook_does_not_stall_async_runs(tmp_path: Path) -> None
     began = time.monotonic()
     assert asyncio.run(scenario()) == ["timed_out"] * 3
     assert time.monotonic() - began < 3  # the hook's 3 s did not hold the runs
-    assert sorted(seen) == ["attempt.failed"] * 3 + ["attempt.started"] * 3
+    assert sorted(seen) == sorted(
+        ["operation.started", "attempt.started", "attempt.failed", "operation.finished"] * 3
+    )
