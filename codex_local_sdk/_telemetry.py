@@ -152,10 +152,19 @@ class Telemetry:
 
     def live_event(self) -> Callable[[CodexEvent], None]:
         """A callback that reports each event of a live run as ``live.event``."""
-        emit, now, operation = self._sink.emit, self._clock.time, self._operation  # once per event
+        emit, now = self._sink.emit, self._clock.time  # looked up once, not per event
+        operation, operation_id = self._operation, self.operation_id
 
         def report(event: CodexEvent) -> None:
-            emit(CodexClientEvent(type="live.event", operation=operation, timestamp=now(), event=event))
+            emit(
+                CodexClientEvent(
+                    type="live.event",
+                    operation=operation,
+                    operation_id=operation_id,
+                    timestamp=now(),
+                    event=event,
+                )
+            )
 
         return report
 

@@ -336,7 +336,7 @@ def test_telemetry(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCapture
     runs = [
         ScriptedRun.failure("the model provider is overloaded"),
         turn("It is test_retry."),
-        turn("Fixed."),
+        turn("Fixed.", input_tokens=25, output_tokens=6),
     ]
     with caplog.at_level(logging.INFO, logger="my_service.codex"):
         example.main(example.make_client(**fake_ports(runs)))
@@ -344,6 +344,28 @@ def test_telemetry(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCapture
     assert_shown_on("telemetry", out)
     logged = [vars(r)["codex_event"].type for r in caplog.records if r.name == "my_service.codex"]
     assert logged == [line.split()[0] for line in out.splitlines()]  # the sink saw every event too
+    calls = {vars(r)["codex_event"].operation_id for r in caplog.records if r.name == "my_service.codex"}
+    assert len(calls) == 2 and None not in calls  # one id per call, on every event of it
+
+
+def test_opentelemetry(capsys: pytest.CaptureFixture[str]) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    example = load("opentelemetry")
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    runs = [ScriptedRun.failure("the model provider is overloaded"), turn("It is test_retry.")]
+    example.main(example.make_client(provider, **fake_ports(runs)))
+    for span in sorted(exporter.get_finished_spans(), key=lambda span: span.parent is not None):
+        indent = "  " if span.parent is not None else ""
+        attributes = {k: v for k, v in (span.attributes or {}).items() if k != "codex.operation_id"}
+        print(f"{indent}{span.name} {span.status.status_code.name} {attributes}")
+        for event in span.events:
+            print(f"{indent}  event {event.name} {dict(event.attributes or {})}")
+    assert_shown_on("telemetry", capsys.readouterr().out)
 
 
 ERROR_CASES = [

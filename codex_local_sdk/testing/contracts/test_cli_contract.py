@@ -199,13 +199,16 @@ def test_retry_after_a_failed_turn(offline: Offline) -> None:
     result = client.run(offline.request())
     assert (result.final_message, result.attempts) == ("second time lucky", 2)
     assert [e.type for e in offline.events] == [
+        "operation.started",
         "attempt.started",
         "attempt.failed",
         "retry.scheduled",
         "attempt.started",
         "attempt.succeeded",
+        "operation.finished",
     ]
-    assert offline.events[1].return_code == 1 and offline.events[1].turn_status == "failed"
+    assert offline.events[2].return_code == 1 and offline.events[2].turn_status == "failed"
+    assert len({e.operation_id for e in offline.events}) == 1
 
 
 def test_unreachable_provider_is_ended_by_the_timeout(offline: Offline, tmp_path: Path) -> None:

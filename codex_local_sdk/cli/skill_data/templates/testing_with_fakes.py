@@ -84,7 +84,9 @@ def test_a_failed_run_is_retried_without_waiting() -> None:
     assert len(runner.calls) == 2
     assert clock.sleeps == [10]  # the backoff happened in fake time
     assert [e.type for e in events] == [
-        "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.succeeded"
+        "operation.started",
+        "attempt.started", "attempt.failed", "retry.scheduled", "attempt.started", "attempt.succeeded",
+        "operation.finished",
     ]  # fmt: skip
 
 
