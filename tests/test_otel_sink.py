@@ -122,7 +122,7 @@ def test_overlapping_async_calls_get_a_span_each_with_their_own_attempts() -> No
 
     asyncio.run(three())
     spans = exporter.get_finished_spans()
-    operations = named(spans, "codex.run_async") or named(spans, "codex.run")
+    operations = named(spans, "codex.run")  # the async twins report under the same names
     assert len(operations) == 3
     for operation in operations:
         children = [
@@ -138,3 +138,17 @@ def test_a_live_run_is_a_span_too() -> None:
     [operation] = named(exporter.get_finished_spans(), "codex.run_live")
     assert len(named(exporter.get_finished_spans(), "codex.attempt")) == 1
     assert dict(operation.attributes or {})["gen_ai.usage.output_tokens"] == 30
+
+
+def test_without_the_extra_the_package_imports_and_the_sink_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [
+        name for name in sys.modules if name == "opentelemetry" or name.startswith("opentelemetry.")
+    ]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "opentelemetry", None)  # as if not installed
+    namespace: dict[str, object] = {}
+    exec("from codex_local_sdk import *", namespace)
+    with pytest.raises(ImportError, match=r"codex-local-sdk\[otel\]"):
+        OpenTelemetrySink()
