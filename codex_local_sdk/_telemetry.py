@@ -98,11 +98,14 @@ class Telemetry:
         self.emit("live.started", attempt=number, command=spec.argv, data={"pid": pid})
 
     def live_event(self) -> Callable[[CodexEvent], None]:
-        """A callback that reports each event of a live run as ``live.event``."""
+        """A callback that reports each event of a live run as ``live.event``, when the sink
+        wants it (see :class:`~codex_local_sdk.ports.EventSink`)."""
         emit, now, operation = self._sink.emit, self._clock.time, self._operation  # once per event
+        wants = getattr(self._sink, "wants", None)
 
         def report(event: CodexEvent) -> None:
-            emit(CodexClientEvent(type="live.event", operation=operation, timestamp=now(), event=event))
+            if wants is None or wants("live.event"):
+                emit(CodexClientEvent(type="live.event", operation=operation, timestamp=now(), event=event))
 
         return report
 

@@ -300,7 +300,12 @@ class Clock(Protocol):
 
 @runtime_checkable
 class EventSink(Protocol):
-    """Receives telemetry. ``emit`` must not raise; adapters log their own failures."""
+    """Receives telemetry. ``emit`` must not raise; adapters log their own failures.
+
+    A sink may also have ``wants(event_type: str) -> bool``: the client then builds a
+    ``live.event`` (one per event of a live run, the one frequent type) only when it returns
+    ``True``. Without it, every event is sent.
+    """
 
     def emit(self, event: CodexClientEvent) -> None:
         """Take one event."""
