@@ -85,7 +85,17 @@ def _reading_0_1_4_records(converter: cattrs.Converter) -> cattrs.Converter:
     return converter
 
 
-_converter = _reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False))
+def _writing_fork_parents_only(converter: cattrs.Converter) -> cattrs.Converter:
+    """``converter``, writing ``parent_session_id`` only for a forked session, so that the
+    records of other sessions stay as version 2 files have always held them."""
+    unstructure = cattrs.gen.make_dict_unstructure_fn(
+        SessionRecord, converter, parent_session_id=cattrs.gen.override(omit_if_default=True)
+    )
+    converter.register_unstructure_hook(SessionRecord, unstructure)
+    return converter
+
+
+_converter = _writing_fork_parents_only(_reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False)))
 _to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 

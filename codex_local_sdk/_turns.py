@@ -21,11 +21,11 @@ from ._run_files import attach_run_files
 from ._steps import Steps
 from ._telemetry import Telemetry
 from ._validation import check_api_key, check_optional_name, check_timeout
-from .command import build_exec_argv
+from .command import Command, build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
-from .sessions import SessionRecord, check_session_name, record_turn
+from .sessions import SessionRecord, check_session_id, check_session_name, record_turn
 
 
 @attrs.frozen(kw_only=True)
@@ -38,6 +38,9 @@ class Turn:
         session_name: record the finished turn under this name.
         previous_usage: the thread's token total before this turn, when known.
         new_session: the turn starts the named session afresh (a new record).
+        command: how the CLI is run, when it is not a new thread or a resume of
+            ``thread_id`` (or ``last``): a fork of ``thread_id`` or a review.
+        forked_from: the thread a fork started from; its record keeps it.
     """
 
     thread_id: str | None = None
@@ -45,6 +48,14 @@ class Turn:
     session_name: str | None = None
     previous_usage: Usage | None = None
     new_session: bool = False
+    command: Command | None = None
+    forked_from: str | None = None
+
+    @property
+    def sends_prompt(self) -> bool:
+        """Whether the run reads its prompt from stdin (a fork without one, or a review of a
+        change, reads none)."""
+        return self.command is None or self.command.prompt
 
 
 NEW_THREAD = Turn(previous_usage=Usage())
@@ -125,6 +136,80 @@ def resume(
     return CodexExecRequest(prompt=prompt, **options), turn
 
 
+def fork(
+    store: SessionStore,
+    prompt: str | None,
+    session_id: str | None,
+    session_name: str | None,
+    new_session_name: str | None,
+    options: Mapping[str, Any],
+    parent_usage: Usage | None = None,
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn that fork thread ``session_id`` or the saved session
+    ``session_name`` into a new thread, saved under ``new_session_name`` unless it is
+    ``None``. JSON output is forced, to learn the new thread's id.
+
+    A fork with a prompt reports the parent's running total, so its ``turn_usage`` is
+    measured from ``parent_usage``, else from the parent's record. A fork without one runs no
+    turn; its request's prompt only names it in the new session's record.
+
+    Raises:
+        TypeError: ``prompt`` is not a str; an unknown option or a value of the wrong type.
+        ValueError: not exactly one of ``session_id`` and ``session_name``, an empty one or
+            one that is not a str, an empty ``prompt`` or ``new_session_name``, a bad option
+            value.
+        CodexSessionError: ``session_name`` is not in ``store``.
+    """
+    if prompt is not None and not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str or None (fork without a turn), got {type(prompt).__name__}")
+    needs = "fork_thread needs exactly one of session_id= or session_name= (the thread to fork); got "
+    if session_id is not None and session_name is not None:
+        raise ValueError(needs + "both")
+    if session_id is not None:
+        parent = check_session_id(session_id)
+    elif session_name is not None:
+        record = require_record(store, session_name)
+        parent = record.session_id
+        parent_usage = record.last_usage if parent_usage is None else parent_usage
+    else:
+        raise ValueError(needs + "none")
+    request = CodexExecRequest(prompt=f"fork {parent}" if prompt is None else prompt, **options)
+    turn = Turn(
+        thread_id=parent,
+        session_name=check_optional_name(new_session_name),
+        previous_usage=parent_usage,
+        new_session=True,
+        command=Command.fork(parent, prompt=prompt is not None),
+        forked_from=parent,
+    )
+    return attrs.evolve(request, json_output=True), turn
+
+
+def review(
+    *,
+    uncommitted: bool,
+    base: str | None,
+    commit: str | None,
+    title: str | None,
+    instructions: str | None,
+    options: Mapping[str, Any],
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn of a code review of exactly one of: the uncommitted changes, the
+    changes against branch ``base``, those of ``commit``, or what ``instructions`` ask. The
+    review of a change reads no prompt; its request's prompt only names it (in telemetry).
+
+    Raises:
+        TypeError: a target of the wrong type; an unknown option or a value of the wrong type.
+        ValueError: none or several targets, an empty one, a bad option value.
+    """
+    command = Command.review(
+        uncommitted=uncommitted, base=base, commit=commit, title=title, instructions=instructions is not None
+    )
+    described = "review " + " ".join(command.arguments)
+    request = CodexExecRequest(prompt=described if instructions is None else instructions, **options)
+    return request, Turn(previous_usage=Usage(), command=command)
+
+
 def require_record(store: SessionStore, name: str) -> SessionRecord:
     """The record saved under ``name``.
 
@@ -182,8 +267,11 @@ def process_spec(
     env = dict(default_env)
     if api_key:
         env["CODEX_API_KEY"] = api_key
-    argv = build_exec_argv(codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last)
-    spec = ProcessSpec(argv=argv, stdin=request.prompt.encode("utf-8"), cwd=cwd, env=env)
+    argv = build_exec_argv(
+        codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last, command=turn.command
+    )
+    stdin = request.prompt.encode("utf-8") if turn.sends_prompt else b""
+    spec = ProcessSpec(argv=argv, stdin=stdin, cwd=cwd, env=env)
     return attach_run_files(spec, request, input_files)
 
 
@@ -275,6 +363,8 @@ def _fold(
             now=now,
             preview_chars=preview_chars,
         )
+        if turn.forked_from is not None:
+            record = attrs.evolve(record, parent_session_id=turn.forked_from)
         if base is not None and base.last_usage is not None:
             # This turn's start cleared it: a later turn was recorded meanwhile, so which
             # of the two totals is the thread's latest is unknown.

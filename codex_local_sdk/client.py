@@ -384,6 +384,212 @@ class CodexLocalClient:
             self._steps().run("resume", request, turn, api_key, timeout_seconds)
         )
 
+    def fork_thread(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """Fork a thread into a new one that carries its history (``codex exec fork <id>``).
+
+        Name exactly one parent: ``session_id`` (a thread id) or ``session_name`` (a saved
+        session). The new thread's id comes from the CLI (JSON output is forced to learn it).
+        Without a prompt the CLI only starts the new thread: the result has its id and no
+        turn. With one, the CLI reports the parent's running token total, so ``turn_usage``
+        is measured from the parent's total: known for a ``session_name`` whose record holds
+        it (or through :meth:`CodexThreadSession.fork`).
+
+        Args:
+            prompt: the new thread's first turn; ``None`` runs no turn.
+            session_id: the thread to fork.
+            session_name: the saved session to fork.
+            new_session_name: save the new thread under this name (a fresh record that keeps
+                the parent's id as ``parent_session_id``); ``None`` saves nothing.
+            api_key: as for :meth:`run`; the returned session reuses it.
+            timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields; the returned session reuses
+                them, as :meth:`start_thread`'s does.
+
+        Returns:
+            The session that continues the new thread, and the fork's result.
+
+        Raises:
+            ValueError: not exactly one of ``session_id`` and ``session_name``, an empty
+                one, an empty ``prompt`` or ``new_session_name``, an option ``fork`` refuses;
+                and as :meth:`run_prompt`.
+            CodexSessionError: ``session_name`` is not in the store, or the run reported no
+                thread id.
+            CodexUnknownThreadError: the CLI has no such thread and ``raise_on_error`` is on.
+            SessionStoreError: the fork ran but could not be recorded under
+                ``new_session_name``; the error's ``result`` holds it.
+            CodexError: as :meth:`run`.
+        """
+        request, turn = _turns.fork(
+            self.session_store, prompt, session_id, session_name, new_session_name, options
+        )
+        result = self._engine.drive(self._steps().run("fork_thread", request, turn, api_key, timeout_seconds))
+        return self._thread_session(result, new_session_name, api_key, options)
+
+    async def fork_thread_async(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """As :meth:`fork_thread`, on asyncio, with the same arguments, result and errors."""
+        request, turn = _turns.fork(
+            self.session_store, prompt, session_id, session_name, new_session_name, options
+        )
+        steps = self._steps().run("fork_thread", request, turn, api_key, timeout_seconds)
+        return self._thread_session(await self._engine.drive_async(steps), new_session_name, api_key, options)
+
+    # -- code review -----------------------------------------------------------------------
+
+    def review(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CodexExecResult:
+        """Review code changes (``codex exec review``) in the request's ``cwd``, a git
+        repository.
+
+        Name exactly one target: ``uncommitted=True`` (staged, unstaged and untracked
+        changes), ``base`` (the changes against that branch), ``commit`` (the changes it
+        introduced) or ``instructions`` (custom review instructions, sent on stdin); the CLI
+        accepts no other combination. The findings come as the final message (one
+        ``agent_message``); the CLI reports all-zero usage for a review.
+
+        Args:
+            uncommitted: review the uncommitted changes.
+            base: review the changes against this branch.
+            commit: review the changes of this commit.
+            title: a commit title to show in the review summary (with any target).
+            instructions: review as these instructions ask.
+            api_key: as for :meth:`run`.
+            timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields (``cwd``, ``model``...);
+                ``images``, ``worktree`` and ``cyber_access_program`` are refused.
+
+        Returns:
+            The last attempt's result: :attr:`~CodexExecResult.final_message` is the review.
+
+        Raises:
+            TypeError: a target of the wrong type; and as :meth:`run_prompt`.
+            ValueError: none or several targets, an empty one, an option ``review`` refuses;
+                and as :meth:`run_prompt`.
+            CodexError: as :meth:`run`.
+        """
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        return self._engine.drive(self._steps().run("review", request, turn, api_key, timeout_seconds))
+
+    async def review_async(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CodexExecResult:
+        """As :meth:`review`, on asyncio, with the same arguments, result and errors."""
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        return await self._engine.drive_async(
+            self._steps().run("review", request, turn, api_key, timeout_seconds)
+        )
+
+    def review_live(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        keep_events: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> CodexLiveRun:
+        """:meth:`review`, streamed like :meth:`run_live`, with the same arguments and
+        ``keep_events``; returns the running :class:`CodexLiveRun`.
+
+        Raises:
+            TypeError: as :meth:`review`.
+            ValueError: as :meth:`review`.
+            CodexNotInstalledError: the CLI was not found.
+            CodexSpawnError: the CLI could not be started, on the last attempt.
+        """
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        steps = self._steps().live("review_live", request, turn, api_key, timeout_seconds, keep_events)
+        return CodexLiveRun(self._engine.drive(steps))
+
+    async def review_live_async(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        keep_events: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncCodexLiveRun:
+        """As :meth:`review_live`, on asyncio, with the same arguments and errors; returns an
+        :class:`AsyncCodexLiveRun`."""
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        steps = self._steps().live("review_live", request, turn, api_key, timeout_seconds, keep_events)
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
+
     # -- live runs -------------------------------------------------------------------------
 
     def run_live(

@@ -85,6 +85,8 @@ class SessionRecord:
             while a named turn is running (the client clears it when the turn starts, so a
             turn that is never recorded leaves it unknown, not stale), and after the record
             was pointed at another thread (``save_session``/``set``).
+        parent_session_id: for a session started by ``fork_thread``, the thread it was
+            forked from; ``None`` otherwise.
     """
 
     session_id: str
@@ -97,6 +99,7 @@ class SessionRecord:
     failure_count: int = 0
     turns: tuple[SessionTurnRecord, ...] = attrs.field(default=(), converter=_turn_tuple)
     last_usage: Usage | None = None
+    parent_session_id: str | None = None
 
     @property
     def session_name(self) -> str:

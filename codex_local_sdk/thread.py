@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 
 class TurnRunner(Protocol):
-    """What a :class:`CodexThreadSession` needs of its client: the four ``resume`` methods,
-    as :class:`~codex_local_sdk.CodexLocalClient` has them. The session depends on this, not
-    on the client, so the client can build sessions without an import cycle."""
+    """What a :class:`CodexThreadSession` needs of its client: the four ``resume`` methods
+    and the two ``fork_thread`` methods, as :class:`~codex_local_sdk.CodexLocalClient` has
+    them. The session depends on this, not on the client, so the client can build sessions
+    without an import cycle."""
 
     def resume(
         self,
@@ -71,6 +72,30 @@ class TurnRunner(Protocol):
         keep_events: bool = False,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
+
+    def fork_thread(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]: ...
+
+    async def fork_thread_async(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]: ...
 
 
 class CodexThreadSession:
@@ -207,6 +232,62 @@ class CodexThreadSession:
         self._forget_usage()
         return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
 
+    def fork(
+        self,
+        prompt: str | None = None,
+        *,
+        new_session_name: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[TurnOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """Fork this thread into a new one that carries its history (see
+        :meth:`CodexLocalClient.fork_thread`); this session is left as it is.
+
+        A named session forks by name. The fork's ``turn_usage`` (with a prompt) is measured
+        from this thread's total, when this session or the record knows it.
+
+        Args:
+            prompt: the new thread's first turn; ``None`` runs no turn.
+            new_session_name: save the new thread under this name; ``None`` saves nothing.
+            timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            **options: :class:`CodexExecRequest` fields for the fork, over the session's,
+                and ``api_key`` (over the session's); the new session reuses them.
+
+        Returns:
+            The session that continues the new thread, and the fork's result.
+
+        Raises:
+            CodexSessionError: the session's name is no longer in the store.
+            CodexError: as :meth:`CodexLocalClient.fork_thread`; also ``TypeError`` and
+                ``ValueError`` for bad options.
+        """
+        args = self._resume_args(timeout_seconds, options)
+        forked, result = self._client.fork_thread(prompt, new_session_name=new_session_name, **args)
+        return self._measured_fork(forked, result)
+
+    async def fork_async(
+        self,
+        prompt: str | None = None,
+        *,
+        new_session_name: str | None = None,
+        timeout_seconds: float | None = None,
+        **options: Unpack[TurnOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """As :meth:`fork`, on asyncio, with the same arguments, result and errors."""
+        args = self._resume_args(timeout_seconds, options)
+        forked, result = await self._client.fork_thread_async(
+            prompt, new_session_name=new_session_name, **args
+        )
+        return self._measured_fork(forked, result)
+
+    def _measured_fork(
+        self, forked: CodexThreadSession, result: CodexExecResult
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """The fork's result with ``turn_usage`` from this thread's total, when the client
+        could not tell it, kept as the new session's :attr:`last_result` too."""
+        forked.last_result = result = _measured(result, self._last_usage)
+        return forked, result
+
     def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
@@ -227,8 +308,7 @@ class CodexThreadSession:
         return previous
 
     def _remember(self, result: CodexExecResult, previous: Usage | None) -> CodexExecResult:
-        if result.turn_usage is None and result.usage is not None and previous is not None:
-            result = attrs.evolve(result, turn_usage=result.usage - previous)
+        result = _measured(result, previous)
         self.last_result = result
         self._last_usage = result.usage
         self.session_id = result.thread_id or self.session_id
@@ -237,3 +317,11 @@ class CodexThreadSession:
 
 # Options that belong to one turn and are not carried to the next.
 _PER_TURN_OPTIONS = frozenset({"images", "output_schema_path", "output_last_message_path"})
+
+
+def _measured(result: CodexExecResult, previous: Usage | None) -> CodexExecResult:
+    """``result`` with ``turn_usage`` = its total minus ``previous``, unless it has one or
+    either is unknown."""
+    if result.turn_usage is None and result.usage is not None and previous is not None:
+        return attrs.evolve(result, turn_usage=result.usage - previous)
+    return result

@@ -20,6 +20,7 @@ from codex_local_sdk import (
     SessionStoreLockTimeout,
     SessionStoreSchemaError,
 )
+from codex_local_sdk.sessions import SessionRecord
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -252,3 +253,16 @@ def test_a_link_into_a_missing_folder_is_refused(tmp_path: Path, linked: str) ->
     assert not unmounted.exists()
     assert link.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == [link.name]
+
+
+def test_a_fork_parent_is_kept_and_only_forks_write_one(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    store = JsonFileSessionStore(path)
+    forked = SessionRecord(
+        session_id="t-2", name="alt", created_at=1.0, updated_at=1.0, parent_session_id="t-1"
+    )
+    store.update("alt", lambda _: forked)
+    store.set("plain", "t-3")
+    assert JsonFileSessionStore(path).get_record("alt") == forked
+    records = json.loads(path.read_text(encoding="utf-8"))["records"]
+    assert (records["alt"]["parent_session_id"], "parent_session_id" in records["plain"]) == ("t-1", False)

@@ -1,0 +1,159 @@
+"""Forks and code reviews on ScriptedRunner + FakeClock: their argv, stdin, records and usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from adapters.scripted_runner import ScriptedRun, codex_turn_events
+from codex_local_sdk import Usage
+from tests.conftest import MakeHarness
+
+ZERO_USAGE = {"input_tokens": 0, "output_tokens": 0}
+
+
+def turn(message: str, total_input: int, *, thread_id: str = "t-1") -> ScriptedRun:
+    """A turn whose usage is the thread's running total, as the CLI reports."""
+    return ScriptedRun(
+        stdout=codex_turn_events(thread_id=thread_id, message=message, usage={"input_tokens": total_input})
+    )
+
+
+FORK_WITHOUT_TURN = ScriptedRun(stdout=[{"type": "thread.started", "thread_id": "t-2"}])
+
+
+def test_a_fork_of_a_named_session_is_saved_under_its_new_name_with_its_parent(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness(
+        [turn("one", 10), turn("forked", 25, thread_id="t-2"), turn("next", 40, thread_id="t-2")]
+    )
+    h.client.start_thread("hello", session_name="main")
+
+    forked, result = h.client.fork_thread("try the other way", session_name="main", new_session_name="alt")
+
+    spec = h.runner.calls[1]
+    assert spec.argv[-4:] == ("--json", "fork", "t-1", "-")
+    assert spec.stdin == b"try the other way"
+    assert (forked.session_id, forked.session_name, result.thread_id) == ("t-2", "alt", "t-2")
+    assert result.turn_usage == Usage(input_tokens=15)  # from the parent's total, 10
+    record = h.client.get_session_record("alt")
+    assert record is not None
+    assert (record.session_id, record.parent_session_id, record.turn_count) == ("t-2", "t-1", 1)
+    assert record.turns[0].operation == "fork_thread"
+    parent = h.client.get_session_record("main")
+    assert parent is not None and (parent.session_id, parent.last_usage) == ("t-1", Usage(input_tokens=10))
+    assert forked.continue_prompt("go on").turn_usage == Usage(input_tokens=15)
+    assert h.runner.calls[2].argv[-3:] == ("resume", "t-2", "-")
+
+
+def test_a_fork_without_a_prompt_reads_no_stdin_and_runs_no_turn(make_harness: MakeHarness) -> None:
+    h = make_harness([FORK_WITHOUT_TURN])
+    forked, result = h.client.fork_thread(session_id="t-1", model="m")
+    spec = h.runner.calls[0]
+    assert spec.argv[1:] == ("exec", "--json", "--model", "m", "fork", "t-1")
+    assert spec.stdin == b""
+    assert (forked.session_id, forked.session_name, result.turn_status, result.turn_usage) == (
+        "t-2",
+        None,
+        None,
+        None,
+    )
+    assert result.succeeded
+
+
+def test_a_thread_session_forks_by_its_id_and_measures_the_fork_from_its_total(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness([turn("one", 10), turn("forked", 22, thread_id="t-2")])
+    session, _ = h.client.start_thread("hello", sandbox="read-only")
+    forked, result = session.fork("and now", color="never")
+    assert h.runner.calls[1].argv[1:] == (
+        *("exec", "--json", "--sandbox", "read-only", "--color", "never", "fork", "t-1", "-"),
+    )
+    assert result.turn_usage == Usage(input_tokens=12)
+    assert forked.last_result == result
+    assert session.session_id == "t-1"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({}, "exactly one of session_id= or session_name=.*got none"),
+        ({"session_id": "t-1", "session_name": "main"}, "got both"),
+        (
+            {"session_id": "t-1", "all_sessions": True},
+            r"all_sessions \(--all\) is not accepted by codex exec fork",
+        ),
+        ({"session_id": "t-1", "cyber_access_program": "standard"}, "needs a prompt on codex exec fork"),
+        ({"session_id": " "}, "session_id must be a thread id"),
+        ({"session_id": "t-1", "new_session_name": ""}, "session name"),
+    ],
+)
+def test_a_bad_fork_fails_before_anything_runs(
+    make_harness: MakeHarness, call: dict[str, Any], message: str
+) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match=message):
+        h.client.fork_thread(**call)
+    assert h.runner.calls == []
+
+
+REVIEW = ScriptedRun(stdout=codex_turn_events(thread_id="t-9", message="No issues found.", usage=ZERO_USAGE))
+
+
+@pytest.mark.parametrize(
+    ("target", "tail", "stdin"),
+    [
+        ({"uncommitted": True}, ("review", "--uncommitted"), b""),
+        ({"base": "main", "title": "Add fork"}, ("review", "--base", "main", "--title", "Add fork"), b""),
+        ({"commit": "abc123"}, ("review", "--commit", "abc123"), b""),
+        ({"instructions": "look for races"}, ("review", "-"), b"look for races"),
+    ],
+)
+def test_a_review_renders_exactly_what_codex_exec_review_accepts(
+    make_harness: MakeHarness, target: dict[str, Any], tail: tuple[str, ...], stdin: bytes
+) -> None:
+    h = make_harness([REVIEW])
+    result = h.client.review(**target, cwd="/repo", model="m")
+    spec = h.runner.calls[0]
+    assert spec.argv[1:] == ("exec", "--json", "--model", "m", *tail)
+    assert (spec.stdin, spec.cwd) == (stdin, "/repo")
+    assert result.final_message == "No issues found."
+    assert result.usage == Usage()  # the CLI reports none for a review
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({}, "exactly one of uncommitted=True, base=, commit= or instructions=; got none"),
+        ({"uncommitted": True, "instructions": "x"}, "got uncommitted=True and instructions="),
+        ({"base": "main", "commit": "abc"}, "got base= and commit="),
+        ({"title": "only a title"}, "got none"),
+        ({"base": ""}, "base must be a non-blank string"),
+        (
+            {"uncommitted": True, "images": ["x.png"]},
+            r"images \(--image\) is not accepted by codex exec review",
+        ),
+        ({"uncommitted": True, "worktree": True}, "worktree .* codex exec review"),
+        ({"instructions": "   "}, "prompt is empty"),
+    ],
+)
+def test_a_bad_review_fails_before_anything_runs(
+    make_harness: MakeHarness, call: dict[str, Any], message: str
+) -> None:
+    h = make_harness([])
+    with pytest.raises(ValueError, match=message):
+        h.client.review(**call)
+    assert h.runner.calls == []
+
+
+def test_a_review_streams_live(make_harness: MakeHarness) -> None:
+    h = make_harness([REVIEW])
+    with h.client.review_live(base="main", keep_events=True) as run:
+        types = [event.type for event in run.iter_events()]
+        result = run.result()
+    assert h.runner.calls[0].argv[-3:] == ("review", "--base", "main")
+    assert types == ["thread.started", "turn.started", "item.completed", "turn.completed"]
+    assert result.final_message == "No issues found."
