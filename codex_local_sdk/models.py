@@ -286,7 +286,8 @@ class CodexExecRequest:
             quoting in keys), a ``config`` key that a field sets too
             (``model_reasoning_effort``...), an ``extra_args`` entry the SDK renders itself,
             a value outside a field's choices (``color``, ``approval_policy``...), both
-            ``approve_for_me`` and ``dangerously_bypass_approvals_and_sandbox``.
+            ``approve_for_me`` and ``dangerously_bypass_approvals_and_sandbox``, or both
+            ``worktree`` and ``ephemeral``.
     """
 
     prompt: str = attrs.field(validator=_non_empty_prompt)
@@ -341,6 +342,8 @@ class CodexExecRequest:
                 "approve_for_me and dangerously_bypass_approvals_and_sandbox exclude each other "
                 "(the CLI exits 2): choose one"
             )
+        if self.worktree and self.ephemeral:
+            raise ValueError("worktree and ephemeral exclude each other (the CLI exits 1): choose one")
         for key in self.config:
             field = CONFIG_FIELDS.get(key)
             if field is not None and getattr(self, field) is not None:

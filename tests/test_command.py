@@ -215,6 +215,7 @@ def test_extra_args_that_the_sdk_renders_itself_are_refused(argument: str, inste
             {"approve_for_me": True, "dangerously_bypass_approvals_and_sandbox": True},
             "exclude each other",
         ),
+        ({"worktree": True, "ephemeral": True}, "worktree and ephemeral exclude each other"),
         (
             {"approval_policy": "never", "config": {"approval_policy": "never"}},
             "config sets 'approval_policy' and so does approval_policy=",
