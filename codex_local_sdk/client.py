@@ -285,8 +285,8 @@ class CodexLocalClient:
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
-                them, except ``images``, ``output_schema_path`` and
-                ``output_last_message_path``.
+                them, except ``images``, ``output_schema_path``,
+                ``output_last_message_path`` and ``worktree``.
 
         Returns:
             The session to continue, and the first turn's result.

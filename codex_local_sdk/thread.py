@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._cli_options import OPTIONS
 from .results import CodexExecResult, Usage
 
 if TYPE_CHECKING:
@@ -118,7 +119,8 @@ class CodexThreadSession:
         session_name: the name it is saved under, or ``None``.
         last_result: the result of the turn that started it, if any.
         options: :class:`CodexExecRequest` fields for every turn; ``images``,
-            ``output_schema_path`` and ``output_last_message_path`` are dropped.
+            ``output_schema_path`` and ``output_last_message_path`` are dropped, and so is
+            ``worktree``, which starts a thread and which a resume refuses.
 
     Attributes:
         session_id: the Codex thread id.
@@ -315,8 +317,12 @@ class CodexThreadSession:
         return result
 
 
-# Options that belong to one turn and are not carried to the next.
-_PER_TURN_OPTIONS = frozenset({"images", "output_schema_path", "output_last_message_path"})
+# Options that belong to one turn and are not carried to the next, and those that start a
+# thread but that a resume refuses (--worktree).
+_PER_TURN_OPTIONS = frozenset(
+    {"images", "output_schema_path", "output_last_message_path"}
+    | {option.field for option in OPTIONS if not option.accepted_by("resume")}
+)
 
 
 def _measured(result: CodexExecResult, previous: Usage | None) -> CodexExecResult:

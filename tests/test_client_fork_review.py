@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
-from codex_local_sdk import Usage
+from codex_local_sdk import CodexUnknownThreadError, Usage
 from tests.conftest import MakeHarness
 
 ZERO_USAGE = {"input_tokens": 0, "output_tokens": 0}
@@ -157,3 +157,22 @@ def test_a_review_streams_live(make_harness: MakeHarness) -> None:
     assert h.runner.calls[0].argv[-3:] == ("review", "--base", "main")
     assert types == ["thread.started", "turn.started", "item.completed", "turn.completed"]
     assert result.final_message == "No issues found."
+
+
+def test_a_thread_started_in_a_worktree_resumes_without_the_flag_resume_refuses(
+    make_harness: MakeHarness,
+) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20), turn("forked", 25, thread_id="t-2")])
+    session, _ = h.client.start_thread("hello", worktree=True, model="m")
+    session.continue_prompt("more")
+    session.fork("other")
+    assert "--worktree" in h.runner.calls[0].argv
+    assert h.runner.calls[1].argv[1:] == ("exec", "--json", "--model", "m", "resume", "t-1", "-")
+    assert h.runner.calls[2].argv[-4:] == ("m", "fork", "t-1", "-")
+
+
+def test_a_fork_of_a_thread_the_cli_does_not_know_is_an_unknown_thread(make_harness: MakeHarness) -> None:
+    stderr = "Error: thread/fork: thread/fork failed: no rollout found for thread id t-404 (code -32600)\n"
+    h = make_harness([ScriptedRun(stderr=stderr, exit_code=1)])
+    with pytest.raises(CodexUnknownThreadError, match="no thread 't-404' to resume or fork"):
+        h.client.fork_thread("p", session_id="t-404")
