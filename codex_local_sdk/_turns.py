@@ -143,15 +143,14 @@ def fork(
     session_name: str | None,
     new_session_name: str | None,
     options: Mapping[str, Any],
-    parent_usage: Usage | None = None,
 ) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that fork thread ``session_id`` or the saved session
     ``session_name`` into a new thread, saved under ``new_session_name`` unless it is
     ``None``. JSON output is forced, to learn the new thread's id.
 
     A fork with a prompt reports the parent's running total, so its ``turn_usage`` is
-    measured from ``parent_usage``, else from the parent's record. A fork without one runs no
-    turn; its request's prompt only names it in the new session's record.
+    measured from the total in the parent's record (unknown for a fork by id). A fork without
+    one runs no turn; its request's prompt only names it in the new session's record.
 
     Raises:
         TypeError: ``prompt`` is not a str; an unknown option or a value of the wrong type.
@@ -165,12 +164,12 @@ def fork(
     needs = "fork_thread needs exactly one of session_id= or session_name= (the thread to fork); got "
     if session_id is not None and session_name is not None:
         raise ValueError(needs + "both")
+    parent_usage = None
     if session_id is not None:
         parent = check_session_id(session_id)
     elif session_name is not None:
         record = require_record(store, session_name)
-        parent = record.session_id
-        parent_usage = record.last_usage if parent_usage is None else parent_usage
+        parent, parent_usage = record.session_id, record.last_usage
     else:
         raise ValueError(needs + "none")
     request = CodexExecRequest(prompt=f"fork {parent}" if prompt is None else prompt, **options)
@@ -196,7 +195,7 @@ def review(
 ) -> tuple[CodexExecRequest, Turn]:
     """The request and turn of a code review of exactly one of: the uncommitted changes, the
     changes against branch ``base``, those of ``commit``, or what ``instructions`` ask. The
-    review of a change reads no prompt; its request's prompt only names it (in telemetry).
+    review of a change reads no prompt; its request's prompt only describes it (in its repr).
 
     Raises:
         TypeError: a target of the wrong type; an unknown option or a value of the wrong type.
