@@ -85,17 +85,23 @@ def _reading_0_1_4_records(converter: cattrs.Converter) -> cattrs.Converter:
     return converter
 
 
-def _writing_fork_parents_only(converter: cattrs.Converter) -> cattrs.Converter:
-    """``converter``, writing ``parent_session_id`` only for a forked session, so that the
-    records of other sessions stay as version 2 files have always held them."""
+def _writing_only_what_is_set(converter: cattrs.Converter) -> cattrs.Converter:
+    """``converter``, writing ``parent_session_id`` only for a forked session, and
+    ``launch_options`` and ``metadata`` only when not empty.
+
+    They are optional keys of version 2, not a version 3: a record without them is written as
+    it always was, and codex-local-sdk-python 0.1.4, which reads a file of any other version
+    as empty and then writes its own records over it, keeps reading this one (it drops the
+    keys it does not know when it writes)."""
+    omitted = cattrs.gen.override(omit_if_default=True)
     unstructure = cattrs.gen.make_dict_unstructure_fn(
-        SessionRecord, converter, parent_session_id=cattrs.gen.override(omit_if_default=True)
+        SessionRecord, converter, parent_session_id=omitted, launch_options=omitted, metadata=omitted
     )
     converter.register_unstructure_hook(SessionRecord, unstructure)
     return converter
 
 
-_converter = _writing_fork_parents_only(_reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False)))
+_converter = _writing_only_what_is_set(_reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False)))
 _to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 

@@ -25,7 +25,14 @@ from .command import Command, build_exec_argv
 from .errors import CodexSessionError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
-from .sessions import SessionRecord, check_session_id, check_session_name, record_turn
+from .sessions import (
+    SessionRecord,
+    check_metadata,
+    check_session_id,
+    check_session_name,
+    launch_options,
+    record_turn,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -41,6 +48,9 @@ class Turn:
         command: how the CLI is run, when it is not a new thread or a resume of
             ``thread_id`` (or ``last``): a fork of ``thread_id`` or a review.
         forked_from: the thread a fork started from; its record keeps it.
+        launch_options: for a new session, what its record keeps of the request (see
+            :func:`~codex_local_sdk.sessions.launch_options`).
+        metadata: for a new session, the caller's keys its record keeps.
     """
 
     thread_id: str | None = None
@@ -50,6 +60,8 @@ class Turn:
     new_session: bool = False
     command: Command | None = None
     forked_from: str | None = None
+    launch_options: Mapping[str, Any] = attrs.field(factory=dict)
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
 
     @property
     def sends_prompt(self) -> bool:
@@ -106,15 +118,27 @@ def resume_target(store: SessionStore, session_id: str | None, session_name: str
     return Turn(thread_id=session_id, last=last)
 
 
-def start(prompt: str, session_name: str | None, options: Mapping[str, Any]) -> tuple[CodexExecRequest, Turn]:
+def start(
+    prompt: str,
+    session_name: str | None,
+    options: Mapping[str, Any],
+    metadata: Mapping[str, str] | None = None,
+) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that start a new thread: JSON output is forced, to learn its id.
+    A named session's record keeps the request's launch options and ``metadata``.
 
     Raises:
-        TypeError: an unknown option or a value of the wrong type.
+        TypeError: an unknown option or a value of the wrong type, ``metadata`` that is not a
+            dict of str to str.
         ValueError: a bad option value, or an empty or blank ``session_name``.
     """
     request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
-    return request, new_thread(session_name)
+    turn = attrs.evolve(
+        new_thread(session_name),
+        launch_options=launch_options(request),
+        metadata=check_metadata(metadata or {}),
+    )
+    return request, turn
 
 
 def resume(
@@ -125,7 +149,8 @@ def resume(
     last: bool,
     options: Mapping[str, Any],
 ) -> tuple[CodexExecRequest, Turn]:
-    """The request and turn that continue the thread :func:`resume_target` picks.
+    """The request and turn that continue the thread :func:`resume_target` picks. A saved
+    session's launch options apply unless ``options`` gives them.
 
     Raises:
         TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
@@ -133,6 +158,8 @@ def resume(
         CodexSessionError: as :func:`resume_target`.
     """
     turn = resume_target(store, session_id, session_name, last)
+    if session_name is not None:
+        options = {**require_record(store, session_name).launch_options, **options}
     return CodexExecRequest(prompt=prompt, **options), turn
 
 
@@ -143,6 +170,7 @@ def fork(
     session_name: str | None,
     new_session_name: str | None,
     options: Mapping[str, Any],
+    metadata: Mapping[str, str] | None = None,
 ) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that fork thread ``session_id`` or the saved session
     ``session_name`` into a new thread, saved under ``new_session_name`` unless it is
@@ -150,7 +178,9 @@ def fork(
 
     A fork with a prompt reports the parent's running total, so its ``turn_usage`` is
     measured from the total in the parent's record (unknown for a fork by id). A fork without
-    one runs no turn; its request's prompt only names it in the new session's record.
+    one runs no turn; its request's prompt only names it in the new session's record. A fork
+    of a saved session reuses its launch options (unless ``options`` gives them) and, without
+    ``metadata``, its metadata.
 
     Raises:
         TypeError: ``prompt`` is not a str; an unknown option or a value of the wrong type.
@@ -170,6 +200,8 @@ def fork(
     elif session_name is not None:
         record = require_record(store, session_name)
         parent, parent_usage = record.session_id, record.last_usage
+        options = {**record.launch_options, **options}
+        metadata = record.metadata if metadata is None else metadata
     else:
         raise ValueError(needs + "none")
     request = CodexExecRequest(prompt=f"fork {parent}" if prompt is None else prompt, **options)
@@ -180,6 +212,8 @@ def fork(
         new_session=True,
         command=Command.fork(parent, prompt=prompt is not None),
         forked_from=parent,
+        launch_options=launch_options(request),
+        metadata=check_metadata(metadata or {}),
     )
     return attrs.evolve(request, json_output=True), turn
 
@@ -362,8 +396,13 @@ def _fold(
             now=now,
             preview_chars=preview_chars,
         )
-        if turn.forked_from is not None:
-            record = attrs.evolve(record, parent_session_id=turn.forked_from)
+        if turn.new_session:
+            record = attrs.evolve(
+                record,
+                parent_session_id=turn.forked_from,
+                launch_options=turn.launch_options,
+                metadata=turn.metadata,
+            )
         if base is not None and base.last_usage is not None:
             # This turn's start cleared it: a later turn was recorded meanwhile, so which
             # of the two totals is the thread's latest is unknown.

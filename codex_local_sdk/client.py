@@ -269,6 +269,7 @@ class CodexLocalClient:
         prompt: str,
         *,
         session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
@@ -281,7 +282,11 @@ class CodexLocalClient:
 
         Args:
             prompt: the first turn's prompt.
-            session_name: save the thread under this name; ``None`` saves nothing.
+            session_name: save the thread under this name; ``None`` saves nothing. The
+                record keeps the launch options (``model``, ``sandbox``, ``cwd``...: see
+                :data:`~codex_local_sdk.sessions.LAUNCH_FIELDS`), which a resume by name
+                reuses, from any process, unless it gives them.
+            metadata: the caller's own keys (``{"ticket": "4711"}``), kept in the record.
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
@@ -299,7 +304,7 @@ class CodexLocalClient:
                 ``session_name``; the error's ``result`` holds it, thread id included.
             CodexError: as :meth:`run`.
         """
-        request, turn = _turns.start(prompt, session_name, options)
+        request, turn = _turns.start(prompt, session_name, options, metadata)
         result = self._engine.drive(
             self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
         )
@@ -310,12 +315,13 @@ class CodexLocalClient:
         prompt: str,
         *,
         session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
-        request, turn = _turns.start(prompt, session_name, options)
+        request, turn = _turns.start(prompt, session_name, options, metadata)
         steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
@@ -343,7 +349,8 @@ class CodexLocalClient:
             last: continue the CLI's most recent session (``resume --last``).
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
-            **options: other :class:`CodexExecRequest` fields, as for a new run.
+            **options: other :class:`CodexExecRequest` fields, as for a new run; with
+                ``session_name``, over the launch options its record keeps.
 
         Returns:
             The last attempt's result; ``turn_usage`` is known only for a ``session_name``
@@ -391,6 +398,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         new_session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
@@ -410,10 +418,12 @@ class CodexLocalClient:
             session_name: the saved session to fork.
             new_session_name: save the new thread under this name (a fresh record that keeps
                 the parent's id as ``parent_session_id``); ``None`` saves nothing.
+            metadata: the caller's keys for the new record; ``None``: the parent's, for a
+                fork of a saved session.
             api_key: as for :meth:`run`; the returned session reuses it.
             timeout_seconds: as for :meth:`run`.
-            **options: other :class:`CodexExecRequest` fields; the returned session reuses
-                them, as :meth:`start_thread`'s does.
+            **options: other :class:`CodexExecRequest` fields, over a saved parent's launch
+                options; the returned session reuses them, as :meth:`start_thread`'s does.
 
         Returns:
             The session that continues the new thread, and the fork's result.
@@ -442,6 +452,7 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         new_session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],

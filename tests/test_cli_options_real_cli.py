@@ -11,11 +11,14 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapters.json_file_store import JsonFileSessionStore
 from codex_local_sdk import CodexExecRequest, CodexLocalClient, Usage
 from codex_local_sdk._cli_options import OPTIONS, CliOption, Subcommand
 from codex_local_sdk.command import NEW_THREAD, Command, build_exec_argv
@@ -241,3 +244,47 @@ def test_a_review_of_uncommitted_changes_returns_the_review(repo: Offline) -> No
     assert result.usage == Usage()  # the CLI reports all-zero usage for a review
     asked = json.dumps(repo.provider.requests[-1]["input"])  # the model reads the diff with its tools
     assert "Review the current code changes (staged, unstaged, and untracked files)" in asked
+
+
+PROCESS_B = """
+import sys
+from adapters.json_file_store import JsonFileSessionStore
+from codex_local_sdk import CodexLocalClient
+
+client = CodexLocalClient(codex_bin=sys.argv[1], session_store=JsonFileSessionStore(sys.argv[2]))
+result = client.resume("what did I say?", session_name="work")
+print(" ".join(result.command))
+"""
+
+
+def test_a_session_launched_in_one_process_resumes_by_name_in_another_as_launched(
+    repo: Offline, tmp_path: Path
+) -> None:
+    store = tmp_path / "sessions.json"
+    client = CodexLocalClient(
+        codex_bin=repo.codex_bin, default_env=repo.env, session_store=JsonFileSessionStore(store)
+    )
+    _, first = client.start_thread(
+        "hello", session_name="work", sandbox="read-only", cwd=repo.workdir, model="fake-model"
+    )
+
+    other = subprocess.run(
+        [sys.executable, "-c", PROCESS_B, repo.codex_bin, str(store)],
+        capture_output=True,
+        text=True,
+        env=repo.env,
+        cwd=tmp_path,  # not the session's cwd: the record gives it
+        timeout=120,
+    )
+
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert "--model fake-model --sandbox read-only resume" in other.stdout
+    [rollout] = (repo.home / "sessions").rglob(f"rollout-*{first.thread_id}.jsonl")
+    contexts = [
+        json.loads(line)["payload"]
+        for line in rollout.read_text().splitlines()
+        if json.loads(line)["type"] == "turn_context"
+    ]
+    assert len(contexts) == 2
+    assert {context["sandbox_policy"]["type"] for context in contexts} == {"read-only"}
+    assert {context["cwd"] for context in contexts} == {str(repo.workdir)}

@@ -1,13 +1,16 @@
-"""Forks and code reviews on ScriptedRunner + FakeClock: their argv, stdin, records and usage."""
+"""Forks and code reviews on ScriptedRunner + FakeClock: their argv, stdin, records and usage;
+and sessions that remember how they were launched."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.scripted_runner import ScriptedRun, codex_turn_events
-from codex_local_sdk import CodexUnknownThreadError, Usage
+from adapters.json_file_store import JsonFileSessionStore
+from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
+from codex_local_sdk import CodexLocalClient, CodexUnknownThreadError, Usage
 from tests.conftest import MakeHarness
 
 ZERO_USAGE = {"input_tokens": 0, "output_tokens": 0}
@@ -176,3 +179,66 @@ def test_a_fork_of_a_thread_the_cli_does_not_know_is_an_unknown_thread(make_harn
     h = make_harness([ScriptedRun(stderr=stderr, exit_code=1)])
     with pytest.raises(CodexUnknownThreadError, match="no thread 't-404' to resume or fork"):
         h.client.fork_thread("p", session_id="t-404")
+
+
+# -- sessions remember how they were launched --------------------------------------------
+
+
+def json_client(
+    path: Path, script: list[ScriptedRun], **settings: Any
+) -> tuple[CodexLocalClient, ScriptedRunner]:
+    """A client of the JSON store at ``path``, as another process would build it."""
+    runner = ScriptedRunner(script)
+    return CodexLocalClient(runner=runner, session_store=JsonFileSessionStore(path), **settings), runner
+
+
+def test_a_session_resumed_by_name_elsewhere_runs_as_it_was_launched(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    a, _ = json_client(path, [turn("one", 10)])
+    a.start_thread(
+        "hello", session_name="work", sandbox="read-only", cwd=tmp_path, model="m", metadata={"t": "1"}
+    )
+
+    b, runner = json_client(path, [turn("two", 20)], default_cwd="/elsewhere")
+    b.resume("more", session_name="work")
+
+    spec = runner.calls[0]
+    assert spec.argv[1:] == ("exec", "--json", "--model", "m", "--sandbox", "read-only", "resume", "t-1", "-")
+    assert spec.cwd == str(tmp_path)  # the record's cwd wins over the client's default
+    record = b.get_session_record("work")
+    assert record is not None
+    assert record.launch_options == {"model": "m", "sandbox": "read-only", "cwd": str(tmp_path)}
+    assert record.metadata == {"t": "1"}
+
+
+def test_the_call_wins_over_the_thread_session_which_wins_over_the_record(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("two", 20), turn("three", 30), turn("four", 40)])
+    h.client.start_thread("hello", session_name="work", model="launched", profile="p", sandbox="read-only")
+    session = h.client.open_session("work", model="session")
+    session.continue_prompt("more")
+    session.continue_prompt("again", model="call", sandbox="workspace-write")
+    h.client.resume("by name", session_name="work", profile="q")
+    argv = [call.argv for call in h.runner.calls[1:]]
+    assert argv[0][3:9] == ("--model", "session", "--profile", "p", "--sandbox", "read-only")
+    assert argv[1][3:9] == ("--model", "call", "--profile", "p", "--sandbox", "workspace-write")
+    assert argv[2][3:9] == ("--model", "launched", "--profile", "q", "--sandbox", "read-only")
+
+
+def test_a_fork_of_a_saved_session_keeps_its_launch_options_and_metadata(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("forked", 15, thread_id="t-2")])
+    h.client.start_thread("hello", session_name="main", model="m", metadata={"ticket": "4711"})
+    h.client.fork_thread("other", session_name="main", new_session_name="alt", sandbox="read-only")
+    assert h.runner.calls[1].argv[3:7] == ("--model", "m", "--sandbox", "read-only")
+    record = h.client.get_session_record("alt")
+    assert record is not None
+    assert (record.launch_options, record.metadata) == (
+        {"model": "m", "sandbox": "read-only"},
+        {"ticket": "4711"},
+    )
+
+
+def test_metadata_maps_strings_to_strings(make_harness: MakeHarness) -> None:
+    h = make_harness([])
+    with pytest.raises(TypeError, match="metadata must map str to str"):
+        h.client.start_thread("hello", session_name="s", metadata={"n": 1})  # type: ignore[dict-item]
+    assert h.runner.calls == []

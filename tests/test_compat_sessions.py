@@ -49,7 +49,8 @@ def as_0_1_4_wrote_it(record: SessionRecord) -> dict[str, Any]:
         return {**fields, **{k: fields[k] or None for k in ("prompt_preview", "message_preview")}}
 
     fields = attrs.asdict(record, recurse=False)
-    del fields["name"], fields["last_usage"], fields["parent_session_id"]
+    for ours in ("name", "last_usage", "parent_session_id", "launch_options", "metadata"):
+        del fields[ours]
     return {**fields, "session_name": record.session_name, "turns": [turn(t) for t in record.turns]}
 
 

@@ -266,3 +266,29 @@ def test_a_fork_parent_is_kept_and_only_forks_write_one(tmp_path: Path) -> None:
     assert JsonFileSessionStore(path).get_record("alt") == forked
     records = json.loads(path.read_text(encoding="utf-8"))["records"]
     assert (records["alt"]["parent_session_id"], "parent_session_id" in records["plain"]) == ("t-1", False)
+
+
+def test_launch_options_and_metadata_are_optional_keys_written_only_when_set(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    before = (
+        '{"schema_version": 2, "records": {\n"a": {"created_at": 1.0, "failure_count": 0, '
+        '"last_turn_status": null, "last_usage": null, "name": "a", "session_id": "t-1", '
+        '"success_count": 0, "turn_count": 0, "turns": [], "updated_at": 1.0}\n}}\n'
+    )
+    path.write_text(before, encoding="utf-8")
+    store = JsonFileSessionStore(path)
+    record = store.get_record("a")
+    assert record is not None and (record.launch_options, record.metadata) == ({}, {})
+    launched = SessionRecord(
+        session_id="t-2",
+        name="b",
+        created_at=2.0,
+        updated_at=2.0,
+        launch_options={"sandbox": "read-only", "add_dirs": ["x"], "config": {"k": [1, True]}},
+        metadata={"ticket": "4711"},
+    )
+    store.update("b", lambda _: launched)
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    assert payload["schema_version"] == 2  # a reader of version 2 keeps every record
+    assert path.read_text(encoding="utf-8").startswith(before.rstrip("}\n"))  # "a" written as it was
+    assert JsonFileSessionStore(path).get_record("b") == launched
