@@ -29,9 +29,10 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from adapters.bundled_cli import with_bundled_codex
 from codex_local_sdk._jsonl import LineFramer
 from codex_local_sdk.errors import CodexError, CodexNotInstalledError, CodexSpawnError
-from codex_local_sdk.ports import ProcessSpec
+from codex_local_sdk.ports import ProcessSpec, child_env
 
 POLL_SECONDS = 0.05
 """How often the exit is polled where the OS has no pidfd."""
@@ -41,6 +42,10 @@ _FINAL_DRAIN_READS = 64  # bounds the last drain even if a killed writer is stil
 
 def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
     """Start ``spec`` in a new session with three non-blocking pipes; map OS errors once.
+
+    The child's environment is ``os.environ`` as the spec's ``env_allowlist`` cuts it, with
+    the spec's ``env`` on top; a bare ``codex`` missing from its ``PATH`` runs the bundled CLI
+    of ``openai-codex-cli-bin`` when that is installed (:mod:`adapters.bundled_cli`).
 
     Raises:
         ValueError: ``spec.argv`` is empty.
@@ -53,10 +58,10 @@ def spawn(spec: ProcessSpec) -> subprocess.Popen[bytes]:
     binary = spec.argv[0]
     if spec.cwd is not None and not os.path.isdir(spec.cwd):
         raise CodexSpawnError(binary, f"the working directory {spec.cwd!r} is not an existing directory")
-    env = {**os.environ, **spec.env}
+    argv, env = with_bundled_codex(spec.argv, child_env(os.environ, spec))
     try:
         popen = subprocess.Popen(
-            list(spec.argv),
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

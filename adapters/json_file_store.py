@@ -12,8 +12,10 @@ time the store reads it. A version 2 file written by codex-local-sdk-python 0.1.
 record's name under ``session_name``, ``null`` previews and durations, no ``succeeded`` per
 turn) is read as it is and rewritten in this format by the next change.
 
-Every change is one locked read-modify-write: a ``filelock`` lock file beside the store
-serialises processes (and its thread-local reentrancy, threads), the file is re-read under
+Every change is one locked read-modify-write: a lock file beside the store serialises
+processes (a :class:`~adapters.process_lock.ProcessLock`: ``flock``, as ``filelock`` takes it,
+but waited for in the kernel and behind a turnstile, so that under contention no writer
+waits much longer than the others), a thread lock serialises threads, the file is re-read under
 the lock, and the new content is written to a temporary file in the same folder, flushed,
 fsynced and moved over the old one with ``os.replace`` (then the folder is fsynced). A
 reader therefore sees the old file or the new one, never a torn one, and a crash mid-write
@@ -43,10 +45,8 @@ from typing import Any, ClassVar
 
 import cattrs
 import cattrs.gen
-import filelock
 
 from codex_local_sdk.errors import (
-    SessionStoreCorruptError,
     SessionStoreError,
     SessionStoreLockTimeout,
     SessionStoreSchemaError,
@@ -54,7 +54,8 @@ from codex_local_sdk.errors import (
 from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, with_session_id
 
-from .store_base import SessionStoreBase
+from .process_lock import ProcessLock, ProcessLockTimeout
+from .store_base import SessionStoreBase, check_lock_timeout, corrupt_store_error
 
 SCHEMA_VERSION = 2
 """The file format this code writes, and the newest it reads."""
@@ -123,14 +124,14 @@ def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionR
     try:
         payload = json.loads(text)
     except ValueError as exc:
-        raise _corrupt(path, f"it is not valid JSON ({exc})") from None
+        raise corrupt_store_error(path, f"it is not valid JSON ({exc})") from None
     if not isinstance(payload, dict):
-        raise _corrupt(path, f"it holds a JSON {type(payload).__name__}, not an object")
+        raise corrupt_store_error(path, f"it holds a JSON {type(payload).__name__}, not an object")
     if "schema_version" not in payload:
         return _legacy_records(payload, path, now), True
     version = payload["schema_version"]
     if not isinstance(version, int) or isinstance(version, bool):
-        raise _corrupt(path, f"its schema_version is {version!r}, not an integer")
+        raise corrupt_store_error(path, f"its schema_version is {version!r}, not an integer")
     if version > SCHEMA_VERSION:
         raise SessionStoreSchemaError(
             f"session store {path} has schema_version {version}, newer than this codex_local_sdk "
@@ -140,16 +141,16 @@ def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionR
         )
     records = payload.get("records")
     if version != SCHEMA_VERSION or not isinstance(records, dict):
-        raise _corrupt(path, f"schema_version {version} without a 'records' object")
+        raise corrupt_store_error(path, f"schema_version {version} without a 'records' object")
     structured = {}
     for name, raw in records.items():
         try:
             structured[name] = _converter.structure(raw, SessionRecord)
         except cattrs.BaseValidationError as exc:
             problems = "; ".join(cattrs.transform_error(exc, path=f"records[{json.dumps(name)}]"))
-            raise _corrupt(path, f"a record does not match the schema: {problems}") from None
+            raise corrupt_store_error(path, f"a record does not match the schema: {problems}") from None
         except (TypeError, ValueError, KeyError) as exc:
-            raise _corrupt(path, f"record {name!r} does not match the schema ({exc})") from None
+            raise corrupt_store_error(path, f"record {name!r} does not match the schema ({exc})") from None
     return structured, False
 
 
@@ -169,16 +170,8 @@ def encode_payload(records: Mapping[str, SessionRecord]) -> str:
 
 def _legacy_records(payload: dict[str, Any], path: str, now: float) -> dict[str, SessionRecord]:
     if not all(isinstance(value, str) for value in payload.values()):
-        raise _corrupt(path, "it has no schema_version and is not a legacy {name: session_id} map")
+        raise corrupt_store_error(path, "it has no schema_version and is not a legacy {name: session_id} map")
     return {name: with_session_id(None, name, session_id, now) for name, session_id in payload.items()}
-
-
-def _corrupt(path: str, problem: str) -> SessionStoreCorruptError:
-    return SessionStoreCorruptError(
-        f"session store {path} cannot be read: {problem}. The file was left untouched; "
-        "repair it, or move it away to start an empty store.",
-        path=path,
-    )
 
 
 class JsonFileSessionStore(SessionStoreBase):
@@ -232,13 +225,13 @@ class JsonFileSessionStore(SessionStoreBase):
             raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
         if not os.fspath(path):
             raise ValueError(f"path must name the store file, got {path!r}")
-        _check_lock_timeout(lock_timeout_seconds)
+        check_lock_timeout(lock_timeout_seconds)
         self.path = Path(path)
         self._file = Path(os.path.realpath(path))
         self._through_link = self._file != Path(os.path.abspath(path))
         self._lock_path = f"{self._file}.lock"
         # The thread lock serialises this process's threads; the file lock, processes.
-        self._file_lock = filelock.FileLock(self._lock_path, timeout=lock_timeout_seconds, mode=0o600)
+        self._file_lock = ProcessLock(self._lock_path, lock_timeout_seconds)
         self._thread_lock = threading.RLock()
 
     def __repr__(self) -> str:
@@ -281,7 +274,7 @@ class JsonFileSessionStore(SessionStoreBase):
         with self._thread_lock:
             try:
                 self._file_lock.acquire()
-            except filelock.Timeout:  # an OSError too: catch it first
+            except ProcessLockTimeout:
                 raise SessionStoreLockTimeout(
                     f"could not lock session store {self.path} within "
                     f"{self._file_lock.timeout} s: another process holds {self._lock_path}. "
@@ -319,7 +312,7 @@ class JsonFileSessionStore(SessionStoreBase):
         except FileNotFoundError:
             return {}, False
         except UnicodeDecodeError as exc:
-            raise _corrupt(str(self.path), f"it is not UTF-8 text ({exc})") from None
+            raise corrupt_store_error(str(self.path), f"it is not UTF-8 text ({exc})") from None
         except OSError as exc:
             raise self._os_error("read", exc) from exc
         return decode_payload(text, str(self.path), self._clock.time())
@@ -357,16 +350,6 @@ def _one_path(
             f"got {'both' if given else 'neither'}"
         )
     return given[0]
-
-
-def _check_lock_timeout(seconds: float) -> None:
-    # filelock reads a negative timeout as "wait forever": say math.inf for that.
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"lock_timeout_seconds must be a number of seconds, got {seconds!r}")
-    if not seconds >= 0:  # NaN too
-        raise ValueError(
-            f"lock_timeout_seconds must be >= 0 (math.inf waits as long as it takes), got {seconds!r}"
-        )
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -18,6 +18,11 @@ client (the default) it advances instantly: a run takes ``duration_seconds`` aft
 a :class:`Pause` among its lines holds the next ones back, and a ``hang`` run never exits on
 its own, so the client's timeout ends it — instantly in wall time. On any other clock, such as
 :class:`~adapters.clock.SystemClock`, the same time passes for real.
+
+The scripted CLI is the pinned one: ``codex --version`` (which the client starts when a run
+depends on the CLI's version) is answered with ``codex-cli 0.169.0`` without taking a run from
+the script. Give ``version_output=`` another text to play an older CLI, or ``None`` to script
+the ``--version`` runs like any other.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ import attrs
 
 from codex_local_sdk.errors import CodexNotInstalledError
 from codex_local_sdk.ports import Clock, ProcessSpec
+from codex_local_sdk.versions import NEWEST_READ
 
 from .clock import FakeClock
 from .local_files import check_required_files
@@ -239,6 +245,9 @@ class ScriptedRunner:
         clock: the clock the processes' time passes on; share it with the client. A
             :class:`~adapters.clock.FakeClock` (a new one when omitted) is advanced
             instantly; on any other clock the time passes for real.
+        version_output: what ``codex --version`` prints (a start whose argv is
+            ``[binary, "--version"]``), answered without taking a run from the script;
+            ``None``: such a start plays the script's next run, like any other.
 
     Attributes:
         clock: the clock the processes' time passes on.
@@ -247,9 +256,17 @@ class ScriptedRunner:
         processes: the handle of every process started, in order.
     """
 
-    def __init__(self, script: Script, *, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        script: Script,
+        *,
+        clock: Clock | None = None,
+        version_output: str | None = f"codex-cli {NEWEST_READ}",
+    ) -> None:
         self._script = script if callable(script) else list(script)
         self.clock: Clock = clock if clock is not None else FakeClock()
+        self.version_output = version_output
+        self._played = 0
         self.calls: list[ProcessSpec] = []
         self.processes: list[ScriptedProcess] = []
 
@@ -257,7 +274,8 @@ class ScriptedRunner:
 
     def start(self, spec: ProcessSpec) -> ScriptedProcess:
         """Check the spec's required files (on this machine), record ``spec`` and start the
-        next scripted run. Input files are only recorded, never written.
+        next scripted run (or, for ``--version``, answer ``version_output``). Input files are
+        only recorded, never written.
 
         Returns:
             The run's :class:`ScriptedProcess`.
@@ -270,7 +288,7 @@ class ScriptedRunner:
         """
         check_required_files(spec)
         self.calls.append(spec)
-        run = self._next_run(spec)
+        run = self._version_run(spec) or self._next_run(spec)
         if run.spawn_error is not None:
             raise run.spawn_error
         process = ScriptedProcess(run, self.clock)
@@ -281,14 +299,19 @@ class ScriptedRunner:
         """As :meth:`start`, for the asyncio side; returns an :class:`AsyncScriptedProcess`."""
         return AsyncScriptedProcess(self.start(spec))
 
+    def _version_run(self, spec: ProcessSpec) -> ScriptedRun | None:
+        if self.version_output is None or tuple(spec.argv[1:]) != ("--version",):
+            return None
+        return ScriptedRun(stdout=[self.version_output])
+
     def _next_run(self, spec: ProcessSpec) -> ScriptedRun:
         if callable(self._script):
             return self._script(spec)
-        index = len(self.calls) - 1
+        index, self._played = self._played, self._played + 1
         if index >= len(self._script):
             raise AssertionError(
-                f"ScriptedRunner was given {len(self._script)} run(s) but process "
-                f"{len(self.calls)} was started: {list(spec.argv)}"
+                f"ScriptedRunner was given {len(self._script)} run(s) but run "
+                f"{index + 1} was started: {list(spec.argv)}"
             )
         return self._script[index]
 

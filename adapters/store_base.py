@@ -6,6 +6,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 
+from codex_local_sdk.errors import SessionStoreCorruptError
 from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import (
     SessionRecord,
@@ -116,3 +117,28 @@ def _check_max_turn_history(value: int) -> int:
     if value < 0:
         raise ValueError(message)
     return value
+
+
+def check_lock_timeout(seconds: float) -> None:
+    """Check a store's ``lock_timeout_seconds``: a number >= 0 (``math.inf`` waits as long as
+    it takes; a negative one would mean that to ``filelock``, so it is refused).
+
+    Raises:
+        TypeError: ``seconds`` is not a number.
+        ValueError: it is negative or NaN.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"lock_timeout_seconds must be a number of seconds, got {seconds!r}")
+    if not seconds >= 0:  # NaN too
+        raise ValueError(
+            f"lock_timeout_seconds must be >= 0 (math.inf waits as long as it takes), got {seconds!r}"
+        )
+
+
+def corrupt_store_error(path: str, problem: str) -> SessionStoreCorruptError:
+    """The error for a store ``path`` that cannot be read because of ``problem``."""
+    return SessionStoreCorruptError(
+        f"session store {path} cannot be read: {problem}. The file was left untouched; "
+        "repair it, or move it away to start an empty store.",
+        path=path,
+    )

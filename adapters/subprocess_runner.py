@@ -27,6 +27,7 @@ import contextlib
 import functools
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import threading
@@ -38,10 +39,11 @@ from typing import TypeVar
 import attrs
 
 from adapters._process_group import RunState, spawn
+from adapters.bundled_cli import with_bundled_codex
 from adapters.local_files import LocalFiles
 from codex_local_sdk._jsonl import DEFAULT_MAX_LINE_BYTES
 from codex_local_sdk.errors import CodexSpawnError
-from codex_local_sdk.ports import ProcessSpec
+from codex_local_sdk.ports import ProcessSpec, child_env
 
 __all__ = ["AsyncSubprocessHandle", "SubprocessHandle", "SubprocessRunner"]
 
@@ -121,6 +123,20 @@ class SubprocessRunner:
         except BaseException:
             files.remove()
             raise
+
+    def find_program(self, spec: ProcessSpec) -> str | None:
+        """Where :meth:`start` would find ``spec.argv[0]``: on the ``PATH`` of the child's
+        environment for a bare name (else the bundled CLI, for ``codex``), else as a path
+        from ``spec.cwd``; ``None`` when it would raise ``CodexNotInstalledError``. Starts
+        nothing."""
+        if not spec.argv:
+            return None
+        argv, env = with_bundled_codex(spec.argv, child_env(os.environ, spec))
+        program = argv[0]
+        if "/" not in program:
+            return shutil.which(program, path=env.get("PATH", os.defpath))
+        path = os.path.join(spec.cwd or "", program)
+        return path if os.path.isfile(path) and os.access(path, os.X_OK) else None
 
     async def start_async(self, spec: ProcessSpec) -> AsyncSubprocessHandle:
         """As :meth:`start`, for the running event loop, with the same errors.

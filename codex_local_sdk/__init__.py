@@ -20,18 +20,24 @@ if TYPE_CHECKING:
 
     from adapters.json_file_store import JsonFileSessionStore
     from adapters.memory_store import InMemorySessionStore
+    from adapters.postgres_store import PostgresSessionStore
+    from adapters.sqlite_store import SqliteSessionStore
+    from adapters.store_url import store_from_url
 
     from .client import CodexLocalClient
     from .errors import (
         CodexError,
         CodexExecFailedError,
         CodexNotInstalledError,
+        CodexOutputError,
         CodexOutputTooLargeError,
         CodexSessionError,
         CodexSpawnError,
         CodexThreadBusyError,
         CodexTimeoutError,
         CodexUnknownThreadError,
+        CodexUnsupportedCliError,
+        CodexUnsupportedOptionError,
         SessionStoreCorruptError,
         SessionStoreError,
         SessionStoreLockTimeout,
@@ -52,22 +58,26 @@ if TYPE_CHECKING:
     from .results import CodexExecResult
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
+    from .versions import CliVersion
 
-# Where each name lives. The two stores live in adapters/, which imports this package's
-# modules: importing them on first use also keeps `import adapters.memory_store` from meeting
-# a half-built package.
+# Where each name lives. The stores live in adapters/, which imports this package's modules:
+# importing them on first use also keeps `import adapters.memory_store` from meeting a
+# half-built package, and leaves a store's optional dependency unloaded until it is used.
 _HOMES = {
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
         "CodexError",
         "CodexExecFailedError",
         "CodexNotInstalledError",
+        "CodexOutputError",
         "CodexOutputTooLargeError",
         "CodexSessionError",
         "CodexSpawnError",
         "CodexThreadBusyError",
         "CodexTimeoutError",
         "CodexUnknownThreadError",
+        "CodexUnsupportedCliError",
+        "CodexUnsupportedOptionError",
         "SessionStoreCorruptError",
         "SessionStoreError",
         "SessionStoreLockTimeout",
@@ -88,8 +98,12 @@ _HOMES = {
     "codex_local_sdk.results": ["CodexExecResult"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
+    "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
     "adapters.memory_store": ["InMemorySessionStore"],
+    "adapters.postgres_store": ["PostgresSessionStore"],
+    "adapters.sqlite_store": ["SqliteSessionStore"],
+    "adapters.store_url": ["store_from_url"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -111,6 +125,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
+    "CliVersion",
     "Clock",
     "CodexClientEvent",
     "CodexError",
@@ -121,6 +136,7 @@ __all__ = [
     "CodexLiveRun",
     "CodexLocalClient",
     "CodexNotInstalledError",
+    "CodexOutputError",
     "CodexOutputTooLargeError",
     "CodexSessionError",
     "CodexSpawnError",
@@ -128,9 +144,12 @@ __all__ = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUnsupportedCliError",
+    "CodexUnsupportedOptionError",
     "EventSink",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",
@@ -143,5 +162,7 @@ __all__ = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SqliteSessionStore",
     "Usage",
+    "store_from_url",
 ]

@@ -88,6 +88,7 @@ OPTIONS: tuple[CliOption, ...] = (
     CliOption("network_access_enabled", "sandbox_workspace_write.network_access", "config"),
     CliOption("web_search_mode", "web_search", "config"),
     CliOption("approval_policy", "approval_policy", "config"),
+    CliOption("base_url", "openai_base_url", "config"),
     CliOption("config", "--config", "overrides", short="-c"),
     CliOption("all_sessions", "--all", "flag", after=True, only_on="resume"),
     CliOption("images", "--image", "values", short="-i", after=True, refused_by=frozenset({"review"})),

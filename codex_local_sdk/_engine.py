@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from ._attempt import Attempt
+from ._cli_version import CliVersions
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
 from ._retrying import with_retries
@@ -40,6 +41,7 @@ class RunEngine:
         retry_policy: RetryPolicy,
         grace_seconds: float,
         raise_on_error: bool,
+        strict_cli_version: bool = False,
     ) -> None:
         self.runner = runner
         self.clock = clock
@@ -47,6 +49,7 @@ class RunEngine:
         self.retry_policy = retry_policy
         self.grace_seconds = grace_seconds
         self.raise_on_error = raise_on_error
+        self.cli_versions = CliVersions(strict=strict_cli_version)
 
     def drive(self, steps: Steps[_T]) -> _T:
         """Run ``steps`` on the calling thread."""

@@ -16,13 +16,15 @@ from typing import Any
 import attrs
 
 from ._engine import RunEngine
+from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt
-from ._run_files import attach_run_files
+from ._output import OutputSpec, read_output
+from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
 from ._steps import Steps
 from ._telemetry import Telemetry
 from ._validation import check_api_key, check_optional_name, check_timeout
 from .command import Command, build_exec_argv
-from .errors import CodexSessionError, SessionStoreError
+from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
 from .sessions import (
@@ -33,6 +35,7 @@ from .sessions import (
     launch_options,
     record_turn,
 )
+from .versions import CliVersion
 
 
 @attrs.frozen(kw_only=True)
@@ -243,6 +246,22 @@ def review(
     return request, Turn(previous_usage=Usage(), command=command)
 
 
+def structured(request: CodexExecRequest, output: OutputSpec | None) -> CodexExecRequest:
+    """``request`` with ``--output-schema`` naming the schema file of ``output``, if any.
+
+    Raises:
+        ValueError: ``output`` is given and the request has an ``output_schema_path`` too.
+    """
+    if output is None:
+        return request
+    if request.output_schema_path is not None:
+        raise ValueError(
+            f"pass either output_type= or output_schema_path= (got {request.output_schema_path!r}), "
+            "not both: the output type gives the schema"
+        )
+    return attrs.evolve(request, output_schema_path=SCHEMA_PATH)
+
+
 def require_record(store: SessionStore, name: str) -> SessionRecord:
     """The record saved under ``name``.
 
@@ -284,10 +303,14 @@ def process_spec(
     api_key: str | None,
     timeout: float | None,
     input_files: Mapping[str, bytes] | None = None,
+    isolation: Isolation = INHERIT_ALL,
+    cli_version: CliVersion | None = None,
 ) -> ProcessSpec:
-    """The process that runs ``request`` as ``turn``: ``default_env`` plus ``api_key`` as
-    ``CODEX_API_KEY``, in the request's cwd or ``default_cwd``, with the files the run needs
-    (``input_files``, the images) and produces (the last-message file) for the runner.
+    """The process that runs ``request`` as ``turn``: ``default_env`` plus the request's
+    ``codex_home`` as ``CODEX_HOME`` and ``api_key`` as ``CODEX_API_KEY``, on the part of the
+    runner's environment ``isolation`` lets through, in the request's cwd or ``default_cwd``,
+    with the files the run needs (``input_files``, the images) and produces (the last-message
+    file) for the runner. Options that render by the CLI's version follow ``cli_version``.
 
     Raises:
         TypeError: ``timeout`` is not a number, ``api_key`` not a str.
@@ -297,15 +320,49 @@ def process_spec(
     check_timeout(timeout)
     cwd = request.cwd if request.cwd is not None else default_cwd
     check_api_key(api_key)
+    argv = build_exec_argv(
+        codex_bin,
+        request,
+        resume_thread_id=turn.thread_id,
+        resume_last=turn.last,
+        command=turn.command,
+        cli_version=cli_version,
+    )
+    spec = ProcessSpec(
+        argv=argv,
+        stdin=request.prompt.encode("utf-8") if turn.sends_prompt else b"",
+        cwd=cwd,
+        env=child_variables(default_env, request.codex_home, api_key),
+        env_allowlist=isolation.allowlist(request.config),
+    )
+    return attach_run_files(spec, request, input_files)
+
+
+def child_variables(
+    default_env: Mapping[str, str], codex_home: str | None, api_key: str | None
+) -> dict[str, str]:
+    """What the SDK sets in a child's environment: ``default_env``, ``CODEX_HOME`` and the
+    API key (``CODEX_API_KEY``)."""
     env = dict(default_env)
+    if codex_home is not None:
+        env["CODEX_HOME"] = codex_home
     if api_key:
         env["CODEX_API_KEY"] = api_key
-    argv = build_exec_argv(
-        codex_bin, request, resume_thread_id=turn.thread_id, resume_last=turn.last, command=turn.command
-    )
-    stdin = request.prompt.encode("utf-8") if turn.sends_prompt else b""
-    spec = ProcessSpec(argv=argv, stdin=stdin, cwd=cwd, env=env)
-    return attach_run_files(spec, request, input_files)
+    return env
+
+
+def known_version(codex_bin: str, version: CliVersion | None) -> CliVersion:
+    """``version``, read from ``codex_bin``.
+
+    Raises:
+        CodexUnsupportedCliError: it could not be read.
+    """
+    if version is None:
+        raise CodexUnsupportedCliError(
+            f"could not read the version of the Codex CLI {codex_bin!r}: `{codex_bin} --version` printed "
+            "no X.Y.Z version"
+        )
+    return version
 
 
 def begin(store: SessionStore, turn: Turn) -> Turn:
@@ -441,6 +498,7 @@ class TurnSteps:
     default_cwd: str | None
     default_env: Mapping[str, str]
     preview_chars: int
+    isolation: Isolation = INHERIT_ALL
 
     def run(
         self,
@@ -449,13 +507,15 @@ class TurnSteps:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
-        input_files: Mapping[str, bytes] | None = None,
+        output: OutputSpec | None = None,
     ) -> Steps[CodexExecResult]:
-        """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result."""
-        spec = self._spec(request, turn, api_key, timeout, input_files)
+        """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result,
+        with the final message read into ``output`` when given."""
+        request = self.isolation.request(structured(request, output))
+        spec = yield from self._spec(request, turn, api_key, timeout, output)
         turn = begin(self.store, turn)
         result = yield from self.engine.execute(operation, spec, request, timeout)
-        return self.engine.check(self._finalize(operation, request, turn, result), timeout)
+        return self.engine.check(self._finalize(operation, request, turn, result, output), timeout)
 
     def live(
         self,
@@ -465,16 +525,18 @@ class TurnSteps:
         api_key: str | None,
         timeout: float | None,
         keep_events: bool,
+        output: OutputSpec | None = None,
     ) -> Steps[LiveAttempt]:
-        """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event."""
-        request = attrs.evolve(request, json_output=True)
-        spec = self._spec(request, turn, api_key, timeout)
+        """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event;
+        its result reads the final message into ``output`` when given."""
+        request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
+        spec = yield from self._spec(request, turn, api_key, timeout, output)
         turn = begin(self.store, turn)
         attempt = yield from self.engine.start_live(operation, spec, request, timeout, keep_events)
         return LiveAttempt(
             attempt,
             self.engine,
-            finalize=lambda result: self._finalize(operation, request, turn, result),
+            finalize=lambda result: self._finalize(operation, request, turn, result, output),
             timeout=timeout,
         )
 
@@ -484,23 +546,57 @@ class TurnSteps:
         turn: Turn,
         api_key: str | None,
         timeout: float | None,
-        input_files: Mapping[str, bytes] | None = None,
-    ) -> ProcessSpec:
-        return process_spec(
-            request,
-            turn,
-            codex_bin=self.codex_bin,
-            default_cwd=self.default_cwd,
-            default_env=self.default_env,
-            api_key=api_key,
-            timeout=timeout,
-            input_files=input_files,
+        output: OutputSpec | None,
+    ) -> Steps[ProcessSpec]:
+        """The run's spec, once the CLI was found to have its options (reading the CLI's
+        version only when the run depends on it), rendered for that version."""
+
+        def build(version: CliVersion | None) -> ProcessSpec:
+            return process_spec(
+                request,
+                turn,
+                codex_bin=self.codex_bin,
+                default_cwd=self.default_cwd,
+                default_env=self.default_env,
+                api_key=api_key,
+                timeout=timeout,
+                input_files=None if output is None else schema_input(output.schema),
+                isolation=self.isolation,
+                cli_version=version,
+            )
+
+        spec = build(None)
+        version = yield from self.engine.cli_versions.check(spec, request, self.engine.clock)
+        return spec if version is None else build(version)
+
+    def cli_version(self) -> Steps[CliVersion | None]:
+        """The CLI's version, read through the runner once and kept; ``None`` if unreadable."""
+        return self.engine.cli_versions.read(self._probe(), self.engine.clock)
+
+    def cli_available(self) -> Steps[bool]:
+        """Whether the runner finds the CLI."""
+        return self.engine.cli_versions.available(self.engine.runner, self._probe(), self.engine.clock)
+
+    def _probe(self) -> ProcessSpec:
+        """``codex --version`` with the settings a run without options would have."""
+        return ProcessSpec(
+            argv=(self.codex_bin, "--version"),
+            cwd=self.default_cwd,
+            env=child_variables(self.default_env, self.isolation.codex_home, None),
+            env_allowlist=self.isolation.allowlist({}),
         )
 
     def _finalize(
-        self, operation: str, request: CodexExecRequest, turn: Turn, result: CodexExecResult
+        self,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        result: CodexExecResult,
+        output: OutputSpec | None,
     ) -> CodexExecResult:
-        return finalize(
+        """The turn recorded, then its final message read: a reply that does not fit is
+        still a turn of the thread."""
+        result = finalize(
             self.store,
             operation,
             request.prompt,
@@ -510,3 +606,4 @@ class TurnSteps:
             preview_chars=self.preview_chars,
             telemetry=self.engine.telemetry(operation),
         )
+        return read_output(result, output)

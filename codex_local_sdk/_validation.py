@@ -104,3 +104,9 @@ def check_api_key(api_key: str | None) -> None:
 
 def check_optional_name(name: str | None) -> str | None:
     return None if name is None else check_session_name(name)
+
+
+def flag(name: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__})")
+    return value

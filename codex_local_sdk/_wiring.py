@@ -33,6 +33,7 @@ def engine(
     retry_policy: RetryPolicy | None,
     grace_seconds: float,
     raise_on_error: bool,
+    strict_cli_version: bool,
 ) -> RunEngine:
     """The client's :class:`RunEngine`, on the given ports or their defaults: the
     :class:`~adapters.subprocess_runner.SubprocessRunner` (a runner written before the port
@@ -50,6 +51,7 @@ def engine(
         retry_policy=retry_policy if retry_policy is not None else RetryPolicy(),
         grace_seconds=grace_seconds,
         raise_on_error=raise_on_error,
+        strict_cli_version=strict_cli_version,
     )
 
 

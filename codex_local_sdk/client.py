@@ -9,17 +9,20 @@ asyncio driver.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import _turns, _validation, _wiring
-from ._run_files import SCHEMA_PATH, schema_input
+from ._compat import accepting_origin_args
+from ._environment import Isolation
+from ._output import OutputType, optional_spec, output_spec
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
 from .ports import Clock, EventSink, ProcessRunner, SessionStore
 from .sessions import SessionRecord, check_session_id, check_session_name
 from .thread import CodexThreadSession
+from .versions import CliVersion
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -27,8 +30,37 @@ if TYPE_CHECKING:
     from .options import RequestOptions, SchemaRunOptions
 
 
+# codex-local-sdk-python 0.1.4's positional orders of the methods that share one.
+_SCHEMA_ARGS = accepting_origin_args(
+    "prompt",
+    "schema",
+    "output_last_message_path",
+    "api_key",
+    "timeout_seconds",
+    renames={"output_json_path": "output_last_message_path"},
+)
+_RESUME_ARGS = accepting_origin_args(
+    "prompt",
+    "session_id",
+    "session_name",
+    "last",
+    "all_sessions",
+    "json_output",
+    "cwd",
+    "api_key",
+    "timeout_seconds",
+)
+_RESUME_LIVE_ARGS = accepting_origin_args(
+    "prompt", "session_id", "session_name", "last", "all_sessions", "cwd", "api_key"
+)
+
+
 class CodexLocalClient:
     """Runs ``codex exec`` with retries, timeouts, named sessions and telemetry.
+
+    Its methods also take codex-local-sdk-python 0.1.4's calls: that package's positional
+    orders, ``run_with_schema(output_json_path=)`` (our ``output_last_message_path``) and
+    ``open_session(default_cwd=)`` (the session's ``cwd``); see the Migrating guide.
 
     Args:
         codex_bin: the CLI to run (``argv[0]``). A bare name (no ``/``) is looked up on the
@@ -60,6 +92,27 @@ class CodexLocalClient:
             before it is SIGKILLed (timeouts and ``terminate()``); finite.
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
+        codex_home: ``CODEX_HOME`` for every run (its config, logins and threads), unless a
+            request sets its own; ``~`` is expanded and a relative path made absolute here.
+            ``None``: the inherited one (the CLI's default, ``~/.codex``).
+        inherit_env: ``False`` gives the CLI only a minimal environment instead of all of
+            the runner's: ``PATH``, ``HOME``, user, shell and locale (``LANG``, ``LC_*``),
+            ``TZ``, ``TMPDIR``, proxy and CA-certificate variables, every ``CODEX_*``
+            variable, ``OPENAI_API_KEY`` and the ``env_key`` of each provider the request's
+            ``config`` sets, plus ``env_allowlist``; ``default_env``, ``codex_home`` and the
+            API key are set on top. A service's own secrets then stay out of the agent's
+            shell.
+        env_allowlist: more variable names the CLI inherits with ``inherit_env=False`` (a
+            trailing ``*`` matches a prefix, ``"AWS_*"``), e.g. the key variable of a provider
+            configured in ``config.toml``.
+        base_url: the model provider's base URL for every run, unless a request sets its
+            own; rendered as ``-c openai_base_url="..."`` (the CLI ignores
+            ``OPENAI_BASE_URL``).
+        strict_cli_version: refuse, with
+            :class:`~codex_local_sdk.errors.CodexUnsupportedCliError`, a CLI older than the
+            oldest supported version or one whose version cannot be read; the version is then
+            read before the first run. Otherwise it is read only when a run uses an option
+            that not every supported CLI has, and an old CLI is logged once as a warning.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -67,13 +120,19 @@ class CodexLocalClient:
         default_env: a copy of the mapping given.
         preview_chars: as given.
         session_store: the store in use.
+        codex_home: as given, absolute, or ``None``.
+        inherit_env: as given.
+        env_allowlist: as given, as a tuple.
+        base_url: as given.
 
     Raises:
         TypeError: a grace period that is not a number, a ``preview_chars`` that is not an
             int, a ``codex_bin`` or ``default_cwd`` that is not a path, a ``default_env``
             that is not a mapping of str to str.
         ValueError: a negative, NaN or infinite grace period, a negative preview length, a
-            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL.
+            ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL,
+            an ``env_allowlist`` entry that is no variable name, a ``base_url`` that is not
+            an ``http(s)://`` URL.
     """
 
     def __init__(
@@ -91,9 +150,17 @@ class CodexLocalClient:
         event_sink: EventSink | None = None,
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
+        codex_home: StrPath | None = None,
+        inherit_env: bool = True,
+        env_allowlist: Iterable[str] = (),
+        base_url: str | None = None,
+        strict_cli_version: bool = False,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
+        )
+        self._isolation = Isolation(
+            codex_home=codex_home, inherit_env=inherit_env, env_allowlist=env_allowlist, base_url=base_url
         )
         self.session_store = _wiring.session_store(session_store)
         self._engine = _wiring.engine(
@@ -104,6 +171,7 @@ class CodexLocalClient:
             retry_policy=retry_policy,
             grace_seconds=terminate_grace_seconds,
             raise_on_error=raise_on_error,
+            strict_cli_version=_validation.flag("strict_cli_version", strict_cli_version),
         )
 
     @property
@@ -116,8 +184,65 @@ class CodexLocalClient:
         """Whether failed runs raise instead of returning their result."""
         return self._engine.raise_on_error
 
+    @property
+    def codex_home(self) -> str | None:
+        """``CODEX_HOME`` for runs whose request sets none (absolute), or ``None``."""
+        return self._isolation.codex_home
+
+    @property
+    def inherit_env(self) -> bool:
+        """Whether the CLI inherits the runner's whole environment."""
+        return self._isolation.inherit_env
+
+    @property
+    def env_allowlist(self) -> tuple[str, ...]:
+        """The variables the CLI inherits beyond the minimal ones, with ``inherit_env=False``."""
+        return self._isolation.env_allowlist
+
+    @property
+    def base_url(self) -> str | None:
+        """The model provider's base URL for runs whose request sets none, or ``None``."""
+        return self._isolation.base_url
+
+    # -- the CLI ---------------------------------------------------------------------------
+
+    def cli_version(self) -> CliVersion:
+        """The installed CLI's version, as the runner reports it (``codex --version``), so a
+        container or remote runner answers for its own CLI. Read once per runner and binary,
+        then kept: a version read for a run is not read again.
+
+        Returns:
+            A :class:`~codex_local_sdk.versions.CliVersion`; compare it with another
+            (``client.cli_version() >= CliVersion.parse("0.160.0")``).
+
+        Raises:
+            CodexNotInstalledError: the CLI was not found.
+            CodexSpawnError: the CLI could not be started.
+            CodexUnsupportedCliError: its output holds no version; or, with
+                ``strict_cli_version=True``, it is older than the oldest supported version.
+        """
+        return _turns.known_version(self.codex_bin, self._engine.drive(self._steps().cli_version()))
+
+    async def cli_version_async(self) -> CliVersion:
+        """As :meth:`cli_version`, on asyncio, with the same result and errors."""
+        return _turns.known_version(
+            self.codex_bin, await self._engine.drive_async(self._steps().cli_version())
+        )
+
+    def is_available(self) -> bool:
+        """Whether the CLI can be found, as the runner sees it: the runner's ``find_program``
+        says (:class:`~adapters.subprocess_runner.SubprocessRunner` looks on the ``PATH`` of
+        the run's environment, then for the bundled CLI of ``codex-local-sdk[cli-bin]``), or,
+        for a runner without it, ``codex --version`` starts through it. Runs no turn."""
+        return self._engine.drive(self._steps().cli_available())
+
+    async def is_available_async(self) -> bool:
+        """As :meth:`is_available`, on asyncio."""
+        return await self._engine.drive_async(self._steps().cli_available())
+
     # -- one-off runs ----------------------------------------------------------------------
 
+    @accepting_origin_args("request", "api_key", "timeout_seconds")
     def run(
         self,
         request: CodexExecRequest,
@@ -151,6 +276,7 @@ class CodexLocalClient:
             self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
+    @accepting_origin_args("request", "api_key", "timeout_seconds")
     async def run_async(
         self,
         request: CodexExecRequest,
@@ -164,6 +290,7 @@ class CodexLocalClient:
             self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
         )
 
+    @accepting_origin_args("prompt", "api_key", "timeout_seconds")
     def run_prompt(
         self,
         prompt: str,
@@ -195,6 +322,7 @@ class CodexLocalClient:
             timeout_seconds=timeout_seconds,
         )
 
+    @accepting_origin_args("prompt", "api_key", "timeout_seconds")
     async def run_prompt_async(
         self,
         prompt: str,
@@ -210,60 +338,68 @@ class CodexLocalClient:
             timeout_seconds=timeout_seconds,
         )
 
+    @_SCHEMA_ARGS
     def run_with_schema(
         self,
         prompt: str,
-        schema: Mapping[str, Any],
+        schema: OutputType,
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
-        """Run ``prompt`` so that the final message is JSON meeting ``schema``.
+        """Run ``prompt`` so that the final message is JSON meeting ``schema``, and read it.
 
-        The schema is written to a private temporary file for ``--output-schema`` and removed
-        afterwards, whatever the outcome. Read the answer with
-        :meth:`CodexExecResult.parse_json`.
+        ``schema`` is a JSON Schema mapping, or a type the SDK writes the strict schema of:
+        an attrs class, a dataclass, or a pydantic v2 model class. The schema is written to a
+        private temporary file for ``--output-schema`` and removed afterwards, whatever the
+        outcome. The answer is in :attr:`CodexExecResult.output`: an instance of the class,
+        or the parsed JSON for a mapping (:meth:`CodexExecResult.parse_json` reads it too).
 
         Args:
             prompt: the request's ``prompt``.
-            schema: a JSON Schema, as a mapping.
+            schema: a JSON Schema mapping, an attrs class, a dataclass or a pydantic v2 model.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, except ``output_schema_path``.
 
         Returns:
-            The last attempt's result.
+            The last attempt's result, with ``output`` (or, with ``raise_on_error`` off and a
+            reply that does not fit, ``output_errors``).
 
         Raises:
-            TypeError: ``schema`` is not a JSON-serialisable mapping; and as :meth:`run_prompt`.
+            TypeError: ``schema`` is none of those, a mapping is not JSON-serialisable, or a
+                class has a field no strict schema can describe (the message names it);
+                and as :meth:`run_prompt`.
             ValueError: as :meth:`run_prompt`.
+            CodexOutputError: the run succeeded but the final message does not fit
+                ``schema`` (``raise_on_error`` on); its ``reasons`` name the fields.
             CodexError: as :meth:`run`.
         """
-        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
-        steps = self._steps().run(
-            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
-        )
+        output = output_spec(schema, "schema")
+        request = CodexExecRequest(prompt=prompt, **options)
+        steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
         return self._engine.drive(steps)
 
+    @_SCHEMA_ARGS
     async def run_with_schema_async(
         self,
         prompt: str,
-        schema: Mapping[str, Any],
+        schema: OutputType,
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
-        request = CodexExecRequest(prompt=prompt, output_schema_path=SCHEMA_PATH, **options)
-        steps = self._steps().run(
-            "run", request, _turns.NEW_THREAD, api_key, timeout_seconds, schema_input(schema)
-        )
+        output = output_spec(schema, "schema")
+        request = CodexExecRequest(prompt=prompt, **options)
+        steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
         return await self._engine.drive_async(steps)
 
     # -- threads and sessions --------------------------------------------------------------
 
+    @accepting_origin_args("prompt", "api_key", "session_name", "timeout_seconds")
     def start_thread(
         self,
         prompt: str,
@@ -272,6 +408,7 @@ class CodexLocalClient:
         metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Start a new thread (JSON output is forced, to learn its id).
@@ -289,6 +426,8 @@ class CodexLocalClient:
             metadata: the caller's own keys (``{"ticket": "4711"}``), kept in the record.
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
+            output_type: read the final message into this type, as ``schema`` is read by
+                :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
                 them, except ``images``, ``output_schema_path``,
                 ``output_last_message_path`` and ``worktree``.
@@ -302,14 +441,19 @@ class CodexLocalClient:
                 or a run that succeeded without a ``thread.started`` event).
             SessionStoreError: the turn ran but could not be recorded under
                 ``session_name``; the error's ``result`` holds it, thread id included.
+            CodexOutputError: as for :meth:`run_with_schema`, with ``output_type``; the
+                thread was started (and saved under ``session_name``): the error's
+                ``result`` has its id.
             CodexError: as :meth:`run`.
         """
+        output = optional_spec(output_type)
         request, turn = _turns.start(prompt, session_name, options, metadata)
         result = self._engine.drive(
-            self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+            self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
         )
         return self._thread_session(result, session_name, api_key, options)
 
+    @accepting_origin_args("prompt", "api_key", "session_name", "timeout_seconds")
     async def start_thread_async(
         self,
         prompt: str,
@@ -318,13 +462,16 @@ class CodexLocalClient:
         metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
+        output = optional_spec(output_type)
         request, turn = _turns.start(prompt, session_name, options, metadata)
-        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds)
+        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
+    @_RESUME_ARGS
     def resume(
         self,
         prompt: str,
@@ -334,6 +481,7 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run one more turn of an existing thread (``codex exec resume <id> -``).
@@ -349,8 +497,12 @@ class CodexLocalClient:
             last: continue the CLI's most recent session (``resume --last``).
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            output_type: read the final message into this type, as ``schema`` is read by
+                :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields, as for a new run; with
                 ``session_name``, over the launch options its record keeps.
+                ``all_sessions=True`` with ``last``: the most recent session of any
+                directory, not only of the run's cwd (``resume --all``).
 
         Returns:
             The last attempt's result; ``turn_usage`` is known only for a ``session_name``
@@ -369,11 +521,17 @@ class CodexLocalClient:
             SessionStoreError: the turn ran but could not be recorded under
                 ``session_name``; the error's ``result`` holds it. Also raised, with no
                 ``result``, when the store cannot be updated before the turn (nothing ran).
+            CodexOutputError: as for :meth:`run_with_schema`, with ``output_type``; the turn
+                was recorded.
             CodexError: as :meth:`run`.
         """
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        return self._engine.drive(self._steps().run("resume", request, turn, api_key, timeout_seconds))
+        return self._engine.drive(
+            self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
+        )
 
+    @_RESUME_ARGS
     async def resume_async(
         self,
         prompt: str,
@@ -383,12 +541,14 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
-            self._steps().run("resume", request, turn, api_key, timeout_seconds)
+            self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
         )
 
     def fork_thread(
@@ -603,6 +763,7 @@ class CodexLocalClient:
 
     # -- live runs -------------------------------------------------------------------------
 
+    @accepting_origin_args("request", "api_key")
     def run_live(
         self,
         request: CodexExecRequest,
@@ -610,6 +771,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
     ) -> CodexLiveRun:
         """Start ``request`` and stream its events (JSON output is forced).
 
@@ -627,6 +789,11 @@ class CodexLocalClient:
                 default: the events go to you as they come, and memory stays flat however
                 long the run; the result still has the thread id, final message, status and
                 usage.
+            output_type: read the final message into this type, as ``schema`` is read by
+                :meth:`run_with_schema`: the run's result has it in ``output``, and its
+                :meth:`~CodexLiveRun.result` raises ``CodexOutputError`` for a reply that
+                does not fit (``raise_on_error`` on). ``request.output_schema_path`` must be
+                ``None``.
 
         Returns:
             The running :class:`CodexLiveRun`; use it as a context manager.
@@ -634,14 +801,17 @@ class CodexLocalClient:
         Raises:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
-            TypeError: ``timeout_seconds`` is not a number.
-            ValueError: as :meth:`run`.
+            TypeError: ``timeout_seconds`` is not a number; ``output_type`` as for
+                :meth:`run_with_schema`.
+            ValueError: as :meth:`run`; an ``output_type`` with an ``output_schema_path``.
         """
+        output = optional_spec(output_type)
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events, output
         )
         return CodexLiveRun(self._engine.drive(steps))
 
+    @accepting_origin_args("request", "api_key")
     async def run_live_async(
         self,
         request: CodexExecRequest,
@@ -649,14 +819,17 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
     ) -> AsyncCodexLiveRun:
         """As :meth:`run_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
+        output = optional_spec(output_type)
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events
+            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events, output
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
+    @_RESUME_LIVE_ARGS
     def resume_live(
         self,
         prompt: str,
@@ -667,6 +840,7 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun:
         """:meth:`resume`, streamed like :meth:`run_live`.
@@ -683,6 +857,7 @@ class CodexLocalClient:
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
             keep_events: as for :meth:`run_live`.
+            output_type: as for :meth:`run_live`.
             **options: other :class:`CodexExecRequest` fields.
 
         Returns:
@@ -696,10 +871,14 @@ class CodexLocalClient:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
+        )
         return CodexLiveRun(self._engine.drive(steps))
 
+    @_RESUME_LIVE_ARGS
     async def resume_live_async(
         self,
         prompt: str,
@@ -710,12 +889,16 @@ class CodexLocalClient:
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
+        output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
-        steps = self._steps().live("resume_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
+        )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- session store ---------------------------------------------------------------------
@@ -771,14 +954,21 @@ class CodexLocalClient:
         """
         return self.session_store.get_record(name)
 
-    def list_session_records(self) -> list[SessionRecord]:
-        """Every record, sorted by name.
+    def list_session_records(self) -> dict[str, SessionRecord]:
+        """Every record, by name, in name order (a dict, as in codex-local-sdk-python 0.1.4).
+
+        A store written for 0.1.4, whose ``list_records`` returns that dict itself, is
+        taken as it is.
 
         Raises:
             SessionStoreError: the store could not be read.
         """
-        return self.session_store.list_records()
+        records: Iterable[SessionRecord] | Mapping[str, SessionRecord] = self.session_store.list_records()
+        if isinstance(records, Mapping):
+            return dict(records)
+        return {record.name: record for record in records}
 
+    @accepting_origin_args("name", "cwd", "api_key", renames={"default_cwd": "cwd"})
     def open_session(
         self, name: str, *, api_key: str | None = None, **options: Unpack[RequestOptions]
     ) -> CodexThreadSession:
@@ -813,6 +1003,7 @@ class CodexLocalClient:
             default_cwd=self.default_cwd,
             default_env=self.default_env,
             preview_chars=self.preview_chars,
+            isolation=self._isolation,
         )
 
     def _thread_session(

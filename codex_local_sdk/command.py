@@ -10,6 +10,10 @@ Exec-level options go before the subcommand (``resume <THREAD_ID>``); images go 
 x.png resume <id>`` reads ``resume`` and the id as more image paths and starts a new thread.
 An option the subcommand does not accept (see :data:`~codex_local_sdk._cli_options.OPTIONS`)
 is refused before anything runs.
+
+A few options render by the installed CLI's version (:mod:`codex_local_sdk.versions`): the
+deprecated ``full_auto`` is ``--full-auto`` for the CLIs that had that flag, and
+``--sandbox workspace-write`` (what it chose) for the others, or when the version is unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import attrs
 from ._cli_options import OPTIONS, CliOption, Subcommand
 from ._toml import render_toml_value as render_toml_value
 from .models import CodexExecRequest
+from .versions import CliVersion, option_support
 
 
 @attrs.frozen(kw_only=True)
@@ -116,6 +121,7 @@ def build_exec_argv(
     resume_thread_id: str | None = None,
     resume_last: bool = False,
     command: Command | None = None,
+    cli_version: CliVersion | None = None,
 ) -> list[str]:
     """The argv that runs ``request`` as ``command``; without one, a new thread, a turn of
     ``resume_thread_id``, or (``resume_last``) a turn of the CLI's most recent session.
@@ -126,6 +132,8 @@ def build_exec_argv(
         resume_thread_id: resume this thread (wins over ``resume_last``).
         resume_last: resume the CLI's most recent session.
         command: where the run goes (wins over ``resume_thread_id`` and ``resume_last``).
+        cli_version: the installed CLI's version, for the options that render by it;
+            ``None``: render for the newest CLI.
 
     Returns:
         ``[codex_bin, "exec", <options>, <extra_args>, (<subcommand> <arguments>),
@@ -144,8 +152,11 @@ def build_exec_argv(
     given = [(option, value) for option in OPTIONS if _is_given(option, value := _value(request, option))]
     _check_accepted(command, [option for option, _ in given])
     argv = [codex_bin, "exec"]
+    full_auto_flag = _full_auto_flag(request, cli_version)
     for option, value in given:
-        if not option.after:
+        if option.field == "sandbox" and full_auto_flag:
+            argv.append("--full-auto")
+        elif not option.after:
             argv += _render(option, value)
     argv += request.extra_args
     if command.subcommand is not None:
@@ -201,3 +212,16 @@ def _render(option: CliOption, value: Any) -> list[str]:
     if option.after:
         return [f"{option.flag}={item}" for item in value]
     return [arg for item in value for arg in (option.flag, item)]
+
+
+def _full_auto_flag(request: CodexExecRequest, cli_version: CliVersion | None) -> bool:
+    """Whether ``full_auto`` renders as ``--full-auto``: the CLI still had that flag."""
+    if not request.full_auto or request.sandbox is not None or cli_version is None:
+        return False
+    row = option_support("exec", "--full-auto")
+    return row is not None and row.supported_by(cli_version)
+
+
+def renders_by_version(request: CodexExecRequest) -> bool:
+    """Whether ``request``'s argv depends on the CLI's version (beyond the options' checks)."""
+    return request.full_auto and request.sandbox is None

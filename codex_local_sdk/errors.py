@@ -5,11 +5,14 @@ The tree::
     CodexError
     ├── CodexNotInstalledError        the CLI binary was not found
     ├── CodexSpawnError               the CLI could not be started for another reason
+    ├── CodexUnsupportedCliError      the installed CLI is too old (strict_cli_version=True) or unreadable
+    │   └── CodexUnsupportedOptionError   ... or lacks an option the request uses
     ├── CodexExecFailedError          a run ended badly and raise_on_error=True
     │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
     │   ├── CodexOutputTooLargeError  ... because a stdout line passed the runner's cap
     │   ├── CodexUnknownThreadError   ... because the CLI does not know the thread id
-    │   └── CodexThreadBusyError      ... because another run is continuing that thread
+    │   ├── CodexThreadBusyError      ... because another run is continuing that thread
+    │   └── CodexOutputError          ... because the reply did not fit the output type
     ├── CodexSessionError             a named session is unknown or a run gave no thread id
     └── SessionStoreError             a session store cannot be read or written
         ├── SessionStoreCorruptError  the file is not a valid store (left untouched)
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .results import CodexExecResult
+    from .versions import CliVersion, OptionSupport
 
 
 class CodexError(Exception):
@@ -36,7 +40,8 @@ class CodexNotInstalledError(CodexError):
     line names, was not found. Never retried.
 
     Args:
-        binary: the binary that was looked up.
+        binary: the binary that was looked up; given alone, as codex-local-sdk-python 0.1.4
+            took it, the error's message (``binary`` and ``search_path`` are then ``""``).
         search_path: the ``PATH`` of the run's environment.
         interpreter: the interpreter named in the ``#!`` line of ``binary``, when ``binary``
             exists and that interpreter is what was missing.
@@ -48,9 +53,16 @@ class CodexNotInstalledError(CodexError):
         interpreter: the missing interpreter of a ``binary`` that exists, else ``None``.
     """
 
-    def __init__(self, binary: str, search_path: str, *, interpreter: str | None = None) -> None:
+    def __init__(
+        self, binary: str, search_path: str | None = None, *, interpreter: str | None = None
+    ) -> None:
+        if search_path is None and interpreter is None:
+            self.binary = self.search_path = ""
+            self.interpreter = None
+            super().__init__(binary)
+            return
         self.binary = binary
-        self.search_path = search_path
+        self.search_path = search_path or ""
         self.interpreter = interpreter
         if interpreter is not None:
             super().__init__(
@@ -60,8 +72,9 @@ class CodexNotInstalledError(CodexError):
             return
         where = "no such file" if "/" in binary else f"PATH searched: {search_path!r}"
         super().__init__(
-            f"Codex CLI {binary!r} was not found ({where}). "
-            "Install it with `npm install -g @openai/codex`, or pass codex_bin= with its full path."
+            f"Codex CLI {binary!r} was not found ({where}). Install it with "
+            "`npm install -g @openai/codex`, or without Node with `pip install 'codex-local-sdk[cli-bin]'` "
+            "(used when codex_bin is the default 'codex'), or pass codex_bin= with its full path."
         )
 
 
@@ -83,13 +96,68 @@ class CodexSpawnError(CodexError):
         super().__init__(f"could not start {binary!r}: {reason}")
 
 
+class CodexUnsupportedCliError(CodexError):
+    """The installed Codex CLI cannot be used as asked: it is older than the oldest version
+    the SDK supports (raised with ``strict_cli_version=True``; otherwise a warning is logged),
+    or its ``--version`` output could not be read. Nothing was run. Never retried.
+
+    Args:
+        message: what is wrong and what to do.
+        installed: the installed CLI's version, when it could be read.
+
+    Attributes:
+        installed: the installed CLI's version (``None`` when it could not be read).
+    """
+
+    def __init__(self, message: str, *, installed: CliVersion | None = None) -> None:
+        self.installed = installed
+        super().__init__(message)
+
+
+class CodexUnsupportedOptionError(CodexUnsupportedCliError):
+    """A request uses an option that the installed Codex CLI does not have (it came in a
+    later release, or was removed); raised before anything runs.
+
+    Args:
+        row: the option's row in :data:`codex_local_sdk.versions.OPTIONS`.
+        installed: the installed CLI's version.
+
+    Attributes:
+        option: the option (``--strict-config``) or subcommand (``fork``).
+        command: where it was given: ``"exec"``, or the subcommand it follows.
+        since: the first CLI version that has it (``None``: every version read has it).
+        removed_in: the first CLI version without it again, if it was removed.
+    """
+
+    def __init__(self, row: OptionSupport, installed: CliVersion) -> None:
+        self.option = row.option
+        self.command = row.command
+        self.since = row.since
+        self.removed_in = row.removed_in
+        where = "codex exec" if row.command == "exec" else f"codex exec {row.command}"
+        if row.since is not None and installed < row.since:
+            why = f"it came in Codex CLI {row.since}: upgrade the CLI (npm install -g @openai/codex)"
+        else:
+            why = f"Codex CLI {row.removed_in} removed it: drop the option, or use a CLI older than that"
+        super().__init__(
+            f"{where} {row.option} is not available in the installed Codex CLI {installed}; {why}",
+            installed=installed,
+        )
+
+
 class CodexExecFailedError(CodexError):
     """A run did not succeed (see :attr:`CodexExecResult.succeeded`: a non-zero exit, or a
     turn that failed or that the SDK ended) and the client has ``raise_on_error=True``.
 
+    The arguments keep codex-local-sdk-python 0.1.4's order, ``(message, result)``; our own
+    code passes ``result=`` alone.
+
     Args:
-        result: the result of the last attempt.
-        message: the error message; by default one built from ``result``.
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
+
+    Raises:
+        TypeError: no ``result``, or a result passed first (the message comes first).
 
     Attributes:
         result: the full :class:`CodexExecResult` of the last attempt.
@@ -104,7 +172,12 @@ class CodexExecFailedError(CodexError):
         thread_id: the thread the run belonged to, if it reported one.
     """
 
-    def __init__(self, result: CodexExecResult, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
+        if result is None or not isinstance(message, (str, type(None))):
+            raise TypeError(
+                f"{type(self).__name__}(message, result) needs the run's result, after the message: "
+                f"pass result=... (got message={message!r:.80}, result={result!r:.80})"
+            )
         self.result = result
         self.return_code = result.return_code
         self.stderr_tail = _tail(result.stderr)
@@ -129,8 +202,8 @@ class CodexTimeoutError(CodexExecFailedError):
     was terminated (SIGTERM, then SIGKILL after the grace period).
 
     Args:
-        result: the result of the last attempt.
-        message: the error message; by default one built from ``result``.
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
         timeout_seconds: the timeout that ended it, when known.
 
     Attributes:
@@ -139,10 +212,14 @@ class CodexTimeoutError(CodexExecFailedError):
     """
 
     def __init__(
-        self, result: CodexExecResult, message: str | None = None, *, timeout_seconds: float | None = None
+        self,
+        message: str | None = None,
+        result: CodexExecResult | None = None,
+        *,
+        timeout_seconds: float | None = None,
     ) -> None:
         self.timeout_seconds = timeout_seconds
-        super().__init__(result, message)
+        super().__init__(message, result)
 
     def _describe(self) -> str:
         limit = f" of {self.timeout_seconds:g} s" if self.timeout_seconds is not None else ""
@@ -193,6 +270,43 @@ class CodexThreadBusyError(CodexExecFailedError):
             f"codex thread {self.result.requested_thread_id!r} is being continued by another run "
             "right now (the CLI lets one run at a time write a thread). Resume it again once that "
             "run has finished, or give the client a RetryPolicy to wait it out."
+        )
+
+
+class CodexOutputError(CodexExecFailedError, ValueError):
+    """The run succeeded, but its final message did not fit the output type it was asked for
+    (``run_with_schema``, ``output_type=``): not JSON, or JSON that a field of the type does
+    not accept. The turn was recorded like any other, so ``result.thread_id`` can continue
+    it. It is also a ``ValueError``, as :meth:`CodexExecResult.parse_json` raises for a
+    reply that is not JSON.
+
+    Args:
+        message: the error message; by default one built from ``result``.
+        result: the run's result; its ``output_errors`` say what did not fit.
+
+    Attributes:
+        raw_text: the final message as the CLI gave it (``None`` when there was none).
+        reasons: ``result.output_errors``: one reason per field, each ending with where it
+            is (``"expected an integer, got \"3\" @ Answer.count"``).
+    """
+
+    @property
+    def raw_text(self) -> str | None:
+        return self.result.final_message
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.result.output_errors
+
+    def _describe(self) -> str:
+        raw = (
+            self.raw_text
+            if self.raw_text is None or len(self.raw_text) <= 200
+            else self.raw_text[:197] + "..."
+        )
+        return (
+            f"codex's final message does not fit the output type: {'; '.join(self.reasons)}. "
+            f"Final message: {raw!r}"
         )
 
 
@@ -249,7 +363,8 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
     stdout line past the runner's cap is a :class:`CodexOutputTooLargeError`; a resume by
     thread id whose stderr says the CLI has no such thread, or that another run is writing
     it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`; anything
-    else is a :class:`CodexExecFailedError`.
+    else is a :class:`CodexExecFailedError`. A run that succeeded but whose reply did not fit
+    its output type (``result.output_errors``) is a :class:`CodexOutputError`.
 
     Args:
         result: a finished run's result.
@@ -259,18 +374,18 @@ def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExe
         The error to raise for it, or ``None``.
     """
     if result.succeeded:
-        return None
+        return CodexOutputError(result=result) if result.output_errors else None
     if result.timed_out:
         # A CLI that closed its stdout and lingered times out early, without the timeout.
         reached = timeout is not None and result.duration_seconds >= timeout
-        return CodexTimeoutError(result, timeout_seconds=timeout if reached else None)
+        return CodexTimeoutError(result=result, timeout_seconds=timeout if reached else None)
     if result.exceeded_line_limit is not None:
-        return CodexOutputTooLargeError(result)
+        return CodexOutputTooLargeError(result=result)
     if result.requested_thread_id:
         for marker, error in _RESUME_ERRORS:
             if marker in result.stderr:
-                return error(result)
-    return CodexExecFailedError(result)
+                return error(result=result)
+    return CodexExecFailedError(result=result)
 
 
 # The one-line reasons of the runs the SDK ended itself, by turn status.

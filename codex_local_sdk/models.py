@@ -157,6 +157,15 @@ def _rendered_by_the_sdk(argument: str) -> str | None:
     return None
 
 
+def _url(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a str, got {value!r} ({type(value).__name__})")
+    if not value.startswith(("http://", "https://")) or any(c.isspace() or c == "\0" for c in value):
+        raise ValueError(f"{attribute.name} must be an http:// or https:// URL without spaces, got {value!r}")
+
+
 def _non_empty_prompt(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if not isinstance(value, str):
         raise TypeError(f"{attribute.name} must be a str, got {type(value).__name__}")
@@ -270,8 +279,14 @@ class CodexExecRequest:
             (before ``resume <id>``, the images and the prompt's ``-``), for options newer
             than the SDK: an argument the SDK renders itself (``--json``, ``-o``,
             ``resume``...) is refused.
+        codex_home: ``CODEX_HOME`` for this run's CLI (its config, logins and threads);
+            ``None`` uses the client's ``codex_home``, then the inherited one. Not an option:
+            it goes into the child's environment.
+        base_url: the model provider's base URL, rendered as ``-c openai_base_url="..."``
+            (the CLI ignores ``OPENAI_BASE_URL`` in its environment); ``None`` uses the
+            client's ``base_url``, then the CLI's configuration.
 
-    Every field but ``cwd`` maps to one option; a field that a subcommand does not accept
+    Every field but ``cwd`` and ``codex_home`` maps to one option; a field that a subcommand does not accept
     (``worktree`` on a resume) is refused with a ``ValueError`` when the run is built,
     before anything starts.
 
@@ -280,7 +295,8 @@ class CodexExecRequest:
             that is not a ``str`` or ``os.PathLike``, a flag that is not a ``bool``, a single
             string where a sequence is expected, a non-string or empty ``config`` key, a
             value with no TOML form).
-        ValueError: a NUL character in an argument, an empty prompt, an unknown ``sandbox``
+        ValueError: a ``base_url`` that is not an ``http(s)://`` URL,
+            a NUL character in an argument, an empty prompt, an unknown ``sandbox``
             string, a NaN or infinite float in ``config``, a ``config`` key that is not a
             dotted path of bare keys (letters, digits, ``_`` and ``-``: the CLI reads no TOML
             quoting in keys), a ``config`` key that a field sets too
@@ -335,6 +351,8 @@ class CodexExecRequest:
     web_search_mode: WebSearchMode | None = attrs.field(default=None, validator=_one_of(WebSearchMode))
     approval_policy: ApprovalPolicy | None = attrs.field(default=None, validator=_one_of(ApprovalPolicy))
     all_sessions: bool = attrs.field(default=False, validator=_flag)
+    codex_home: str | None = attrs.field(default=None, converter=_optional_path, validator=_optional_text)
+    base_url: str | None = attrs.field(default=None, validator=_url)
 
     def __attrs_post_init__(self) -> None:
         if self.approve_for_me and self.dangerously_bypass_approvals_and_sandbox:
@@ -390,9 +408,12 @@ def _exit_codes(value: Any) -> tuple[int, ...] | None:
     return codes
 
 
+@accepting_origin_calls()
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """When and how a failed run is tried again. The defaults never retry.
+    """When and how a failed run is tried again. The defaults never retry (one attempt);
+    the other defaults are codex-local-sdk-python 0.1.4's: 0.5 s doubling up to 8 s, 20 %
+    jitter, timeouts retried.
 
     The delay before retry ``n`` (1-based) is
     ``min(initial_backoff_seconds * backoff_multiplier ** (n - 1), max_backoff_seconds)``,
@@ -424,15 +445,15 @@ class RetryPolicy:
     """
 
     max_attempts: int = attrs.field(default=1)
-    initial_backoff_seconds: float = attrs.field(default=1.0, validator=_non_negative_finite)
+    initial_backoff_seconds: float = attrs.field(default=0.5, validator=_non_negative_finite)
     backoff_multiplier: float = attrs.field(default=2.0, validator=_non_negative_finite)
-    max_backoff_seconds: float = attrs.field(default=30.0, validator=_non_negative_finite)
+    max_backoff_seconds: float = attrs.field(default=8.0, validator=_non_negative_finite)
     retry_on_exit_codes: tuple[int, ...] | None = attrs.field(default=None, converter=_exit_codes)
-    jitter_ratio: float = attrs.field(default=0.0, validator=_non_negative_finite)
+    jitter_ratio: float = attrs.field(default=0.2, validator=_non_negative_finite)
     max_total_retry_seconds: float | None = attrs.field(
         default=None, validator=attrs.validators.optional(_non_negative_finite)
     )
-    retry_on_timeouts: bool = attrs.field(default=False, validator=_flag)
+    retry_on_timeouts: bool = attrs.field(default=True, validator=_flag)
 
     @max_attempts.validator
     def _check_max_attempts(self, _: attrs.Attribute[int], value: int) -> None:

@@ -67,6 +67,8 @@ class SchemaRunOptions(TypedDict, total=False):
     web_search_mode: WebSearchMode | None
     approval_policy: ApprovalPolicy | None
     all_sessions: bool
+    codex_home: StrPath | None
+    base_url: str | None
 
 
 class RequestOptions(SchemaRunOptions, total=False):
@@ -77,8 +79,9 @@ class RequestOptions(SchemaRunOptions, total=False):
 
 
 class TurnOptions(RequestOptions, total=False):
-    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields, and
-    the API key for this turn."""
+    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields
+    (``all_sessions`` among them, accepted as codex-local-sdk-python 0.1.4 did; it changes
+    nothing for a thread id) and the API key for this turn."""
 
     api_key: str | None
 

@@ -73,6 +73,9 @@ class ProcessSpec:
         env: variables set on top of the runner's base environment (for
             :class:`~adapters.subprocess_runner.SubprocessRunner`, ``os.environ``). May hold
             secrets: its values never appear in ``repr``.
+        env_allowlist: ``None``: the child inherits the runner's whole base environment.
+            A tuple of names: only those variables of it (a name ending in ``*`` matches a
+            prefix: ``"LC_*"``), with :attr:`env` on top; see :func:`child_env`.
         input_files: files the runner writes before the start, by name (a plain file name)
             -> content, e.g. ``{"output-schema.json": b'{"type": "object"}'}``; argv refers
             to each by ``run_file(name)``. The runner removes them when the handle closes,
@@ -93,6 +96,21 @@ class ProcessSpec:
     )
     output_files: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
     required_files: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple)
+    env_allowlist: tuple[str, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(_str_tuple)
+    )
+
+
+def child_env(base: Mapping[str, str], spec: ProcessSpec) -> dict[str, str]:
+    """The environment of ``spec``'s child: ``base`` (the runner's own environment), cut to
+    ``spec.env_allowlist`` when it has one, with ``spec.env`` on top."""
+    allowlist = spec.env_allowlist
+    if allowlist is None:
+        return {**base, **spec.env}
+    exact = {name for name in allowlist if not name.endswith("*")}
+    prefixes = tuple(name[:-1] for name in allowlist if name.endswith("*"))
+    kept = {name: value for name, value in base.items() if name in exact or name.startswith(prefixes)}
+    return {**kept, **spec.env}
 
 
 class ProcessHandle(Protocol):
@@ -218,6 +236,17 @@ class ProcessRunner(Protocol):
     :class:`~codex_local_sdk.errors.CodexNotInstalledError` when ``argv[0]`` is not found,
     ``ValueError`` when one of the spec's ``required_files`` is missing or a directory, and
     :class:`~codex_local_sdk.errors.CodexSpawnError` for any other failure to start.
+
+    A runner may also offer ``find_program(spec) -> str | None``: where :meth:`start` would
+    find ``spec.argv[0]`` (with the spec's environment), or ``None`` when it would raise
+    :class:`~codex_local_sdk.errors.CodexNotInstalledError`; a quick look-up, never a run.
+    :meth:`CodexLocalClient.is_available` asks it. A runner without it (a container or
+    remote runner written before) still works: the client then runs ``argv[0] --version``
+    through :meth:`start` and reads a start that raises ``CodexNotInstalledError`` as "not
+    found".
+
+    A runner honours :attr:`ProcessSpec.env_allowlist` (:func:`child_env` does it for a local
+    environment); one written before that field gives the child its whole environment.
 
     Attributes:
         handles_run_files: ``True``: the runner writes the spec's ``input_files``, checks its

@@ -122,6 +122,14 @@ class CodexExecResult:
             ``SubprocessRunner(max_line_bytes=...)``.
         requested_thread_id: for a resume by ``session_id`` or ``session_name``, or a fork,
             the thread id that was asked for (a fork's parent); ``None`` otherwise.
+        output: for a run with an output type (``run_with_schema``, ``output_type=``), the
+            final message read into it: an instance of the attrs class, dataclass or pydantic
+            model, or the parsed JSON for a JSON Schema mapping. ``None`` without an output
+            type, for a run that did not succeed, and when the reply did not fit.
+        output_errors: why the final message did not fit the output type, one reason per
+            field (``"expected an integer, got \"3\" @ Answer.count"``); empty when it fit or
+            when there was none to read. With ``raise_on_error`` on, a reply that does not
+            fit raises :class:`~codex_local_sdk.errors.CodexOutputError` instead.
     """
 
     return_code: int | None
@@ -142,6 +150,8 @@ class CodexExecResult:
     dropped_unparsed_lines: int = 0
     exceeded_line_limit: int | None = None
     requested_thread_id: str | None = None
+    output: Any = None
+    output_errors: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:

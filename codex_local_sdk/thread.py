@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import attrs
 
 from ._cli_options import OPTIONS
+from ._compat import accepting_origin_args
 from .results import CodexExecResult, Usage
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
+    from ._output import OutputType
     from .live import AsyncCodexLiveRun, CodexLiveRun
     from .models import StrPath
     from .options import LiveTurnOptions, RequestOptions, TurnOptions
@@ -33,6 +35,7 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
 
@@ -45,6 +48,7 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
 
@@ -58,6 +62,7 @@ class TurnRunner(Protocol):
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun: ...
 
@@ -71,6 +76,7 @@ class TurnRunner(Protocol):
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         keep_events: bool = False,
+        output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
 
@@ -97,6 +103,13 @@ class TurnRunner(Protocol):
         timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]: ...
+
+
+# codex-local-sdk-python 0.1.4's positional orders of the continue methods.
+_TURN_ARGS = accepting_origin_args(
+    "prompt", "json_output", "cwd", "api_key", "all_sessions", "timeout_seconds"
+)
+_LIVE_TURN_ARGS = accepting_origin_args("prompt", "cwd", "api_key", "all_sessions")
 
 
 class CodexThreadSession:
@@ -162,8 +175,14 @@ class CodexThreadSession:
         """Whether :attr:`last_result` reports ``turn.completed`` (``False`` without one)."""
         return self.last_result is not None and self.last_result.is_turn_complete
 
+    @_TURN_ARGS
     def continue_prompt(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """Run the next turn, and keep its result in :attr:`last_result`.
 
@@ -175,8 +194,11 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            output_type: read this turn's final message into this type, as
+                :meth:`CodexLocalClient.run_with_schema` reads ``schema``; the result's
+                ``output`` holds it. For this turn only.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
-                and ``api_key`` (over the session's).
+                and ``api_key`` (over the session's); ``None`` keeps the session's value.
 
         Returns:
             The turn's result.
@@ -185,23 +207,39 @@ class CodexThreadSession:
             CodexSessionError: the session's name is no longer in the store.
             CodexUnknownThreadError: the CLI has no such thread (``raise_on_error`` on).
             CodexThreadBusyError: another run was continuing the thread (``raise_on_error`` on).
+            CodexOutputError: the reply did not fit ``output_type`` (``raise_on_error`` on);
+                the turn was recorded, but :attr:`last_result` is left as it was.
             CodexError: as :meth:`CodexLocalClient.resume`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
         previous = self._forget_usage()
-        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, options))
+        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, output_type, options))
         return self._remember(result, previous)
 
+    @_TURN_ARGS
     async def continue_prompt_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[TurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         previous = self._forget_usage()
-        result = await self._client.resume_async(prompt, **self._resume_args(timeout_seconds, options))
+        result = await self._client.resume_async(
+            prompt, **self._resume_args(timeout_seconds, output_type, options)
+        )
         return self._remember(result, previous)
 
+    @_LIVE_TURN_ARGS
     def continue_live(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[LiveTurnOptions],
     ) -> CodexLiveRun:
         """The next turn, streamed (see :meth:`CodexLocalClient.resume_live`).
 
@@ -211,6 +249,7 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            output_type: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 ``api_key`` (over the session's) and ``keep_events`` (as for
                 :meth:`CodexLocalClient.run_live`).
@@ -224,15 +263,23 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         self._forget_usage()
-        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, options))
+        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, output_type, options))
 
+    @_LIVE_TURN_ARGS
     async def continue_live_async(
-        self, prompt: str, *, timeout_seconds: float | None = None, **options: Unpack[LiveTurnOptions]
+        self,
+        prompt: str,
+        *,
+        timeout_seconds: float | None = None,
+        output_type: OutputType | None = None,
+        **options: Unpack[LiveTurnOptions],
     ) -> AsyncCodexLiveRun:
         """As :meth:`continue_live`, on asyncio, with the same arguments and errors; returns
         an :class:`AsyncCodexLiveRun`."""
         self._forget_usage()
-        return await self._client.resume_live_async(prompt, **self._resume_args(timeout_seconds, options))
+        return await self._client.resume_live_async(
+            prompt, **self._resume_args(timeout_seconds, output_type, options)
+        )
 
     def fork(
         self,
@@ -263,7 +310,7 @@ class CodexThreadSession:
             CodexError: as :meth:`CodexLocalClient.fork_thread`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
-        args = self._resume_args(timeout_seconds, options)
+        args = self._fork_args(timeout_seconds, options)
         forked, result = self._client.fork_thread(prompt, new_session_name=new_session_name, **args)
         return self._measured_fork(forked, result)
 
@@ -276,7 +323,7 @@ class CodexThreadSession:
         **options: Unpack[TurnOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`fork`, on asyncio, with the same arguments, result and errors."""
-        args = self._resume_args(timeout_seconds, options)
+        args = self._fork_args(timeout_seconds, options)
         forked, result = await self._client.fork_thread_async(
             prompt, new_session_name=new_session_name, **args
         )
@@ -290,18 +337,30 @@ class CodexThreadSession:
         forked.last_result = result = _measured(result, self._last_usage)
         return forked, result
 
-    def _resume_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    def _fork_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The arguments of :meth:`fork`: those of a turn, but an output type (a fork takes none)."""
+        args = self._resume_args(timeout, None, options)
+        del args["output_type"]
+        return args
+
+    def _resume_args(
+        self, timeout: float | None, output_type: OutputType | None, options: Mapping[str, Any]
+    ) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
             if self.session_name is not None
             else {"session_id": self.session_id}
         )
+        # None keeps the session's value, as codex-local-sdk-python 0.1.4's positional
+        # calls (continue_prompt(prompt, True, None, None, ...)) mean it.
+        given = {name: value for name, value in options.items() if value is not None}
         return {
             "api_key": self._api_key,
             **self._options,
-            **options,
+            **given,
             **target,
             "timeout_seconds": timeout,
+            "output_type": output_type,
         }
 
     def _forget_usage(self) -> Usage | None:

@@ -1,10 +1,14 @@
-"""The session store contract, run against the two shipped stores (a store named with
-``--store-factory module:callable`` is certified by ``codex_local_sdk.testing.contracts``),
-and the checks of ``--store-factory`` itself."""
+"""The session store contract, run against the shipped stores (a store named with
+``--store-factory module:callable`` is certified by ``codex_local_sdk.testing.contracts``;
+the SQLite store is certified that way too), and the checks of ``--store-factory`` itself."""
 
 from __future__ import annotations
 
+import itertools
 import re
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +16,7 @@ import pytest
 
 from adapters.json_file_store import JsonFileSessionStore
 from adapters.memory_store import InMemorySessionStore
+from adapters.sqlite_store import SqliteSessionStore
 from codex_local_sdk.testing.pytest_plugin import load_store_factory
 from codex_local_sdk.testing.store_contract import SessionStoreContract
 from codex_local_sdk.testing.store_rules import StoreFactory
@@ -32,6 +37,49 @@ class TestJsonFileSessionStore(SessionStoreContract):
         return make
 
 
+class TestSqliteSessionStore(SessionStoreContract):
+    @pytest.fixture
+    def make_store(self, tmp_path: Path) -> StoreFactory:
+        databases = itertools.count()
+
+        def make(**options: Any) -> SqliteSessionStore:
+            return SqliteSessionStore(tmp_path / f"sessions-{next(databases)}.db", **options)
+
+        return make
+
+
+_FOLDER = tempfile.TemporaryDirectory(prefix="codex-store-contract-")
+_DATABASES = itertools.count()
+
+
+def sqlite_store(**options: Any) -> SqliteSessionStore:
+    """A new, empty SQLite store: the factory ``--store-factory`` certifies below."""
+    return SqliteSessionStore(Path(_FOLDER.name) / f"sessions-{next(_DATABASES)}.db", **options)
+
+
+def test_the_sqlite_store_passes_the_contract_through_store_factory() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--pyargs",
+            "codex_local_sdk.testing.contracts.test_store_contract",
+            "--store-factory",
+            "contract_tests.test_store_contract:sqlite_store",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert re.search(r"\b(\d+) passed\b", done.stdout) and "skipped" not in done.stdout, done.stdout[-2000:]
+
+
 @pytest.mark.parametrize(
     ("spec", "problem"),
     [
@@ -50,7 +98,11 @@ def json_file_store(**options: Any) -> JsonFileSessionStore:
     return JsonFileSessionStore("sessions.json", **options)
 
 
-@pytest.mark.parametrize("make", [InMemorySessionStore, json_file_store])
+def sqlite_file_store(**options: Any) -> SqliteSessionStore:
+    return SqliteSessionStore("sessions.db", **options)
+
+
+@pytest.mark.parametrize("make", [InMemorySessionStore, json_file_store, sqlite_file_store])
 @pytest.mark.parametrize(
     ("options", "error", "problem"),
     [
@@ -78,9 +130,12 @@ def test_shipped_stores_refuse_bad_options(
         (True, TypeError, "lock_timeout_seconds must be a number of seconds, got True"),
     ],
 )
-def test_json_file_store_refuses_a_bad_lock_timeout(value: Any, error: type[Exception], problem: str) -> None:
+@pytest.mark.parametrize("make", [json_file_store, sqlite_file_store])
+def test_file_stores_refuse_a_bad_lock_timeout(
+    make: StoreFactory, value: Any, error: type[Exception], problem: str
+) -> None:
     with pytest.raises(error, match=re.escape(problem)):
-        JsonFileSessionStore("sessions.json", lock_timeout_seconds=value)
+        make(lock_timeout_seconds=value)
 
 
 @pytest.mark.parametrize(
@@ -94,6 +149,25 @@ def test_json_file_store_refuses_a_bad_lock_timeout(value: Any, error: type[Exce
 def test_json_file_store_refuses_a_bad_path(path: Any, error: type[Exception], problem: str) -> None:
     with pytest.raises(error, match=re.escape(problem)):
         JsonFileSessionStore(path)
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "problem"),
+    [
+        ("", ValueError, "path must name the database file, got ''"),
+        (":memory:", ValueError, "path must name the database file, got ':memory:'"),
+        (b"sessions.db", TypeError, "path must be a str or os.PathLike, got b'sessions.db'"),
+    ],
+)
+def test_sqlite_store_refuses_a_bad_path(path: Any, error: type[Exception], problem: str) -> None:
+    with pytest.raises(error, match=re.escape(problem)):
+        SqliteSessionStore(path)
+
+
+def test_sqlite_store_accepts_limits_at_the_edges(tmp_path: Path) -> None:
+    store = SqliteSessionStore(tmp_path / "s.db", max_turn_history=0, lock_timeout_seconds=0)
+    store.set("a", "t")
+    assert SqliteSessionStore(tmp_path / "s.db", lock_timeout_seconds=float("inf")).get("a") == "t"
 
 
 def test_json_file_store_accepts_limits_at_the_edges(tmp_path: Path) -> None:

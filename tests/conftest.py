@@ -109,7 +109,10 @@ MakeHarness = Callable[..., Harness]
 def make_harness(in_mode: Callable[[Any], Any]) -> MakeHarness:
     def make(script: Sequence[ScriptedRun] | Any, **client_options: Any) -> Harness:
         clock = FakeClock()
-        runner = ScriptedRunner(script, clock=clock)
+        runner_options = {
+            name: client_options.pop(name) for name in ("version_output",) if name in client_options
+        }
+        runner = ScriptedRunner(script, clock=clock, **runner_options)
         store = client_options.pop("session_store", None) or InMemorySessionStore(clock=clock)
         events: list[CodexClientEvent] = []
         client = CodexLocalClient(

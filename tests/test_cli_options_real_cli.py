@@ -60,6 +60,7 @@ VALUES: dict[str, Any] = {
     "network_access_enabled": True,
     "web_search_mode": "disabled",
     "approval_policy": "never",
+    "base_url": "http://127.0.0.1:9/v1",
     "config": {"model": "fake-model"},
     "all_sessions": True,
     "images": ["pixel.png"],

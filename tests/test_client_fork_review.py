@@ -23,6 +23,11 @@ def turn(message: str, total_input: int, *, thread_id: str = "t-1") -> ScriptedR
     )
 
 
+def exec_calls(runner: ScriptedRunner) -> list[Any]:
+    """The runs of ``codex exec``: a fork first reads the CLI's version (``fork`` came in 0.148.0)."""
+    return [call for call in runner.calls if call.argv[1:2] != ("--version",)]
+
+
 FORK_WITHOUT_TURN = ScriptedRun(stdout=[{"type": "thread.started", "thread_id": "t-2"}])
 
 
@@ -36,7 +41,7 @@ def test_a_fork_of_a_named_session_is_saved_under_its_new_name_with_its_parent(
 
     forked, result = h.client.fork_thread("try the other way", session_name="main", new_session_name="alt")
 
-    spec = h.runner.calls[1]
+    spec = exec_calls(h.runner)[1]
     assert spec.argv[-4:] == ("--json", "fork", "t-1", "-")
     assert spec.stdin == b"try the other way"
     assert (forked.session_id, forked.session_name, result.thread_id) == ("t-2", "alt", "t-2")
@@ -48,13 +53,13 @@ def test_a_fork_of_a_named_session_is_saved_under_its_new_name_with_its_parent(
     parent = h.client.get_session_record("main")
     assert parent is not None and (parent.session_id, parent.last_usage) == ("t-1", Usage(input_tokens=10))
     assert forked.continue_prompt("go on").turn_usage == Usage(input_tokens=15)
-    assert h.runner.calls[2].argv[-3:] == ("resume", "t-2", "-")
+    assert exec_calls(h.runner)[2].argv[-3:] == ("resume", "t-2", "-")
 
 
 def test_a_fork_without_a_prompt_reads_no_stdin_and_runs_no_turn(make_harness: MakeHarness) -> None:
     h = make_harness([FORK_WITHOUT_TURN])
     forked, result = h.client.fork_thread(session_id="t-1", model="m")
-    spec = h.runner.calls[0]
+    spec = exec_calls(h.runner)[0]
     assert spec.argv[1:] == ("exec", "--json", "--model", "m", "fork", "t-1")
     assert spec.stdin == b""
     assert (forked.session_id, forked.session_name, result.turn_status, result.turn_usage) == (
@@ -72,7 +77,7 @@ def test_a_thread_session_forks_by_its_id_and_measures_the_fork_from_its_total(
     h = make_harness([turn("one", 10), turn("forked", 22, thread_id="t-2")])
     session, _ = h.client.start_thread("hello", sandbox="read-only")
     forked, result = session.fork("and now", color="never")
-    assert h.runner.calls[1].argv[1:] == (
+    assert exec_calls(h.runner)[1].argv[1:] == (
         *("exec", "--json", "--sandbox", "read-only", "--color", "never", "fork", "t-1", "-"),
     )
     assert result.turn_usage == Usage(input_tokens=12)
@@ -120,7 +125,7 @@ def test_a_review_renders_exactly_what_codex_exec_review_accepts(
 ) -> None:
     h = make_harness([REVIEW])
     result = h.client.review(**target, cwd="/repo", model="m")
-    spec = h.runner.calls[0]
+    spec = exec_calls(h.runner)[0]
     assert spec.argv[1:] == ("exec", "--json", "--model", "m", *tail)
     assert (spec.stdin, spec.cwd) == (stdin, "/repo")
     assert result.final_message == "No issues found."
@@ -157,7 +162,7 @@ def test_a_review_streams_live(make_harness: MakeHarness) -> None:
     with h.client.review_live(base="main", keep_events=True) as run:
         types = [event.type for event in run.iter_events()]
         result = run.result()
-    assert h.runner.calls[0].argv[-3:] == ("review", "--base", "main")
+    assert exec_calls(h.runner)[0].argv[-3:] == ("review", "--base", "main")
     assert types == ["thread.started", "turn.started", "item.completed", "turn.completed"]
     assert result.final_message == "No issues found."
 
@@ -169,9 +174,9 @@ def test_a_thread_started_in_a_worktree_resumes_without_the_flag_resume_refuses(
     session, _ = h.client.start_thread("hello", worktree=True, model="m")
     session.continue_prompt("more")
     session.fork("other")
-    assert "--worktree" in h.runner.calls[0].argv
-    assert h.runner.calls[1].argv[1:] == ("exec", "--json", "--model", "m", "resume", "t-1", "-")
-    assert h.runner.calls[2].argv[-4:] == ("m", "fork", "t-1", "-")
+    assert "--worktree" in exec_calls(h.runner)[0].argv
+    assert exec_calls(h.runner)[1].argv[1:] == ("exec", "--json", "--model", "m", "resume", "t-1", "-")
+    assert exec_calls(h.runner)[2].argv[-4:] == ("m", "fork", "t-1", "-")
 
 
 def test_a_fork_of_a_thread_the_cli_does_not_know_is_an_unknown_thread(make_harness: MakeHarness) -> None:
@@ -218,7 +223,7 @@ def test_the_call_wins_over_the_thread_session_which_wins_over_the_record(make_h
     session.continue_prompt("more")
     session.continue_prompt("again", model="call", sandbox="workspace-write")
     h.client.resume("by name", session_name="work", profile="q")
-    argv = [call.argv for call in h.runner.calls[1:]]
+    argv = [call.argv for call in exec_calls(h.runner)[1:]]
     assert argv[0][3:9] == ("--model", "session", "--profile", "p", "--sandbox", "read-only")
     assert argv[1][3:9] == ("--model", "call", "--profile", "p", "--sandbox", "workspace-write")
     assert argv[2][3:9] == ("--model", "launched", "--profile", "q", "--sandbox", "read-only")
@@ -228,7 +233,7 @@ def test_a_fork_of_a_saved_session_keeps_its_launch_options_and_metadata(make_ha
     h = make_harness([turn("one", 10), turn("forked", 15, thread_id="t-2")])
     h.client.start_thread("hello", session_name="main", model="m", metadata={"ticket": "4711"})
     h.client.fork_thread("other", session_name="main", new_session_name="alt", sandbox="read-only")
-    assert h.runner.calls[1].argv[3:7] == ("--model", "m", "--sandbox", "read-only")
+    assert exec_calls(h.runner)[1].argv[3:7] == ("--model", "m", "--sandbox", "read-only")
     record = h.client.get_session_record("alt")
     assert record is not None
     assert (record.launch_options, record.metadata) == (

@@ -62,7 +62,7 @@ def test_live_forces_json_output(make_harness: MakeHarness) -> None:
 
 
 def test_startup_failures_are_retried_transparently(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=3, initial_backoff_seconds=1)
+    policy = RetryPolicy(max_attempts=3, initial_backoff_seconds=1, jitter_ratio=0)
     h = make_harness([SPAWN_FAIL, EARLY_EXIT, OK], retry_policy=policy)
     with h.client.run_live(REQUEST) as run:
         types = [event.type for event in run.iter_events()]

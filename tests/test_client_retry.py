@@ -33,7 +33,7 @@ def test_retry_then_success(make_harness: MakeHarness) -> None:
 
 def test_exponential_backoff_is_capped(make_harness: MakeHarness) -> None:
     policy = RetryPolicy(
-        max_attempts=5, initial_backoff_seconds=1, backoff_multiplier=3, max_backoff_seconds=5
+        max_attempts=5, initial_backoff_seconds=1, backoff_multiplier=3, max_backoff_seconds=5, jitter_ratio=0
     )
     h = make_harness([FAIL] * 5, retry_policy=policy)
     with pytest.raises(CodexExecFailedError):
@@ -42,7 +42,13 @@ def test_exponential_backoff_is_capped(make_harness: MakeHarness) -> None:
 
 
 def test_jitter_spreads_each_delay_within_the_ratio(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=30, initial_backoff_seconds=10, backoff_multiplier=1, jitter_ratio=0.2)
+    policy = RetryPolicy(
+        max_attempts=30,
+        initial_backoff_seconds=10,
+        max_backoff_seconds=10,
+        backoff_multiplier=1,
+        jitter_ratio=0.2,
+    )
     h = make_harness([FAIL] * 30, retry_policy=policy)
     with pytest.raises(CodexExecFailedError):
         h.client.run_prompt("p")
@@ -52,7 +58,10 @@ def test_jitter_spreads_each_delay_within_the_ratio(make_harness: MakeHarness) -
 
 def test_without_jitter_delays_are_exact(make_harness: MakeHarness) -> None:
     h = make_harness(
-        [FAIL] * 3, retry_policy=RetryPolicy(max_attempts=3, initial_backoff_seconds=2, backoff_multiplier=1)
+        [FAIL] * 3,
+        retry_policy=RetryPolicy(
+            max_attempts=3, initial_backoff_seconds=2, backoff_multiplier=1, jitter_ratio=0
+        ),
     )
     with pytest.raises(CodexExecFailedError):
         h.client.run_prompt("p")
@@ -76,7 +85,11 @@ def test_none_retries_any_non_zero_exit(make_harness: MakeHarness) -> None:
 
 def test_total_retry_time_caps_retries_including_the_next_sleep(make_harness: MakeHarness) -> None:
     policy = RetryPolicy(
-        max_attempts=10, initial_backoff_seconds=4, backoff_multiplier=1, max_total_retry_seconds=20
+        max_attempts=10,
+        initial_backoff_seconds=4,
+        backoff_multiplier=1,
+        max_total_retry_seconds=20,
+        jitter_ratio=0,
     )
     runs = [ScriptedRun.failure(duration_seconds=3)] * 10
     h = make_harness(runs, retry_policy=policy)
@@ -87,15 +100,17 @@ def test_total_retry_time_caps_retries_including_the_next_sleep(make_harness: Ma
     assert h.clock.sleeps == [4, 4]
 
 
-def test_timeouts_are_not_retried_by_default(make_harness: MakeHarness) -> None:
-    h = make_harness([ScriptedRun(hang=True), OK], retry_policy=RetryPolicy(max_attempts=2))
+def test_timeouts_are_not_retried_when_asked_not_to(make_harness: MakeHarness) -> None:
+    h = make_harness(
+        [ScriptedRun(hang=True), OK], retry_policy=RetryPolicy(max_attempts=2, retry_on_timeouts=False)
+    )
     with pytest.raises(CodexTimeoutError):
         h.client.run_prompt("p", timeout_seconds=5)
     assert len(h.runner.calls) == 1
 
 
 def test_timeouts_are_retried_when_asked(make_harness: MakeHarness) -> None:
-    policy = RetryPolicy(max_attempts=2, retry_on_timeouts=True, initial_backoff_seconds=1)
+    policy = RetryPolicy(max_attempts=2, retry_on_timeouts=True, initial_backoff_seconds=1, jitter_ratio=0)
     h = make_harness([ScriptedRun(hang=True), OK], retry_policy=policy)
     result = h.client.run_prompt("p", timeout_seconds=5)
     assert (result.final_message, result.attempts) == ("fine", 2)
@@ -142,7 +157,8 @@ def test_telemetry_for_a_plain_success(make_harness: MakeHarness) -> None:
 
 
 def test_telemetry_for_retry_then_success(make_harness: MakeHarness) -> None:
-    h = make_harness([FAIL, OK], retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=7))
+    policy = RetryPolicy(max_attempts=2, initial_backoff_seconds=7, jitter_ratio=0)
+    h = make_harness([FAIL, OK], retry_policy=policy)
     h.client.run_prompt("p")
     assert h.event_types() == [
         "attempt.started",

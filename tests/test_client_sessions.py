@@ -251,7 +251,9 @@ def test_a_retry_policy_waits_a_busy_thread_out(make_harness: MakeHarness) -> No
     busy = ScriptedRun(stderr=BUSY_STDERR, exit_code=1)
     h = make_harness(
         [turn("one", 10), busy, busy, turn("two", 20)],
-        retry_policy=RetryPolicy(max_attempts=3, initial_backoff_seconds=5, jitter_ratio=0),
+        retry_policy=RetryPolicy(
+            max_attempts=3, initial_backoff_seconds=5, max_backoff_seconds=30, jitter_ratio=0
+        ),
     )
     h.client.start_thread("hello", session_name="s")
     result = h.client.resume("more", session_name="s")
@@ -328,7 +330,9 @@ def test_session_store_apis(make_harness: MakeHarness) -> None:
     h.client.save_session("a", "t-a")
     h.client.save_session("b", "t-b")
     assert h.client.get_session_id("a") == "t-a"
-    assert [r.name for r in h.client.list_session_records()] == ["a", "b"]
+    records = h.client.list_session_records()
+    assert list(records) == ["a", "b"]
+    assert [record.name for record in records.values()] == ["a", "b"]
     assert h.client.delete_session("a") is True
     assert h.client.delete_session("a") is False
     assert h.client.get_session_id("a") is None

@@ -12,6 +12,7 @@ import pytest
 from codex_local_sdk import CodexExecRequest, SandboxMode
 from codex_local_sdk._cli_options import OPTIONS, CliOption
 from codex_local_sdk.command import NEW_THREAD, Command, build_exec_argv, render_toml_value
+from codex_local_sdk.versions import option_support
 
 
 def argv(resume: str | None = None, last: bool = False, **fields: Any) -> list[str]:
@@ -96,12 +97,12 @@ def test_all_sessions_goes_after_resume_last() -> None:
     assert argv(last=True, all_sessions=True) == ["codex", "exec", "--json", "resume", "--last", "--all", "-"]
 
 
-def test_every_field_but_cwd_has_an_option_in_the_table() -> None:
+def test_every_field_but_cwd_and_codex_home_has_an_option_in_the_table() -> None:
     fields = {field.name for field in attrs.fields(CodexExecRequest)}
     in_table = {option.field for option in OPTIONS}
     # prompt goes on stdin, cwd is where the process starts, extra_args are verbatim,
-    # full_auto renders as --sandbox
-    assert fields - in_table == {"prompt", "cwd", "extra_args", "full_auto"}
+    # full_auto renders as --sandbox, codex_home goes into the child's environment
+    assert fields - in_table == {"prompt", "cwd", "extra_args", "full_auto", "codex_home"}
     assert in_table <= fields
 
 
@@ -308,7 +309,11 @@ def test_the_guide_lists_every_option_with_the_runs_that_accept_it() -> None:
             "yes" if option.accepted_by(subcommand) else "no"
             for subcommand in (None, "resume", "fork", "review")
         )
-        return f"| `{option.field}` | {flag} | {' | '.join(accepted)} |"
+        return f"| `{option.field}` | {flag} | {' | '.join(accepted)} | {since(option)} |"
+
+    def since(option: CliOption) -> str:
+        row = option_support("resume" if option.only_on == "resume" else "exec", option.flag)
+        return str(row.since) if row is not None and row.since is not None else "—"
 
     missing = [row(option) for option in OPTIONS if row(option) not in guide]
     assert not missing, "docs/guide/requests.md lacks these rows of 'Every CLI option':\n" + "\n".join(

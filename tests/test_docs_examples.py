@@ -30,6 +30,7 @@ from codex_local_sdk import (
     CodexExecResult,
     CodexLocalClient,
     InMemorySessionStore,
+    JsonFileSessionStore,
     RetryPolicy,
     SessionRecord,
     SessionTurnRecord,
@@ -38,6 +39,8 @@ from codex_local_sdk import (
 from codex_local_sdk.events import CLIENT_EVENT_TYPES
 from codex_local_sdk.ports import ProcessSpec
 from codex_local_sdk.testing import SessionStoreContract, StoreFactory, check_session_store, contracts
+from codex_local_sdk.testing.store_rules import add_turn
+from codex_local_sdk.versions import OPTIONS, SUBCOMMANDS, option_support
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -53,6 +56,7 @@ def load(name: str, folder: Path = EXAMPLES) -> ModuleType:
     spec = importlib.util.spec_from_file_location(f"docs_example_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does: typing.get_type_hints looks the module up
     spec.loader.exec_module(module)
     return module
 
@@ -184,6 +188,35 @@ def test_structured_output(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(spec.input_files["output-schema.json"])["type"] == "object"  # the runner writes it
 
 
+TYPED_REPLY: dict[str, Any] = {
+    "verdict": "request_changes",
+    "findings": [
+        {"path": "app.py", "line": 12, "severity": "high", "message": "the token is logged"},
+        {"path": "app.py", "line": 40, "severity": "low", "message": "unused import"},
+    ],
+    "follow_up": None,
+}
+
+
+def test_typed_output(capsys: pytest.CaptureFixture[str]) -> None:
+    example = load("typed_output")
+    ports = fake_ports([turn(json.dumps(TYPED_REPLY))])
+    assert example.main(CodexLocalClient(**ports)) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "verdict: request_changes"
+    assert_shown_on("structured-output", out)
+    schema = json.loads(ports["runner"].calls[0].input_files["output-schema.json"])
+    assert schema["required"] == ["verdict", "findings", "follow_up"]
+
+
+def test_typed_output_that_does_not_fit(capsys: pytest.CaptureFixture[str]) -> None:
+    bad = {**TYPED_REPLY, "findings": [{**TYPED_REPLY["findings"][0], "line": "12", "severity": "urgent"}]}
+    assert load("typed_output").main(scripted_client(turn(json.dumps(bad)))) == 1
+    out = capsys.readouterr().out
+    assert "@ Review.findings[0].line" in out and "@ Review.findings[0].severity" in out
+    assert_shown_on("structured-output", out)
+
+
 def test_retries(capsys: pytest.CaptureFixture[str]) -> None:
     example = load("retries")
     runs = [
@@ -227,6 +260,24 @@ def test_session_file(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.count("file untouched: True") == 2
     assert_shown_on("sessions", out)
+
+
+def test_choosing_a_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = load("choosing_a_store")
+    old = JsonFileSessionStore(tmp_path / "sessions.json", max_turn_history=2)
+    for _ in range(3):
+        add_turn(old, "ticket-4711")
+    old.set("nightly-review", THREAD)
+    example.main(str(tmp_path))
+    out = capsys.readouterr().out
+    assert "copied 2 sessions: ['nightly-review', 'ticket-4711']" in out
+    assert_shown_on("sessions", out)
+    monkeypatch.setenv("CODEX_SESSION_STORE", f"sqlite:{tmp_path}/sessions.db")
+    client = example.make_client(**fake_ports([turn("Done.")]))
+    assert client.session_store.get_record("ticket-4711") == old.get_record("ticket-4711")
+    assert client.resume("Go on.", session_name="nightly-review").final_message == "Done."
 
 
 def test_the_session_file_shown_is_what_the_store_writes() -> None:
@@ -445,3 +496,28 @@ def test_the_cli_contract_page_lists_every_contract_test() -> None:
     source = Path(contracts.__file__).with_name("test_cli_contract.py").read_text()
     tests = set(re.findall(r"^def (test_\w+)", source, flags=re.MULTILINE))
     assert tests and tests == table_names("cli-contract")
+
+
+def version_rows() -> list[str]:
+    """The rows of the "Supported CLI versions" table, from ``versions.OPTIONS``: each option
+    that came or went within the supported range, with the commands that share its dates (a
+    fork option that came with fork itself is implied by the subcommand's row)."""
+    fork = option_support("exec", "fork")
+    grouped: dict[tuple[str, str, str], list[str]] = {}
+    for row in OPTIONS:
+        if not row.varies or (fork is not None and row.command == "fork" and row.since == fork.since):
+            continue
+        key = (row.option, str(row.since or "—"), str(row.removed_in or "—"))
+        grouped.setdefault(key, []).append(row.command)
+    return [
+        f"| `{option}` | "
+        + ("subcommand, with every option after it" if option in SUBCOMMANDS else ", ".join(commands))
+        + f" | {since} | {removed} |"
+        for (option, since, removed), commands in grouped.items()
+    ]
+
+
+def test_the_supported_versions_table_is_the_version_table() -> None:
+    text = page("requests")
+    table = text[text.index("| option | where | since | removed in |") :].split("\n\n")[0]
+    assert table.splitlines()[2:] == version_rows()

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = [
     "AsyncCodexLiveRun",
     "AsyncProcessHandle",
+    "CliVersion",
     "Clock",
     "CodexClientEvent",
     "CodexError",
@@ -27,6 +28,7 @@ EXPORTS = [
     "CodexLiveRun",
     "CodexLocalClient",
     "CodexNotInstalledError",
+    "CodexOutputError",
     "CodexOutputTooLargeError",
     "CodexSessionError",
     "CodexSpawnError",
@@ -34,9 +36,12 @@ EXPORTS = [
     "CodexThreadSession",
     "CodexTimeoutError",
     "CodexUnknownThreadError",
+    "CodexUnsupportedCliError",
+    "CodexUnsupportedOptionError",
     "EventSink",
     "InMemorySessionStore",
     "JsonFileSessionStore",
+    "PostgresSessionStore",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",
@@ -49,7 +54,9 @@ EXPORTS = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SqliteSessionStore",
     "Usage",
+    "store_from_url",
 ]
 
 # Which of the big dependencies are loaded, as one line of Python.
@@ -81,6 +88,18 @@ def test_every_public_name_resolves_to_its_home(name: str) -> None:
 def test_a_star_import_gives_every_public_name() -> None:
     done = run_python(
         "from codex_local_sdk import *\nprint(sorted(k for k in dir() if not k.startswith('_')))"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(EXPORTS)
+
+
+def test_a_star_import_needs_no_optional_extra() -> None:
+    # sys.modules[name] = None makes `import name` fail, as where the extra is not installed
+    done = run_python(
+        "import sys\n"
+        "sys.modules.update(dict.fromkeys(['psycopg', 'psycopg_pool']))\n"
+        "from codex_local_sdk import *\n"
+        "print(sorted(k for k in dir() if not k.startswith('_') and k != 'sys'))"
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(EXPORTS)

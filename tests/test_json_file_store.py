@@ -215,7 +215,11 @@ def test_writes_through_a_linked_folder_land_in_its_target(tmp_path: Path) -> No
     (tmp_path / "data").symlink_to("volume", target_is_directory=True)
     JsonFileSessionStore(tmp_path / "data" / "sessions.json").set("a", "t-1")
     assert (tmp_path / "data").is_symlink()
-    assert sorted(p.name for p in (tmp_path / "volume").iterdir()) == ["sessions.json", "sessions.json.lock"]
+    assert sorted(p.name for p in (tmp_path / "volume").iterdir()) == [
+        "sessions.json",
+        "sessions.json.lock",
+        "sessions.json.lock.queue",
+    ]
     assert JsonFileSessionStore(tmp_path / "volume" / "sessions.json").get("a") == "t-1"
 
 

@@ -90,8 +90,8 @@ def test_the_option_dicts_name_every_request_field() -> None:
     fields = {field.name for field in attrs.fields(CodexExecRequest)} - {"prompt"}
     assert set(RequestOptions.__annotations__) | set(SchemaRunOptions.__annotations__) == fields
     assert set(SchemaRunOptions.__optional_keys__) == fields - {"output_schema_path"}
-    assert set(TurnOptions.__optional_keys__) == fields | {"api_key"}
-    assert set(LiveTurnOptions.__optional_keys__) == fields | {"api_key", "keep_events"}
+    assert set(TurnOptions.__optional_keys__) == fields | {"api_key", "all_sessions"}
+    assert set(LiveTurnOptions.__optional_keys__) == fields | {"api_key", "all_sessions", "keep_events"}
 
 
 def test_the_sandbox_literal_lists_every_mode() -> None:

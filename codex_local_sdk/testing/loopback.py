@@ -359,6 +359,9 @@ def _model_catalog(model: str) -> dict[str, Any]:
         "support_verbosity": False,
         "truncation_policy": {"mode": "tokens", "limit": 10000},
         "experimental_supported_tools": [],
+        # required by older CLIs (0.130.0 refuses the catalog without them), ignored by newer ones
+        "supports_reasoning_summaries": False,
+        "supports_parallel_tool_calls": False,
     }
     return {"models": [entry]}
 

@@ -1,4 +1,5 @@
-"""A session store of your own: SQLite, one row per session name.
+"""A session store of your own: one SQLite table, a row per session name (the SDK ships a
+fuller one, `SqliteSessionStore`; this one shows what a store must do).
 
 Certify it with the store contract, as `tests/test_docs_examples.py` does: with pytest,
 `--store-factory custom_store:make_store` (the command is on the architecture page), or with
@@ -22,7 +23,7 @@ from codex_local_sdk.ports import RecordUpdate
 _converter = cattrs.Converter()
 
 
-class SqliteSessionStore:
+class OneTableSqliteStore:
     """A :class:`~codex_local_sdk.ports.SessionStore` in SQLite (threads and processes)."""
 
     def __init__(self, path: str, *, max_turn_history: int = 50) -> None:
@@ -108,21 +109,21 @@ def _decode(text: str) -> SessionRecord:
     return _converter.structure(json.loads(text), SessionRecord)
 
 
-def make_store(**options: Any) -> SqliteSessionStore:
+def make_store(**options: Any) -> OneTableSqliteStore:
     """The factory for `--store-factory custom_store:make_store` and `check_session_store`."""
-    return SqliteSessionStore(":memory:", **options)
+    return OneTableSqliteStore(":memory:", **options)
 
 
 def make_client(db_path: str = "sessions.db", **ports: Any) -> CodexLocalClient:
-    return CodexLocalClient(session_store=SqliteSessionStore(db_path), **ports)
+    return CodexLocalClient(session_store=OneTableSqliteStore(db_path), **ports)
 
 
 def main(client: CodexLocalClient | None = None) -> None:
     client = client or make_client()
     client.start_thread("Remember: the release is on Friday", session_name="release")
     client.resume("When is the release?", session_name="release")
-    for record in client.list_session_records():
-        print(f"{record.name}: thread {record.session_id}, {record.turn_count} turns")
+    for name, record in client.list_session_records().items():
+        print(f"{name}: thread {record.session_id}, {record.turn_count} turns")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ def make_client(store_path: str = "sessions.json", **ports: Any) -> CodexLocalCl
         retry_policy=RetryPolicy(
             max_attempts=3,  # the first attempt and up to two retries
             initial_backoff_seconds=2,  # wait 2 s before the first retry, 4 s before the second
+            jitter_ratio=0,  # exactly those waits (the default spreads each by up to 20 %)
             max_total_retry_seconds=1800,  # no retry that would start 30 min after the first try
             retry_on_timeouts=True,  # a run that hit its timeout is killed, then tried again
         ),

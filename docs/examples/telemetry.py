@@ -27,7 +27,7 @@ def trace(event: CodexClientEvent) -> None:
 
 def make_client(**ports: Any) -> CodexLocalClient:
     return CodexLocalClient(
-        retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=1),
+        retry_policy=RetryPolicy(max_attempts=2, initial_backoff_seconds=1, jitter_ratio=0),
         event_hook=trace,
         # Every event also goes to a logger of yours, as one record each, with the event in
         # `record.codex_event`. (With no hook and no sink: logger "codex_local_sdk.telemetry",

@@ -13,7 +13,8 @@ Workloads:
     raw_no_newline STANDIN N  ``subprocess.run(capture_output=True)`` of the same
     live_text STANDIN N     ``client.run_live`` of N non-JSON lines, ``for e in run.iter_events()``
     raw_live_text STANDIN N  ``Popen`` + ``for line in proc.stdout`` + ``json.loads``, errors ignored
-    store PATH NAME K       K ``add_turn`` updates of NAME, after a start signal on stdin
+    store URL NAME K        K ``add_turn`` updates of NAME in ``store_from_url(URL)``, after a
+                            start signal on stdin
 """
 
 from __future__ import annotations
@@ -141,12 +142,13 @@ def raw_live_text(standin: str, count: str) -> dict[str, Any]:
     return {"events": events, "kept": 0, "dropped": 0}
 
 
-def store(path: str, name: str, updates: str) -> dict[str, Any]:
+def store(url: str, name: str, updates: str) -> dict[str, Any]:
     """Contend for the store: say ready, wait for the start line, then update and time."""
-    from adapters.json_file_store import JsonFileSessionStore  # not in the other probes' RSS
+    from adapters.store_url import store_from_url  # not in the other probes' RSS
     from codex_local_sdk.testing.store_rules import add_turn
 
-    session_store = JsonFileSessionStore(path, lock_timeout_seconds=600)
+    session_store = store_from_url(url, lock_timeout_seconds=600)  # measure the waits, never time out
+    session_store.get(name)  # connected and read once, as a long-running worker is
     print("ready", flush=True)
     sys.stdin.readline()
     samples = []

@@ -45,7 +45,11 @@ def make_fake_client(
         session_store=InMemorySessionStore(clock=clock),
         # explicit, so the tests below do not depend on the defaults
         retry_policy=RetryPolicy(
-            max_attempts=2, initial_backoff_seconds=10, jitter_ratio=0, retry_on_timeouts=False
+            max_attempts=2,
+            initial_backoff_seconds=10,
+            max_backoff_seconds=30,
+            jitter_ratio=0,
+            retry_on_timeouts=False,
         ),
         event_hook=events.append if events is not None else None,
     )
