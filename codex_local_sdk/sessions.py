@@ -138,8 +138,6 @@ LAUNCH_FIELDS = (
     "network_access_enabled",
     "web_search_mode",
     "approval_policy",
-    "codex_home",
-    "base_url",
 )
 """The request fields a session record keeps from the turn that started its thread."""
 

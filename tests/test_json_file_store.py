@@ -73,16 +73,16 @@ def test_sigkill_while_writing_leaves_a_loadable_file(tmp_path: Path) -> None:
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         assert len(JsonFileSessionStore(path).all()) >= 50  # old or new, never torn
-        assert json.loads(path.read_text())["schema_version"] == 2
+        assert json.loads(path.read_text())["schema_version"] == 3
 
 
-def test_legacy_files_migrate_to_v2(tmp_path: Path) -> None:
+def test_legacy_files_migrate_to_v3(tmp_path: Path) -> None:
     path = tmp_path / "sessions.json"
     path.write_text(json.dumps({"ticket-1": "thread-1", "tïcket-2": "thread-2"}))
     store = JsonFileSessionStore(path)
     assert store.all() == {"ticket-1": "thread-1", "tïcket-2": "thread-2"}
     payload = json.loads(path.read_text())
-    assert payload["schema_version"] == 2
+    assert payload["schema_version"] == 3
     assert payload["records"]["ticket-1"]["session_id"] == "thread-1"
 
 
@@ -92,7 +92,8 @@ def test_legacy_files_migrate_to_v2(tmp_path: Path) -> None:
         (b"{not json", SessionStoreCorruptError, "not valid JSON"),
         (b"", SessionStoreCorruptError, "not valid JSON"),
         (b"[1, 2]", SessionStoreCorruptError, "JSON list"),
-        (b'{"schema_version": 3, "records": {}}', SessionStoreSchemaError, "newer"),
+        (b'{"schema_version": 4, "records": {}}', SessionStoreSchemaError, "newer"),
+        (b'{"schema_version": 1, "records": {}}', SessionStoreCorruptError, "schema_version 1"),
         (
             b'{"schema_version": 2, "records": {"a": {"name": "a"}}}',
             SessionStoreCorruptError,
@@ -293,6 +294,6 @@ def test_launch_options_and_metadata_are_optional_keys_written_only_when_set(tmp
     )
     store.update("b", lambda _: launched)
     payload = json.loads(path.read_text(encoding="utf-8"))
-    assert payload["schema_version"] == 2  # a reader of version 2 keeps every record
-    assert path.read_text(encoding="utf-8").startswith(before.rstrip("}\n"))  # "a" written as it was
+    assert payload["schema_version"] == 3
+    assert path.read_text(encoding="utf-8").splitlines()[1] == before.splitlines()[1] + ","  # "a" as it was
     assert JsonFileSessionStore(path).get_record("b") == launched
