@@ -26,11 +26,13 @@ if TYPE_CHECKING:
 
     from .client import CodexLocalClient
     from .errors import (
+        CodexAuthError,
         CodexError,
         CodexExecFailedError,
         CodexNotInstalledError,
         CodexOutputError,
         CodexOutputTooLargeError,
+        CodexRateLimitError,
         CodexSessionError,
         CodexSpawnError,
         CodexThreadBusyError,
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
         CodexUnknownThreadError,
         CodexUnsupportedCliError,
         CodexUnsupportedOptionError,
+        CodexUsageLimitError,
         SessionStoreCorruptError,
         SessionStoreError,
         SessionStoreLockTimeout,
@@ -55,7 +58,7 @@ if TYPE_CHECKING:
         ProcessSpec,
         SessionStore,
     )
-    from .results import CodexExecResult
+    from .results import CodexExecResult, FailureKind
     from .sessions import SessionRecord, SessionTurnRecord
     from .thread import CodexThreadSession
     from .versions import CliVersion
@@ -66,11 +69,13 @@ if TYPE_CHECKING:
 _HOMES = {
     "codex_local_sdk.client": ["CodexLocalClient"],
     "codex_local_sdk.errors": [
+        "CodexAuthError",
         "CodexError",
         "CodexExecFailedError",
         "CodexNotInstalledError",
         "CodexOutputError",
         "CodexOutputTooLargeError",
+        "CodexRateLimitError",
         "CodexSessionError",
         "CodexSpawnError",
         "CodexThreadBusyError",
@@ -78,6 +83,7 @@ _HOMES = {
         "CodexUnknownThreadError",
         "CodexUnsupportedCliError",
         "CodexUnsupportedOptionError",
+        "CodexUsageLimitError",
         "SessionStoreCorruptError",
         "SessionStoreError",
         "SessionStoreLockTimeout",
@@ -95,7 +101,7 @@ _HOMES = {
         "ProcessSpec",
         "SessionStore",
     ],
-    "codex_local_sdk.results": ["CodexExecResult"],
+    "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
     "codex_local_sdk.versions": ["CliVersion"],
@@ -127,6 +133,7 @@ __all__ = [
     "AsyncProcessHandle",
     "CliVersion",
     "Clock",
+    "CodexAuthError",
     "CodexClientEvent",
     "CodexError",
     "CodexEvent",
@@ -138,6 +145,7 @@ __all__ = [
     "CodexNotInstalledError",
     "CodexOutputError",
     "CodexOutputTooLargeError",
+    "CodexRateLimitError",
     "CodexSessionError",
     "CodexSpawnError",
     "CodexThreadBusyError",
@@ -146,7 +154,9 @@ __all__ = [
     "CodexUnknownThreadError",
     "CodexUnsupportedCliError",
     "CodexUnsupportedOptionError",
+    "CodexUsageLimitError",
     "EventSink",
+    "FailureKind",
     "InMemorySessionStore",
     "JsonFileSessionStore",
     "PostgresSessionStore",

@@ -12,10 +12,15 @@ by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the dead
 from __future__ import annotations
 
 import collections
+import sys
 from collections.abc import Callable
+
+import attrs
 
 from ._jsonl import OutputCollector, OverlongLine
 from ._steps import Call, Handle, Steps
+from ._timeouts import StallWatch, Timeouts
+from .errors import classify_failure
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
 from .ports import Clock, ProcessSpec
@@ -29,10 +34,11 @@ class _AttemptState:
         spec: ProcessSpec,
         request: CodexExecRequest,
         clock: Clock,
-        timeout: float | None,
+        timeouts: Timeouts,
         on_event: Callable[[CodexEvent], None] | None,
         attempt_number: int,
         output: OutputCollector | None,
+        queued_at: float | None,
     ) -> None:
         self.spec = spec
         self.attempt_number = attempt_number
@@ -40,8 +46,14 @@ class _AttemptState:
         self.request = request
         self.clock = clock
         self.started_at = clock.monotonic()
-        self.deadline = None if timeout is None else self.started_at + timeout
+        # The total limit counts the wait for a slot too (queued_at), so nothing waits for ever.
+        since = self.started_at if queued_at is None else queued_at
+        self.deadline = None if timeouts.total is None else since + timeouts.total
         self.output = output if output is not None else OutputCollector(json_output=request.json_output)
+        self.stall_watch = StallWatch(timeouts, self.started_at, json_output=self.output.json_output)
+        self.stalled: str | None = None
+        self.timeout_kind: str | None = None
+        self.keyboard_interrupt = False
         self.pending: collections.deque[CodexEvent] = collections.deque()
         self.stdout_finished = False
         self.ended_by: str | None = None
@@ -56,7 +68,9 @@ class _AttemptState:
 
     def stop_due(self, exited: bool) -> str | None:
         """Why the SDK must end the run now, if it must: a line passed the cap, or the deadline
-        passed while the process (``exited`` says whether it is known to be gone) still ran.
+        passed, or the last read found the run stalled (see :meth:`take`), while the process
+        (``exited`` says whether it is known to be gone) still ran; a timeout's kind is kept in
+        :attr:`timeout_kind`.
 
         Checked before every event is handed out, so a slow hook or consumer cannot stretch
         the timeout."""
@@ -64,7 +78,13 @@ class _AttemptState:
             return None
         if self.exceeded_line_limit is not None:
             return "output_too_large"
-        return "timed_out" if self.deadline_passed() and not exited else None
+        if exited:
+            return None
+        kind = "total" if self.deadline_passed() else self.stalled
+        if kind is None:
+            return None
+        self.timeout_kind = kind
+        return "timed_out"
 
     def seconds_left(self) -> float | None:
         """Seconds until the run's deadline (``0`` once passed), ``None`` without one."""
@@ -98,6 +118,8 @@ class _AttemptState:
         if until is not None and now >= until:
             raise TimeoutError("the live run is still going")
         limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
+        if (stall := self.stall_watch.due()) is not None:
+            limits.append(max(0.0, stall[0] - now))  # a due stall reads what is there, then judges
         return min(limits) if limits else None
 
     def conclude(self, handle: Handle) -> CodexExecResult:
@@ -108,6 +130,8 @@ class _AttemptState:
         return self.result
 
     def take(self, lines: list[bytes] | None) -> None:
+        """Take what a read returned (``None``: stdout ended), then judge a stall: whether the
+        idle or first-event limit fell due with no progress in what was read."""
         if lines is None:
             self.stdout_finished = True
             return
@@ -116,17 +140,19 @@ class _AttemptState:
                 self.exceeded_line_limit = self.exceeded_line_limit or line.limit
                 continue
             event = self.output.add_line(line)
+            self.stall_watch.saw(line, None if event is None else event.type, self.clock.monotonic())
             if event is not None:
                 self.pending.append(event)
                 if self.on_event is not None:
                     self.on_event(event)
+        self.stalled = self.stall_watch.stalled(self.clock.monotonic())
 
     def finish(self, return_code: int | None, handle: Handle) -> CodexExecResult:
         """The result of the ended process, with its stderr and output files from ``handle``."""
         stderr = handle.stderr_tail()
         stdout = self.output.finish()
         summary = self.output.summary
-        self.result = CodexExecResult(
+        result = CodexExecResult(
             return_code=return_code,
             command=self.spec.argv,
             stdout=stdout,
@@ -139,11 +165,14 @@ class _AttemptState:
             duration_seconds=self.clock.monotonic() - self.started_at,
             attempts=self.attempt_number,
             timed_out=self.ended_by == "timed_out",
+            timeout_kind=(self.timeout_kind or "total") if self.ended_by == "timed_out" else None,
             error_message=summary.error_message,
             unparsed_lines=tuple(self.output.unparsed_lines),
             dropped_unparsed_lines=self.output.dropped_unparsed_lines,
             exceeded_line_limit=self.exceeded_line_limit,
         )
+        kind = classify_failure(result, keyboard_interrupt=self.keyboard_interrupt)
+        self.result = attrs.evolve(result, failure_kind=kind)
         return self.result
 
     def _turn_status(self) -> str | None:
@@ -165,7 +194,9 @@ class Attempt:
     """A started process and what it printed so far. Always :meth:`close` it.
 
     Its methods are steps: run them with :func:`~codex_local_sdk._drivers.drive` or
-    :func:`~codex_local_sdk._drivers.drive_async`.
+    :func:`~codex_local_sdk._drivers.drive_async`. ``on_exit`` is called once, when the
+    process was reaped or released (it frees the run's slot); the total limit counts from
+    ``queued_at`` when given (the run waited for that slot), else from now.
     """
 
     def __init__(
@@ -175,15 +206,20 @@ class Attempt:
         request: CodexExecRequest,
         clock: Clock,
         *,
-        timeout: float | None,
+        timeouts: Timeouts,
         grace_seconds: float,
         on_event: Callable[[CodexEvent], None] | None = None,
         attempt_number: int = 1,
         output: OutputCollector | None = None,
+        queued_at: float | None = None,
+        on_exit: Callable[[], None] | None = None,
     ) -> None:
         self.handle = handle
-        self._state = _AttemptState(spec, request, clock, timeout, on_event, attempt_number, output)
+        self._state = _AttemptState(
+            spec, request, clock, timeouts, on_event, attempt_number, output, queued_at
+        )
         self._grace = grace_seconds
+        self._on_exit = on_exit
         self.closed = False
 
     @property
@@ -253,6 +289,7 @@ class Attempt:
         if return_code is None:  # stdout ended but the process lingers: it counts as timed out
             yield from self.stop("timed_out")
             return_code = self.handle.returncode
+        self._exited()
         return self._state.finish(return_code, self.handle)
 
     def expire(self) -> Steps[None]:
@@ -273,7 +310,10 @@ class Attempt:
     def close(self) -> Steps[None]:
         """Release the process; a run still going counts as interrupted."""
         self._mark_closed()
-        yield Call(self.handle, "close")
+        try:
+            yield Call(self.handle, "close")
+        finally:
+            self._exited()
 
     def discard(self) -> bool:
         """As :meth:`close`, at once and without a driver, if the handle has a synchronous
@@ -287,10 +327,21 @@ class Attempt:
         if discard is None:
             return False
         self._mark_closed()
-        discard()
+        try:
+            discard()
+        finally:
+            self._exited()
         return True
+
+    def _exited(self) -> None:
+        """The process ended (or was released): tell ``on_exit``, once."""
+        on_exit, self._on_exit = self._on_exit, None
+        if on_exit is not None:
+            on_exit()
 
     def _mark_closed(self) -> None:
         self.closed = True
         if self._state.result is None and self.handle.returncode is None:
             self._state.ended_by = self._state.ended_by or "interrupted"
+            # Closed while handling a Ctrl-C (the close runs in the handler of what ended the read).
+            self._state.keyboard_interrupt = isinstance(sys.exc_info()[1], KeyboardInterrupt)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._steps import Call, Start, Step, Steps
+from ._steps import Acquire, Call, Start, Step, Steps
 from .ports import Clock, ProcessRunner
 
 _T = TypeVar("_T")
@@ -48,6 +48,8 @@ def _perform(step: Step, runner: ProcessRunner, clock: Clock) -> Any:
         return getattr(step.handle, step.method)(*step.args)
     if isinstance(step, Start):
         return runner.start(step.spec)
+    if isinstance(step, Acquire):
+        return step.slots.acquire(step.timeout)
     return clock.sleep(step.seconds)
 
 
@@ -56,6 +58,8 @@ async def _perform_async(step: Step, runner: ProcessRunner, clock: Clock) -> Any
         return await getattr(step.handle, step.method)(*step.args)
     if isinstance(step, Start):
         return await runner.start_async(step.spec)
+    if isinstance(step, Acquire):
+        return await step.slots.acquire_async(step.timeout)
     return await clock.sleep_async(step.seconds)
 
 

@@ -18,12 +18,14 @@ from ._attempt import Attempt
 from ._cli_version import CliVersions
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
-from ._retrying import with_retries
-from ._steps import Handle, Start, Steps, closing
+from ._retrying import side_effects_stopped_retry, with_retries
+from ._slots import RunSlots
+from ._steps import Acquire, Handle, Start, Steps, closing
 from ._telemetry import Telemetry
-from .errors import CodexError, error_for
+from ._timeouts import Timeouts
+from .errors import CodexError, CodexTimeoutError, error_for
 from .events import CodexEvent
-from .models import CodexExecRequest, CodexExecResult, RetryPolicy
+from .models import CodexExecRequest, CodexExecResult, FailureKind, RetryPolicy
 from .ports import Clock, EventSink, ProcessRunner, ProcessSpec
 
 _T = TypeVar("_T")
@@ -41,8 +43,10 @@ class RunEngine:
         retry_policy: RetryPolicy,
         grace_seconds: float,
         raise_on_error: bool,
+        max_concurrent_runs: int | None = None,
         strict_cli_version: bool = False,
     ) -> None:
+        self.slots = None if max_concurrent_runs is None else RunSlots(max_concurrent_runs)
         self.runner = runner
         self.clock = clock
         self.sink = sink
@@ -59,22 +63,37 @@ class RunEngine:
         """Run ``steps`` on asyncio."""
         return await drive_async(steps, self.runner, self.clock)
 
-    def telemetry(self, operation: str) -> Telemetry:
-        """The reporter of ``operation``'s events."""
-        return Telemetry(self.sink, self.clock, operation)
+    def telemetry(self, operation: str, *, new_thread: bool = False) -> Telemetry:
+        """The reporter of ``operation``'s events (``new_thread``: it starts a thread)."""
+        return Telemetry(self.sink, self.clock, operation, new_thread=new_thread)
 
     # -- finished runs ---------------------------------------------------------------------
 
     def execute(
-        self, operation: str, spec: ProcessSpec, request: CodexExecRequest, timeout: float | None
+        self,
+        operation: str,
+        spec: ProcessSpec,
+        request: CodexExecRequest,
+        timeouts: Timeouts,
+        *,
+        new_thread: bool = False,
     ) -> Steps[CodexExecResult]:
-        """Run ``spec`` to its end, retrying per the policy; the last attempt's result."""
-        report = self.telemetry(operation)
+        """Run ``spec`` to its end, retrying per the policy; the last attempt's result.
+        ``new_thread``: it starts a thread (a failed attempt's thread id is then reported)."""
+        report = self.telemetry(operation, new_thread=new_thread)
+        # Progress is judged from events as they are read: parse them then, not at the end.
+        live_output = timeouts.watch_progress and request.json_output
 
         def attempt(number: int) -> Steps[CodexExecResult]:
             report.attempt_started(number, spec)
+            queued_at = self.clock.monotonic()
+            if not (yield from self._take_slot(report, number, timeouts)):
+                result = queue_timed_out(spec, number, self.clock.monotonic() - queued_at)
+                report.attempt_finished(result)
+                return result
             handle = yield from self._start(report, "attempt.failed", number, spec)
-            run = self._attempt(handle, spec, request, timeout, number)
+            output = OutputCollector.live(keep_events=True) if live_output else None
+            run = self._attempt(handle, spec, request, timeouts, number, output=output, queued_at=queued_at)
             result = yield from closing(run.finish(), run.close)
             report.attempt_finished(result)
             return result
@@ -94,7 +113,7 @@ class RunEngine:
         operation: str,
         spec: ProcessSpec,
         request: CodexExecRequest,
-        timeout: float | None,
+        timeouts: Timeouts,
         keep_events: bool,
     ) -> Steps[Attempt]:
         """Start ``spec`` and wait for its first event, retrying start-up failures.
@@ -105,15 +124,22 @@ class RunEngine:
         report = self.telemetry(operation)
 
         def start_once(number: int) -> Steps[Attempt]:
+            queued_at = self.clock.monotonic()
+            if not (yield from self._take_slot(report, number, timeouts)):
+                raise CodexTimeoutError(
+                    result=queue_timed_out(spec, number, self.clock.monotonic() - queued_at),
+                    timeout_seconds=timeouts.total,
+                )
             handle = yield from self._start(report, "live.startup_failed", number, spec)
             attempt = self._attempt(
                 handle,
                 spec,
                 request,
-                timeout,
+                timeouts,
                 number,
                 on_event=report.live_event(),
                 output=OutputCollector.live(keep_events=keep_events),
+                queued_at=queued_at,
             )
             report.live_started(number, spec, handle.pid)
             yield from closing(self._prime(attempt, report), attempt.close, only_on_error=True)
@@ -135,13 +161,29 @@ class RunEngine:
 
     # -- parts -----------------------------------------------------------------------------
 
+    def _take_slot(self, report: Telemetry, number: int, timeouts: Timeouts) -> Steps[bool]:
+        """Take a slot for attempt ``number`` when the client limits its runs (reported as
+        ``run.queued`` when it had to wait); ``False`` when ``timeout_seconds`` passed first."""
+        if self.slots is None:
+            return True
+        queued_at = self.clock.monotonic()
+        taken = yield Acquire(self.slots, timeouts.total)
+        waited = self.clock.monotonic() - queued_at
+        if waited > 0 or not taken:
+            report.run_queued(number, waited, self.slots.limit, taken=taken)
+        return bool(taken)
+
     def _start(self, report: Telemetry, failure: str, number: int, spec: ProcessSpec) -> Steps[Handle]:
         """Start ``spec``; a start that fails (the CLI could not start, or the runner refused
-        the spec: a missing image) is reported as a ``failure`` event, then raised."""
+        the spec: a missing image) is reported as a ``failure`` event, then raised. The slot
+        taken for it is freed when the start fails."""
         try:
             handle: Handle = yield Start(spec)
-        except (CodexError, ValueError) as exc:
-            report.start_failed(failure, number, spec, exc)
+        except BaseException as exc:
+            if self.slots is not None:
+                self.slots.release()
+            if isinstance(exc, (CodexError, ValueError)):
+                report.start_failed(failure, number, spec, exc)
             raise
         return handle
 
@@ -150,30 +192,54 @@ class RunEngine:
         handle: Handle,
         spec: ProcessSpec,
         request: CodexExecRequest,
-        timeout: float | None,
+        timeouts: Timeouts,
         number: int,
         on_event: Callable[[CodexEvent], None] | None = None,
         output: OutputCollector | None = None,
+        queued_at: float | None = None,
     ) -> Attempt:
         return Attempt(
             handle,
             spec,
             request,
             self.clock,
-            timeout=timeout,
+            timeouts=timeouts,
             grace_seconds=self.grace_seconds,
             on_event=on_event,
             attempt_number=number,
             output=output,
+            queued_at=queued_at,
+            on_exit=None if self.slots is None else self.slots.release,
         )
 
     # -- outcome ---------------------------------------------------------------------------
 
-    def check(self, result: CodexExecResult, timeout: float | None = None) -> CodexExecResult:
+    def check(self, result: CodexExecResult, timeouts: Timeouts) -> CodexExecResult:
         """``result``, or the matching :class:`~codex_local_sdk.errors.CodexExecFailedError`
         (see :func:`~codex_local_sdk.errors.error_for`) when it failed and the client raises
-        on errors; ``timeout`` is the run's ``timeout_seconds``, for the message."""
-        error = error_for(result, timeout) if self.raise_on_error else None
+        on errors; ``timeouts`` are the run's limits, for the message."""
+        if not self.raise_on_error:
+            return result
+        limit = timeouts.seconds(result.timeout_kind or "total")
+        error = error_for(result, limit, not_retried=side_effects_stopped_retry(self.retry_policy, result))
         if error is not None:
             raise error
         return result
+
+
+def queue_timed_out(spec: ProcessSpec, number: int, waited: float) -> CodexExecResult:
+    """The result of attempt ``number``, whose ``timeout_seconds`` passed while it waited
+    ``waited`` seconds for a slot: it never started."""
+    return CodexExecResult(
+        return_code=None,
+        command=spec.argv,
+        stdout="",
+        stderr="",
+        final_message=None,
+        turn_status="timed_out",
+        duration_seconds=waited,
+        attempts=number,
+        timed_out=True,
+        timeout_kind="total",
+        failure_kind=FailureKind.TIMEOUT,
+    )

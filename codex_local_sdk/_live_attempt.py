@@ -13,6 +13,7 @@ from collections.abc import Callable
 from ._attempt import Attempt
 from ._engine import RunEngine
 from ._steps import Handle, Steps, closing
+from ._timeouts import Timeouts
 from .errors import SessionStoreError
 from .events import CodexEvent
 from .models import CodexExecResult
@@ -74,15 +75,15 @@ class LiveAttempt:
         attempt: the started attempt, primed: its first event is ready, or it has ended.
         engine: the client's engine: its drivers, and its ``check`` of a result.
         finalize: turns the attempt's result into the caller's (records a session turn).
-        timeout: the run's ``timeout_seconds``, for the message of a timeout.
+        timeouts: the run's limits, for the message of a timeout.
     """
 
     def __init__(
-        self, attempt: Attempt, engine: RunEngine, *, finalize: Finalizer, timeout: float | None
+        self, attempt: Attempt, engine: RunEngine, *, finalize: Finalizer, timeouts: Timeouts
     ) -> None:
         self._attempt = attempt
         self.engine = engine
-        self._finalized = _Finalized(finalize, lambda result: engine.check(result, timeout))
+        self._finalized = _Finalized(finalize, lambda result: engine.check(result, timeouts))
         self._cancel_watchdog: Callable[[], None] | None = None
 
     @property

@@ -13,13 +13,20 @@ faked).
 
 from __future__ import annotations
 
+import datetime
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._steps import Sleep, Steps
-from .errors import CodexSpawnError
-from .models import CodexExecResult, RetryPolicy
+from .errors import (
+    CodexNotInstalledError,
+    CodexSpawnError,
+    failure_kind_of,
+    failure_text,
+    usage_limit_resets_at,
+)
+from .models import CodexExecResult, FailureKind, RetryPolicy
 from .ports import Clock
 
 if TYPE_CHECKING:
@@ -32,17 +39,78 @@ RetryHook = Callable[[int, float, CodexExecResult | None, BaseException | None],
 result (``None`` if it had none) or exception."""
 
 
+SIDE_EFFECT_ITEM_TYPES = frozenset({"command_execution", "file_change", "mcp_tool_call"})
+"""The item types that change something outside the conversation."""
+
+
+def side_effect_item_types(result: CodexExecResult) -> frozenset[str]:
+    """The types of the items of ``result``'s turn that had side effects (see
+    :data:`SIDE_EFFECT_ITEM_TYPES`): a command executed, a file changed, an MCP tool called.
+    Read from the raw ``item.*`` events; empty for a run without JSON output."""
+    return frozenset(
+        item_type
+        for event in result.events
+        if event.type.startswith("item.")
+        and isinstance(item := event.raw.get("item"), Mapping)
+        and (item_type := item.get("type")) in SIDE_EFFECT_ITEM_TYPES
+    )
+
+
 def is_retryable_result(policy: RetryPolicy, result: CodexExecResult) -> bool:
     """Whether ``policy`` retries a finished attempt that produced ``result``.
 
     Never one whose turn completed, however its process ended (a non-zero exit, or ended by
-    the SDK after it lingered): a retry would run the turn, and repeat its side effects, again.
+    the SDK after it lingered), nor, unless the policy allows it, one that had side effects:
+    a retry would run the turn, and repeat them, again.
     """
     if result.succeeded or result.turn_status == "completed":
         return False
+    if side_effect_item_types(result) and not policy.retry_after_side_effects:
+        return False
+    return would_retry_kind(policy, result)
+
+
+def would_retry_kind(policy: RetryPolicy, result: CodexExecResult) -> bool:
+    """Whether ``policy`` retries a failure like ``result``'s, side effects aside."""
+    if policy.retry_on_failures is not None:
+        return result.failure_kind in policy.retry_on_failures
     if result.timed_out:
         return policy.retry_on_timeouts
     return policy.should_retry_exit_code(result.return_code)
+
+
+def side_effects_stopped_retry(policy: RetryPolicy, result: CodexExecResult) -> str | None:
+    """Why ``result``'s run was not retried when only its side effects stopped it (the
+    policy would have retried the failure, and had attempts left); else ``None``."""
+    kinds = side_effect_item_types(result)
+    if not kinds or policy.retry_after_side_effects or result.attempts >= policy.max_attempts:
+        return None
+    if result.succeeded or result.turn_status == "completed" or not would_retry_kind(policy, result):
+        return None
+    return (
+        f"not retried: the attempt had side effects ({', '.join(sorted(kinds))}), which a retry "
+        "would repeat; RetryPolicy(retry_after_side_effects=True) retries anyway"
+    )
+
+
+def is_retryable_error(policy: RetryPolicy, error: BaseException) -> bool:
+    """Whether ``policy`` retries an attempt that raised ``error`` (a start that failed).
+    Never a missing CLI: it will not appear by waiting."""
+    if isinstance(error, CodexNotInstalledError):
+        return False
+    if policy.retry_on_failures is not None:
+        return failure_kind_of(error) in policy.retry_on_failures
+    return isinstance(error, CodexSpawnError)
+
+
+def usage_limit_wait(result: CodexExecResult, clock: Clock) -> float:
+    """Seconds until a ``usage_limit`` failure says to come back, on ``clock``'s wall time;
+    ``0`` when it is another failure or gives no time."""
+    if result.failure_kind != FailureKind.USAGE_LIMIT:
+        return 0.0
+    now = datetime.datetime.fromtimestamp(clock.time(), datetime.timezone.utc)
+    resets_at = usage_limit_resets_at(failure_text(result), now)
+    return 0.0 if resets_at is None else max(0.0, (resets_at - now).total_seconds())
 
 
 def with_retries(
@@ -101,10 +169,26 @@ def _retrying(
 
     return tenacity.Retrying(
         stop=_stop(policy, clock),
-        wait=_jittered_backoff(policy),
-        retry=tenacity.retry_if_result(retryable) | tenacity.retry_if_exception_type(CodexSpawnError),
+        wait=_waiting(policy, clock, result_of),
+        retry=tenacity.retry_if_result(retryable)
+        | tenacity.retry_if_exception(lambda error: is_retryable_error(policy, error)),
         retry_error_callback=_return_last_outcome,
     )
+
+
+def _waiting(
+    policy: RetryPolicy, clock: Clock, result_of: Callable[[Any], CodexExecResult | None]
+) -> Callable[[tenacity.RetryCallState], float]:
+    """The backoff, or longer: until the time a usage-limit failure says to come back."""
+    backoff = _jittered_backoff(policy)
+
+    def wait(retry_state: tenacity.RetryCallState) -> float:
+        delay = backoff(retry_state)
+        outcome = retry_state.outcome
+        result = None if outcome is None or outcome.failed else result_of(outcome.result())
+        return delay if result is None else max(delay, usage_limit_wait(result, clock))
+
+    return wait
 
 
 def _stop(policy: RetryPolicy, clock: Clock) -> Callable[[tenacity.RetryCallState], bool]:

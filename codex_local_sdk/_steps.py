@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ._slots import RunSlots
 from .ports import AsyncProcessHandle, ProcessHandle, ProcessSpec
 
 Handle = ProcessHandle | AsyncProcessHandle
@@ -42,7 +43,16 @@ class Sleep:
     seconds: float
 
 
-Step = Start | Call | Sleep
+@attrs.frozen
+class Acquire:
+    """Take one of ``slots``, waiting up to ``timeout`` seconds: ``slots.acquire`` or
+    ``await slots.acquire_async``; whether one was taken."""
+
+    slots: RunSlots
+    timeout: float | None
+
+
+Step = Start | Call | Sleep | Acquire
 
 _T = TypeVar("_T")
 

@@ -10,19 +10,23 @@ from typing import Any
 from ._retrying import RetryHook
 from .errors import failure_reason
 from .events import CodexClientEvent, CodexEvent
-from .models import CodexExecResult
+from .models import CodexExecResult, FailureKind
 from .ports import Clock, EventSink, ProcessSpec
 from .sessions import SessionRecord
 
 
 class Telemetry:
     """Builds the events of one operation (``"run"``, ``"resume_live"``...) and sends them
-    to ``sink``, timestamped by ``clock``."""
+    to ``sink``, timestamped by ``clock``. For an operation that starts a new thread
+    (``new_thread``), a failed attempt that got a thread id reports it as
+    ``data["abandoned_thread_id"]``: a retry starts another thread, and what the agent did in
+    that one stays findable."""
 
-    def __init__(self, sink: EventSink, clock: Clock, operation: str) -> None:
+    def __init__(self, sink: EventSink, clock: Clock, operation: str, *, new_thread: bool = False) -> None:
         self._sink = sink
         self._clock = clock
         self._operation = operation
+        self._new_thread = new_thread
 
     def emit(self, type: str, **fields: Any) -> None:
         """Send one event of ``type`` with ``fields``."""
@@ -43,6 +47,27 @@ class Telemetry:
             duration_seconds=result.duration_seconds,
             session_id=result.thread_id,
             error=None if result.succeeded else failure_reason(result),
+            data=self._failure(result),
+        )
+
+    def _failure(self, result: CodexExecResult | None) -> dict[str, Any]:
+        """What a failed attempt's events carry in ``data``: its ``failure_kind``, and the
+        thread it abandoned (see the class)."""
+        if result is None or result.succeeded:
+            return {}
+        data: dict[str, Any] = {"failure_kind": str(result.failure_kind or FailureKind.UNKNOWN)}
+        if self._new_thread and result.thread_id is not None:
+            data["abandoned_thread_id"] = result.thread_id
+        return data
+
+    def run_queued(self, number: int, waited: float, limit: int, *, taken: bool) -> None:
+        """Attempt ``number`` waited ``waited`` seconds for one of the client's ``limit``
+        slots; ``taken``: it got one (else its ``timeout_seconds`` passed first)."""
+        self.emit(
+            "run.queued",
+            attempt=number,
+            duration_seconds=waited,
+            data={"max_concurrent_runs": limit, "started": taken},
         )
 
     def start_failed(self, type: str, number: int, spec: ProcessSpec, error: Exception) -> None:
@@ -64,7 +89,7 @@ class Telemetry:
                 return_code=result.return_code if result is not None else None,
                 turn_status=result.turn_status if result is not None else None,
                 error=str(failure) if failure is not None else None,
-                data={"next_attempt": number + 1},
+                data={"next_attempt": number + 1, **self._failure(result)},
             )
 
         return report
@@ -92,6 +117,7 @@ class Telemetry:
                 turn_status=result.turn_status,
                 duration_seconds=result.duration_seconds,
                 error=failure_reason(result),
+                data=self._failure(result),
             )
 
     def session_updated(self, name: str, record: SessionRecord, result: CodexExecResult) -> None:

@@ -22,7 +22,8 @@ from ._output import OutputSpec, read_output
 from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
 from ._steps import Steps
 from ._telemetry import Telemetry
-from ._validation import check_api_key, check_optional_name, check_timeout
+from ._timeouts import Timeouts
+from ._validation import check_api_key, check_optional_name
 from .command import Command, build_exec_argv
 from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
@@ -301,7 +302,6 @@ def process_spec(
     default_cwd: str | None,
     default_env: Mapping[str, str],
     api_key: str | None,
-    timeout: float | None,
     input_files: Mapping[str, bytes] | None = None,
     isolation: Isolation = INHERIT_ALL,
     cli_version: CliVersion | None = None,
@@ -313,11 +313,9 @@ def process_spec(
     file) for the runner. Options that render by the CLI's version follow ``cli_version``.
 
     Raises:
-        TypeError: ``timeout`` is not a number, ``api_key`` not a str.
-        ValueError: ``timeout`` is not a finite number > 0, or ``api_key`` is empty or holds
-            NUL.
+        TypeError: ``api_key`` is not a str.
+        ValueError: ``api_key`` is empty or holds NUL.
     """
-    check_timeout(timeout)
     cwd = request.cwd if request.cwd is not None else default_cwd
     check_api_key(api_key)
     argv = build_exec_argv(
@@ -506,16 +504,17 @@ class TurnSteps:
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
-        timeout: float | None,
+        timeouts: Timeouts,
         output: OutputSpec | None = None,
     ) -> Steps[CodexExecResult]:
         """Run ``request`` as ``turn`` to its end, retrying per the policy; its checked result,
         with the final message read into ``output`` when given."""
         request = self.isolation.request(structured(request, output))
-        spec = yield from self._spec(request, turn, api_key, timeout, output)
+        spec = yield from self._spec(request, turn, api_key, output)
         turn = begin(self.store, turn)
-        result = yield from self.engine.execute(operation, spec, request, timeout)
-        return self.engine.check(self._finalize(operation, request, turn, result, output), timeout)
+        new_thread = turn.thread_id is None and not turn.last
+        result = yield from self.engine.execute(operation, spec, request, timeouts, new_thread=new_thread)
+        return self.engine.check(self._finalize(operation, request, turn, result, output), timeouts)
 
     def live(
         self,
@@ -523,21 +522,21 @@ class TurnSteps:
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
-        timeout: float | None,
+        timeouts: Timeouts,
         keep_events: bool,
         output: OutputSpec | None = None,
     ) -> Steps[LiveAttempt]:
         """Start ``request`` as ``turn`` (JSON output forced) and wait for its first event;
         its result reads the final message into ``output`` when given."""
         request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
-        spec = yield from self._spec(request, turn, api_key, timeout, output)
+        spec = yield from self._spec(request, turn, api_key, output)
         turn = begin(self.store, turn)
-        attempt = yield from self.engine.start_live(operation, spec, request, timeout, keep_events)
+        attempt = yield from self.engine.start_live(operation, spec, request, timeouts, keep_events)
         return LiveAttempt(
             attempt,
             self.engine,
             finalize=lambda result: self._finalize(operation, request, turn, result, output),
-            timeout=timeout,
+            timeouts=timeouts,
         )
 
     def _spec(
@@ -545,7 +544,6 @@ class TurnSteps:
         request: CodexExecRequest,
         turn: Turn,
         api_key: str | None,
-        timeout: float | None,
         output: OutputSpec | None,
     ) -> Steps[ProcessSpec]:
         """The run's spec, once the CLI was found to have its options (reading the CLI's
@@ -559,7 +557,6 @@ class TurnSteps:
                 default_cwd=self.default_cwd,
                 default_env=self.default_env,
                 api_key=api_key,
-                timeout=timeout,
                 input_files=None if output is None else schema_input(output.schema),
                 isolation=self.isolation,
                 cli_version=version,

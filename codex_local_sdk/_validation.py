@@ -43,17 +43,6 @@ def codex_path(codex_bin: StrPath) -> str:
     return path
 
 
-def check_timeout(timeout: float | None) -> None:
-    if timeout is None:
-        return
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"timeout_seconds must be a number of seconds, got {timeout!r}")
-    if not math.isfinite(timeout) or timeout <= 0:
-        raise ValueError(
-            f"timeout_seconds must be a finite number > 0, got {timeout!r} (None means no timeout)"
-        )
-
-
 def check_grace(grace: float) -> None:
     if isinstance(grace, bool) or not isinstance(grace, (int, float)):
         raise TypeError(f"terminate_grace_seconds must be a number of seconds, got {grace!r}")
@@ -104,6 +93,15 @@ def check_api_key(api_key: str | None) -> None:
 
 def check_optional_name(name: str | None) -> str | None:
     return None if name is None else check_session_name(name)
+
+
+def check_max_concurrent_runs(limit: int | None) -> None:
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"max_concurrent_runs must be an int or None, got {limit!r}")
+    if limit < 1:
+        raise ValueError(f"max_concurrent_runs must be >= 1, got {limit} (None means no limit)")
 
 
 def flag(name: str, value: bool) -> bool:

@@ -34,6 +34,7 @@ def engine(
     grace_seconds: float,
     raise_on_error: bool,
     strict_cli_version: bool,
+    max_concurrent_runs: int | None = None,
 ) -> RunEngine:
     """The client's :class:`RunEngine`, on the given ports or their defaults: the
     :class:`~adapters.subprocess_runner.SubprocessRunner` (a runner written before the port
@@ -52,6 +53,7 @@ def engine(
         grace_seconds=grace_seconds,
         raise_on_error=raise_on_error,
         strict_cli_version=strict_cli_version,
+        max_concurrent_runs=max_concurrent_runs,
     )
 
 

@@ -16,6 +16,7 @@ from . import _turns, _validation, _wiring
 from ._compat import accepting_origin_args
 from ._environment import Isolation
 from ._output import OutputType, optional_spec, output_spec
+from ._timeouts import Timeouts
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
@@ -92,6 +93,14 @@ class CodexLocalClient:
             before it is SIGKILLed (timeouts and ``terminate()``); finite.
         preview_chars: how many characters of prompts and messages session records keep
             (0 keeps no text).
+        timeout_seconds: the ``timeout_seconds`` of every call that gives none; ``None``: no limit.
+        idle_timeout_seconds: the ``idle_timeout_seconds`` of every call that gives none.
+        first_event_timeout_seconds: the ``first_event_timeout_seconds`` of every call that
+            gives none.
+        max_concurrent_runs: at most this many CLI processes of this client at once, sync and
+            async callers alike; ``None``: no limit. A run waits for a slot (reported as
+            ``run.queued``), and the wait counts against its ``timeout_seconds``; a live run
+            frees its slot when its process ends.
         codex_home: ``CODEX_HOME`` for every run (its config, logins and threads), unless a
             request sets its own; ``~`` is expanded and a relative path made absolute here.
             ``None``: the inherited one (the CLI's default, ``~/.codex``).
@@ -126,13 +135,14 @@ class CodexLocalClient:
         base_url: as given.
 
     Raises:
-        TypeError: a grace period that is not a number, a ``preview_chars`` that is not an
-            int, a ``codex_bin`` or ``default_cwd`` that is not a path, a ``default_env``
-            that is not a mapping of str to str.
+        TypeError: a grace period that is not a number, a ``preview_chars`` or
+            ``max_concurrent_runs`` that is not an int, a ``codex_bin`` or ``default_cwd``
+            that is not a path, a ``default_env`` that is not a mapping of str to str.
         ValueError: a negative, NaN or infinite grace period, a negative preview length, a
             ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL,
-            an ``env_allowlist`` entry that is no variable name, a ``base_url`` that is not
-            an ``http(s)://`` URL.
+            a timeout that is not a finite number > 0, a ``max_concurrent_runs`` < 1, an
+            ``env_allowlist`` entry that is no variable name, a ``base_url`` that is not an
+            ``http(s)://`` URL.
     """
 
     def __init__(
@@ -150,6 +160,10 @@ class CodexLocalClient:
         event_sink: EventSink | None = None,
         terminate_grace_seconds: float = 5.0,
         preview_chars: int = 200,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        max_concurrent_runs: int | None = None,
         codex_home: StrPath | None = None,
         inherit_env: bool = True,
         env_allowlist: Iterable[str] = (),
@@ -163,6 +177,8 @@ class CodexLocalClient:
             codex_home=codex_home, inherit_env=inherit_env, env_allowlist=env_allowlist, base_url=base_url
         )
         self.session_store = _wiring.session_store(session_store)
+        self._default_timeouts = Timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds)
+        _validation.check_max_concurrent_runs(max_concurrent_runs)
         self._engine = _wiring.engine(
             runner=runner,
             clock=clock,
@@ -172,6 +188,7 @@ class CodexLocalClient:
             grace_seconds=terminate_grace_seconds,
             raise_on_error=raise_on_error,
             strict_cli_version=_validation.flag("strict_cli_version", strict_cli_version),
+            max_concurrent_runs=max_concurrent_runs,
         )
 
     @property
@@ -249,6 +266,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
     ) -> CodexExecResult:
         """Run ``request`` to its end, retrying per the policy. It starts a new thread.
 
@@ -256,8 +275,15 @@ class CodexLocalClient:
             request: what to run.
             api_key: sent to the CLI as ``CODEX_API_KEY`` in its environment only; ``None``
                 leaves the CLI's own login (or ``default_env``) in charge.
-            timeout_seconds: limit for each attempt, ``None`` for none; at the limit the
-                process group is terminated (SIGTERM, grace, SIGKILL).
+            timeout_seconds: limit for each attempt, ``None`` for the client's (none by
+                default); at the limit the process group is terminated (SIGTERM, grace,
+                SIGKILL) and :class:`CodexTimeoutError` says ``timeout_kind="total"``.
+            idle_timeout_seconds: end an attempt that made no progress (an item event or
+                the turn's end) for this long, the same way (``timeout_kind="idle"``);
+                ``None`` for the client's.
+            first_event_timeout_seconds: end an attempt that made no progress at all this
+                long after it started (``timeout_kind="first_event"``); ``None`` for the
+                client's.
 
         Returns:
             The last attempt's result (with ``turn_usage`` equal to ``usage``: the thread is
@@ -273,7 +299,13 @@ class CodexLocalClient:
                 existing file, or ``api_key`` is empty or holds NUL.
         """
         return self._engine.drive(
-            self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
+            self._steps().run(
+                "run",
+                request,
+                _turns.NEW_THREAD,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
 
     @accepting_origin_args("request", "api_key", "timeout_seconds")
@@ -283,11 +315,19 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
     ) -> CodexExecResult:
         """As :meth:`run`, on asyncio (no thread per run), with the same arguments, result
         and errors. Cancelling it kills the run's process group."""
         return await self._engine.drive_async(
-            self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds)
+            self._steps().run(
+                "run",
+                request,
+                _turns.NEW_THREAD,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
 
     @accepting_origin_args("prompt", "api_key", "timeout_seconds")
@@ -297,6 +337,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` as a new :class:`CodexExecRequest`; see :meth:`run`.
@@ -305,6 +347,8 @@ class CodexLocalClient:
             prompt: the request's ``prompt``.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields (``cwd``, ``model``,
                 ``sandbox``...).
 
@@ -320,6 +364,8 @@ class CodexLocalClient:
             CodexExecRequest(prompt=prompt, **options),
             api_key=api_key,
             timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
         )
 
     @accepting_origin_args("prompt", "api_key", "timeout_seconds")
@@ -329,6 +375,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`run_prompt`, on asyncio, with the same arguments, result and errors."""
@@ -336,6 +384,8 @@ class CodexLocalClient:
             CodexExecRequest(prompt=prompt, **options),
             api_key=api_key,
             timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
         )
 
     @_SCHEMA_ARGS
@@ -346,6 +396,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """Run ``prompt`` so that the final message is JSON meeting ``schema``, and read it.
@@ -361,6 +413,8 @@ class CodexLocalClient:
             schema: a JSON Schema mapping, an attrs class, a dataclass or a pydantic v2 model.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, except ``output_schema_path``.
 
         Returns:
@@ -378,7 +432,14 @@ class CodexLocalClient:
         """
         output = output_spec(schema, "schema")
         request = CodexExecRequest(prompt=prompt, **options)
-        steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
+        steps = self._steps().run(
+            "run",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            output,
+        )
         return self._engine.drive(steps)
 
     @_SCHEMA_ARGS
@@ -389,12 +450,21 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[SchemaRunOptions],
     ) -> CodexExecResult:
         """As :meth:`run_with_schema`, on asyncio, with the same arguments, result and errors."""
         output = output_spec(schema, "schema")
         request = CodexExecRequest(prompt=prompt, **options)
-        steps = self._steps().run("run", request, _turns.NEW_THREAD, api_key, timeout_seconds, output)
+        steps = self._steps().run(
+            "run",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            output,
+        )
         return await self._engine.drive_async(steps)
 
     # -- threads and sessions --------------------------------------------------------------
@@ -408,6 +478,8 @@ class CodexLocalClient:
         metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
@@ -426,6 +498,8 @@ class CodexLocalClient:
             metadata: the caller's own keys (``{"ticket": "4711"}``), kept in the record.
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
+            idle_timeout_seconds: as for :meth:`run`, for this turn only.
+            first_event_timeout_seconds: as for :meth:`run`, for this turn only.
             output_type: read the final message into this type, as ``schema`` is read by
                 :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
@@ -449,7 +523,14 @@ class CodexLocalClient:
         output = optional_spec(output_type)
         request, turn = _turns.start(prompt, session_name, options, metadata)
         result = self._engine.drive(
-            self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
+            self._steps().run(
+                "start_thread",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+                output,
+            )
         )
         return self._thread_session(result, session_name, api_key, options)
 
@@ -462,13 +543,22 @@ class CodexLocalClient:
         metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
         output = optional_spec(output_type)
         request, turn = _turns.start(prompt, session_name, options, metadata)
-        steps = self._steps().run("start_thread", request, turn, api_key, timeout_seconds, output)
+        steps = self._steps().run(
+            "start_thread",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            output,
+        )
         return self._thread_session(await self._engine.drive_async(steps), session_name, api_key, options)
 
     @_RESUME_ARGS
@@ -481,6 +571,8 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
@@ -497,6 +589,8 @@ class CodexLocalClient:
             last: continue the CLI's most recent session (``resume --last``).
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             output_type: read the final message into this type, as ``schema`` is read by
                 :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields, as for a new run; with
@@ -528,7 +622,14 @@ class CodexLocalClient:
         output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return self._engine.drive(
-            self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
+            self._steps().run(
+                "resume",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+                output,
+            )
         )
 
     @_RESUME_ARGS
@@ -541,6 +642,8 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
@@ -548,7 +651,14 @@ class CodexLocalClient:
         output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
-            self._steps().run("resume", request, turn, api_key, timeout_seconds, output)
+            self._steps().run(
+                "resume",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+                output,
+            )
         )
 
     def fork_thread(
@@ -561,6 +671,8 @@ class CodexLocalClient:
         metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Fork a thread into a new one that carries its history (``codex exec fork <id>``).
@@ -582,6 +694,8 @@ class CodexLocalClient:
                 fork of a saved session.
             api_key: as for :meth:`run`; the returned session reuses it.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields, over a saved parent's launch
                 options; the returned session reuses them, as :meth:`start_thread`'s does.
 
@@ -600,9 +714,17 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         request, turn = _turns.fork(
-            self.session_store, prompt, session_id, session_name, new_session_name, options
+            self.session_store, prompt, session_id, session_name, new_session_name, options, metadata
         )
-        result = self._engine.drive(self._steps().run("fork_thread", request, turn, api_key, timeout_seconds))
+        result = self._engine.drive(
+            self._steps().run(
+                "fork_thread",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
+        )
         return self._thread_session(result, new_session_name, api_key, options)
 
     async def fork_thread_async(
@@ -615,13 +737,21 @@ class CodexLocalClient:
         metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`fork_thread`, on asyncio, with the same arguments, result and errors."""
         request, turn = _turns.fork(
-            self.session_store, prompt, session_id, session_name, new_session_name, options
+            self.session_store, prompt, session_id, session_name, new_session_name, options, metadata
         )
-        steps = self._steps().run("fork_thread", request, turn, api_key, timeout_seconds)
+        steps = self._steps().run(
+            "fork_thread",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+        )
         return self._thread_session(await self._engine.drive_async(steps), new_session_name, api_key, options)
 
     # -- code review -----------------------------------------------------------------------
@@ -636,6 +766,8 @@ class CodexLocalClient:
         instructions: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """Review code changes (``codex exec review``) in the request's ``cwd``, a git
@@ -655,6 +787,8 @@ class CodexLocalClient:
             instructions: review as these instructions ask.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
             **options: other :class:`CodexExecRequest` fields (``cwd``, ``model``...);
                 ``images``, ``worktree`` and ``cyber_access_program`` are refused.
 
@@ -675,7 +809,15 @@ class CodexLocalClient:
             instructions=instructions,
             options=options,
         )
-        return self._engine.drive(self._steps().run("review", request, turn, api_key, timeout_seconds))
+        return self._engine.drive(
+            self._steps().run(
+                "review",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
+        )
 
     async def review_async(
         self,
@@ -687,6 +829,8 @@ class CodexLocalClient:
         instructions: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult:
         """As :meth:`review`, on asyncio, with the same arguments, result and errors."""
@@ -699,7 +843,13 @@ class CodexLocalClient:
             options=options,
         )
         return await self._engine.drive_async(
-            self._steps().run("review", request, turn, api_key, timeout_seconds)
+            self._steps().run(
+                "review",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
         )
 
     def review_live(
@@ -712,6 +862,8 @@ class CodexLocalClient:
         instructions: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         **options: Unpack[RequestOptions],
     ) -> CodexLiveRun:
@@ -732,7 +884,14 @@ class CodexLocalClient:
             instructions=instructions,
             options=options,
         )
-        steps = self._steps().live("review_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "review_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+        )
         return CodexLiveRun(self._engine.drive(steps))
 
     async def review_live_async(
@@ -745,6 +904,8 @@ class CodexLocalClient:
         instructions: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun:
@@ -758,7 +919,14 @@ class CodexLocalClient:
             instructions=instructions,
             options=options,
         )
-        steps = self._steps().live("review_live", request, turn, api_key, timeout_seconds, keep_events)
+        steps = self._steps().live(
+            "review_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+        )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- live runs -------------------------------------------------------------------------
@@ -770,6 +938,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
     ) -> CodexLiveRun:
@@ -785,6 +955,9 @@ class CodexLocalClient:
             api_key: as for :meth:`run`.
             timeout_seconds: limit for the run, counted from its start; it is enforced while
                 you iterate or wait, and by a watchdog timer while nobody reads.
+            idle_timeout_seconds: as for :meth:`run`; enforced while you iterate or wait
+                (progress waiting unread in the pipe is not a stall).
+            first_event_timeout_seconds: as for :meth:`run`, enforced the same way.
             keep_events: also keep every event (and stdout) in the run's result. Off by
                 default: the events go to you as they come, and memory stays flat however
                 long the run; the result still has the thread id, final message, status and
@@ -801,13 +974,21 @@ class CodexLocalClient:
         Raises:
             CodexNotInstalledError: the CLI was not found.
             CodexSpawnError: the CLI could not be started, on the last attempt.
+            CodexTimeoutError: with ``max_concurrent_runs``, no slot came free within
+                ``timeout_seconds`` (whatever ``raise_on_error``).
             TypeError: ``timeout_seconds`` is not a number; ``output_type`` as for
                 :meth:`run_with_schema`.
             ValueError: as :meth:`run`; an ``output_type`` with an ``output_schema_path``.
         """
         output = optional_spec(output_type)
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events, output
+            "run_live",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+            output,
         )
         return CodexLiveRun(self._engine.drive(steps))
 
@@ -818,6 +999,8 @@ class CodexLocalClient:
         *,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
     ) -> AsyncCodexLiveRun:
@@ -825,7 +1008,13 @@ class CodexLocalClient:
         :class:`AsyncCodexLiveRun`."""
         output = optional_spec(output_type)
         steps = self._steps().live(
-            "run_live", request, _turns.NEW_THREAD, api_key, timeout_seconds, keep_events, output
+            "run_live",
+            request,
+            _turns.NEW_THREAD,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+            output,
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
@@ -839,6 +1028,8 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
@@ -856,6 +1047,8 @@ class CodexLocalClient:
             last: as for :meth:`resume`.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
+            idle_timeout_seconds: as for :meth:`run_live`.
+            first_event_timeout_seconds: as for :meth:`run_live`.
             keep_events: as for :meth:`run_live`.
             output_type: as for :meth:`run_live`.
             **options: other :class:`CodexExecRequest` fields.
@@ -874,7 +1067,13 @@ class CodexLocalClient:
         output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         steps = self._steps().live(
-            "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
+            "resume_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+            output,
         )
         return CodexLiveRun(self._engine.drive(steps))
 
@@ -888,6 +1087,8 @@ class CodexLocalClient:
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
@@ -897,7 +1098,13 @@ class CodexLocalClient:
         output = optional_spec(output_type)
         request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         steps = self._steps().live(
-            "resume_live", request, turn, api_key, timeout_seconds, keep_events, output
+            "resume_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+            output,
         )
         return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
@@ -993,6 +1200,10 @@ class CodexLocalClient:
         return CodexThreadSession(self, session_id, session_name=name, options=options, api_key=api_key)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _timeouts(self, total: float | None, idle: float | None, first_event: float | None) -> Timeouts:
+        """A call's limits over the client's defaults (each checked before anything runs)."""
+        return Timeouts(total, idle, first_event).over(self._default_timeouts)
 
     def _steps(self) -> _turns.TurnSteps:
         """The steps of a turn, on this client's engine, store and settings as they are now."""

@@ -7,8 +7,11 @@ The tree::
     ├── CodexSpawnError               the CLI could not be started for another reason
     ├── CodexUnsupportedCliError      the installed CLI is too old (strict_cli_version=True) or unreadable
     │   └── CodexUnsupportedOptionError   ... or lacks an option the request uses
-    ├── CodexExecFailedError          a run ended badly and raise_on_error=True
-    │   ├── CodexTimeoutError         ... because the SDK's timeout ended it
+    ├── CodexExecFailedError          a run ended badly and raise_on_error=True (.failure_kind)
+    │   ├── CodexTimeoutError         ... because one of the SDK's timeouts ended it
+    │   ├── CodexAuthError            ... because the provider refused the login (401, 403)
+    │   ├── CodexRateLimitError       ... because the provider said too many requests (429)
+    │   ├── CodexUsageLimitError      ... because the plan's usage limit was reached
     │   ├── CodexOutputTooLargeError  ... because a stdout line passed the runner's cap
     │   ├── CodexUnknownThreadError   ... because the CLI does not know the thread id
     │   ├── CodexThreadBusyError      ... because another run is continuing that thread
@@ -19,15 +22,21 @@ The tree::
         ├── SessionStoreSchemaError   the file has a newer schema (left untouched)
         └── SessionStoreLockTimeout   the store's lock could not be taken in time
 
-Errors carry fields so callers branch on them, not on message text.
+Errors carry fields so callers branch on them, not on message text: every failed result,
+and so every :class:`CodexExecFailedError`, has a :class:`~codex_local_sdk.results.FailureKind`
+that :func:`classify_failure` read from it, the one place a failure is recognised.
 """
 
 from __future__ import annotations
 
+import datetime
+import re
+import signal
 from typing import TYPE_CHECKING
 
+from .results import CodexExecResult, FailureKind
+
 if TYPE_CHECKING:
-    from .results import CodexExecResult
     from .versions import CliVersion, OptionSupport
 
 
@@ -170,6 +179,8 @@ class CodexExecFailedError(CodexError):
         turn_error: ``result.error_message``: the message of the last ``turn.failed`` or
             ``error`` event, if any.
         thread_id: the thread the run belonged to, if it reported one.
+        failure_kind: why it failed: ``result.failure_kind``, or what
+            :func:`classify_failure` reads from ``result`` when that is unset.
     """
 
     def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
@@ -183,6 +194,7 @@ class CodexExecFailedError(CodexError):
         self.stderr_tail = _tail(result.stderr)
         self.turn_error = result.error_message
         self.thread_id = result.thread_id
+        self.failure_kind = result.failure_kind or classify_failure(result) or FailureKind.UNKNOWN
         super().__init__(message or self._describe())
 
     def _describe(self) -> str:
@@ -198,8 +210,9 @@ class CodexExecFailedError(CodexError):
 
 
 class CodexTimeoutError(CodexExecFailedError):
-    """The SDK's ``timeout_seconds`` ended the run (``result.timed_out``); its process group
-    was terminated (SIGTERM, then SIGKILL after the grace period).
+    """One of the SDK's timeouts ended the run (``result.timed_out``); its process group
+    was terminated (SIGTERM, then SIGKILL after the grace period). ``result`` is the partial
+    result: the events read so far, and the thread id if the CLI reported one.
 
     Args:
         message: the error message; ``None``: one built from ``result``.
@@ -207,8 +220,11 @@ class CodexTimeoutError(CodexExecFailedError):
         timeout_seconds: the timeout that ended it, when known.
 
     Attributes:
-        timeout_seconds: the timeout that ended it, when known (``None`` when the CLI closed
-            its stdout and then did not exit within the grace period).
+        timeout_seconds: the limit that ended it, in seconds, when known (``None`` when the
+            CLI closed its stdout and then did not exit within the grace period).
+        timeout_kind: which limit: ``"total"`` (``timeout_seconds``), ``"idle"``
+            (``idle_timeout_seconds``: no progress for that long) or ``"first_event"``
+            (``first_event_timeout_seconds``: no progress at all since the start).
     """
 
     def __init__(
@@ -219,15 +235,47 @@ class CodexTimeoutError(CodexExecFailedError):
         timeout_seconds: float | None = None,
     ) -> None:
         self.timeout_seconds = timeout_seconds
+        # _describe reads it; without a result, the base raises the TypeError that says so
+        self.timeout_kind = (result.timeout_kind if result is not None else None) or "total"
         super().__init__(message, result)
 
     def _describe(self) -> str:
         limit = f" of {self.timeout_seconds:g} s" if self.timeout_seconds is not None else ""
-        return (
-            f"codex did not finish within the timeout{limit} after {self.result.attempts} attempt(s); "
-            "its process group was terminated"
-            + (f". Last stderr: {self.stderr_tail}" if self.stderr_tail else "")
+        what = {
+            "idle": f"codex made no progress within the idle timeout{limit}",
+            "first_event": f"codex made no progress within the first-event timeout{limit}",
+        }.get(self.timeout_kind, f"codex did not finish within the timeout{limit}")
+        return f"{what} after {self.result.attempts} attempt(s); its process group was terminated" + (
+            f". Last stderr: {self.stderr_tail}" if self.stderr_tail else ""
         )
+
+
+class CodexAuthError(CodexExecFailedError):
+    """The provider refused the credentials (401, 403), or the CLI has none (not logged in,
+    the provider's key variable unset). A retry cannot fix it: log in, or pass ``api_key``."""
+
+
+class CodexRateLimitError(CodexExecFailedError):
+    """The provider answered 429 (too many requests). The CLI 0.169.0 passes on no
+    retry-after: a retry policy's backoff decides when to try again."""
+
+
+class CodexUsageLimitError(CodexExecFailedError):
+    """The plan's usage limit was reached.
+
+    Args:
+        message: the error message; ``None``: one built from ``result``.
+        result: the result of the last attempt (required).
+
+    Attributes:
+        resets_at: when the CLI says to come back, as an aware local :class:`datetime.datetime`
+            (the CLI prints it in its local time; it is read in this process's local time
+            zone), or ``None`` when it gave no time.
+    """
+
+    def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
+        super().__init__(message, result)
+        self.resets_at = usage_limit_resets_at(failure_text(self.result))
 
 
 class CodexOutputTooLargeError(CodexExecFailedError):
@@ -288,7 +336,12 @@ class CodexOutputError(CodexExecFailedError, ValueError):
         raw_text: the final message as the CLI gave it (``None`` when there was none).
         reasons: ``result.output_errors``: one reason per field, each ending with where it
             is (``"expected an integer, got \"3\" @ Answer.count"``).
+        failure_kind: always ``invalid_output``: the run itself succeeded.
     """
+
+    def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
+        super().__init__(message, result)
+        self.failure_kind = FailureKind.INVALID_OUTPUT
 
     @property
     def raw_text(self) -> str | None:
@@ -349,43 +402,188 @@ class SessionStoreLockTimeout(SessionStoreError):
     """The store's cross-process lock was not acquired in time."""
 
 
-# What the CLI's stderr says when a resume cannot open the thread it names.
-_RESUME_ERRORS: tuple[tuple[str, type[CodexExecFailedError]], ...] = (
-    ("no rollout found", CodexUnknownThreadError),
-    ("already has an active writer", CodexThreadBusyError),
-)
+_ERRORS_BY_KIND: dict[FailureKind, type[CodexExecFailedError]] = {
+    FailureKind.OUTPUT_TOO_LARGE: CodexOutputTooLargeError,
+    FailureKind.UNKNOWN_THREAD: CodexUnknownThreadError,
+    FailureKind.THREAD_BUSY: CodexThreadBusyError,
+    FailureKind.AUTH: CodexAuthError,
+    FailureKind.RATE_LIMITED: CodexRateLimitError,
+    FailureKind.USAGE_LIMIT: CodexUsageLimitError,
+}
 
 
-def error_for(result: CodexExecResult, timeout: float | None = None) -> CodexExecFailedError | None:
+def error_for(
+    result: CodexExecResult, timeout: float | None = None, *, not_retried: str | None = None
+) -> CodexExecFailedError | None:
     """The error that says why ``result`` failed; ``None`` when it succeeded.
 
-    The one place a failed run is classified: a timeout is a :class:`CodexTimeoutError`; a
-    stdout line past the runner's cap is a :class:`CodexOutputTooLargeError`; a resume by
-    thread id whose stderr says the CLI has no such thread, or that another run is writing
-    it, is a :class:`CodexUnknownThreadError` or a :class:`CodexThreadBusyError`; anything
-    else is a :class:`CodexExecFailedError`. A run that succeeded but whose reply did not fit
-    its output type (``result.output_errors``) is a :class:`CodexOutputError`.
+    The error follows the result's :class:`~codex_local_sdk.results.FailureKind` (see
+    :func:`classify_failure`): a timeout is a :class:`CodexTimeoutError`, a line past the
+    runner's cap a :class:`CodexOutputTooLargeError`, an unknown or busy thread a
+    :class:`CodexUnknownThreadError` or :class:`CodexThreadBusyError`, an auth, rate or
+    usage limit failure a :class:`CodexAuthError`, :class:`CodexRateLimitError` or
+    :class:`CodexUsageLimitError`; anything else is a :class:`CodexExecFailedError`. A run
+    that succeeded but whose reply did not fit its output type (``result.output_errors``) is
+    a :class:`CodexOutputError` (``invalid_output``).
 
     Args:
         result: a finished run's result.
-        timeout: the run's ``timeout_seconds``, for a timeout's message.
+        timeout: the limit that ended a timed-out run (``timeout_seconds``, or the idle or
+            first-event limit its ``timeout_kind`` names), for the message.
+        not_retried: why the retries stopped early, when the message should say so.
 
     Returns:
         The error to raise for it, or ``None``.
     """
+    error = _error_for(result, timeout)
+    if error is not None and not_retried:
+        error.args = (f"{error}; {not_retried}",)
+    return error
+
+
+def _error_for(result: CodexExecResult, timeout: float | None) -> CodexExecFailedError | None:
     if result.succeeded:
         return CodexOutputError(result=result) if result.output_errors else None
     if result.timed_out:
         # A CLI that closed its stdout and lingered times out early, without the timeout.
-        reached = timeout is not None and result.duration_seconds >= timeout
+        total = result.timeout_kind in (None, "total")
+        reached = timeout is not None and (not total or result.duration_seconds >= timeout)
         return CodexTimeoutError(result=result, timeout_seconds=timeout if reached else None)
+    kind = result.failure_kind or classify_failure(result) or FailureKind.UNKNOWN
+    if kind in (FailureKind.UNKNOWN_THREAD, FailureKind.THREAD_BUSY) and not result.requested_thread_id:
+        return CodexExecFailedError(result=result)  # only a resume by thread id names a thread
+    return _ERRORS_BY_KIND.get(kind, CodexExecFailedError)(result=result)
+
+
+# What the CLI 0.169.0 prints, in its turn error or on stderr, for each kind (matched in lower
+# case, in this order: a usage limit comes as a 429 too). The guide's table lists them.
+_MARKERS: tuple[tuple[FailureKind, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        (FailureKind.UNKNOWN_THREAD, r"no rollout found"),
+        (FailureKind.THREAD_BUSY, r"already has an active writer"),
+        (FailureKind.NOT_A_GIT_REPO, r"not inside a trusted directory"),
+        (FailureKind.USAGE_LIMIT, r"usage limit|usage_limit_reached"),
+        (
+            FailureKind.AUTH,
+            r"\b40[13] (unauthorized|forbidden)|not logged in|missing environment variable"
+            r"|invalid[_ ]api[_ ]key|incorrect api key",
+        ),
+        (FailureKind.RATE_LIMITED, r"\b429\b|too many requests|rate limit"),
+        (
+            FailureKind.PROVIDER_UNAVAILABLE,
+            r"status:? 5\d\d\b|\b5\d\d (internal|bad gateway|service unavailable|gateway)|high demand"
+            r"|overloaded|connection refused|error sending request|stream disconnected|reconnecting",
+        ),
+        (
+            FailureKind.INVALID_REQUEST,
+            r"error loading config|unexpected argument|invalid[_ ]json[_ ]schema|invalid schema"
+            r"|invalid_request_error",
+        ),
+    )
+)
+
+
+def classify_failure(result: CodexExecResult, *, keyboard_interrupt: bool = False) -> FailureKind | None:
+    """Why ``result`` failed; ``None`` when it succeeded. The one place a failed run is
+    recognised, from how it ended, then its turn error, its stderr, then its exit code.
+
+    Args:
+        result: a finished run's result.
+        keyboard_interrupt: the SDK ended the run because of a ``KeyboardInterrupt`` (the
+            result's status is ``"interrupted"`` then, as after a ``close()`` or a cancel).
+
+    Returns:
+        The :class:`~codex_local_sdk.results.FailureKind`, or ``None``.
+    """
+    if result.succeeded:
+        return None
+    if result.timed_out:
+        return FailureKind.TIMEOUT
     if result.exceeded_line_limit is not None:
-        return CodexOutputTooLargeError(result=result)
-    if result.requested_thread_id:
-        for marker, error in _RESUME_ERRORS:
-            if marker in result.stderr:
-                return error(result=result)
-    return CodexExecFailedError(result=result)
+        return FailureKind.OUTPUT_TOO_LARGE
+    if result.turn_status in _STOPPED:
+        return FailureKind.INTERRUPTED if keyboard_interrupt else FailureKind.STOPPED
+    for text in (result.error_message, result.stderr):  # the turn's own error says it best
+        lowered = (text or "").lower()
+        for kind, marker in _MARKERS:
+            if marker.search(lowered):
+                return kind
+    return _kind_of_exit(result.return_code)
+
+
+def _kind_of_exit(return_code: int | None) -> FailureKind:
+    if return_code == 2:  # the CLI's usage error: an unknown flag, a bad value
+        return FailureKind.INVALID_REQUEST
+    signal_number = -return_code if return_code is not None and return_code < 0 else None
+    if return_code is not None and 128 < return_code < 160:  # as a shell or the Node launcher reports it
+        signal_number = return_code - 128
+    if signal_number == signal.SIGINT:
+        return FailureKind.INTERRUPTED
+    return FailureKind.KILLED if signal_number is not None else FailureKind.UNKNOWN
+
+
+def failure_kind_of(error: BaseException) -> FailureKind | None:
+    """The kind of a failure that came as an exception: a failed run's (a
+    :class:`CodexOutputError`'s is ``invalid_output``), or a start that failed
+    (``spawn_failed``); ``None`` for any other exception."""
+    if isinstance(error, CodexExecFailedError):
+        return error.failure_kind
+    if isinstance(error, (CodexSpawnError, CodexNotInstalledError)):
+        return FailureKind.SPAWN_FAILED
+    return None
+
+
+def failure_text(result: CodexExecResult) -> str:
+    """What a failed run said about it: the turn's error message, then the CLI's stderr."""
+    return f"{result.error_message or ''}\n{result.stderr}"
+
+
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+_TRY_AGAIN_AT = re.compile(
+    r"try again at (?:(?P<month>[a-z]{3})[a-z]* (?P<day>\d{1,2})(?:st|nd|rd|th)?, (?P<year>\d{4}) )?"
+    r"(?P<hour>\d{1,2}):(?P<minute>\d{2})\s*(?P<half>[ap]m)",
+    re.IGNORECASE,
+)
+
+
+def usage_limit_resets_at(text: str, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """When a usage-limit message says to come back, or ``None`` when it says no time.
+
+    The CLI 0.169.0 prints its local time: ``"try again at 1:53 PM."`` within the day, or
+    ``"Try again at Dec 8th, 2026 12:53 PM."``. It is read in this process's local time zone
+    (the CLI's too, unless the run's environment sets another ``TZ``); a time of day already
+    past ``now`` is tomorrow's.
+
+    Args:
+        text: the message (or a failed run's :func:`failure_text`).
+        now: the current time (aware); default the system's.
+
+    Returns:
+        An aware :class:`datetime.datetime` in the local time zone, or ``None``.
+    """
+    match = _TRY_AGAIN_AT.search(text)
+    if match is None:
+        return None
+    now = (now or datetime.datetime.now(datetime.timezone.utc)).astimezone()
+    hour = int(match["hour"]) % 12 + (12 if match["half"].lower() == "pm" else 0)
+    minute = int(match["minute"])
+    try:
+        if match["year"] is None:
+            at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            return at + datetime.timedelta(days=1) if at < now else at
+        month = _MONTHS.get(match["month"].lower())
+        if month is None:
+            return None
+        naive = datetime.datetime(int(match["year"]), month, int(match["day"]), hour, minute)
+    except ValueError:  # a day or an hour out of range: no time to trust
+        return None
+    return naive.astimezone()
 
 
 # The one-line reasons of the runs the SDK ended itself, by turn status.

@@ -200,6 +200,7 @@ CLIENT_EVENT_TYPES = (
     "live.startup_retried",
     "live.event",
     "session.updated",
+    "run.queued",
 )
 """The values of :attr:`CodexClientEvent.type`: every telemetry event type a client emits."""
 
@@ -253,7 +254,11 @@ class CodexClientEvent:
         session_id: the thread id involved, if known.
         event: for ``live.event``, the :class:`CodexEvent`.
         data: extra fields: ``next_attempt`` for the retry events, ``pid`` for
-            ``live.started``, the record's counters for ``session.updated``.
+            ``live.started``, the record's counters for ``session.updated``,
+            ``max_concurrent_runs`` and ``started`` for ``run.queued`` (its wait is
+            ``duration_seconds``), ``failure_kind`` for a failed attempt's ``attempt.failed``,
+            ``retry.scheduled`` and ``live.startup_failed``, and ``abandoned_thread_id`` for the
+            first two when a failed attempt of a new thread got a thread id.
     """
 
     type: str

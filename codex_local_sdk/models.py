@@ -25,6 +25,7 @@ from ._toml import render_toml_value
 from .events import Usage as Usage
 from .results import UNSUCCESSFUL_TURN_STATUSES as UNSUCCESSFUL_TURN_STATUSES
 from .results import CodexExecResult as CodexExecResult
+from .results import FailureKind as FailureKind
 
 
 class SandboxMode(str, enum.Enum):
@@ -408,6 +409,24 @@ def _exit_codes(value: Any) -> tuple[int, ...] | None:
     return codes
 
 
+def _failure_kinds(value: Any) -> frozenset[FailureKind] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise TypeError(f"retry_on_failures must be a set of failure kinds or None, got {value!r}")
+    try:
+        return frozenset(FailureKind(kind) for kind in value)
+    except ValueError as exc:
+        known = ", ".join(kind.value for kind in FailureKind)
+        raise ValueError(f"retry_on_failures holds an unknown failure kind ({exc}); known: {known}") from None
+
+
+TRANSIENT_FAILURES = frozenset(
+    {FailureKind.PROVIDER_UNAVAILABLE, FailureKind.RATE_LIMITED, FailureKind.THREAD_BUSY, FailureKind.TIMEOUT}
+)
+"""The kinds :meth:`RetryPolicy.transient` retries: they pass on their own."""
+
+
 @accepting_origin_calls()
 @attrs.frozen(kw_only=True)
 class RetryPolicy:
@@ -419,12 +438,23 @@ class RetryPolicy:
     ``min(initial_backoff_seconds * backoff_multiplier ** (n - 1), max_backoff_seconds)``,
     then multiplied by a random factor in ``[1 - jitter_ratio, 1 + jitter_ratio]``.
 
-    A run that timed out is retried only with ``retry_on_timeouts``; any other unsuccessful
-    run when its exit code qualifies (so a failed turn that exited 0 is not). A run whose
-    turn completed (``turn_status == "completed"``) never is, whatever its exit. A
-    :class:`~codex_local_sdk.errors.CodexSpawnError` is retried too, whatever the exit
-    codes; :class:`~codex_local_sdk.errors.CodexNotInstalledError` never is. A live run
-    retries only failures before its first event.
+    With ``retry_on_failures`` set, it alone decides: a failed run is retried when its
+    :attr:`~codex_local_sdk.results.CodexExecResult.failure_kind` is in it (``"timeout"``
+    for all three timeouts, ``"spawn_failed"`` for a
+    :class:`~codex_local_sdk.errors.CodexSpawnError`). Without it (``None``), a run that
+    timed out is retried only with ``retry_on_timeouts``; any other unsuccessful run when
+    its exit code qualifies (so a failed turn that exited 0 is not), and a
+    :class:`~codex_local_sdk.errors.CodexSpawnError` whatever the exit codes.
+    :class:`~codex_local_sdk.errors.CodexNotInstalledError` never is, nor a run whose turn
+    completed (``turn_status == "completed"``), whatever its exit.
+
+    An attempt whose items show a side effect (a command executed, a file changed, an MCP
+    tool called) is not retried unless ``retry_after_side_effects``: a retry would run the
+    turn, and repeat them, from the start. A run without JSON output shows no items, so the
+    rules above alone decide. A live run retries only failures before its first event.
+
+    A ``"usage_limit"`` failure whose message says when to come back waits until then at
+    least (a wait past ``max_total_retry_seconds`` ends the retries at once instead).
 
     Attributes:
         max_attempts: total attempts, the first one included (>= 1).
@@ -435,13 +465,19 @@ class RetryPolicy:
         jitter_ratio: random spread of each delay, between 0 and 1.
         max_total_retry_seconds: no retry is scheduled if its delay would end more than
             this many seconds after the first attempt started. ``None``: no cap.
-        retry_on_timeouts: whether a run ended by the SDK's timeout is retried.
+        retry_on_timeouts: whether a run ended by the SDK's timeout is retried (unless
+            ``retry_on_failures`` is set).
+        retry_on_failures: the failure kinds to retry (names or
+            :class:`~codex_local_sdk.results.FailureKind`); ``None`` keeps the rules of
+            ``retry_on_exit_codes`` and ``retry_on_timeouts``.
+        retry_after_side_effects: also retry an attempt that ran a command, changed a file
+            or called an MCP tool.
 
     Raises:
         TypeError: a field of the wrong type (``max_attempts`` not an int, a non-int exit
             code, a non-number delay, ``retry_on_timeouts`` not a bool).
         ValueError: ``max_attempts`` < 1, a negative, NaN or infinite number,
-            ``backoff_multiplier`` of 0, or ``jitter_ratio`` > 1.
+            ``backoff_multiplier`` of 0, ``jitter_ratio`` > 1, or an unknown failure kind.
     """
 
     max_attempts: int = attrs.field(default=1)
@@ -454,6 +490,22 @@ class RetryPolicy:
         default=None, validator=attrs.validators.optional(_non_negative_finite)
     )
     retry_on_timeouts: bool = attrs.field(default=True, validator=_flag)
+    retry_on_failures: frozenset[FailureKind] | None = attrs.field(default=None, converter=_failure_kinds)
+    retry_after_side_effects: bool = attrs.field(default=False, validator=_flag)
+
+    @classmethod
+    def transient(cls, max_attempts: int = 3, **fields: Any) -> RetryPolicy:
+        """A policy that retries what passes on its own: ``provider_unavailable``,
+        ``rate_limited``, ``thread_busy`` and ``timeout`` (:data:`TRANSIENT_FAILURES`).
+
+        Args:
+            max_attempts: total attempts, the first one included.
+            **fields: other fields (``initial_backoff_seconds``, ``max_total_retry_seconds``...).
+
+        Returns:
+            The policy.
+        """
+        return cls(max_attempts=max_attempts, retry_on_failures=TRANSIENT_FAILURES, **fields)
 
     @max_attempts.validator
     def _check_max_attempts(self, _: attrs.Attribute[int], value: int) -> None:

@@ -8,6 +8,7 @@ events, so it sits above :mod:`codex_local_sdk.events`, where :class:`Usage` is 
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -17,7 +18,52 @@ import attrs
 from ._compat import accepting_origin_calls
 from .events import CodexEvent, Usage, usage_from
 
-__all__ = ["UNSUCCESSFUL_TURN_STATUSES", "CodexExecResult", "Usage", "run_succeeded"]
+__all__ = ["UNSUCCESSFUL_TURN_STATUSES", "CodexExecResult", "FailureKind", "Usage", "run_succeeded"]
+
+
+class FailureKind(str, enum.Enum):
+    """Why a run failed, read from its events, stderr and exit by one classifier
+    (:func:`codex_local_sdk.errors.classify_failure`). A ``str`` enum: it compares equal to its
+    value (``result.failure_kind == "rate_limited"``) and a retry policy takes either.
+
+    The "Retries and timeouts" guide lists how each kind is recognised.
+    """
+
+    PROVIDER_UNAVAILABLE = "provider_unavailable"
+    """The model provider failed or could not be reached (a 5xx, overloaded, connection refused)."""
+    RATE_LIMITED = "rate_limited"
+    """The provider said too many requests (429)."""
+    USAGE_LIMIT = "usage_limit"
+    """The plan's usage limit was reached; the message may say when to come back."""
+    AUTH = "auth"
+    """Not logged in, or the provider refused the credentials (401, 403)."""
+    INVALID_REQUEST = "invalid_request"
+    """The CLI refused the call itself: a usage error (exit 2), a bad flag, config or schema."""
+    UNKNOWN_THREAD = "unknown_thread"
+    """A resume named a thread the CLI has no rollout for."""
+    THREAD_BUSY = "thread_busy"
+    """A resume named a thread another run was writing."""
+    NOT_A_GIT_REPO = "not_a_git_repo"
+    """The working directory is not a trusted git repository (and no ``skip_git_repo_check``)."""
+    TIMEOUT = "timeout"
+    """One of the SDK's timeouts ended the run."""
+    STOPPED = "stopped"
+    """The caller ended the run: ``terminate()``, ``kill()``, ``close()`` or a cancellation."""
+    KILLED = "killed"
+    """A signal the SDK did not send ended the CLI."""
+    INTERRUPTED = "interrupted"
+    """A ``KeyboardInterrupt`` (Ctrl-C) ended the run."""
+    OUTPUT_TOO_LARGE = "output_too_large"
+    """A stdout line passed the runner's cap."""
+    INVALID_OUTPUT = "invalid_output"
+    """The final message did not hold the structured output asked for."""
+    SPAWN_FAILED = "spawn_failed"
+    """The CLI could not be started."""
+    UNKNOWN = "unknown"
+    """None of the above."""
+
+    def __str__(self) -> str:
+        return self.value
 
 
 UNSUCCESSFUL_TURN_STATUSES = frozenset(
@@ -122,6 +168,11 @@ class CodexExecResult:
             ``SubprocessRunner(max_line_bytes=...)``.
         requested_thread_id: for a resume by ``session_id`` or ``session_name``, or a fork,
             the thread id that was asked for (a fork's parent); ``None`` otherwise.
+        timeout_kind: which of the SDK's limits ended the run, when ``timed_out``:
+            ``"total"`` (``timeout_seconds``), ``"idle"`` (``idle_timeout_seconds``) or
+            ``"first_event"`` (``first_event_timeout_seconds``); ``None`` otherwise.
+        failure_kind: why the run failed (see :class:`FailureKind`); ``None`` when it
+            succeeded. The client sets it on every result it returns or raises.
         output: for a run with an output type (``run_with_schema``, ``output_type=``), the
             final message read into it: an instance of the attrs class, dataclass or pydantic
             model, or the parsed JSON for a JSON Schema mapping. ``None`` without an output
@@ -150,6 +201,10 @@ class CodexExecResult:
     dropped_unparsed_lines: int = 0
     exceeded_line_limit: int | None = None
     requested_thread_id: str | None = None
+    timeout_kind: str | None = None
+    failure_kind: FailureKind | None = attrs.field(
+        default=None, converter=attrs.converters.optional(FailureKind)
+    )
     output: Any = None
     output_errors: tuple[str, ...] = ()
 

@@ -35,6 +35,8 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
@@ -48,6 +50,8 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> CodexExecResult: ...
@@ -61,6 +65,8 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
@@ -75,6 +81,8 @@ class TurnRunner(Protocol):
         last: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         keep_events: bool = False,
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
@@ -89,6 +97,8 @@ class TurnRunner(Protocol):
         new_session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]: ...
 
@@ -101,6 +111,8 @@ class TurnRunner(Protocol):
         new_session_name: str | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[RequestOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]: ...
 
@@ -181,6 +193,8 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
@@ -194,6 +208,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run`.
             output_type: read this turn's final message into this type, as
                 :meth:`CodexLocalClient.run_with_schema` reads ``schema``; the result's
                 ``output`` holds it. For this turn only.
@@ -213,7 +229,16 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         previous = self._forget_usage()
-        result = self._client.resume(prompt, **self._resume_args(timeout_seconds, output_type, options))
+        result = self._client.resume(
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
         return self._remember(result, previous)
 
     @_TURN_ARGS
@@ -222,13 +247,22 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[TurnOptions],
     ) -> CodexExecResult:
         """As :meth:`continue_prompt`, on asyncio, with the same arguments, result and errors."""
         previous = self._forget_usage()
         result = await self._client.resume_async(
-            prompt, **self._resume_args(timeout_seconds, output_type, options)
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
         )
         return self._remember(result, previous)
 
@@ -238,6 +272,8 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[LiveTurnOptions],
     ) -> CodexLiveRun:
@@ -249,6 +285,8 @@ class CodexThreadSession:
         Args:
             prompt: this turn's prompt.
             timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run_live`.
             output_type: as for :meth:`CodexLocalClient.run_live`.
             **options: :class:`CodexExecRequest` fields for this turn, over the session's,
                 ``api_key`` (over the session's) and ``keep_events`` (as for
@@ -263,7 +301,16 @@ class CodexThreadSession:
                 ``ValueError`` for bad options.
         """
         self._forget_usage()
-        return self._client.resume_live(prompt, **self._resume_args(timeout_seconds, output_type, options))
+        return self._client.resume_live(
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
+        )
 
     @_LIVE_TURN_ARGS
     async def continue_live_async(
@@ -271,6 +318,8 @@ class CodexThreadSession:
         prompt: str,
         *,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         output_type: OutputType | None = None,
         **options: Unpack[LiveTurnOptions],
     ) -> AsyncCodexLiveRun:
@@ -278,7 +327,14 @@ class CodexThreadSession:
         an :class:`AsyncCodexLiveRun`."""
         self._forget_usage()
         return await self._client.resume_live_async(
-            prompt, **self._resume_args(timeout_seconds, output_type, options)
+            prompt,
+            **self._resume_args(
+                output_type,
+                options,
+                timeout_seconds=timeout_seconds,
+                idle_timeout_seconds=idle_timeout_seconds,
+                first_event_timeout_seconds=first_event_timeout_seconds,
+            ),
         )
 
     def fork(
@@ -287,6 +343,8 @@ class CodexThreadSession:
         *,
         new_session_name: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[TurnOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """Fork this thread into a new one that carries its history (see
@@ -299,6 +357,8 @@ class CodexThreadSession:
             prompt: the new thread's first turn; ``None`` runs no turn.
             new_session_name: save the new thread under this name; ``None`` saves nothing.
             timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run`.
             **options: :class:`CodexExecRequest` fields for the fork, over the session's,
                 and ``api_key`` (over the session's); the new session reuses them.
 
@@ -310,7 +370,12 @@ class CodexThreadSession:
             CodexError: as :meth:`CodexLocalClient.fork_thread`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
-        args = self._fork_args(timeout_seconds, options)
+        args = self._fork_args(
+            options,
+            timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
+        )
         forked, result = self._client.fork_thread(prompt, new_session_name=new_session_name, **args)
         return self._measured_fork(forked, result)
 
@@ -320,10 +385,17 @@ class CodexThreadSession:
         *,
         new_session_name: str | None = None,
         timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
         **options: Unpack[TurnOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`fork`, on asyncio, with the same arguments, result and errors."""
-        args = self._fork_args(timeout_seconds, options)
+        args = self._fork_args(
+            options,
+            timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
+        )
         forked, result = await self._client.fork_thread_async(
             prompt, new_session_name=new_session_name, **args
         )
@@ -337,14 +409,14 @@ class CodexThreadSession:
         forked.last_result = result = _measured(result, self._last_usage)
         return forked, result
 
-    def _fork_args(self, timeout: float | None, options: Mapping[str, Any]) -> dict[str, Any]:
+    def _fork_args(self, options: Mapping[str, Any], **limits: float | None) -> dict[str, Any]:
         """The arguments of :meth:`fork`: those of a turn, but an output type (a fork takes none)."""
-        args = self._resume_args(timeout, None, options)
+        args = self._resume_args(None, options, **limits)
         del args["output_type"]
         return args
 
     def _resume_args(
-        self, timeout: float | None, output_type: OutputType | None, options: Mapping[str, Any]
+        self, output_type: OutputType | None, options: Mapping[str, Any], **limits: float | None
     ) -> dict[str, Any]:
         target = (
             {"session_name": self.session_name}
@@ -359,7 +431,7 @@ class CodexThreadSession:
             **self._options,
             **given,
             **target,
-            "timeout_seconds": timeout,
+            **limits,
             "output_type": output_type,
         }
 

@@ -16,13 +16,17 @@ import pytest
 from adapters.scripted_runner import ScriptedRun, codex_turn_events
 from codex_local_sdk import (
     AsyncCodexLiveRun,
+    CodexAuthError,
     CodexExecFailedError,
     CodexExecResult,
     CodexLiveRun,
     CodexLocalClient,
     CodexNotInstalledError,
+    CodexOutputError,
+    CodexRateLimitError,
     CodexThreadSession,
     CodexTimeoutError,
+    CodexUsageLimitError,
     InMemorySessionStore,
     RetryPolicy,
     SessionRecord,
@@ -163,6 +167,8 @@ def test_the_wrapped_methods_keep_our_signatures_and_kinds() -> None:
         "request",
         "api_key",
         "timeout_seconds",
+        "idle_timeout_seconds",
+        "first_event_timeout_seconds",
     ]
     assert (
         inspect.signature(CodexLocalClient.run).parameters["api_key"].kind is inspect.Parameter.KEYWORD_ONLY
@@ -303,7 +309,10 @@ def failed_result() -> CodexExecResult:
     return CodexExecResult(return_code=1, command=("codex",), stdout="", stderr="boom", final_message=None)
 
 
-@pytest.mark.parametrize("error", [CodexExecFailedError, CodexTimeoutError])
+@pytest.mark.parametrize(
+    "error",
+    [CodexExecFailedError, CodexTimeoutError, CodexAuthError, CodexRateLimitError, CodexUsageLimitError],
+)
 def test_exec_failed_error_takes_message_then_result(error: type[CodexExecFailedError]) -> None:
     run = failed_result()
     positional = error("Codex command failed with exit code 1.", run)
@@ -317,8 +326,19 @@ def test_exec_failed_error_takes_message_then_result(error: type[CodexExecFailed
     assert "after 1 attempt(s)" in str(error(result=run))  # the message built from the result
 
 
-def test_exec_failed_error_says_what_to_pass() -> None:
-    Failed: Any = CodexExecFailedError
+@pytest.mark.parametrize(
+    "error",
+    [
+        CodexExecFailedError,
+        CodexTimeoutError,
+        CodexAuthError,
+        CodexRateLimitError,
+        CodexUsageLimitError,
+        CodexOutputError,
+    ],
+)
+def test_exec_failed_error_says_what_to_pass(error: type[CodexExecFailedError]) -> None:
+    Failed: Any = error
     with pytest.raises(TypeError, match="needs the run's result"):
         Failed("no result")
     with pytest.raises(TypeError, match="after the message"):
@@ -335,6 +355,8 @@ def test_retry_policy_defaults_are_the_origin_ones() -> None:
         "jitter_ratio": 0.2,
         "max_total_retry_seconds": None,
         "retry_on_timeouts": True,
+        "retry_on_failures": None,  # ours, after 0.1.4's fields: they keep their positions
+        "retry_after_side_effects": False,
     }
     Policy: Any = RetryPolicy
     assert Policy(3, 1.0, 3.0, 9.0, (75,), 0.0, 60.0, False) == RetryPolicy(

@@ -140,7 +140,6 @@ def spec(request: CodexExecRequest, turn: Turn = _turns.NEW_THREAD, **settings: 
         "default_cwd": "/work",
         "default_env": {"A": "1"},
         "api_key": None,
-        "timeout": None,
         **settings,
     }
     return _turns.process_spec(request, turn, **args)
@@ -168,13 +167,11 @@ def test_the_spec_resumes_the_turns_thread() -> None:
 @pytest.mark.parametrize(
     ("settings", "error", "message"),
     [
-        ({"timeout": 0}, ValueError, "timeout_seconds must be a finite number > 0"),
-        ({"timeout": "5"}, TypeError, "timeout_seconds must be a number"),
         ({"api_key": ""}, ValueError, "api_key is empty"),
         ({"api_key": "a\0b"}, ValueError, "NUL"),
     ],
 )
-def test_the_spec_refuses_a_bad_timeout_or_api_key(
+def test_the_spec_refuses_a_bad_api_key(
     settings: dict[str, Any], error: type[Exception], message: str
 ) -> None:
     with pytest.raises(error, match=message):
@@ -192,7 +189,6 @@ def test_the_spec_names_the_files_the_runner_handles() -> None:
         default_cwd="/work",
         default_env={},
         api_key=None,
-        timeout=None,
         input_files=schema_input({"type": "object"}),
     )
     assert made.required_files == ("shot.png",)  # the runner checks them, in the run's cwd

@@ -43,8 +43,9 @@ _ids = itertools.count(1)
 class Reply:
     """One answer of the provider: output items streamed as SSE, or an HTTP error.
 
-    Build it with :meth:`message`, :meth:`tool_call` or :meth:`http_error`; several items
-    go in one reply as ``Reply(items=(*Reply.message("a").items, *Reply.message("b").items))``.
+    Build it with :meth:`message`, :meth:`tool_call`, :meth:`http_error`, :meth:`api_error`
+    or :meth:`usage_limit`; several items go in one reply as
+    ``Reply(items=(*Reply.message("a").items, *Reply.message("b").items))``.
 
     Attributes:
         items: the output items (Responses API JSON objects), one event each.
@@ -52,6 +53,7 @@ class Reply:
         body: the error body.
         usage: the token counts in ``response.completed`` (see :data:`DEFAULT_USAGE`).
         pause_seconds: a pause before each event after the first, to show live streaming.
+        content_type: the ``Content-Type`` of an error body.
     """
 
     items: tuple[Mapping[str, Any], ...] = ()
@@ -59,6 +61,7 @@ class Reply:
     body: str = ""
     usage: Mapping[str, int] = dataclasses.field(default_factory=lambda: dict(DEFAULT_USAGE))
     pause_seconds: float = 0.0
+    content_type: str = "text/plain"
 
     @classmethod
     def message(cls, text: str, **options: Any) -> Reply:
@@ -117,6 +120,41 @@ class Reply:
             The error reply.
         """
         return cls(status=status, body=body)
+
+    @classmethod
+    def api_error(cls, status: int, message: str, *, type: str = "api_error", **fields: Any) -> Reply:
+        """An HTTP error with the API's JSON body, ``{"error": {"type", "message", ...}}``,
+        which the CLI reads (for example, a 401 as ``api_error(401, "Incorrect API key
+        provided", type="invalid_request_error", code="invalid_api_key")``).
+
+        Args:
+            status: the HTTP status.
+            message: the error's ``message``.
+            type: the error's ``type``.
+            **fields: more fields of the error object (``code``...).
+
+        Returns:
+            The error reply.
+        """
+        body = json.dumps({"error": {"type": type, "message": message, **fields}})
+        return cls(status=status, body=body, content_type="application/json")
+
+    @classmethod
+    def usage_limit(cls, resets_at: float | None = None, *, plan_type: str = "plus") -> Reply:
+        """The 429 of a plan whose usage limit was reached (``usage_limit_reached``).
+
+        Args:
+            resets_at: when the limit resets, in seconds since the epoch; ``None`` gives no
+                time (the CLI then says "Try again later.").
+            plan_type: the plan named in the error.
+
+        Returns:
+            The error reply.
+        """
+        fields: dict[str, Any] = {"plan_type": plan_type}
+        if resets_at is not None:
+            fields["resets_at"] = int(resets_at)
+        return cls.api_error(429, "The usage limit has been reached", type="usage_limit_reached", **fields)
 
     def sse_events(self) -> list[dict[str, Any]]:
         """The data objects of this reply's Server-Sent Events, in order: ``response.created``,
@@ -278,7 +316,7 @@ def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:
                 self._send_plain(500, f"loopback handler failed: {exc!r}")
                 raise  # and the server prints the traceback
             if reply.status != 200:
-                self._send_plain(reply.status, reply.body)
+                self._send_plain(reply.status, reply.body, reply.content_type)
             else:
                 self._send_events(reply)
             provider._completed_one()
@@ -299,10 +337,10 @@ def _handler_class(provider: LoopbackProvider) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
             self.close_connection = True
 
-        def _send_plain(self, status: int, text: str) -> None:
+        def _send_plain(self, status: int, text: str, content_type: str = "text/plain") -> None:
             data = text.encode()
             self.send_response(status)
-            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Connection", "close")
             self.end_headers()
