@@ -242,6 +242,14 @@ def test_a_fork_of_a_saved_session_keeps_its_launch_options_and_metadata(make_ha
     )
 
 
+def test_a_fork_given_metadata_keeps_that_instead_of_the_parents(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one", 10), turn("forked", 15, thread_id="t-2")])
+    h.client.start_thread("hello", session_name="main", metadata={"ticket": "4711"})
+    h.client.fork_thread("other", session_name="main", new_session_name="alt", metadata={"ticket": "4712"})
+    record = h.client.get_session_record("alt")
+    assert record is not None and record.metadata == {"ticket": "4712"}
+
+
 def test_metadata_maps_strings_to_strings(make_harness: MakeHarness) -> None:
     h = make_harness([])
     with pytest.raises(TypeError, match="metadata must map str to str"):
