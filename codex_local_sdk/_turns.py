@@ -24,11 +24,18 @@ from ._steps import Steps
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
 from ._validation import check_api_key, check_optional_name
-from .command import build_exec_argv
+from .command import Command, build_exec_argv
 from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
-from .sessions import SessionRecord, check_session_name, record_turn
+from .sessions import (
+    SessionRecord,
+    check_metadata,
+    check_session_id,
+    check_session_name,
+    launch_options,
+    record_turn,
+)
 from .versions import CliVersion
 
 
@@ -39,19 +46,32 @@ class Turn:
     Attributes:
         thread_id: the thread to resume; ``None`` starts a new thread (unless ``last``).
         last: resume the CLI's most recent session (``resume --last``), by explicit request.
-        all_sessions: ``resume --all``: ``last`` picks among the sessions of every directory,
-            not only those of the run's cwd.
         session_name: record the finished turn under this name.
         previous_usage: the thread's token total before this turn, when known.
         new_session: the turn starts the named session afresh (a new record).
+        command: how the CLI is run, when it is not a new thread or a resume of
+            ``thread_id`` (or ``last``): a fork of ``thread_id`` or a review.
+        forked_from: the thread a fork started from; its record keeps it.
+        launch_options: for a new session, what its record keeps of the request (see
+            :func:`~codex_local_sdk.sessions.launch_options`).
+        metadata: for a new session, the caller's keys its record keeps.
     """
 
     thread_id: str | None = None
     last: bool = False
-    all_sessions: bool = False
     session_name: str | None = None
     previous_usage: Usage | None = None
     new_session: bool = False
+    command: Command | None = None
+    forked_from: str | None = None
+    launch_options: Mapping[str, Any] = attrs.field(factory=dict)
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def sends_prompt(self) -> bool:
+        """Whether the run reads its prompt from stdin (a fork without one, or a review of a
+        change, reads none)."""
+        return self.command is None or self.command.prompt
 
 
 NEW_THREAD = Turn(previous_usage=Usage())
@@ -102,15 +122,27 @@ def resume_target(store: SessionStore, session_id: str | None, session_name: str
     return Turn(thread_id=session_id, last=last)
 
 
-def start(prompt: str, session_name: str | None, options: Mapping[str, Any]) -> tuple[CodexExecRequest, Turn]:
+def start(
+    prompt: str,
+    session_name: str | None,
+    options: Mapping[str, Any],
+    metadata: Mapping[str, str] | None = None,
+) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that start a new thread: JSON output is forced, to learn its id.
+    A named session's record keeps the request's launch options and ``metadata``.
 
     Raises:
-        TypeError: an unknown option or a value of the wrong type.
+        TypeError: an unknown option or a value of the wrong type, ``metadata`` that is not a
+            dict of str to str.
         ValueError: a bad option value, or an empty or blank ``session_name``.
     """
     request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
-    return request, new_thread(session_name)
+    turn = attrs.evolve(
+        new_thread(session_name),
+        launch_options=launch_options(request),
+        metadata=check_metadata(metadata or {}),
+    )
+    return request, turn
 
 
 def resume(
@@ -120,24 +152,99 @@ def resume(
     session_name: str | None,
     last: bool,
     options: Mapping[str, Any],
-    *,
-    all_sessions: bool = False,
 ) -> tuple[CodexExecRequest, Turn]:
-    """The request and turn that continue the thread :func:`resume_target` picks (with
-    ``resume --all`` when ``all_sessions``).
+    """The request and turn that continue the thread :func:`resume_target` picks. A saved
+    session's launch options apply unless ``options`` gives them.
 
     Raises:
-        TypeError: as :func:`resume_target`; ``all_sessions`` is not a bool; an unknown
-            option or a value of the wrong type.
+        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
         ValueError: as :func:`resume_target`; a bad option value.
         CodexSessionError: as :func:`resume_target`.
     """
-    if not isinstance(all_sessions, bool):
-        raise TypeError(f"all_sessions must be True or False, got {all_sessions!r}")
     turn = resume_target(store, session_id, session_name, last)
-    if all_sessions:
-        turn = attrs.evolve(turn, all_sessions=True)
+    if session_name is not None:
+        options = {**require_record(store, session_name).launch_options, **options}
     return CodexExecRequest(prompt=prompt, **options), turn
+
+
+def fork(
+    store: SessionStore,
+    prompt: str | None,
+    session_id: str | None,
+    session_name: str | None,
+    new_session_name: str | None,
+    options: Mapping[str, Any],
+    metadata: Mapping[str, str] | None = None,
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn that fork thread ``session_id`` or the saved session
+    ``session_name`` into a new thread, saved under ``new_session_name`` unless it is
+    ``None``. JSON output is forced, to learn the new thread's id.
+
+    A fork with a prompt reports the parent's running total, so its ``turn_usage`` is
+    measured from the total in the parent's record (unknown for a fork by id). A fork without
+    one runs no turn; its request's prompt only names it in the new session's record. A fork
+    of a saved session reuses its launch options (unless ``options`` gives them) and, without
+    ``metadata``, its metadata.
+
+    Raises:
+        TypeError: ``prompt`` is not a str; an unknown option or a value of the wrong type.
+        ValueError: not exactly one of ``session_id`` and ``session_name``, an empty one or
+            one that is not a str, an empty ``prompt`` or ``new_session_name``, a bad option
+            value.
+        CodexSessionError: ``session_name`` is not in ``store``.
+    """
+    if prompt is not None and not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str or None (fork without a turn), got {type(prompt).__name__}")
+    needs = "fork_thread needs exactly one of session_id= or session_name= (the thread to fork); got "
+    if session_id is not None and session_name is not None:
+        raise ValueError(needs + "both")
+    parent_usage = None
+    if session_id is not None:
+        parent = check_session_id(session_id)
+    elif session_name is not None:
+        record = require_record(store, session_name)
+        parent, parent_usage = record.session_id, record.last_usage
+        options = {**record.launch_options, **options}
+        metadata = record.metadata if metadata is None else metadata
+    else:
+        raise ValueError(needs + "none")
+    request = CodexExecRequest(prompt=f"fork {parent}" if prompt is None else prompt, **options)
+    turn = Turn(
+        thread_id=parent,
+        session_name=check_optional_name(new_session_name),
+        previous_usage=parent_usage,
+        new_session=True,
+        command=Command.fork(parent, prompt=prompt is not None),
+        forked_from=parent,
+        launch_options=launch_options(request),
+        metadata=check_metadata(metadata or {}),
+    )
+    return attrs.evolve(request, json_output=True), turn
+
+
+def review(
+    *,
+    uncommitted: bool,
+    base: str | None,
+    commit: str | None,
+    title: str | None,
+    instructions: str | None,
+    options: Mapping[str, Any],
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn of a code review of exactly one of: the uncommitted changes, the
+    changes against branch ``base``, those of ``commit``, or what ``instructions`` ask. The
+    review of a change reads no prompt; its request's prompt only describes it (in its repr).
+
+    Raises:
+        TypeError: a target of the wrong type; an unknown option or a value of the wrong type.
+        ValueError: none or several targets, an empty one, a bad option value.
+    """
+    command = Command.review(
+        uncommitted=uncommitted, base=base, commit=commit, title=title, instructions=instructions is not None
+    )
+    described = "review " + " ".join(command.arguments)
+    request = CodexExecRequest(prompt=described if instructions is None else instructions, **options)
+    return request, Turn(previous_usage=Usage(), command=command)
 
 
 def structured(request: CodexExecRequest, output: OutputSpec | None) -> CodexExecRequest:
@@ -216,12 +323,12 @@ def process_spec(
         request,
         resume_thread_id=turn.thread_id,
         resume_last=turn.last,
-        resume_all=turn.all_sessions,
+        command=turn.command,
         cli_version=cli_version,
     )
     spec = ProcessSpec(
         argv=argv,
-        stdin=request.prompt.encode("utf-8"),
+        stdin=request.prompt.encode("utf-8") if turn.sends_prompt else b"",
         cwd=cwd,
         env=child_variables(default_env, request.codex_home, api_key),
         env_allowlist=isolation.allowlist(request.config),
@@ -344,6 +451,13 @@ def _fold(
             now=now,
             preview_chars=preview_chars,
         )
+        if turn.new_session:
+            record = attrs.evolve(
+                record,
+                parent_session_id=turn.forked_from,
+                launch_options=turn.launch_options,
+                metadata=turn.metadata,
+            )
         if base is not None and base.last_usage is not None:
             # This turn's start cleared it: a later turn was recorded meanwhile, so which
             # of the two totals is the thread's latest is unknown.

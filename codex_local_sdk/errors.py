@@ -300,7 +300,7 @@ class CodexUnknownThreadError(CodexExecFailedError):
 
     def _describe(self) -> str:
         return (
-            f"codex has no thread {self.result.requested_thread_id!r} to resume "
+            f"codex has no thread {self.result.requested_thread_id!r} to resume or fork "
             "(it found no rollout for that id in its CODEX_HOME). Start a new thread instead, "
             "or check that CODEX_HOME is the one the thread was started with."
         )
