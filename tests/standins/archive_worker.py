@@ -27,15 +27,16 @@ def main(codex_bin: str, home: str, store_file: str, archive_dir: str, workdir: 
         thread_archive=DirectoryThreadArchive(archive_dir),
         timeout_seconds=60,
     )
-    options = {"cwd": workdir, "skip_git_repo_check": True}
     for line in sys.stdin:
         prompt = line.strip()
         try:
             if client.get_session_id(SESSION) is None:
-                _, result = client.start_thread(prompt, session_name=SESSION, **options)
+                _, result = client.start_thread(
+                    prompt, session_name=SESSION, cwd=workdir, skip_git_repo_check=True
+                )
                 operation = "start_thread"
             else:
-                result = client.resume(prompt, session_name=SESSION, **options)
+                result = client.resume(prompt, session_name=SESSION, cwd=workdir, skip_git_repo_check=True)
                 operation = "resume"
             answer = {"thread_id": result.thread_id, "message": result.final_message, "operation": operation}
         except Exception as exc:  # the test reads it
