@@ -401,19 +401,24 @@ class TurnSteps:
         request = self.isolation.request(structured(request, output))
         spec = yield from self._spec(request, turn, api_key, output)
         keeper = self._keeper(operation, request)
-        lease = None if keeper is None or turn.thread_id is None else (yield from keeper.hold(turn.thread_id))
-        try:
-            turn = begin(self.store, turn)
-        except BaseException:
-            if keeper is not None and lease is not None:
-                yield from keeper.release(lease)
-            raise
+        turn, lease = yield from self._begin(turn, keeper)
         new_thread = turn.thread_id is None and not turn.last
         steps = self.engine.execute(operation, spec, request, timeouts, new_thread=new_thread)
         if keeper is not None:
             steps = self._kept(steps, keeper, lease)
         result = yield from steps
         return self.engine.check(self._finalize(operation, request, turn, result, output), timeouts)
+
+    def _begin(self, turn: Turn, keeper: Keeper | None) -> Steps[tuple[Turn, ThreadLease | None]]:
+        """:func:`begin` the turn, under its thread's lease (its rollout restored) when
+        ``keeper`` archives it; the lease is freed if the store fails."""
+        lease = None if keeper is None or turn.thread_id is None else (yield from keeper.hold(turn.thread_id))
+        try:
+            return begin(self.store, turn), lease
+        except BaseException:
+            if keeper is not None and lease is not None:
+                yield from keeper.release(lease)
+            raise
 
     def _keeper(self, operation: str, request: CodexExecRequest) -> Keeper | None:
         """What keeps the run's threads in the archive, if the client has one."""
@@ -451,14 +456,32 @@ class TurnSteps:
         its result reads the final message into ``output`` when given."""
         request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
         spec = yield from self._spec(request, turn, api_key, output)
-        turn = begin(self.store, turn)
-        attempt = yield from self.engine.start_live(operation, spec, request, timeouts, keep_events)
+        keeper = self._keeper(operation, request)
+        turn, lease = yield from self._begin(turn, keeper)
+        starting = self.engine.start_live(operation, spec, request, timeouts, keep_events)
+        if keeper is not None and lease is not None:
+            starting = closing(starting, lambda: keeper.release(lease), only_on_error=True)
+        attempt = yield from starting
         return LiveAttempt(
             attempt,
             self.engine,
-            finalize=lambda result: self._finalize(operation, request, turn, result, output),
+            finalize=lambda result: self._finalize(
+                operation, request, turn, self._saved(keeper, lease, result), output
+            ),
             timeouts=timeouts,
         )
+
+    def _saved(
+        self, keeper: Keeper | None, lease: ThreadLease | None, result: CodexExecResult
+    ) -> CodexExecResult:
+        """A live run's end: ``result``, once its thread's rollout is saved and its lease freed."""
+        if keeper is not None:
+            try:
+                self.engine.drive(keeper.save(lease, result))
+            finally:
+                if lease is not None:
+                    self.engine.drive(keeper.release(lease))
+        return result
 
     def _spec(
         self,

@@ -287,3 +287,18 @@ def test_without_an_archive_nothing_is_copied(tmp_path: Path, clock: FakeClock) 
     client = CodexLocalClient(runner=runner, clock=clock, codex_home=tmp_path / "a")
     client.start_thread("1")
     assert os.listdir(tmp_path) == ["a"]
+
+
+def test_a_live_turn_restores_the_thread_and_saves_it_when_it_ends(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    store = InMemorySessionStore(clock=clock)
+    events: list[CodexClientEvent] = []
+    a, _ = worker(tmp_path / "a", archive, store, clock, events, 1)
+    b, runner_b = worker(tmp_path / "b", archive, store, clock, events, 1)
+    a.start_thread("1", session_name="ticket")
+    with b.resume_live("2", session_name="ticket") as run:
+        assert run.result().final_message == "ok"
+    assert runner_b.found == [True]
+    assert archive.restore(THREAD, str(tmp_path / "fresh")) == 2 * len(b"turn\n")
+    assert archive.acquire(THREAD) is not None  # the live run freed its lease
