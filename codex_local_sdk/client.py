@@ -878,17 +878,29 @@ class CodexLocalClient:
         """
         return self.session_store.get(name)
 
-    def delete_session(self, name: str) -> bool:
+    def delete_session(self, name: str, *, purge_thread: bool = False) -> bool:
         """Forget ``name`` (the CLI's own thread files are kept).
+
+        Args:
+            name: the session to forget.
+            purge_thread: also delete the thread's rollout from the client's
+                ``thread_archive``; by default the archive keeps it, so the thread can still be
+                resumed by id or saved under a name again.
 
         Returns:
             ``True`` if the name existed.
 
         Raises:
+            TypeError: ``purge_thread`` is not a bool.
             ValueError: ``name`` is empty or blank (the built-in stores).
             SessionStoreError: the store could not be read or written.
         """
-        return self.session_store.delete(name)
+        purge = _validation.flag("purge_thread", purge_thread)
+        thread_id = self.session_store.get(name) if purge and self.thread_archive is not None else None
+        existed = self.session_store.delete(name)
+        if thread_id is not None and self.thread_archive is not None:
+            self.thread_archive.delete(thread_id)
+        return existed
 
     def list_sessions(self) -> dict[str, str]:
         """Every saved name and its thread id.

@@ -302,3 +302,18 @@ def test_a_live_turn_restores_the_thread_and_saves_it_when_it_ends(
     assert runner_b.found == [True]
     assert archive.restore(THREAD, str(tmp_path / "fresh")) == 2 * len(b"turn\n")
     assert archive.acquire(THREAD) is not None  # the live run freed its lease
+
+
+def test_delete_session_keeps_the_archived_thread_unless_asked_to_purge_it(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    store = InMemorySessionStore(clock=clock)
+    client, _ = worker(tmp_path / "a", archive, store, clock, [], 2)
+    client.start_thread("1", session_name="kept")
+    assert client.delete_session("kept")
+    assert archive.threads() == [THREAD]
+    client.save_session("purged", THREAD)
+    assert client.delete_session("purged", purge_thread=True)
+    assert archive.threads() == []
+    with pytest.raises(TypeError, match="purge_thread must be True or False"):
+        client.delete_session("x", purge_thread="yes")  # type: ignore[arg-type]
