@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +321,55 @@ def test_delete_session_keeps_the_archived_thread_unless_asked_to_purge_it(
     assert archive.threads() == []
     with pytest.raises(TypeError, match="purge_thread must be True or False"):
         client.delete_session("x", purge_thread="yes")  # type: ignore[arg-type]
+
+
+SLOW_WORKER = """
+import sys
+from adapters.thread_archive import DirectoryThreadArchive
+from codex_local_sdk import CodexThreadBusyError
+
+archive = DirectoryThreadArchive(sys.argv[1], lease_seconds=1.5)
+lease = archive.acquire(sys.argv[3])
+print("held" if lease is not None else "busy", flush=True)
+sys.stdin.readline()
+try:
+    archive.save(lease, sys.argv[2])
+    print("saved", flush=True)
+except CodexThreadBusyError:
+    print("refused", flush=True)
+"""
+
+
+def test_a_paused_process_whose_lease_expired_cannot_overwrite_the_newer_rollout(tmp_path: Path) -> None:
+    shared, slow_home, fast_home = tmp_path / "shared", tmp_path / "slow", tmp_path / "fast"
+    write_rollout(slow_home, b"1\n2\nslow\n")
+    slow = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WORKER, str(shared), str(slow_home), THREAD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert slow.stdin is not None and slow.stdout is not None
+    try:
+        assert slow.stdout.readline().strip() == "held"
+        os.kill(slow.pid, signal.SIGSTOP)  # a long pause: its lease is not renewed
+        fast_archive = DirectoryThreadArchive(shared, lease_seconds=1.5)
+        deadline = time.monotonic() + 10
+        fast = fast_archive.acquire(THREAD)
+        while fast is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            fast = fast_archive.acquire(THREAD)
+        assert fast is not None
+        write_rollout(fast_home, b"1\n2\nfast\n")
+        fast_archive.save(fast, str(fast_home))
+        os.kill(slow.pid, signal.SIGCONT)
+        slow.stdin.write("save\n")
+        slow.stdin.flush()
+        assert slow.stdout.readline().strip() == "refused"
+        fast_archive.release(fast)
+    finally:
+        os.kill(slow.pid, signal.SIGCONT)
+        slow.communicate(timeout=10)
+    assert fast_archive.restore(THREAD, str(tmp_path / "fresh")) is not None
+    assert (tmp_path / "fresh" / RELATIVE).read_bytes() == b"1\n2\nfast\n"
