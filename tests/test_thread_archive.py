@@ -373,3 +373,24 @@ def test_a_paused_process_whose_lease_expired_cannot_overwrite_the_newer_rollout
         slow.communicate(timeout=10)
     assert fast_archive.restore(THREAD, str(tmp_path / "fresh")) is not None
     assert (tmp_path / "fresh" / RELATIVE).read_bytes() == b"1\n2\nfast\n"
+
+
+def test_a_turn_waits_for_a_lease_that_expires_within_lease_wait_seconds(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    archive = DirectoryThreadArchive(
+        tmp_path / "shared", lease_seconds=30, lease_wait_seconds=45, clock=clock
+    )
+    store = InMemorySessionStore(clock=clock)
+    store.set("ticket", THREAD)
+    events: list[CodexClientEvent] = []
+    write_rollout(tmp_path / "a", b"turn\n")
+    client, _ = worker(tmp_path / "a", archive, store, clock, events, 1)
+    assert archive.acquire(THREAD) is not None  # a worker that died mid-turn
+    started = clock.monotonic()
+    assert client.resume("more", session_name="ticket").final_message == "ok"
+    assert 30 <= clock.monotonic() - started < 31
+    waited = [e for e in events if e.type == "thread.lease_waited"]
+    assert [
+        (e.data["taken"], e.duration_seconds is not None and e.duration_seconds >= 30) for e in waited
+    ] == [(True, True)]
