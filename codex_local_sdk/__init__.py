@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from adapters.postgres_store import PostgresSessionStore
     from adapters.sqlite_store import SqliteSessionStore
     from adapters.store_url import store_from_url
+    from adapters.thread_archive import DirectoryThreadArchive
 
     from .activity import TurnProgress
     from .client import CodexLocalClient
@@ -71,6 +72,8 @@ if TYPE_CHECKING:
         ProcessRunner,
         ProcessSpec,
         SessionStore,
+        ThreadArchive,
+        ThreadLease,
     )
     from .results import CodexExecResult, FailureKind
     from .sessions import SessionRecord, SessionTurnRecord
@@ -128,6 +131,8 @@ _HOMES = {
         "ProcessRunner",
         "ProcessSpec",
         "SessionStore",
+        "ThreadArchive",
+        "ThreadLease",
     ],
     "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
@@ -138,6 +143,7 @@ _HOMES = {
     "adapters.postgres_store": ["PostgresSessionStore"],
     "adapters.sqlite_store": ["SqliteSessionStore"],
     "adapters.store_url": ["store_from_url"],
+    "adapters.thread_archive": ["DirectoryThreadArchive"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -185,6 +191,7 @@ __all__ = [
     "CodexUnsupportedOptionError",
     "CodexUsageLimitError",
     "CommandExecutionItem",
+    "DirectoryThreadArchive",
     "ErrorItem",
     "EventSink",
     "FailureKind",
@@ -208,6 +215,8 @@ __all__ = [
     "SessionStoreSchemaError",
     "SessionTurnRecord",
     "SqliteSessionStore",
+    "ThreadArchive",
+    "ThreadLease",
     "TodoItem",
     "TodoListItem",
     "TurnProgress",

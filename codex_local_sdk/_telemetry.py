@@ -136,3 +136,14 @@ class Telemetry:
                 "failure_count": record.failure_count,
             },
         )
+
+    def thread_restored(self, thread_id: str, size: int, seconds: float) -> None:
+        self.emit("thread.restored", session_id=thread_id, duration_seconds=seconds, data={"bytes": size})
+
+    def thread_archived(self, thread_id: str, size: int, seconds: float) -> None:
+        self.emit("thread.archived", session_id=thread_id, duration_seconds=seconds, data={"bytes": size})
+
+    def thread_lease_waited(self, thread_id: str, seconds: float, *, taken: bool) -> None:
+        self.emit(
+            "thread.lease_waited", session_id=thread_id, duration_seconds=seconds, data={"taken": taken}
+        )

@@ -15,19 +15,20 @@ from typing import Any
 
 import attrs
 
+from ._archive import Keeper, codex_home
 from ._engine import RunEngine
 from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt
 from ._output import OutputSpec, read_output
 from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
-from ._steps import Steps
+from ._steps import Steps, closing
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
 from ._validation import check_api_key, check_optional_name
 from .command import Command, build_exec_argv
 from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
-from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
+from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, ThreadArchive, ThreadLease, update_record
 from .sessions import (
     SessionRecord,
     check_metadata,
@@ -488,7 +489,8 @@ def _update(store: SessionStore, name: str, fold: RecordUpdate, result: CodexExe
 @attrs.frozen(kw_only=True)
 class TurnSteps:
     """A turn as steps for ``engine`` to drive: its process spec, the run, and the record of
-    its named session in ``store``, with the client's settings."""
+    its named session in ``store``, with the client's settings; with an ``archive``, the turn
+    runs under its thread's lease, on the thread's archived rollout, and saves it."""
 
     engine: RunEngine
     store: SessionStore
@@ -497,6 +499,7 @@ class TurnSteps:
     default_env: Mapping[str, str]
     preview_chars: int
     isolation: Isolation = INHERIT_ALL
+    archive: ThreadArchive | None = None
 
     def run(
         self,
@@ -511,10 +514,47 @@ class TurnSteps:
         with the final message read into ``output`` when given."""
         request = self.isolation.request(structured(request, output))
         spec = yield from self._spec(request, turn, api_key, output)
-        turn = begin(self.store, turn)
+        keeper = self._keeper(operation, request)
+        turn, lease = yield from self._begin(turn, keeper)
         new_thread = turn.thread_id is None and not turn.last
-        result = yield from self.engine.execute(operation, spec, request, timeouts, new_thread=new_thread)
+        steps = self.engine.execute(operation, spec, request, timeouts, new_thread=new_thread)
+        if keeper is not None:
+            steps = self._kept(steps, keeper, lease)
+        result = yield from steps
         return self.engine.check(self._finalize(operation, request, turn, result, output), timeouts)
+
+    def _begin(self, turn: Turn, keeper: Keeper | None) -> Steps[tuple[Turn, ThreadLease | None]]:
+        """:func:`begin` the turn, under its thread's lease (its rollout restored) when
+        ``keeper`` archives it; the lease is freed if the store fails."""
+        lease = None if keeper is None or turn.thread_id is None else (yield from keeper.hold(turn.thread_id))
+        try:
+            return begin(self.store, turn), lease
+        except BaseException:
+            if keeper is not None and lease is not None:
+                yield from keeper.release(lease)
+            raise
+
+    def _keeper(self, operation: str, request: CodexExecRequest) -> Keeper | None:
+        """What keeps the run's threads in the archive, if the client has one."""
+        if self.archive is None:
+            return None
+        home = codex_home(request, self.default_env)
+        return Keeper(self.archive, home, self.engine.clock, self.engine.telemetry(operation))
+
+    @staticmethod
+    def _kept(
+        steps: Steps[CodexExecResult], keeper: Keeper, lease: ThreadLease | None
+    ) -> Steps[CodexExecResult]:
+        """``steps``, then the thread's rollout saved; the lease freed however they end."""
+
+        def run_and_save() -> Steps[CodexExecResult]:
+            result = yield from steps
+            yield from keeper.save(lease, result)
+            return result
+
+        if lease is None:
+            return run_and_save()
+        return closing(run_and_save(), lambda: keeper.release(lease))
 
     def live(
         self,
@@ -530,14 +570,32 @@ class TurnSteps:
         its result reads the final message into ``output`` when given."""
         request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
         spec = yield from self._spec(request, turn, api_key, output)
-        turn = begin(self.store, turn)
-        attempt = yield from self.engine.start_live(operation, spec, request, timeouts, keep_events)
+        keeper = self._keeper(operation, request)
+        turn, lease = yield from self._begin(turn, keeper)
+        starting = self.engine.start_live(operation, spec, request, timeouts, keep_events)
+        if keeper is not None and lease is not None:
+            starting = closing(starting, lambda: keeper.release(lease), only_on_error=True)
+        attempt = yield from starting
         return LiveAttempt(
             attempt,
             self.engine,
-            finalize=lambda result: self._finalize(operation, request, turn, result, output),
+            finalize=lambda result: self._finalize(
+                operation, request, turn, self._saved(keeper, lease, result), output
+            ),
             timeouts=timeouts,
         )
+
+    def _saved(
+        self, keeper: Keeper | None, lease: ThreadLease | None, result: CodexExecResult
+    ) -> CodexExecResult:
+        """A live run's end: ``result``, once its thread's rollout is saved and its lease freed."""
+        if keeper is not None:
+            try:
+                self.engine.drive(keeper.save(lease, result))
+            finally:
+                if lease is not None:
+                    self.engine.drive(keeper.release(lease))
+        return result
 
     def _spec(
         self,

@@ -20,7 +20,7 @@ from ._timeouts import Timeouts
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
-from .ports import Clock, EventSink, ProcessRunner, SessionStore
+from .ports import Clock, EventSink, ProcessRunner, SessionStore, ThreadArchive
 from .sessions import SessionRecord, check_session_id, check_session_name
 from .thread import CodexThreadSession
 from .versions import CliVersion
@@ -122,6 +122,11 @@ class CodexLocalClient:
             oldest supported version or one whose version cannot be read; the version is then
             read before the first run. Otherwise it is read only when a run uses an option
             that not every supported CLI has, and an old CLI is logged once as a warning.
+        thread_archive: a :class:`~codex_local_sdk.ports.ThreadArchive` that keeps every
+            thread's rollout off the machine, so that a worker with another ``CODEX_HOME``
+            continues a thread started elsewhere: a turn of an existing thread takes the
+            thread's lease (one worker at a time) and restores its rollout first, and each run
+            saves it afterwards. ``None`` (the default): threads live only in ``CODEX_HOME``.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -129,6 +134,7 @@ class CodexLocalClient:
         default_env: a copy of the mapping given.
         preview_chars: as given.
         session_store: the store in use.
+        thread_archive: as given.
         codex_home: as given, absolute, or ``None``.
         inherit_env: as given.
         env_allowlist: as given, as a tuple.
@@ -169,6 +175,7 @@ class CodexLocalClient:
         env_allowlist: Iterable[str] = (),
         base_url: str | None = None,
         strict_cli_version: bool = False,
+        thread_archive: ThreadArchive | None = None,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
@@ -177,6 +184,7 @@ class CodexLocalClient:
             codex_home=codex_home, inherit_env=inherit_env, env_allowlist=env_allowlist, base_url=base_url
         )
         self.session_store = _wiring.session_store(session_store)
+        self.thread_archive = thread_archive
         self._default_timeouts = Timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds)
         _validation.check_max_concurrent_runs(max_concurrent_runs)
         self._engine = _wiring.engine(
@@ -1132,17 +1140,29 @@ class CodexLocalClient:
         """
         return self.session_store.get(name)
 
-    def delete_session(self, name: str) -> bool:
+    def delete_session(self, name: str, *, purge_thread: bool = False) -> bool:
         """Forget ``name`` (the CLI's own thread files are kept).
+
+        Args:
+            name: the session to forget.
+            purge_thread: also delete the thread's rollout from the client's
+                ``thread_archive``; by default the archive keeps it, so the thread can still be
+                resumed by id or saved under a name again.
 
         Returns:
             ``True`` if the name existed.
 
         Raises:
+            TypeError: ``purge_thread`` is not a bool.
             ValueError: ``name`` is empty or blank (the built-in stores).
             SessionStoreError: the store could not be read or written.
         """
-        return self.session_store.delete(name)
+        purge = _validation.flag("purge_thread", purge_thread)
+        thread_id = self.session_store.get(name) if purge and self.thread_archive is not None else None
+        existed = self.session_store.delete(name)
+        if thread_id is not None and self.thread_archive is not None:
+            self.thread_archive.delete(thread_id)
+        return existed
 
     def list_sessions(self) -> dict[str, str]:
         """Every saved name and its thread id.
@@ -1215,6 +1235,7 @@ class CodexLocalClient:
             default_env=self.default_env,
             preview_chars=self.preview_chars,
             isolation=self._isolation,
+            archive=self.thread_archive,
         )
 
     def _thread_session(

@@ -212,6 +212,9 @@ CLIENT_EVENT_TYPES = (
     "live.event",
     "session.updated",
     "run.queued",
+    "thread.restored",
+    "thread.archived",
+    "thread.lease_waited",
 )
 """The values of :attr:`CodexClientEvent.type`: every telemetry event type a client emits."""
 
@@ -269,7 +272,11 @@ class CodexClientEvent:
             ``max_concurrent_runs`` and ``started`` for ``run.queued`` (its wait is
             ``duration_seconds``), ``failure_kind`` for a failed attempt's ``attempt.failed``,
             ``retry.scheduled`` and ``live.startup_failed``, and ``abandoned_thread_id`` for the
-            first two when a failed attempt of a new thread got a thread id.
+            first two when a failed attempt of a new thread got a thread id. For
+            ``thread.restored`` and ``thread.archived`` (a ``ThreadArchive`` copied the
+            rollout of thread ``session_id`` in or out, in ``duration_seconds``): ``bytes``;
+            for ``thread.lease_waited`` (another worker held the thread; the wait is
+            ``duration_seconds``): ``taken``, whether the lease came free in time.
     """
 
     type: str
