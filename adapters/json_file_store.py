@@ -2,15 +2,16 @@
 
 The file, a line per record::
 
-    {"schema_version": 2, "records": {
+    {"schema_version": 3, "records": {
     "ticket-4711": {"created_at": ..., "name": "ticket-4711", "session_id": ..., ...},
     "nightly-review": {...}
     }}
 
-A legacy file — a flat ``{name: session_id}`` object — is migrated to version 2 the first
-time the store reads it. A version 2 file written by codex-local-sdk-python 0.1.4 (each
-record's name under ``session_name``, ``null`` previews and durations, no ``succeeded`` per
-turn) is read as it is and rewritten in this format by the next change.
+A legacy file — a flat ``{name: session_id}`` object — is migrated to version 3 the first
+time the store reads it. A version 2 file, written by an earlier codex-local-sdk or by
+codex-local-sdk-python 0.1.4 (each record's name under ``session_name``, ``null`` previews
+and durations, no ``succeeded`` per turn), is read as it is and rewritten as version 3 by
+the next change; reading leaves it as it is.
 
 Every change is one locked read-modify-write: a lock file beside the store serialises
 processes (a :class:`~adapters.process_lock.ProcessLock`: ``flock``, as ``filelock`` takes it,
@@ -57,7 +58,10 @@ from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, with_sess
 from .process_lock import ProcessLock, ProcessLockTimeout
 from .store_base import SessionStoreBase, check_lock_timeout, corrupt_store_error
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+READS_FROM = 2
+"""The oldest ``schema_version`` the store reads: version 3 added the records' optional
+``parent_session_id``, ``launch_options`` and ``metadata``, so a version 2 file reads as it is."""
 """The file format this code writes, and the newest it reads."""
 _PREVIEWS = frozenset({"prompt_preview", "message_preview"})
 
@@ -86,7 +90,21 @@ def _reading_0_1_4_records(converter: cattrs.Converter) -> cattrs.Converter:
     return converter
 
 
-_converter = _reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False))
+def _writing_only_what_is_set(converter: cattrs.Converter) -> cattrs.Converter:
+    """``converter``, writing ``parent_session_id`` only for a forked session, and
+    ``launch_options`` and ``metadata`` only when not empty.
+
+    A record without them is written as version 2 wrote it, so most lines stay as short
+    as they were."""
+    omitted = cattrs.gen.override(omit_if_default=True)
+    unstructure = cattrs.gen.make_dict_unstructure_fn(
+        SessionRecord, converter, parent_session_id=omitted, launch_options=omitted, metadata=omitted
+    )
+    converter.register_unstructure_hook(SessionRecord, unstructure)
+    return converter
+
+
+_converter = _writing_only_what_is_set(_reading_0_1_4_records(cattrs.Converter(forbid_extra_keys=False)))
 _to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
@@ -124,7 +142,7 @@ def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionR
             path=path,
         )
     records = payload.get("records")
-    if version != SCHEMA_VERSION or not isinstance(records, dict):
+    if version < READS_FROM or not isinstance(records, dict):
         raise corrupt_store_error(path, f"schema_version {version} without a 'records' object")
     structured = {}
     for name, raw in records.items():
@@ -139,7 +157,7 @@ def decode_payload(text: str, path: str, now: float) -> tuple[dict[str, SessionR
 
 
 def encode_payload(records: Mapping[str, SessionRecord]) -> str:
-    """The file text for ``records``: schema version 2, one record per line, names and keys
+    """The file text for ``records``: schema version 3, one record per line, names and keys
     sorted, ending with a newline.
 
     A line per record keeps the file easy to grep and to diff (a turn changes one line), and
@@ -159,7 +177,8 @@ def _legacy_records(payload: dict[str, Any], path: str, now: float) -> dict[str,
 
 
 class JsonFileSessionStore(SessionStoreBase):
-    """A :class:`~codex_local_sdk.ports.SessionStore` in one JSON file (schema version 2).
+    """A :class:`~codex_local_sdk.ports.SessionStore` in one JSON file (schema version 3; it
+    reads version 2 too, and writes it as version 3 on the next change).
 
     Every method may raise :class:`~codex_local_sdk.errors.SessionStoreCorruptError` (the
     file is not a valid store), :class:`~codex_local_sdk.errors.SessionStoreSchemaError`
@@ -227,7 +246,7 @@ class JsonFileSessionStore(SessionStoreBase):
         return os.fspath(self.path)
 
     def _snapshot(self) -> Mapping[str, SessionRecord]:
-        """The records; a legacy file is migrated (written back as v2) on the way."""
+        """The records; a legacy file is migrated (written back as v3) on the way."""
         records, legacy = self._load()
         if legacy:
             with self._locked():

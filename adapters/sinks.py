@@ -36,11 +36,20 @@ class CallbackSink:
 
     Args:
         hook: the function or coroutine function to call.
+        wants: which event types the hook wants (see
+            :class:`~codex_local_sdk.ports.EventSink`); default every type.
     """
 
-    def __init__(self, hook: Callable[[CodexClientEvent], object]) -> None:
+    def __init__(
+        self, hook: Callable[[CodexClientEvent], object], *, wants: Callable[[str], bool] | None = None
+    ) -> None:
         self._hook = hook
+        self._wants = wants
         self._tasks: set[asyncio.Task[Any]] = set()
+
+    def wants(self, event_type: str) -> bool:
+        """Whether the hook wants events of ``event_type``."""
+        return self._wants is None or self._wants(event_type)
 
     def emit(self, event: CodexClientEvent) -> None:
         """Pass ``event`` to the hook (see the class for when a coroutine runs)."""
@@ -98,6 +107,11 @@ class LoggingSink:
         self._logger = logger or _log
         self._level = level
 
+    def wants(self, event_type: str) -> bool:
+        """Whether the logger is enabled for the sink's level (so the client builds no event
+        it would not log)."""
+        return self._logger.isEnabledFor(self._level)
+
     def emit(self, event: CodexClientEvent) -> None:
         """Log ``event`` when the logger is enabled for the sink's level."""
         if self._logger.isEnabledFor(self._level):
@@ -124,7 +138,17 @@ class FanOutSink:
     def __init__(self, sinks: Iterable[EventSink]) -> None:
         self._sinks = tuple(sinks)
 
+    def wants(self, event_type: str) -> bool:
+        """Whether any of its sinks wants events of ``event_type`` (a sink without ``wants``
+        wants every event)."""
+        return any(_wants(sink, event_type) for sink in self._sinks)
+
     def emit(self, event: CodexClientEvent) -> None:
         """Pass ``event`` to every sink."""
         for sink in self._sinks:
             sink.emit(event)
+
+
+def _wants(sink: EventSink, event_type: str) -> bool:
+    wants = getattr(sink, "wants", None)
+    return wants is None or bool(wants(event_type))

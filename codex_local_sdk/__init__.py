@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from adapters.postgres_store import PostgresSessionStore
     from adapters.sqlite_store import SqliteSessionStore
     from adapters.store_url import store_from_url
+    from adapters.thread_archive import DirectoryThreadArchive
 
     from .activity import TurnProgress
     from .client import CodexLocalClient
@@ -72,6 +73,8 @@ if TYPE_CHECKING:
         ProcessRunner,
         ProcessSpec,
         SessionStore,
+        ThreadArchive,
+        ThreadLease,
     )
     from .results import CodexExecResult, FailureKind
     from .sessions import SessionRecord, SessionTurnRecord
@@ -129,6 +132,8 @@ _HOMES = {
         "ProcessRunner",
         "ProcessSpec",
         "SessionStore",
+        "ThreadArchive",
+        "ThreadLease",
     ],
     "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
     "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
@@ -140,6 +145,7 @@ _HOMES = {
     "adapters.postgres_store": ["PostgresSessionStore"],
     "adapters.sqlite_store": ["SqliteSessionStore"],
     "adapters.store_url": ["store_from_url"],
+    "adapters.thread_archive": ["DirectoryThreadArchive"],
 }
 _HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
@@ -187,6 +193,7 @@ __all__ = [
     "CodexUnsupportedOptionError",
     "CodexUsageLimitError",
     "CommandExecutionItem",
+    "DirectoryThreadArchive",
     "ErrorItem",
     "EventSink",
     "FailureKind",
@@ -211,6 +218,8 @@ __all__ = [
     "SessionStoreSchemaError",
     "SessionTurnRecord",
     "SqliteSessionStore",
+    "ThreadArchive",
+    "ThreadLease",
     "TodoItem",
     "TodoListItem",
     "TurnProgress",

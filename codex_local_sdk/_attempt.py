@@ -135,17 +135,18 @@ class _AttemptState:
         if lines is None:
             self.stdout_finished = True
             return
+        now = self.clock.monotonic()  # the lines of one read arrived together
         for line in lines:
             if isinstance(line, OverlongLine):  # the runner dropped it: the run is to end
                 self.exceeded_line_limit = self.exceeded_line_limit or line.limit
                 continue
             event = self.output.add_line(line)
-            self.stall_watch.saw(line, None if event is None else event.type, self.clock.monotonic())
+            self.stall_watch.saw(line, None if event is None else event.type, now)
             if event is not None:
                 self.pending.append(event)
                 if self.on_event is not None:
                     self.on_event(event)
-        self.stalled = self.stall_watch.stalled(self.clock.monotonic())
+        self.stalled = self.stall_watch.stalled(now)
 
     def finish(self, return_code: int | None, handle: Handle) -> CodexExecResult:
         """The result of the ended process, with its stderr and output files from ``handle``."""

@@ -100,7 +100,8 @@ def _accepting(
 
     @functools.wraps(function)
     def method(self: object, *args: Any, **kwargs: Any) -> Any:
-        args, kwargs = mapped(args, kwargs)
+        if len(args) > keep or renamed:  # else the call is ours already: pass it straight on
+            args, kwargs = mapped(args, kwargs)
         return function(self, *args, **kwargs)
 
     return method

@@ -10,10 +10,11 @@ functions are the only place where the sync and the asyncio paths differ.
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ._steps import Acquire, Call, Start, Step, Steps
+from ._steps import Acquire, Blocking, Call, Start, Step, Steps
 from .ports import Clock, ProcessRunner
 
 _T = TypeVar("_T")
@@ -50,6 +51,8 @@ def _perform(step: Step, runner: ProcessRunner, clock: Clock) -> Any:
         return runner.start(step.spec)
     if isinstance(step, Acquire):
         return step.slots.acquire(step.timeout)
+    if isinstance(step, Blocking):
+        return step.fn()
     return clock.sleep(step.seconds)
 
 
@@ -60,6 +63,8 @@ async def _perform_async(step: Step, runner: ProcessRunner, clock: Clock) -> Any
         return await runner.start_async(step.spec)
     if isinstance(step, Acquire):
         return await step.slots.acquire_async(step.timeout)
+    if isinstance(step, Blocking):
+        return await asyncio.to_thread(step.fn)
     return await clock.sleep_async(step.seconds)
 
 

@@ -93,10 +93,11 @@ class Isolation:
     base_url: str | None = attrs.field(default=None, validator=_url)
 
     def request(self, request: CodexExecRequest) -> CodexExecRequest:
-        """``request`` with the client's ``codex_home`` and ``base_url`` where it sets none."""
+        """``request`` with the client's ``codex_home`` and ``base_url`` where it sets none
+        (a ``config`` key ``openai_base_url`` sets one)."""
         if request.codex_home is None and self.codex_home is not None:
             request = attrs.evolve(request, codex_home=self.codex_home)
-        if request.base_url is None and self.base_url is not None:
+        if request.base_url is None and self.base_url is not None and "openai_base_url" not in request.config:
             request = attrs.evolve(request, base_url=self.base_url)
         return request
 

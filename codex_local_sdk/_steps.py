@@ -52,7 +52,15 @@ class Acquire:
     timeout: float | None
 
 
-Step = Start | Call | Sleep | Acquire
+@attrs.frozen
+class Blocking:
+    """Call ``fn()``, which may block on I/O: on the calling thread, or on a worker thread
+    under asyncio (``asyncio.to_thread``); its return value."""
+
+    fn: Callable[[], Any]
+
+
+Step = Start | Call | Sleep | Acquire | Blocking
 
 _T = TypeVar("_T")
 

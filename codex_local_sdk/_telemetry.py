@@ -151,20 +151,23 @@ class Telemetry:
         self.emit("live.started", attempt=number, command=spec.argv, data={"pid": pid})
 
     def live_event(self) -> Callable[[CodexEvent], None]:
-        """A callback that reports each event of a live run as ``live.event``."""
+        """A callback that reports each event of a live run as ``live.event``, when the sink
+        wants it (see :class:`~codex_local_sdk.ports.EventSink`)."""
         emit, now = self._sink.emit, self._clock.time  # looked up once, not per event
         operation, operation_id = self._operation, self.operation_id
+        wants = getattr(self._sink, "wants", None)
 
         def report(event: CodexEvent) -> None:
-            emit(
-                CodexClientEvent(
-                    type="live.event",
-                    operation=operation,
-                    operation_id=operation_id,
-                    timestamp=now(),
-                    event=event,
+            if wants is None or wants("live.event"):
+                emit(
+                    CodexClientEvent(
+                        type="live.event",
+                        operation=operation,
+                        operation_id=operation_id,
+                        timestamp=now(),
+                        event=event,
+                    )
                 )
-            )
 
         return report
 
@@ -194,6 +197,17 @@ class Telemetry:
                 "success_count": record.success_count,
                 "failure_count": record.failure_count,
             },
+        )
+
+    def thread_restored(self, thread_id: str, size: int, seconds: float) -> None:
+        self.emit("thread.restored", session_id=thread_id, duration_seconds=seconds, data={"bytes": size})
+
+    def thread_archived(self, thread_id: str, size: int, seconds: float) -> None:
+        self.emit("thread.archived", session_id=thread_id, duration_seconds=seconds, data={"bytes": size})
+
+    def thread_lease_waited(self, thread_id: str, seconds: float, *, taken: bool) -> None:
+        self.emit(
+            "thread.lease_waited", session_id=thread_id, duration_seconds=seconds, data={"taken": taken}
         )
 
 

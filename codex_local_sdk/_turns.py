@@ -15,20 +15,28 @@ from typing import Any
 
 import attrs
 
+from ._archive import Keeper, codex_home
 from ._engine import RunEngine
 from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt
 from ._output import OutputSpec, read_output
 from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
-from ._steps import Steps
+from ._steps import Steps, closing
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
 from ._validation import check_api_key, check_optional_name
-from .command import build_exec_argv
+from .command import Command, build_exec_argv
 from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
 from .models import CodexExecRequest, CodexExecResult, Usage
-from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, update_record
-from .sessions import SessionRecord, check_session_name, record_turn
+from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, ThreadArchive, ThreadLease, update_record
+from .sessions import (
+    SessionRecord,
+    check_metadata,
+    check_session_id,
+    check_session_name,
+    launch_options,
+    record_turn,
+)
 from .versions import CliVersion
 
 
@@ -39,19 +47,32 @@ class Turn:
     Attributes:
         thread_id: the thread to resume; ``None`` starts a new thread (unless ``last``).
         last: resume the CLI's most recent session (``resume --last``), by explicit request.
-        all_sessions: ``resume --all``: ``last`` picks among the sessions of every directory,
-            not only those of the run's cwd.
         session_name: record the finished turn under this name.
         previous_usage: the thread's token total before this turn, when known.
         new_session: the turn starts the named session afresh (a new record).
+        command: how the CLI is run, when it is not a new thread or a resume of
+            ``thread_id`` (or ``last``): a fork of ``thread_id`` or a review.
+        forked_from: the thread a fork started from; its record keeps it.
+        launch_options: for a new session, what its record keeps of the request (see
+            :func:`~codex_local_sdk.sessions.launch_options`).
+        metadata: for a new session, the caller's keys its record keeps.
     """
 
     thread_id: str | None = None
     last: bool = False
-    all_sessions: bool = False
     session_name: str | None = None
     previous_usage: Usage | None = None
     new_session: bool = False
+    command: Command | None = None
+    forked_from: str | None = None
+    launch_options: Mapping[str, Any] = attrs.field(factory=dict)
+    metadata: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def sends_prompt(self) -> bool:
+        """Whether the run reads its prompt from stdin (a fork without one, or a review of a
+        change, reads none)."""
+        return self.command is None or self.command.prompt
 
 
 NEW_THREAD = Turn(previous_usage=Usage())
@@ -102,15 +123,27 @@ def resume_target(store: SessionStore, session_id: str | None, session_name: str
     return Turn(thread_id=session_id, last=last)
 
 
-def start(prompt: str, session_name: str | None, options: Mapping[str, Any]) -> tuple[CodexExecRequest, Turn]:
+def start(
+    prompt: str,
+    session_name: str | None,
+    options: Mapping[str, Any],
+    metadata: Mapping[str, str] | None = None,
+) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that start a new thread: JSON output is forced, to learn its id.
+    A named session's record keeps the request's launch options and ``metadata``.
 
     Raises:
-        TypeError: an unknown option or a value of the wrong type.
+        TypeError: an unknown option or a value of the wrong type, ``metadata`` that is not a
+            dict of str to str.
         ValueError: a bad option value, or an empty or blank ``session_name``.
     """
     request = attrs.evolve(CodexExecRequest(prompt=prompt, **options), json_output=True)
-    return request, new_thread(session_name)
+    turn = attrs.evolve(
+        new_thread(session_name),
+        launch_options=launch_options(request),
+        metadata=check_metadata(metadata or {}),
+    )
+    return request, turn
 
 
 def resume(
@@ -120,24 +153,99 @@ def resume(
     session_name: str | None,
     last: bool,
     options: Mapping[str, Any],
-    *,
-    all_sessions: bool = False,
 ) -> tuple[CodexExecRequest, Turn]:
-    """The request and turn that continue the thread :func:`resume_target` picks (with
-    ``resume --all`` when ``all_sessions``).
+    """The request and turn that continue the thread :func:`resume_target` picks. A saved
+    session's launch options apply unless ``options`` gives them.
 
     Raises:
-        TypeError: as :func:`resume_target`; ``all_sessions`` is not a bool; an unknown
-            option or a value of the wrong type.
+        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
         ValueError: as :func:`resume_target`; a bad option value.
         CodexSessionError: as :func:`resume_target`.
     """
-    if not isinstance(all_sessions, bool):
-        raise TypeError(f"all_sessions must be True or False, got {all_sessions!r}")
     turn = resume_target(store, session_id, session_name, last)
-    if all_sessions:
-        turn = attrs.evolve(turn, all_sessions=True)
+    if session_name is not None:
+        options = {**require_record(store, session_name).launch_options, **options}
     return CodexExecRequest(prompt=prompt, **options), turn
+
+
+def fork(
+    store: SessionStore,
+    prompt: str | None,
+    session_id: str | None,
+    session_name: str | None,
+    new_session_name: str | None,
+    options: Mapping[str, Any],
+    metadata: Mapping[str, str] | None = None,
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn that fork thread ``session_id`` or the saved session
+    ``session_name`` into a new thread, saved under ``new_session_name`` unless it is
+    ``None``. JSON output is forced, to learn the new thread's id.
+
+    A fork with a prompt reports the parent's running total, so its ``turn_usage`` is
+    measured from the total in the parent's record (unknown for a fork by id). A fork without
+    one runs no turn; its request's prompt only names it in the new session's record. A fork
+    of a saved session reuses its launch options (unless ``options`` gives them) and, without
+    ``metadata``, its metadata.
+
+    Raises:
+        TypeError: ``prompt`` is not a str; an unknown option or a value of the wrong type.
+        ValueError: not exactly one of ``session_id`` and ``session_name``, an empty one or
+            one that is not a str, an empty ``prompt`` or ``new_session_name``, a bad option
+            value.
+        CodexSessionError: ``session_name`` is not in ``store``.
+    """
+    if prompt is not None and not isinstance(prompt, str):
+        raise TypeError(f"prompt must be a str or None (fork without a turn), got {type(prompt).__name__}")
+    needs = "fork_thread needs exactly one of session_id= or session_name= (the thread to fork); got "
+    if session_id is not None and session_name is not None:
+        raise ValueError(needs + "both")
+    parent_usage = None
+    if session_id is not None:
+        parent = check_session_id(session_id)
+    elif session_name is not None:
+        record = require_record(store, session_name)
+        parent, parent_usage = record.session_id, record.last_usage
+        options = {**record.launch_options, **options}
+        metadata = record.metadata if metadata is None else metadata
+    else:
+        raise ValueError(needs + "none")
+    request = CodexExecRequest(prompt=f"fork {parent}" if prompt is None else prompt, **options)
+    turn = Turn(
+        thread_id=parent,
+        session_name=check_optional_name(new_session_name),
+        previous_usage=parent_usage,
+        new_session=True,
+        command=Command.fork(parent, prompt=prompt is not None),
+        forked_from=parent,
+        launch_options=launch_options(request),
+        metadata=check_metadata(metadata or {}),
+    )
+    return attrs.evolve(request, json_output=True), turn
+
+
+def review(
+    *,
+    uncommitted: bool,
+    base: str | None,
+    commit: str | None,
+    title: str | None,
+    instructions: str | None,
+    options: Mapping[str, Any],
+) -> tuple[CodexExecRequest, Turn]:
+    """The request and turn of a code review of exactly one of: the uncommitted changes, the
+    changes against branch ``base``, those of ``commit``, or what ``instructions`` ask. The
+    review of a change reads no prompt; its request's prompt only describes it (in its repr).
+
+    Raises:
+        TypeError: a target of the wrong type; an unknown option or a value of the wrong type.
+        ValueError: none or several targets, an empty one, a bad option value.
+    """
+    command = Command.review(
+        uncommitted=uncommitted, base=base, commit=commit, title=title, instructions=instructions is not None
+    )
+    described = "review " + " ".join(command.arguments)
+    request = CodexExecRequest(prompt=described if instructions is None else instructions, **options)
+    return request, Turn(previous_usage=Usage(), command=command)
 
 
 def structured(request: CodexExecRequest, output: OutputSpec | None) -> CodexExecRequest:
@@ -216,12 +324,12 @@ def process_spec(
         request,
         resume_thread_id=turn.thread_id,
         resume_last=turn.last,
-        resume_all=turn.all_sessions,
+        command=turn.command,
         cli_version=cli_version,
     )
     spec = ProcessSpec(
         argv=argv,
-        stdin=request.prompt.encode("utf-8"),
+        stdin=request.prompt.encode("utf-8") if turn.sends_prompt else b"",
         cwd=cwd,
         env=child_variables(default_env, request.codex_home, api_key),
         env_allowlist=isolation.allowlist(request.config),
@@ -344,6 +452,13 @@ def _fold(
             now=now,
             preview_chars=preview_chars,
         )
+        if turn.new_session:
+            record = attrs.evolve(
+                record,
+                parent_session_id=turn.forked_from,
+                launch_options=turn.launch_options,
+                metadata=turn.metadata,
+            )
         if base is not None and base.last_usage is not None:
             # This turn's start cleared it: a later turn was recorded meanwhile, so which
             # of the two totals is the thread's latest is unknown.
@@ -374,7 +489,8 @@ def _update(store: SessionStore, name: str, fold: RecordUpdate, result: CodexExe
 @attrs.frozen(kw_only=True)
 class TurnSteps:
     """A turn as steps for ``engine`` to drive: its process spec, the run, and the record of
-    its named session in ``store``, with the client's settings."""
+    its named session in ``store``, with the client's settings; with an ``archive``, the turn
+    runs under its thread's lease, on the thread's archived rollout, and saves it."""
 
     engine: RunEngine
     store: SessionStore
@@ -383,6 +499,7 @@ class TurnSteps:
     default_env: Mapping[str, str]
     preview_chars: int
     isolation: Isolation = INHERIT_ALL
+    archive: ThreadArchive | None = None
 
     def run(
         self,
@@ -400,14 +517,51 @@ class TurnSteps:
         report = self._report(operation, request, turn)
         try:
             spec = yield from self._spec(request, turn, api_key, output)
-            turn = begin(self.store, turn)
-            result = yield from self.engine.execute(report, spec, request, timeouts)
+            keeper = self._keeper(report, request)
+            turn, lease = yield from self._begin(turn, keeper)
+            steps = self.engine.execute(report, spec, request, timeouts)
+            if keeper is not None:
+                steps = self._kept(steps, keeper, lease)
+            result = yield from steps
             result = self._finalize(report, operation, request, turn, result, output)
         except BaseException as exc:
             report.operation_finished(None, exc)
             raise
         report.operation_finished(result)
         return self.engine.check(result, timeouts)
+
+    def _begin(self, turn: Turn, keeper: Keeper | None) -> Steps[tuple[Turn, ThreadLease | None]]:
+        """:func:`begin` the turn, under its thread's lease (its rollout restored) when
+        ``keeper`` archives it; the lease is freed if the store fails."""
+        lease = None if keeper is None or turn.thread_id is None else (yield from keeper.hold(turn.thread_id))
+        try:
+            return begin(self.store, turn), lease
+        except BaseException:
+            if keeper is not None and lease is not None:
+                yield from keeper.release(lease)
+            raise
+
+    def _keeper(self, report: Telemetry, request: CodexExecRequest) -> Keeper | None:
+        """What keeps the run's threads in the archive, if the client has one."""
+        if self.archive is None:
+            return None
+        home = codex_home(request, self.default_env)
+        return Keeper(self.archive, home, self.engine.clock, report)
+
+    @staticmethod
+    def _kept(
+        steps: Steps[CodexExecResult], keeper: Keeper, lease: ThreadLease | None
+    ) -> Steps[CodexExecResult]:
+        """``steps``, then the thread's rollout saved; the lease freed however they end."""
+
+        def run_and_save() -> Steps[CodexExecResult]:
+            result = yield from steps
+            yield from keeper.save(lease, result)
+            return result
+
+        if lease is None:
+            return run_and_save()
+        return closing(run_and_save(), lambda: keeper.release(lease))
 
     def live(
         self,
@@ -425,15 +579,21 @@ class TurnSteps:
         report = self._report(operation, request, turn)
         try:
             spec = yield from self._spec(request, turn, api_key, output)
-            turn = begin(self.store, turn)
-            attempt = yield from self.engine.start_live(report, spec, request, timeouts, keep_events)
+            keeper = self._keeper(report, request)
+            turn, lease = yield from self._begin(turn, keeper)
+            starting = self.engine.start_live(report, spec, request, timeouts, keep_events)
+            if keeper is not None and lease is not None:
+                starting = closing(starting, lambda: keeper.release(lease), only_on_error=True)
+            attempt = yield from starting
         except BaseException as exc:
             report.operation_finished(None, exc)
             raise
 
         def finalize(result: CodexExecResult) -> CodexExecResult:
             try:
-                result = self._finalize(report, operation, request, turn, result, output)
+                result = self._finalize(
+                    report, operation, request, turn, self._saved(keeper, lease, result), output
+                )
             except BaseException as exc:
                 report.operation_finished(None, exc)
                 raise
@@ -453,6 +613,18 @@ class TurnSteps:
             model_provider=provider if isinstance(provider, str) else None,
         )
         return report
+
+    def _saved(
+        self, keeper: Keeper | None, lease: ThreadLease | None, result: CodexExecResult
+    ) -> CodexExecResult:
+        """A live run's end: ``result``, once its thread's rollout is saved and its lease freed."""
+        if keeper is not None:
+            try:
+                self.engine.drive(keeper.save(lease, result))
+            finally:
+                if lease is not None:
+                    self.engine.drive(keeper.release(lease))
+        return result
 
     def _spec(
         self,

@@ -61,5 +61,7 @@ def _sink(event_sink: EventSink | None, event_hook: EventHook | None) -> EventSi
     from adapters.sinks import CallbackSink, FanOutSink, LoggingSink
 
     # CallbackSink logs what a receiver raises: telemetry never breaks a run.
-    receivers = [r for r in (event_sink.emit if event_sink else None, event_hook) if r is not None]
-    return FanOutSink(map(CallbackSink, receivers)) if receivers else LoggingSink()
+    receivers = [CallbackSink(event_hook)] if event_hook is not None else []
+    if event_sink is not None:
+        receivers.insert(0, CallbackSink(event_sink.emit, wants=getattr(event_sink, "wants", None)))
+    return FanOutSink(receivers) if receivers else LoggingSink()

@@ -20,7 +20,7 @@ from ._timeouts import Timeouts
 from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
-from .ports import Clock, EventSink, ProcessRunner, SessionStore
+from .ports import Clock, EventSink, ProcessRunner, SessionStore, ThreadArchive
 from .sessions import SessionRecord, check_session_id, check_session_name
 from .thread import CodexThreadSession
 from .versions import CliVersion
@@ -122,6 +122,11 @@ class CodexLocalClient:
             oldest supported version or one whose version cannot be read; the version is then
             read before the first run. Otherwise it is read only when a run uses an option
             that not every supported CLI has, and an old CLI is logged once as a warning.
+        thread_archive: a :class:`~codex_local_sdk.ports.ThreadArchive` that keeps every
+            thread's rollout off the machine, so that a worker with another ``CODEX_HOME``
+            continues a thread started elsewhere: a turn of an existing thread takes the
+            thread's lease (one worker at a time) and restores its rollout first, and each run
+            saves it afterwards. ``None`` (the default): threads live only in ``CODEX_HOME``.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -129,6 +134,7 @@ class CodexLocalClient:
         default_env: a copy of the mapping given.
         preview_chars: as given.
         session_store: the store in use.
+        thread_archive: as given.
         codex_home: as given, absolute, or ``None``.
         inherit_env: as given.
         env_allowlist: as given, as a tuple.
@@ -169,6 +175,7 @@ class CodexLocalClient:
         env_allowlist: Iterable[str] = (),
         base_url: str | None = None,
         strict_cli_version: bool = False,
+        thread_archive: ThreadArchive | None = None,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
@@ -177,6 +184,7 @@ class CodexLocalClient:
             codex_home=codex_home, inherit_env=inherit_env, env_allowlist=env_allowlist, base_url=base_url
         )
         self.session_store = _wiring.session_store(session_store)
+        self.thread_archive = thread_archive
         self._default_timeouts = Timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds)
         _validation.check_max_concurrent_runs(max_concurrent_runs)
         self._engine = _wiring.engine(
@@ -475,6 +483,7 @@ class CodexLocalClient:
         prompt: str,
         *,
         session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -490,7 +499,11 @@ class CodexLocalClient:
 
         Args:
             prompt: the first turn's prompt.
-            session_name: save the thread under this name; ``None`` saves nothing.
+            session_name: save the thread under this name; ``None`` saves nothing. The
+                record keeps the launch options (``model``, ``sandbox``, ``cwd``...: see
+                :data:`~codex_local_sdk.sessions.LAUNCH_FIELDS`), which a resume by name
+                reuses, from any process, unless it gives them.
+            metadata: the caller's own keys (``{"ticket": "4711"}``), kept in the record.
             api_key: as for :meth:`run`; the returned session reuses it for its turns.
             timeout_seconds: as for :meth:`run`, for this turn only.
             idle_timeout_seconds: as for :meth:`run`, for this turn only.
@@ -498,8 +511,8 @@ class CodexLocalClient:
             output_type: read the final message into this type, as ``schema`` is read by
                 :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
             **options: other :class:`CodexExecRequest` fields; the returned session reuses
-                them, except ``images``, ``output_schema_path`` and
-                ``output_last_message_path``.
+                them, except ``images``, ``output_schema_path``,
+                ``output_last_message_path`` and ``worktree``.
 
         Returns:
             The session to continue, and the first turn's result.
@@ -516,7 +529,7 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.start(prompt, session_name, options)
+        request, turn = _turns.start(prompt, session_name, options, metadata)
         result = self._engine.drive(
             self._steps().run(
                 "start_thread",
@@ -535,6 +548,7 @@ class CodexLocalClient:
         prompt: str,
         *,
         session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -544,7 +558,7 @@ class CodexLocalClient:
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`start_thread`, on asyncio, with the same arguments, result and errors."""
         output = optional_spec(output_type)
-        request, turn = _turns.start(prompt, session_name, options)
+        request, turn = _turns.start(prompt, session_name, options, metadata)
         steps = self._steps().run(
             "start_thread",
             request,
@@ -563,7 +577,6 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -582,15 +595,16 @@ class CodexLocalClient:
             session_id: the thread id to continue.
             session_name: the saved session to continue.
             last: continue the CLI's most recent session (``resume --last``).
-            all_sessions: with ``last``, the most recent session of any directory, not only
-                of the run's cwd (``resume --all``); it changes nothing for an id or a name.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run`.
             idle_timeout_seconds: as for :meth:`run`.
             first_event_timeout_seconds: as for :meth:`run`.
             output_type: read the final message into this type, as ``schema`` is read by
                 :meth:`run_with_schema`; the result's ``output`` holds it. ``None``: none.
-            **options: other :class:`CodexExecRequest` fields, as for a new run.
+            **options: other :class:`CodexExecRequest` fields, as for a new run; with
+                ``session_name``, over the launch options its record keeps.
+                ``all_sessions=True`` with ``last``: the most recent session of any
+                directory, not only of the run's cwd (``resume --all``).
 
         Returns:
             The last attempt's result; ``turn_usage`` is known only for a ``session_name``
@@ -614,9 +628,7 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.resume(
-            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
-        )
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return self._engine.drive(
             self._steps().run(
                 "resume",
@@ -636,7 +648,6 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -646,9 +657,7 @@ class CodexLocalClient:
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         output = optional_spec(output_type)
-        request, turn = _turns.resume(
-            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
-        )
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         return await self._engine.drive_async(
             self._steps().run(
                 "resume",
@@ -659,6 +668,274 @@ class CodexLocalClient:
                 output,
             )
         )
+
+    def fork_thread(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """Fork a thread into a new one that carries its history (``codex exec fork <id>``).
+
+        Name exactly one parent: ``session_id`` (a thread id) or ``session_name`` (a saved
+        session). The new thread's id comes from the CLI (JSON output is forced to learn it).
+        Without a prompt the CLI only starts the new thread: the result has its id and no
+        turn. With one, the CLI reports the parent's running token total, so ``turn_usage``
+        is measured from the parent's total: known for a ``session_name`` whose record holds
+        it (or through :meth:`CodexThreadSession.fork`).
+
+        Args:
+            prompt: the new thread's first turn; ``None`` runs no turn.
+            session_id: the thread to fork.
+            session_name: the saved session to fork.
+            new_session_name: save the new thread under this name (a fresh record that keeps
+                the parent's id as ``parent_session_id``); ``None`` saves nothing.
+            metadata: the caller's keys for the new record; ``None``: the parent's, for a
+                fork of a saved session.
+            api_key: as for :meth:`run`; the returned session reuses it.
+            timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields, over a saved parent's launch
+                options; the returned session reuses them, as :meth:`start_thread`'s does.
+
+        Returns:
+            The session that continues the new thread, and the fork's result.
+
+        Raises:
+            ValueError: not exactly one of ``session_id`` and ``session_name``, an empty
+                one, an empty ``prompt`` or ``new_session_name``, an option ``fork`` refuses;
+                and as :meth:`run_prompt`.
+            CodexSessionError: ``session_name`` is not in the store, or the run reported no
+                thread id.
+            CodexUnknownThreadError: the CLI has no such thread and ``raise_on_error`` is on.
+            SessionStoreError: the fork ran but could not be recorded under
+                ``new_session_name``; the error's ``result`` holds it.
+            CodexError: as :meth:`run`.
+        """
+        request, turn = _turns.fork(
+            self.session_store, prompt, session_id, session_name, new_session_name, options, metadata
+        )
+        result = self._engine.drive(
+            self._steps().run(
+                "fork_thread",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
+        )
+        return self._thread_session(result, new_session_name, api_key, options)
+
+    async def fork_thread_async(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """As :meth:`fork_thread`, on asyncio, with the same arguments, result and errors."""
+        request, turn = _turns.fork(
+            self.session_store, prompt, session_id, session_name, new_session_name, options, metadata
+        )
+        steps = self._steps().run(
+            "fork_thread",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+        )
+        return self._thread_session(await self._engine.drive_async(steps), new_session_name, api_key, options)
+
+    # -- code review -----------------------------------------------------------------------
+
+    def review(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CodexExecResult:
+        """Review code changes (``codex exec review``) in the request's ``cwd``, a git
+        repository.
+
+        Name exactly one target: ``uncommitted=True`` (staged, unstaged and untracked
+        changes), ``base`` (the changes against that branch), ``commit`` (the changes it
+        introduced) or ``instructions`` (custom review instructions, sent on stdin); the CLI
+        accepts no other combination. The findings come as the final message (one
+        ``agent_message``); the CLI reports all-zero usage for a review.
+
+        Args:
+            uncommitted: review the uncommitted changes.
+            base: review the changes against this branch.
+            commit: review the changes of this commit.
+            title: a commit title to show in the review summary (with any target).
+            instructions: review as these instructions ask.
+            api_key: as for :meth:`run`.
+            timeout_seconds: as for :meth:`run`.
+            idle_timeout_seconds: as for :meth:`run`.
+            first_event_timeout_seconds: as for :meth:`run`.
+            **options: other :class:`CodexExecRequest` fields (``cwd``, ``model``...);
+                ``images``, ``worktree`` and ``cyber_access_program`` are refused.
+
+        Returns:
+            The last attempt's result: :attr:`~CodexExecResult.final_message` is the review.
+
+        Raises:
+            TypeError: a target of the wrong type; and as :meth:`run_prompt`.
+            ValueError: none or several targets, an empty one, an option ``review`` refuses;
+                and as :meth:`run_prompt`.
+            CodexError: as :meth:`run`.
+        """
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        return self._engine.drive(
+            self._steps().run(
+                "review",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
+        )
+
+    async def review_async(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> CodexExecResult:
+        """As :meth:`review`, on asyncio, with the same arguments, result and errors."""
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        return await self._engine.drive_async(
+            self._steps().run(
+                "review",
+                request,
+                turn,
+                api_key,
+                self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            )
+        )
+
+    def review_live(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        keep_events: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> CodexLiveRun:
+        """:meth:`review`, streamed like :meth:`run_live`, with the same arguments and
+        ``keep_events``; returns the running :class:`CodexLiveRun`.
+
+        Raises:
+            TypeError: as :meth:`review`.
+            ValueError: as :meth:`review`.
+            CodexNotInstalledError: the CLI was not found.
+            CodexSpawnError: the CLI could not be started, on the last attempt.
+        """
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        steps = self._steps().live(
+            "review_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+        )
+        return CodexLiveRun(self._engine.drive(steps))
+
+    async def review_live_async(
+        self,
+        *,
+        uncommitted: bool = False,
+        base: str | None = None,
+        commit: str | None = None,
+        title: str | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        keep_events: bool = False,
+        **options: Unpack[RequestOptions],
+    ) -> AsyncCodexLiveRun:
+        """As :meth:`review_live`, on asyncio, with the same arguments and errors; returns an
+        :class:`AsyncCodexLiveRun`."""
+        request, turn = _turns.review(
+            uncommitted=uncommitted,
+            base=base,
+            commit=commit,
+            title=title,
+            instructions=instructions,
+            options=options,
+        )
+        steps = self._steps().live(
+            "review_live",
+            request,
+            turn,
+            api_key,
+            self._timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds),
+            keep_events,
+        )
+        return AsyncCodexLiveRun(await self._engine.drive_async(steps))
 
     # -- live runs -------------------------------------------------------------------------
 
@@ -757,7 +1034,6 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -777,7 +1053,6 @@ class CodexLocalClient:
             session_id: as for :meth:`resume`.
             session_name: as for :meth:`resume`.
             last: as for :meth:`resume`.
-            all_sessions: as for :meth:`resume`.
             api_key: as for :meth:`run`.
             timeout_seconds: as for :meth:`run_live`.
             idle_timeout_seconds: as for :meth:`run_live`.
@@ -798,9 +1073,7 @@ class CodexLocalClient:
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.resume(
-            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
-        )
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         steps = self._steps().live(
             "resume_live",
             request,
@@ -820,7 +1093,6 @@ class CodexLocalClient:
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -832,9 +1104,7 @@ class CodexLocalClient:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
         output = optional_spec(output_type)
-        request, turn = _turns.resume(
-            self.session_store, prompt, session_id, session_name, last, options, all_sessions=all_sessions
-        )
+        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
         steps = self._steps().live(
             "resume_live",
             request,
@@ -870,17 +1140,29 @@ class CodexLocalClient:
         """
         return self.session_store.get(name)
 
-    def delete_session(self, name: str) -> bool:
+    def delete_session(self, name: str, *, purge_thread: bool = False) -> bool:
         """Forget ``name`` (the CLI's own thread files are kept).
+
+        Args:
+            name: the session to forget.
+            purge_thread: also delete the thread's rollout from the client's
+                ``thread_archive``; by default the archive keeps it, so the thread can still be
+                resumed by id or saved under a name again.
 
         Returns:
             ``True`` if the name existed.
 
         Raises:
+            TypeError: ``purge_thread`` is not a bool.
             ValueError: ``name`` is empty or blank (the built-in stores).
             SessionStoreError: the store could not be read or written.
         """
-        return self.session_store.delete(name)
+        purge = _validation.flag("purge_thread", purge_thread)
+        thread_id = self.session_store.get(name) if purge and self.thread_archive is not None else None
+        existed = self.session_store.delete(name)
+        if thread_id is not None and self.thread_archive is not None:
+            self.thread_archive.delete(thread_id)
+        return existed
 
     def list_sessions(self) -> dict[str, str]:
         """Every saved name and its thread id.
@@ -953,6 +1235,7 @@ class CodexLocalClient:
             default_env=self.default_env,
             preview_chars=self.preview_chars,
             isolation=self._isolation,
+            archive=self.thread_archive,
         )
 
     def _thread_session(

@@ -300,7 +300,7 @@ class CodexUnknownThreadError(CodexExecFailedError):
 
     def _describe(self) -> str:
         return (
-            f"codex has no thread {self.result.requested_thread_id!r} to resume "
+            f"codex has no thread {self.result.requested_thread_id!r} to resume or fork "
             "(it found no rollout for that id in its CODEX_HOME). Start a new thread instead, "
             "or check that CODEX_HOME is the one the thread was started with."
         )
@@ -311,7 +311,27 @@ class CodexThreadBusyError(CodexExecFailedError):
     run was continuing at that moment: the CLI lets one run at a time write a thread, and its
     stderr says ``already has an active writer``. The CLI stopped before it asked the model
     anything. Like any failed run it is retried while the client's retry policy allows, so a
-    policy with a few seconds of backoff waits the other run out."""
+    policy with a few seconds of backoff waits the other run out.
+
+    With a :class:`~codex_local_sdk.ports.ThreadArchive`, it also says that another worker held
+    the thread's lease for longer than the archive's ``lease_wait_seconds`` (then no run started
+    and :attr:`result` is ``None``), or that this worker lost the lease while its turn ran (then
+    the archive refused the turn's rollout and :attr:`result` holds the turn)."""
+
+    def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
+        if result is not None:
+            super().__init__(message, result)
+            return
+        if not message:
+            raise TypeError("CodexThreadBusyError without a result needs a message saying which thread")
+        # No run started (another worker holds the thread's lease in a ThreadArchive).
+        self.result = None  # type: ignore[assignment]
+        self.return_code = None
+        self.stderr_tail = ""
+        self.turn_error = None
+        self.thread_id = None
+        self.failure_kind = FailureKind.THREAD_BUSY
+        CodexError.__init__(self, message)
 
     def _describe(self) -> str:
         return (

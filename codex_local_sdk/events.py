@@ -214,6 +214,9 @@ CLIENT_EVENT_TYPES = (
     "live.event",
     "session.updated",
     "run.queued",
+    "thread.restored",
+    "thread.archived",
+    "thread.lease_waited",
 )
 """The values of :attr:`CodexClientEvent.type`: every telemetry event type a client emits."""
 
@@ -278,7 +281,11 @@ class CodexClientEvent:
             ``operation.started``: ``model`` and ``model_provider`` (each when the request
             sets it). For ``operation.finished``: ``succeeded``, ``failure_kind`` when it
             did not, ``input_tokens`` and ``output_tokens`` of the turn's own usage (its
-            ``turn_usage``) when known, and ``error_type`` when the call raised.
+            ``turn_usage``) when known, and ``error_type`` when the call raised. For
+            ``thread.restored`` and ``thread.archived`` (a ``ThreadArchive`` copied the
+            rollout of thread ``session_id`` in or out, in ``duration_seconds``): ``bytes``;
+            for ``thread.lease_waited`` (another worker held the thread; the wait is
+            ``duration_seconds``): ``taken``, whether the lease came free in time.
     """
 
     type: str

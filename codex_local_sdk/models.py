@@ -12,12 +12,14 @@ import enum
 import math
 import os
 import re
+import typing
 import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
 import attrs
 
+from ._cli_options import CONFIG_FIELDS, rendered_flags
 from ._compat import accepting_origin_calls
 from ._toml import render_toml_value
 from .events import Usage as Usage
@@ -39,6 +41,21 @@ StrPath: TypeAlias = "str | os.PathLike[str]"
 
 SandboxName = Literal["read-only", "workspace-write", "danger-full-access"]
 """The string values of :class:`SandboxMode`."""
+
+ReasoningEffort = Literal["none", "minimal", "low", "medium", "high", "xhigh"]
+"""The values of ``model_reasoning_effort``."""
+
+WebSearchMode = Literal["disabled", "cached", "live"]
+"""The values of ``web_search_mode``."""
+
+ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"]
+"""The values of ``approval_policy``."""
+
+ColorMode = Literal["always", "never", "auto"]
+"""The values of ``color``."""
+
+CyberAccessProgram = Literal["standard", "daybreak_blue", "daybreak_red"]
+"""The values of ``cyber_access_program``."""
 
 
 def _str_tuple(value: Any) -> tuple[str, ...]:
@@ -93,6 +110,52 @@ def _texts(_: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> N
 def _flag(_: Any, attribute: attrs.Attribute[Any], value: bool) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"{attribute.name} must be True or False, got {value!r} ({type(value).__name__})")
+
+
+def _optional_flag(_: Any, attribute: attrs.Attribute[Any], value: bool | None) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(
+            f"{attribute.name} must be True, False or None (the CLI's default), got {value!r} "
+            f"({type(value).__name__})"
+        )
+
+
+def _one_of(choices: Any) -> Any:
+    """A validator: the value is ``None`` or one of the string values of the ``Literal``
+    ``choices``."""
+    allowed: tuple[str, ...] = typing.get_args(choices)
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+        if value is not None and value not in allowed:
+            names = ", ".join(repr(choice) for choice in allowed)
+            raise ValueError(f"{attribute.name} must be one of {names} or None, got {value!r}")
+
+    return check
+
+
+_RENDERED_FLAGS = rendered_flags()
+
+
+def _not_rendered_by_the_sdk(_: Any, attribute: attrs.Attribute[Any], value: tuple[str, ...]) -> None:
+    for argument in value:
+        instead = _rendered_by_the_sdk(argument)
+        if instead is not None:
+            raise ValueError(
+                f"{attribute.name} holds {argument!r}, which the SDK renders itself: use {instead} "
+                f"instead ({attribute.name} is for options newer than the SDK)"
+            )
+
+
+def _rendered_by_the_sdk(argument: str) -> str | None:
+    """The field or method that renders ``argument`` (``--model``, ``--model=x``, ``-mx``),
+    or ``None`` for an argument the SDK does not render."""
+    if argument in _RENDERED_FLAGS:
+        return _RENDERED_FLAGS[argument]
+    if argument.startswith("--"):
+        return _RENDERED_FLAGS.get(argument.partition("=")[0])
+    if argument.startswith("-") and len(argument) > 2:
+        return _RENDERED_FLAGS.get(argument[:2])
+    return None
 
 
 def _url(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
@@ -187,14 +250,46 @@ class CodexExecRequest:
             ``sandbox=SandboxMode.WORKSPACE_WRITE`` instead.
         config: ``-c key=<TOML value>`` overrides, e.g. ``{"model_reasoning_effort": "low"}``;
             keys are dotted paths of bare keys (``"model_providers.fake.base_url"``).
+        enable_features: ``--enable FEATURE`` for each (``features.<name>=true``).
+        disable_features: ``--disable FEATURE`` for each (``features.<name>=false``).
+        strict_config: ``--strict-config``: fail on ``config.toml`` fields this CLI does not know.
+        oss: ``--oss``: use the open-source (local) provider.
+        local_provider: ``--local-provider``: which local provider (``"lmstudio"``, ``"ollama"``).
+        approve_for_me: ``--approve-for-me``: route approval requests through automatic review.
+        dangerously_bypass_approvals_and_sandbox: ``--dangerously-bypass-approvals-and-sandbox``:
+            no approvals and no sandbox; only for environments sandboxed from outside.
+        dangerously_bypass_hook_trust: ``--dangerously-bypass-hook-trust``: run enabled hooks
+            without their persisted trust.
+        worktree: ``--worktree``: run in a new managed Git worktree (a new thread or a fork;
+            ``resume`` and ``review`` refuse it).
+        thread_source: ``--thread-source``: the source classification of a new or forked thread.
+        cyber_access_program: ``--cyber-access-program`` (experimental, OpenAI provider only;
+            ``review`` refuses it, a fork needs a prompt for it).
+        trust: ``--trust``: save trust for this project (it persists in ``CODEX_HOME``).
+        ignore_user_config: ``--ignore-user-config``: do not load ``$CODEX_HOME/config.toml``.
+        ignore_rules: ``--ignore-rules``: do not load execpolicy ``.rules`` files.
+        color: ``--color``: ``"always"``, ``"never"`` or ``"auto"``.
+        model_reasoning_effort: ``-c model_reasoning_effort="..."``.
+        network_access_enabled: ``-c sandbox_workspace_write.network_access=true|false``:
+            network access for commands in the ``workspace-write`` sandbox.
+        web_search_mode: ``-c web_search="disabled|cached|live"``.
+        approval_policy: ``-c approval_policy="..."``: when commands need approval.
+        all_sessions: ``resume --all``: with ``last=True``, pick the most recent session of
+            any working directory (only ``resume`` accepts it).
         extra_args: more exec-level arguments, appended verbatim after the options above
-            (before ``resume <id>``, the images and the prompt's ``-``).
+            (before ``resume <id>``, the images and the prompt's ``-``), for options newer
+            than the SDK: an argument the SDK renders itself (``--json``, ``-o``,
+            ``resume``...) is refused.
         codex_home: ``CODEX_HOME`` for this run's CLI (its config, logins and threads);
             ``None`` uses the client's ``codex_home``, then the inherited one. Not an option:
             it goes into the child's environment.
         base_url: the model provider's base URL, rendered as ``-c openai_base_url="..."``
             (the CLI ignores ``OPENAI_BASE_URL`` in its environment); ``None`` uses the
             client's ``base_url``, then the CLI's configuration.
+
+    Every field but ``cwd`` and ``codex_home`` maps to one option; a field that a subcommand does not accept
+    (``worktree`` on a resume) is refused with a ``ValueError`` when the run is built,
+    before anything starts.
 
     Raises:
         TypeError: a field of the wrong type (a text field that is not a ``str``, a path
@@ -205,7 +300,11 @@ class CodexExecRequest:
             a NUL character in an argument, an empty prompt, an unknown ``sandbox``
             string, a NaN or infinite float in ``config``, a ``config`` key that is not a
             dotted path of bare keys (letters, digits, ``_`` and ``-``: the CLI reads no TOML
-            quoting in keys).
+            quoting in keys), a ``config`` key that a field sets too
+            (``model_reasoning_effort``...), an ``extra_args`` entry the SDK renders itself,
+            a value outside a field's choices (``color``, ``approval_policy``...), both
+            ``approve_for_me`` and ``dangerously_bypass_approvals_and_sandbox``, or both
+            ``worktree`` and ``ephemeral``.
     """
 
     prompt: str = attrs.field(validator=_non_empty_prompt)
@@ -225,12 +324,52 @@ class CodexExecRequest:
     skip_git_repo_check: bool = attrs.field(default=False, validator=_flag)
     ephemeral: bool = attrs.field(default=False, validator=_flag)
     config: Mapping[str, Any] = attrs.field(factory=dict, validator=_toml_value)
-    extra_args: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_texts)
+    extra_args: tuple[str, ...] = attrs.field(
+        default=(), converter=_str_tuple, validator=[_texts, _not_rendered_by_the_sdk]
+    )
     full_auto: bool = attrs.field(default=False, validator=_flag)
+    enable_features: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_texts)
+    disable_features: tuple[str, ...] = attrs.field(default=(), converter=_str_tuple, validator=_texts)
+    strict_config: bool = attrs.field(default=False, validator=_flag)
+    oss: bool = attrs.field(default=False, validator=_flag)
+    local_provider: str | None = attrs.field(default=None, validator=_optional_text)
+    approve_for_me: bool = attrs.field(default=False, validator=_flag)
+    dangerously_bypass_approvals_and_sandbox: bool = attrs.field(default=False, validator=_flag)
+    dangerously_bypass_hook_trust: bool = attrs.field(default=False, validator=_flag)
+    worktree: bool = attrs.field(default=False, validator=_flag)
+    thread_source: str | None = attrs.field(default=None, validator=_optional_text)
+    cyber_access_program: CyberAccessProgram | None = attrs.field(
+        default=None, validator=_one_of(CyberAccessProgram)
+    )
+    trust: bool = attrs.field(default=False, validator=_flag)
+    ignore_user_config: bool = attrs.field(default=False, validator=_flag)
+    ignore_rules: bool = attrs.field(default=False, validator=_flag)
+    color: ColorMode | None = attrs.field(default=None, validator=_one_of(ColorMode))
+    model_reasoning_effort: ReasoningEffort | None = attrs.field(
+        default=None, validator=_one_of(ReasoningEffort)
+    )
+    network_access_enabled: bool | None = attrs.field(default=None, validator=_optional_flag)
+    web_search_mode: WebSearchMode | None = attrs.field(default=None, validator=_one_of(WebSearchMode))
+    approval_policy: ApprovalPolicy | None = attrs.field(default=None, validator=_one_of(ApprovalPolicy))
+    all_sessions: bool = attrs.field(default=False, validator=_flag)
     codex_home: str | None = attrs.field(default=None, converter=_optional_path, validator=_optional_text)
     base_url: str | None = attrs.field(default=None, validator=_url)
 
     def __attrs_post_init__(self) -> None:
+        if self.approve_for_me and self.dangerously_bypass_approvals_and_sandbox:
+            raise ValueError(
+                "approve_for_me and dangerously_bypass_approvals_and_sandbox exclude each other "
+                "(the CLI exits 2): choose one"
+            )
+        if self.worktree and self.ephemeral:
+            raise ValueError("worktree and ephemeral exclude each other (the CLI exits 1): choose one")
+        for key in self.config:
+            field = CONFIG_FIELDS.get(key)
+            if field is not None and getattr(self, field) is not None:
+                raise ValueError(
+                    f"config sets {key!r} and so does {field}={getattr(self, field)!r}: give it once "
+                    f"(the field is typed and checked)"
+                )
         if self.full_auto:
             warnings.warn(
                 "CodexExecRequest(full_auto=True) is deprecated: the Codex CLI dropped --full-auto; "

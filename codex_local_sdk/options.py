@@ -17,7 +17,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
-from .models import SandboxMode, SandboxName, StrPath
+from .models import (
+    ApprovalPolicy,
+    ColorMode,
+    CyberAccessProgram,
+    ReasoningEffort,
+    SandboxMode,
+    SandboxName,
+    StrPath,
+    WebSearchMode,
+)
 
 
 class SchemaRunOptions(TypedDict, total=False):
@@ -38,6 +47,26 @@ class SchemaRunOptions(TypedDict, total=False):
     config: Mapping[str, Any]
     extra_args: Iterable[str]
     full_auto: bool  # deprecated: sandbox="workspace-write"
+    enable_features: Iterable[str]
+    disable_features: Iterable[str]
+    strict_config: bool
+    oss: bool
+    local_provider: str | None
+    approve_for_me: bool
+    dangerously_bypass_approvals_and_sandbox: bool
+    dangerously_bypass_hook_trust: bool
+    worktree: bool
+    thread_source: str | None
+    cyber_access_program: CyberAccessProgram | None
+    trust: bool
+    ignore_user_config: bool
+    ignore_rules: bool
+    color: ColorMode | None
+    model_reasoning_effort: ReasoningEffort | None
+    network_access_enabled: bool | None
+    web_search_mode: WebSearchMode | None
+    approval_policy: ApprovalPolicy | None
+    all_sessions: bool
     codex_home: StrPath | None
     base_url: str | None
 
@@ -50,12 +79,11 @@ class RequestOptions(SchemaRunOptions, total=False):
 
 
 class TurnOptions(RequestOptions, total=False):
-    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields, the
-    API key for this turn, and ``all_sessions`` (accepted as codex-local-sdk-python 0.1.4
-    did; it changes nothing for a thread id)."""
+    """The options of :meth:`CodexThreadSession.continue_prompt`: the request fields
+    (``all_sessions`` among them, accepted as codex-local-sdk-python 0.1.4 did; it changes
+    nothing for a thread id) and the API key for this turn."""
 
     api_key: str | None
-    all_sessions: bool
 
 
 class LiveTurnOptions(TurnOptions, total=False):

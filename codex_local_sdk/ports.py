@@ -1,12 +1,13 @@
 """The ports: what the core needs from the outside world, as ``typing.Protocol`` classes.
 
-Four of them. Each has a real adapter and a fake in ``adapters/``, and ``contract_tests/``
+Five of them. Each has a real adapter and a fake in ``adapters/``, and ``contract_tests/``
 checks that every adapter keeps the contract written here.
 
 * :class:`ProcessRunner` starts processes (sync and asyncio) and hands back handles.
 * :class:`SessionStore` maps session names to Codex thread ids and keeps their records.
 * :class:`Clock` tells time and sleeps, so retries and timeouts can run on a fake clock.
 * :class:`EventSink` receives telemetry.
+* :class:`ThreadArchive` keeps threads' rollouts off the machine, one writer per thread.
 """
 
 from __future__ import annotations
@@ -300,7 +301,12 @@ class Clock(Protocol):
 
 @runtime_checkable
 class EventSink(Protocol):
-    """Receives telemetry. ``emit`` must not raise; adapters log their own failures."""
+    """Receives telemetry. ``emit`` must not raise; adapters log their own failures.
+
+    A sink may also have ``wants(event_type: str) -> bool``: the client then builds a
+    ``live.event`` (one per event of a live run, the one frequent type) only when it returns
+    ``True``. Without it, every event is sent.
+    """
 
     def emit(self, event: CodexClientEvent) -> None:
         """Take one event."""
@@ -375,3 +381,69 @@ def update_record(store: SessionStore, name: str, fn: RecordUpdate) -> SessionRe
     if hasattr(store, "update"):
         return store.update(name, fn)
     return SessionStore.update(store, name, fn)
+
+
+@attrs.frozen
+class ThreadLease:
+    """The right to write one thread's rollout to a :class:`ThreadArchive`, for a while.
+
+    Attributes:
+        thread_id: the thread it covers.
+        token: the fencing token: every lease taken on a thread has a larger one than the
+            lease before it, so an archive refuses a save that carries an older token.
+    """
+
+    thread_id: str
+    token: int
+
+
+class ThreadArchive(Protocol):
+    """Keeps threads' rollouts off the machine, so that any worker can continue any thread,
+    one writer at a time.
+
+    The Codex CLI keeps a thread as one file in its ``CODEX_HOME``:
+    ``sessions/YYYY/MM/DD/rollout-<timestamp>-<thread_id>.jsonl``. An archive copies that file
+    out after each turn (:meth:`save`) and back, to the same relative path, into a
+    ``CODEX_HOME`` that lacks it or holds an older (shorter) copy before the thread's next turn
+    (:meth:`restore`); the CLI then continues the thread with its whole history. The relative
+    path is kept because the CLI indexes its rollouts by it.
+
+    ``codex_home`` is the child's ``CODEX_HOME``; ``None`` means the archive's own process
+    environment decides it (``$CODEX_HOME``, else ``~/.codex``), as for a child that inherits it.
+
+    A turn of an archived thread runs under its lease (:meth:`acquire`): one worker at a time,
+    across machines. The archive renews a lease it gave in the background until
+    :meth:`release`; a worker that dies leaves it to expire after :attr:`lease_seconds`. A save
+    whose lease was lost (it expired and another worker took the thread) is refused with
+    :class:`~codex_local_sdk.errors.CodexThreadBusyError`, so it never overwrites a newer rollout.
+    """
+
+    lease_seconds: float
+    """How long a lease lasts unless renewed (a dead worker's lease is free after it)."""
+
+    lease_wait_seconds: float
+    """How long a turn waits for another worker's lease before it fails as busy."""
+
+    def acquire(self, thread_id: str) -> ThreadLease | None:
+        """Take the lease on ``thread_id`` and keep it renewed; ``None`` when another holds it."""
+
+    def release(self, lease: ThreadLease) -> None:
+        """Stop renewing ``lease`` and free the thread (nothing if it was already lost)."""
+
+    def restore(self, thread_id: str, codex_home: str | None) -> int | None:
+        """Copy the archived rollout of ``thread_id`` into ``codex_home`` where it is missing or
+        shorter there; the bytes written, or ``None`` when nothing needed copying."""
+
+    def save(self, lease: ThreadLease, codex_home: str | None) -> int | None:
+        """Copy the rollout of ``lease.thread_id`` out of ``codex_home`` (atomically); its size,
+        or ``None`` when ``codex_home`` holds no rollout of that thread.
+
+        Raises:
+            CodexThreadBusyError: ``lease`` is no longer the thread's (its ``result`` is ``None``).
+        """
+
+    def threads(self) -> list[str]:
+        """The ids of every archived thread, sorted."""
+
+    def delete(self, thread_id: str) -> bool:
+        """Forget the archived rollout of ``thread_id``; ``True`` if there was one."""

@@ -177,8 +177,8 @@ class CodexExecResult(ItemViews):
             passed it (the line was dropped and the SDK ended the run: ``turn_status`` is
             ``"output_too_large"``, whatever turn event the CLI printed); ``None`` otherwise. See
             ``SubprocessRunner(max_line_bytes=...)``.
-        requested_thread_id: for a resume by ``session_id`` or ``session_name``, the thread
-            id that was asked for; ``None`` otherwise.
+        requested_thread_id: for a resume by ``session_id`` or ``session_name``, or a fork,
+            the thread id that was asked for (a fork's parent); ``None`` otherwise.
         timeout_kind: which of the SDK's limits ended the run, when ``timed_out``:
             ``"total"`` (``timeout_seconds``), ``"idle"`` (``idle_timeout_seconds``) or
             ``"first_event"`` (``first_event_timeout_seconds``); ``None`` otherwise.

@@ -7,11 +7,13 @@ A *session* is a Codex thread under a name the caller chose ("ticket-4711"). Its
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
 from ._compat import accepting_origin_calls
+from .models import CodexExecRequest, SandboxMode
 from .results import CodexExecResult, Usage, run_succeeded
 
 
@@ -59,6 +61,10 @@ def _turn_tuple(turns: Iterable[SessionTurnRecord]) -> tuple[SessionTurnRecord, 
     return tuple(turns)
 
 
+def _copied(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    return dict(mapping)
+
+
 @accepting_origin_calls(renames={"session_name": "name"})
 @attrs.frozen
 class SessionRecord:
@@ -85,6 +91,14 @@ class SessionRecord:
             while a named turn is running (the client clears it when the turn starts, so a
             turn that is never recorded leaves it unknown, not stale), and after the record
             was pointed at another thread (``save_session``/``set``).
+        parent_session_id: for a session started by ``fork_thread``, the thread it was
+            forked from; ``None`` otherwise.
+        launch_options: the :class:`~codex_local_sdk.CodexExecRequest` fields of
+            :data:`LAUNCH_FIELDS` that the turn starting the thread gave (JSON values: a
+            sandbox as its string, paths as strings), which a resume by name reuses unless
+            the call gives them.
+        metadata: the caller's own keys (a ticket id, a tenant), given to ``start_thread``
+            or ``fork_thread``.
     """
 
     session_id: str
@@ -97,11 +111,74 @@ class SessionRecord:
     failure_count: int = 0
     turns: tuple[SessionTurnRecord, ...] = attrs.field(default=(), converter=_turn_tuple)
     last_usage: Usage | None = None
+    parent_session_id: str | None = None
+    launch_options: Mapping[str, Any] = attrs.field(factory=dict, converter=_copied)
+    metadata: Mapping[str, str] = attrs.field(factory=dict, converter=_copied)
+
+    @metadata.validator
+    def _check_metadata(self, _: attrs.Attribute[Any], value: Mapping[str, str]) -> None:
+        check_metadata(value)
 
     @property
     def session_name(self) -> str:
         """:attr:`name`, under codex-local-sdk-python 0.1.4's name for it."""
         return self.name
+
+
+LAUNCH_FIELDS = (
+    "model",
+    "profile",
+    "sandbox",
+    "cwd",
+    "add_dirs",
+    "config",
+    "skip_git_repo_check",
+    "ephemeral",
+    "model_reasoning_effort",
+    "network_access_enabled",
+    "web_search_mode",
+    "approval_policy",
+)
+"""The request fields a session record keeps from the turn that started its thread."""
+
+
+def launch_options(request: CodexExecRequest) -> dict[str, Any]:
+    """The fields of :data:`LAUNCH_FIELDS` that ``request`` sets (not at their defaults), as
+    JSON values: ``effective_sandbox``'s string, lists for sequences, a dict for ``config``."""
+    options: dict[str, Any] = {}
+    for name in LAUNCH_FIELDS:
+        value = request.effective_sandbox if name == "sandbox" else getattr(request, name)
+        if value != getattr(_DEFAULTS, name):
+            options[name] = _json_value(value)
+    return options
+
+
+_DEFAULTS = CodexExecRequest(prompt="(every field at its default)")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, SandboxMode):
+        return value.value
+    if isinstance(value, tuple):
+        return list(value)
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def check_metadata(metadata: Mapping[str, str]) -> Mapping[str, str]:
+    """Check that ``metadata`` maps strings to strings.
+
+    Returns:
+        ``metadata``, unchanged.
+
+    Raises:
+        TypeError: it is not a mapping, or holds a key or value that is not a str.
+    """
+    if not isinstance(metadata, Mapping):
+        raise TypeError(f"metadata must be a dict of str to str, got {type(metadata).__name__}")
+    for key, value in metadata.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"metadata must map str to str, got {key!r}: {value!r}")
+    return metadata
 
 
 def check_session_name(name: str) -> str:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from ._cli_options import OPTIONS
 from ._compat import accepting_origin_args
 from .results import CodexExecResult, Usage
 
@@ -20,9 +21,10 @@ if TYPE_CHECKING:
 
 
 class TurnRunner(Protocol):
-    """What a :class:`CodexThreadSession` needs of its client: the four ``resume`` methods,
-    as :class:`~codex_local_sdk.CodexLocalClient` has them. The session depends on this, not
-    on the client, so the client can build sessions without an import cycle."""
+    """What a :class:`CodexThreadSession` needs of its client: the four ``resume`` methods
+    and the two ``fork_thread`` methods, as :class:`~codex_local_sdk.CodexLocalClient` has
+    them. The session depends on this, not on the client, so the client can build sessions
+    without an import cycle."""
 
     def resume(
         self,
@@ -31,7 +33,6 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -47,7 +48,6 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -63,7 +63,6 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -80,7 +79,6 @@ class TurnRunner(Protocol):
         session_id: str | None = None,
         session_name: str | None = None,
         last: bool = False,
-        all_sessions: bool = False,
         api_key: str | None = None,
         timeout_seconds: float | None = None,
         idle_timeout_seconds: float | None = None,
@@ -89,6 +87,34 @@ class TurnRunner(Protocol):
         output_type: OutputType | None = None,
         **options: Unpack[RequestOptions],
     ) -> AsyncCodexLiveRun: ...
+
+    def fork_thread(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]: ...
+
+    async def fork_thread_async(
+        self,
+        prompt: str | None = None,
+        *,
+        session_id: str | None = None,
+        session_name: str | None = None,
+        new_session_name: str | None = None,
+        api_key: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[RequestOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]: ...
 
 
 # codex-local-sdk-python 0.1.4's positional orders of the continue methods.
@@ -118,7 +144,8 @@ class CodexThreadSession:
         session_name: the name it is saved under, or ``None``.
         last_result: the result of the turn that started it, if any.
         options: :class:`CodexExecRequest` fields for every turn; ``images``,
-            ``output_schema_path`` and ``output_last_message_path`` are dropped.
+            ``output_schema_path`` and ``output_last_message_path`` are dropped, and so is
+            ``worktree``, which starts a thread and which a resume refuses.
 
     Attributes:
         session_id: the Codex thread id.
@@ -310,6 +337,84 @@ class CodexThreadSession:
             ),
         )
 
+    def fork(
+        self,
+        prompt: str | None = None,
+        *,
+        new_session_name: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[TurnOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """Fork this thread into a new one that carries its history (see
+        :meth:`CodexLocalClient.fork_thread`); this session is left as it is.
+
+        A named session forks by name. The fork's ``turn_usage`` (with a prompt) is measured
+        from this thread's total, when this session or the record knows it.
+
+        Args:
+            prompt: the new thread's first turn; ``None`` runs no turn.
+            new_session_name: save the new thread under this name; ``None`` saves nothing.
+            timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            idle_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            first_event_timeout_seconds: as for :meth:`CodexLocalClient.run`.
+            **options: :class:`CodexExecRequest` fields for the fork, over the session's,
+                and ``api_key`` (over the session's); the new session reuses them.
+
+        Returns:
+            The session that continues the new thread, and the fork's result.
+
+        Raises:
+            CodexSessionError: the session's name is no longer in the store.
+            CodexError: as :meth:`CodexLocalClient.fork_thread`; also ``TypeError`` and
+                ``ValueError`` for bad options.
+        """
+        args = self._fork_args(
+            options,
+            timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
+        )
+        forked, result = self._client.fork_thread(prompt, new_session_name=new_session_name, **args)
+        return self._measured_fork(forked, result)
+
+    async def fork_async(
+        self,
+        prompt: str | None = None,
+        *,
+        new_session_name: str | None = None,
+        timeout_seconds: float | None = None,
+        idle_timeout_seconds: float | None = None,
+        first_event_timeout_seconds: float | None = None,
+        **options: Unpack[TurnOptions],
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """As :meth:`fork`, on asyncio, with the same arguments, result and errors."""
+        args = self._fork_args(
+            options,
+            timeout_seconds=timeout_seconds,
+            idle_timeout_seconds=idle_timeout_seconds,
+            first_event_timeout_seconds=first_event_timeout_seconds,
+        )
+        forked, result = await self._client.fork_thread_async(
+            prompt, new_session_name=new_session_name, **args
+        )
+        return self._measured_fork(forked, result)
+
+    def _measured_fork(
+        self, forked: CodexThreadSession, result: CodexExecResult
+    ) -> tuple[CodexThreadSession, CodexExecResult]:
+        """The fork's result with ``turn_usage`` from this thread's total, when the client
+        could not tell it, kept as the new session's :attr:`last_result` too."""
+        forked.last_result = result = _measured(result, self._last_usage)
+        return forked, result
+
+    def _fork_args(self, options: Mapping[str, Any], **limits: float | None) -> dict[str, Any]:
+        """The arguments of :meth:`fork`: those of a turn, but an output type (a fork takes none)."""
+        args = self._resume_args(None, options, **limits)
+        del args["output_type"]
+        return args
+
     def _resume_args(
         self, output_type: OutputType | None, options: Mapping[str, Any], **limits: float | None
     ) -> dict[str, Any]:
@@ -336,13 +441,24 @@ class CodexThreadSession:
         return previous
 
     def _remember(self, result: CodexExecResult, previous: Usage | None) -> CodexExecResult:
-        if result.turn_usage is None and result.usage is not None and previous is not None:
-            result = attrs.evolve(result, turn_usage=result.usage - previous)
+        result = _measured(result, previous)
         self.last_result = result
         self._last_usage = result.usage
         self.session_id = result.thread_id or self.session_id
         return result
 
 
-# Options that belong to one turn and are not carried to the next.
-_PER_TURN_OPTIONS = frozenset({"images", "output_schema_path", "output_last_message_path"})
+# Options that belong to one turn and are not carried to the next, and those that start a
+# thread but that a resume refuses (--worktree).
+_PER_TURN_OPTIONS = frozenset(
+    {"images", "output_schema_path", "output_last_message_path"}
+    | {option.field for option in OPTIONS if not option.accepted_by("resume")}
+)
+
+
+def _measured(result: CodexExecResult, previous: Usage | None) -> CodexExecResult:
+    """``result`` with ``turn_usage`` = its total minus ``previous``, unless it has one or
+    either is unknown."""
+    if result.turn_usage is None and result.usage is not None and previous is not None:
+        return attrs.evolve(result, turn_usage=result.usage - previous)
+    return result

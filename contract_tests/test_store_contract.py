@@ -5,6 +5,7 @@ the SQLite store is certified that way too), and the checks of ``--store-factory
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from adapters.json_file_store import JsonFileSessionStore
 from adapters.memory_store import InMemorySessionStore
 from adapters.sqlite_store import SqliteSessionStore
+from codex_local_sdk.sessions import SessionRecord
 from codex_local_sdk.testing.pytest_plugin import load_store_factory
 from codex_local_sdk.testing.store_contract import SessionStoreContract
 from codex_local_sdk.testing.store_rules import StoreFactory
@@ -35,6 +37,52 @@ class TestJsonFileSessionStore(SessionStoreContract):
             return JsonFileSessionStore(tmp_path / "sessions.json", **options)
 
         return make
+
+
+class TestJsonFileSessionStoreFromVersion2(SessionStoreContract):
+    """The contract on a store file that an earlier version wrote (schema version 2)."""
+
+    @pytest.fixture
+    def make_store(self, tmp_path: Path) -> StoreFactory:
+        path = tmp_path / "sessions.json"
+        path.write_text('{"schema_version": 2, "records": {\n}}\n', encoding="utf-8")
+
+        def make(**options: Any) -> JsonFileSessionStore:
+            return JsonFileSessionStore(path, **options)
+
+        return make
+
+
+VERSION_2_FILE = (
+    '{"schema_version": 2, "records": {\n"a": {"created_at": 1.0, "failure_count": 0, '
+    '"last_turn_status": null, "last_usage": null, "name": "a", "session_id": "t-1", '
+    '"success_count": 0, "turn_count": 0, "turns": [], "updated_at": 1.0}\n}}\n'
+)
+
+
+def test_a_version_2_file_is_read_as_it_is_and_written_as_version_3_on_the_next_change(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "sessions.json"
+    path.write_text(VERSION_2_FILE, encoding="utf-8")
+    store = JsonFileSessionStore(path)
+    kept = store.get_record("a")
+    assert kept is not None and (kept.session_id, kept.launch_options, kept.metadata) == ("t-1", {}, {})
+    assert store.list_records() == [kept]
+    assert path.read_text(encoding="utf-8") == VERSION_2_FILE  # reading writes nothing
+    forked = SessionRecord(
+        session_id="t-2",
+        name="b",
+        created_at=2.0,
+        updated_at=2.0,
+        parent_session_id="t-1",
+        launch_options={"model": "m", "add_dirs": ["x"]},
+        metadata={"ticket": "4711"},
+    )
+    store.update("b", lambda _: forked)
+    assert json.loads(path.read_text(encoding="utf-8"))["schema_version"] == 3
+    reopened = JsonFileSessionStore(path)
+    assert (reopened.get_record("a"), reopened.get_record("b")) == (kept, forked)
 
 
 class TestSqliteSessionStore(SessionStoreContract):

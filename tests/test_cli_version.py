@@ -14,8 +14,6 @@ from codex_local_sdk.errors import CodexUnsupportedCliError, CodexUnsupportedOpt
 from codex_local_sdk.versions import CliVersion, option_support
 from tests.conftest import MakeHarness
 
-STRICT_CONFIG = ("--strict-config",)  # an option that came after the oldest supported CLI
-
 
 def argvs(harness: Any) -> list[list[str]]:
     return [list(spec.argv) for spec in harness.runner.calls]
@@ -24,7 +22,7 @@ def argvs(harness: Any) -> list[list[str]]:
 def test_a_request_with_a_newer_option_is_refused_before_any_run(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.success()], version_output="codex-cli 0.100.0")
     with pytest.raises(CodexUnsupportedOptionError) as caught:
-        h.client.run(CodexExecRequest(prompt="p", extra_args=STRICT_CONFIG))
+        h.client.run(CodexExecRequest(prompt="p", strict_config=True))
     row = option_support("exec", "--strict-config")
     assert row is not None
     assert (caught.value.option, caught.value.installed, caught.value.since) == (
@@ -39,7 +37,7 @@ def test_a_request_with_a_newer_option_is_refused_before_any_run(make_harness: M
 def test_the_version_is_read_once_for_many_runs(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.success() for _ in range(3)])
     for _ in range(3):
-        assert h.client.run(CodexExecRequest(prompt="p", extra_args=STRICT_CONFIG)).succeeded
+        assert h.client.run(CodexExecRequest(prompt="p", strict_config=True)).succeeded
     assert h.client.cli_version() == CliVersion(0, 169, 0)
     assert [argv[1] for argv in argvs(h)] == ["--version", "exec", "exec", "exec"]
 
@@ -55,7 +53,7 @@ def test_the_version_check_leaves_out_the_api_key_and_keeps_the_runs_environment
     make_harness: MakeHarness,
 ) -> None:
     h = make_harness([ScriptedRun.success()], default_env={"A": "1"}, codex_home="/homes/a")
-    h.client.run(CodexExecRequest(prompt="p", extra_args=STRICT_CONFIG), api_key="sk-secret")
+    h.client.run(CodexExecRequest(prompt="p", strict_config=True), api_key="sk-secret")
     probe, run = h.runner.calls
     assert probe.env == {"A": "1", "CODEX_HOME": "/homes/a"}
     assert run.env == {**probe.env, "CODEX_API_KEY": "sk-secret"}
@@ -105,7 +103,7 @@ def test_an_unreadable_version_skips_the_check_but_a_strict_client_refuses_it(
 ) -> None:
     h = make_harness([ScriptedRun.success()], version_output="Usage: codex")
     with caplog.at_level(logging.WARNING, logger="codex_local_sdk"):
-        assert h.client.run(CodexExecRequest(prompt="p", extra_args=STRICT_CONFIG)).succeeded
+        assert h.client.run(CodexExecRequest(prompt="p", strict_config=True)).succeeded
     assert "could not read the Codex CLI version" in caplog.text
     with pytest.raises(CodexUnsupportedCliError, match=r"printed no X\.Y\.Z version"):
         h.client.cli_version()
@@ -118,14 +116,14 @@ def test_an_unreadable_version_skips_the_check_but_a_strict_client_refuses_it(
 def test_a_missing_cli_is_reported_by_the_version_check_as_by_a_run(make_harness: MakeHarness) -> None:
     h = make_harness([ScriptedRun.not_installed()], version_output=None)
     with pytest.raises(CodexNotInstalledError):
-        h.client.run(CodexExecRequest(prompt="p", extra_args=STRICT_CONFIG))
+        h.client.run(CodexExecRequest(prompt="p", strict_config=True))
 
 
 def test_the_scripted_runner_plays_version_runs_from_the_script_when_told_to(
     make_harness: MakeHarness,
 ) -> None:
     h = make_harness([ScriptedRun(stdout=["codex-cli 0.130.0"]), ScriptedRun.success()], version_output=None)
-    h.client.run(CodexExecRequest(prompt="p", extra_args=["--ignore-rules"]))
+    h.client.run(CodexExecRequest(prompt="p", ignore_rules=True))
     assert h.client.cli_version() == CliVersion(0, 130, 0)
     assert [argv[1] for argv in argvs(h)] == ["--version", "exec"]
 

@@ -43,8 +43,17 @@ def test_start_then_resume_by_name_then_by_id(make_harness: MakeHarness) -> None
     second = h.client.resume("more", session_name="ticket-4711")
     third = h.client.resume("again", session_id="t-1")
     assert [r.final_message for r in (first, second, third)] == ["one", "two", "three"]
-    assert h.runner.calls[1].argv == ("codex", "exec", "--json", "resume", "t-1", "-")
-    assert h.runner.calls[2].argv[-3:] == ("resume", "t-1", "-")
+    # by name, the record's launch options apply; by id there is no record to read
+    assert h.runner.calls[1].argv == (
+        "codex",
+        "exec",
+        "--json",
+        "--skip-git-repo-check",
+        "resume",
+        "t-1",
+        "-",
+    )
+    assert h.runner.calls[2].argv == ("codex", "exec", "--json", "resume", "t-1", "-")
     assert h.runner.calls[0].argv == ("codex", "exec", "--json", "--skip-git-repo-check", "-")
     record = h.client.get_session_record("ticket-4711")
     assert record is not None

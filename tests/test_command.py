@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from codex_local_sdk import CodexExecRequest, SandboxMode
-from codex_local_sdk.command import build_exec_argv, render_toml_value
+from codex_local_sdk._cli_options import OPTIONS, CliOption
+from codex_local_sdk.command import NEW_THREAD, Command, build_exec_argv, render_toml_value
+from codex_local_sdk.versions import option_support
 
 
 def argv(resume: str | None = None, last: bool = False, **fields: Any) -> list[str]:
@@ -38,7 +43,30 @@ def test_prompt_never_appears_in_argv() -> None:
         ({"skip_git_repo_check": True}, ["--json", "--skip-git-repo-check"]),
         ({"ephemeral": True}, ["--json", "--ephemeral"]),
         ({"config": {"model_reasoning_effort": "low"}}, ["--json", "-c", 'model_reasoning_effort="low"']),
-        ({"extra_args": ["--color", "never"]}, ["--json", "--color", "never"]),
+        ({"extra_args": ["--newer-flag", "x"]}, ["--json", "--newer-flag", "x"]),
+        ({"enable_features": ["apps", "b"]}, ["--json", "--enable", "apps", "--enable", "b"]),
+        ({"disable_features": ["apps"]}, ["--json", "--disable", "apps"]),
+        ({"strict_config": True}, ["--json", "--strict-config"]),
+        ({"oss": True}, ["--json", "--oss"]),
+        ({"local_provider": "ollama"}, ["--json", "--local-provider", "ollama"]),
+        ({"approve_for_me": True}, ["--json", "--approve-for-me"]),
+        (
+            {"dangerously_bypass_approvals_and_sandbox": True},
+            ["--json", "--dangerously-bypass-approvals-and-sandbox"],
+        ),
+        ({"dangerously_bypass_hook_trust": True}, ["--json", "--dangerously-bypass-hook-trust"]),
+        ({"worktree": True}, ["--json", "--worktree"]),
+        ({"thread_source": "ci"}, ["--json", "--thread-source", "ci"]),
+        ({"cyber_access_program": "standard"}, ["--json", "--cyber-access-program", "standard"]),
+        ({"trust": True}, ["--json", "--trust"]),
+        ({"ignore_user_config": True}, ["--json", "--ignore-user-config"]),
+        ({"ignore_rules": True}, ["--json", "--ignore-rules"]),
+        ({"color": "never"}, ["--json", "--color", "never"]),
+        ({"model_reasoning_effort": "low"}, ["--json", "-c", 'model_reasoning_effort="low"']),
+        ({"network_access_enabled": True}, ["--json", "-c", "sandbox_workspace_write.network_access=true"]),
+        ({"network_access_enabled": False}, ["--json", "-c", "sandbox_workspace_write.network_access=false"]),
+        ({"web_search_mode": "live"}, ["--json", "-c", 'web_search="live"']),
+        ({"approval_policy": "never"}, ["--json", "-c", 'approval_policy="never"']),
         ({"images": ["a.png", "b.png"]}, ["--json", "--image=a.png", "--image=b.png"]),
         ({"cwd": "/tmp"}, ["--json"]),
     ],
@@ -63,6 +91,149 @@ def test_resume_puts_exec_options_before_and_images_after_the_thread_id() -> Non
 
 def test_resume_last_is_explicit() -> None:
     assert argv(last=True) == ["codex", "exec", "--json", "resume", "--last", "-"]
+
+
+def test_all_sessions_goes_after_resume_last() -> None:
+    assert argv(last=True, all_sessions=True) == ["codex", "exec", "--json", "resume", "--last", "--all", "-"]
+
+
+def test_every_field_but_cwd_and_codex_home_has_an_option_in_the_table() -> None:
+    fields = {field.name for field in attrs.fields(CodexExecRequest)}
+    in_table = {option.field for option in OPTIONS}
+    # prompt goes on stdin, cwd is where the process starts, extra_args are verbatim,
+    # full_auto renders as --sandbox, codex_home goes into the child's environment
+    assert fields - in_table == {"prompt", "cwd", "extra_args", "full_auto", "codex_home"}
+    assert in_table <= fields
+
+
+def with_command(command: Command, **fields: Any) -> list[str]:
+    return build_exec_argv("codex", CodexExecRequest(prompt="p", **fields), command=command)
+
+
+def test_fork_puts_options_before_and_images_after_the_parent_id() -> None:
+    assert with_command(Command.fork("t-1", prompt=True), model="m", images=["x.png"]) == [
+        *("codex", "exec", "--json", "--model", "m", "fork", "t-1", "--image=x.png", "-"),
+    ]
+
+
+def test_fork_without_prompt_reads_no_stdin() -> None:
+    assert with_command(Command.fork("t-1", prompt=False)) == ["codex", "exec", "--json", "fork", "t-1"]
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ({"uncommitted": True}, ["--uncommitted"]),
+        ({"base": "main"}, ["--base", "main"]),
+        ({"commit": "abc123", "title": "Fix it"}, ["--commit", "abc123", "--title", "Fix it"]),
+        ({"instructions": True}, ["-"]),
+    ],
+)
+def test_review_renders_its_one_target_and_no_prompt_with_a_change(
+    target: dict[str, Any], expected: list[str]
+) -> None:
+    assert with_command(Command.review(**target), sandbox="read-only") == [
+        *("codex", "exec", "--json", "--sandbox", "read-only", "review", *expected),
+    ]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        {},
+        {"title": "only a title"},
+        {"uncommitted": True, "instructions": True},
+        {"uncommitted": True, "base": "main"},
+        {"base": "main", "commit": "abc"},
+    ],
+)
+def test_review_needs_exactly_one_target(target: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="exactly one of uncommitted=True, base=, commit= or instructions="):
+        Command.review(**target)
+
+
+@pytest.mark.parametrize(
+    ("command", "fields", "message"),
+    [
+        (
+            Command.resume("t-1"),
+            {"worktree": True},
+            r"worktree \(--worktree\) is not accepted by codex exec resume",
+        ),
+        (Command.review(uncommitted=True), {"worktree": True}, "worktree .* codex exec review"),
+        (Command.review(uncommitted=True), {"images": ["x.png"]}, r"images \(--image\) .* codex exec review"),
+        (Command.review(base="main"), {"cyber_access_program": "standard"}, "cyber_access_program .* review"),
+        (
+            Command.fork("t-1", prompt=False),
+            {"cyber_access_program": "standard"},
+            "needs a prompt on codex exec fork",
+        ),
+        (NEW_THREAD, {"all_sessions": True}, r"all_sessions \(--all\) .* a new thread"),
+        (Command.fork("t-1", prompt=True), {"all_sessions": True}, "all_sessions .* codex exec fork"),
+    ],
+)
+def test_an_option_the_subcommand_refuses_is_a_value_error_naming_both(
+    command: Command, fields: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        with_command(command, **fields)
+
+
+@pytest.mark.parametrize(
+    ("argument", "instead"),
+    [
+        ("--json", "json_output="),
+        ("resume", "resume()"),
+        ("fork", "fork_thread()"),
+        ("review", "review()"),
+        ("--uncommitted", "review()"),
+        ("--last", "resume()"),
+        ("-o", "output_last_message_path="),
+        ("--output-schema", "output_schema_path="),
+        ("--model=gpt-5", "model="),
+        ("-mgpt-5", "model="),
+        ("-c", "config="),
+        ("--image", "images="),
+        ("--cd", "cwd="),
+        ("--color", "color="),
+        ("--all", "all_sessions="),
+    ],
+)
+def test_extra_args_that_the_sdk_renders_itself_are_refused(argument: str, instead: str) -> None:
+    with pytest.raises(ValueError, match=f"extra_args holds .* use .*{re.escape(instead)}"):
+        CodexExecRequest(prompt="p", extra_args=["--newer", argument])
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"color": "blue"}, "color must be one of 'always', 'never', 'auto'"),
+        ({"model_reasoning_effort": "max"}, "model_reasoning_effort must be one of"),
+        ({"web_search_mode": "on"}, "web_search_mode must be one of"),
+        ({"approval_policy": "sometimes"}, "approval_policy must be one of"),
+        ({"cyber_access_program": "x"}, "cyber_access_program must be one of"),
+        (
+            {"approve_for_me": True, "dangerously_bypass_approvals_and_sandbox": True},
+            "exclude each other",
+        ),
+        ({"worktree": True, "ephemeral": True}, "worktree and ephemeral exclude each other"),
+        (
+            {"approval_policy": "never", "config": {"approval_policy": "never"}},
+            "config sets 'approval_policy' and so does approval_policy=",
+        ),
+    ],
+)
+def test_typed_options_refuse_values_outside_their_choices(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        CodexExecRequest(prompt="p", **fields)
+
+
+@pytest.mark.parametrize(
+    "fields", [{"network_access_enabled": 1}, {"worktree": "yes"}, {"enable_features": "apps"}]
+)
+def test_typed_options_refuse_values_of_the_wrong_type(fields: dict[str, Any]) -> None:
+    with pytest.raises(TypeError):
+        CodexExecRequest(prompt="p", **fields)
 
 
 @pytest.mark.parametrize(
@@ -125,3 +296,26 @@ def test_config_keys_that_are_not_dotted_bare_keys_are_rejected(key: str) -> Non
 def test_a_table_value_may_hold_any_key_and_quotes_it() -> None:
     request = CodexExecRequest(prompt="p", config={"mcp_servers": {"my server": {"command": "x"}}})
     assert build_exec_argv("codex", request)[-2] == 'mcp_servers={"my server" = {command = "x"}}'
+
+
+def test_the_guide_lists_every_option_with_the_runs_that_accept_it() -> None:
+    guide = (Path(__file__).parent.parent / "docs" / "guide" / "requests.md").read_text(encoding="utf-8")
+
+    def row(option: CliOption) -> str:
+        flag = f"`{option.flag}`" + (f", `{option.short}`" if option.short else "")
+        if option.kind == "config":
+            flag = f"`-c {option.flag}=…`"
+        accepted = (
+            "yes" if option.accepted_by(subcommand) else "no"
+            for subcommand in (None, "resume", "fork", "review")
+        )
+        return f"| `{option.field}` | {flag} | {' | '.join(accepted)} | {since(option)} |"
+
+    def since(option: CliOption) -> str:
+        row = option_support("resume" if option.only_on == "resume" else "exec", option.flag)
+        return str(row.since) if row is not None and row.since is not None else "—"
+
+    missing = [row(option) for option in OPTIONS if row(option) not in guide]
+    assert not missing, "docs/guide/requests.md lacks these rows of 'Every CLI option':\n" + "\n".join(
+        missing
+    )

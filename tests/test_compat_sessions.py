@@ -33,9 +33,9 @@ def store_file(tmp_path: Path) -> Path:
     return Path(shutil.copy(FIXTURE, tmp_path / "sessions.json"))
 
 
-def raw_records(path: Path) -> dict[str, Any]:
+def raw_records(path: Path, schema_version: int = 2) -> dict[str, Any]:
     payload = json.loads(path.read_text(encoding="utf-8"))
-    assert payload["schema_version"] == 2
+    assert payload["schema_version"] == schema_version
     records: dict[str, Any] = payload["records"]
     return records
 
@@ -49,7 +49,8 @@ def as_0_1_4_wrote_it(record: SessionRecord) -> dict[str, Any]:
         return {**fields, **{k: fields[k] or None for k in ("prompt_preview", "message_preview")}}
 
     fields = attrs.asdict(record, recurse=False)
-    del fields["name"], fields["last_usage"]
+    for ours in ("name", "last_usage", "parent_session_id", "launch_options", "metadata"):
+        del fields[ours]
     return {**fields, "session_name": record.session_name, "turns": [turn(t) for t in record.turns]}
 
 
@@ -90,7 +91,7 @@ def test_the_next_write_migrates_it_with_nothing_lost(store_file: Path) -> None:
     store = JsonFileSessionStore(store_file)
     loaded = store.list_records()
     store.set("nouvelle", "thread-new")
-    new = raw_records(store_file)
+    new = raw_records(store_file, schema_version=3)  # 0.1.4 can no longer read it
     assert sorted(new) == sorted([*NAMES, "nouvelle"])
     for name in NAMES:
         record = old[name]
@@ -148,7 +149,7 @@ def test_a_record_takes_its_name_once(args: tuple[Any, ...], kwargs: dict[str, A
 
 
 def test_json_file_store_constructors_of_0_1_4(store_file: Path) -> None:
-    assert JsonFileSessionStore.SCHEMA_VERSION == 2
+    assert JsonFileSessionStore.SCHEMA_VERSION == 3
     by_keyword = JsonFileSessionStore(file_path=str(store_file), max_turn_history=1)
     by_position = JsonFileSessionStore(str(store_file), 1)
     for store in (by_keyword, by_position):

@@ -146,7 +146,7 @@ def test_a_missing_key_is_auth(make_client: MakeClient) -> None:
     ("options", "return_code", "kind", "stderr"),
     [
         (
-            {"extra_args": ["-c", 'sandbox_mode="nonsense"']},
+            {"config": {"sandbox_mode": "nonsense"}},
             1,
             FailureKind.INVALID_REQUEST,
             "Error loading config.toml",

@@ -130,7 +130,7 @@ def test_an_old_stand_in_cli_refuses_a_newer_option_before_any_exec(tmp_path: Pa
     binary = write_recording_cli(tmp_path / "cli", version="0.100.0")
     client = CodexLocalClient(codex_bin=binary)
     with pytest.raises(CodexUnsupportedOptionError, match="--strict-config"):
-        client.run_prompt("p", extra_args=["--strict-config"])
+        client.run_prompt("p", strict_config=True)
     assert [call["argv"] for call in recorded_calls(tmp_path / "cli")] == [["--version"]]  # no exec ran
     assert client.cli_version() == CliVersion(0, 100, 0)
 

@@ -46,9 +46,7 @@ def test_the_real_cli_version_is_read_once_for_many_runs(offline: Offline) -> No
     client = CodexLocalClient(codex_bin=offline.codex_bin, default_env=offline.env, runner=runner)
     for _ in range(3):
         offline.provider.enqueue(Reply.message("ok"))
-        result = client.run_prompt(
-            "hi", cwd=offline.workdir, skip_git_repo_check=True, extra_args=["--ignore-rules"]
-        )
+        result = client.run_prompt("hi", cwd=offline.workdir, skip_git_repo_check=True, ignore_rules=True)
         assert result.succeeded, result.stderr
     assert client.cli_version() == NEWEST_READ
     assert [argv[0] for argv in runner.argvs] == ["--version", "exec", "exec", "exec"]

@@ -20,6 +20,7 @@ from codex_local_sdk import (
     SessionStoreLockTimeout,
     SessionStoreSchemaError,
 )
+from codex_local_sdk.sessions import SessionRecord
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,16 +73,16 @@ def test_sigkill_while_writing_leaves_a_loadable_file(tmp_path: Path) -> None:
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         assert len(JsonFileSessionStore(path).all()) >= 50  # old or new, never torn
-        assert json.loads(path.read_text())["schema_version"] == 2
+        assert json.loads(path.read_text())["schema_version"] == 3
 
 
-def test_legacy_files_migrate_to_v2(tmp_path: Path) -> None:
+def test_legacy_files_migrate_to_v3(tmp_path: Path) -> None:
     path = tmp_path / "sessions.json"
     path.write_text(json.dumps({"ticket-1": "thread-1", "tïcket-2": "thread-2"}))
     store = JsonFileSessionStore(path)
     assert store.all() == {"ticket-1": "thread-1", "tïcket-2": "thread-2"}
     payload = json.loads(path.read_text())
-    assert payload["schema_version"] == 2
+    assert payload["schema_version"] == 3
     assert payload["records"]["ticket-1"]["session_id"] == "thread-1"
 
 
@@ -91,7 +92,8 @@ def test_legacy_files_migrate_to_v2(tmp_path: Path) -> None:
         (b"{not json", SessionStoreCorruptError, "not valid JSON"),
         (b"", SessionStoreCorruptError, "not valid JSON"),
         (b"[1, 2]", SessionStoreCorruptError, "JSON list"),
-        (b'{"schema_version": 3, "records": {}}', SessionStoreSchemaError, "newer"),
+        (b'{"schema_version": 4, "records": {}}', SessionStoreSchemaError, "newer"),
+        (b'{"schema_version": 1, "records": {}}', SessionStoreCorruptError, "schema_version 1"),
         (
             b'{"schema_version": 2, "records": {"a": {"name": "a"}}}',
             SessionStoreCorruptError,
@@ -256,3 +258,42 @@ def test_a_link_into_a_missing_folder_is_refused(tmp_path: Path, linked: str) ->
     assert not unmounted.exists()
     assert link.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == [link.name]
+
+
+def test_a_fork_parent_is_kept_and_only_forks_write_one(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    store = JsonFileSessionStore(path)
+    forked = SessionRecord(
+        session_id="t-2", name="alt", created_at=1.0, updated_at=1.0, parent_session_id="t-1"
+    )
+    store.update("alt", lambda _: forked)
+    store.set("plain", "t-3")
+    assert JsonFileSessionStore(path).get_record("alt") == forked
+    records = json.loads(path.read_text(encoding="utf-8"))["records"]
+    assert (records["alt"]["parent_session_id"], "parent_session_id" in records["plain"]) == ("t-1", False)
+
+
+def test_launch_options_and_metadata_are_optional_keys_written_only_when_set(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.json"
+    before = (
+        '{"schema_version": 2, "records": {\n"a": {"created_at": 1.0, "failure_count": 0, '
+        '"last_turn_status": null, "last_usage": null, "name": "a", "session_id": "t-1", '
+        '"success_count": 0, "turn_count": 0, "turns": [], "updated_at": 1.0}\n}}\n'
+    )
+    path.write_text(before, encoding="utf-8")
+    store = JsonFileSessionStore(path)
+    record = store.get_record("a")
+    assert record is not None and (record.launch_options, record.metadata) == ({}, {})
+    launched = SessionRecord(
+        session_id="t-2",
+        name="b",
+        created_at=2.0,
+        updated_at=2.0,
+        launch_options={"sandbox": "read-only", "add_dirs": ["x"], "config": {"k": [1, True]}},
+        metadata={"ticket": "4711"},
+    )
+    store.update("b", lambda _: launched)
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    assert payload["schema_version"] == 3
+    assert path.read_text(encoding="utf-8").splitlines()[1] == before.splitlines()[1] + ","  # "a" as it was
+    assert JsonFileSessionStore(path).get_record("b") == launched

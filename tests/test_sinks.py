@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.scripted_runner import ScriptedRun
+from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from adapters.sinks import CallbackSink
 from codex_local_sdk import CodexClientEvent, CodexExecRequest, CodexLocalClient
 from tests.conftest import MakeHarness, sync_only
@@ -152,3 +152,38 @@ def test_a_slow_coroutine_hook_does_not_stall_async_runs(tmp_path: Path) -> None
     assert sorted(seen) == sorted(
         ["operation.started", "attempt.started", "attempt.failed", "operation.finished"] * 3
     )
+
+
+def test_a_sink_that_wants_no_live_events_gets_the_others_and_none_is_built() -> None:
+    class Choosy:
+        def __init__(self) -> None:
+            self.seen: list[str] = []
+            self.asked: list[str] = []
+
+        def wants(self, event_type: str) -> bool:
+            self.asked.append(event_type)
+            return False
+
+        def emit(self, event: CodexClientEvent) -> None:
+            self.seen.append(event.type)
+
+    sink = Choosy()
+    client = CodexLocalClient(runner=ScriptedRunner([ScriptedRun.success("hi")]), event_sink=sink)
+    with client.run_live(REQUEST) as run:
+        events = list(run.iter_events())
+    assert events and "live.event" not in sink.seen
+    assert "live.started" in sink.seen
+    assert sink.asked == ["live.event"] * len(events)
+
+
+def test_the_logging_sink_wants_events_only_when_its_logger_would_log(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from adapters.sinks import FanOutSink, LoggingSink
+
+    sink = LoggingSink(logging.getLogger("codex_local_sdk.telemetry.test"), level=logging.DEBUG)
+    caplog.set_level(logging.INFO, logger="codex_local_sdk.telemetry.test")
+    assert not sink.wants("live.event")
+    assert FanOutSink([sink, CallbackSink(lambda event: None)]).wants("live.event")
+    caplog.set_level(logging.DEBUG, logger="codex_local_sdk.telemetry.test")
+    assert sink.wants("live.event")

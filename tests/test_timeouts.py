@@ -6,12 +6,14 @@ events and non-JSON lines are not (an unreachable provider prints those for ever
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from adapters.scripted_runner import Pause, ScriptedRun, StdoutLine, codex_turn_events
-from codex_local_sdk import CodexExecRequest, CodexLocalClient, CodexTimeoutError
+from codex_local_sdk import CodexExecRequest, CodexLocalClient, CodexThreadSession, CodexTimeoutError
 from tests.conftest import MakeHarness
 
 STARTED = [{"type": "thread.started", "thread_id": "t-stall"}, {"type": "turn.started"}]
@@ -141,3 +143,43 @@ def test_bad_limits_fail_before_anything_runs(
     with pytest.raises(error, match=message):
         CodexLocalClient(**limits)
     assert h.runner.calls == []
+
+
+def test_every_operation_that_takes_a_total_timeout_takes_the_other_two() -> None:
+    for owner in (CodexLocalClient, CodexThreadSession):
+        for name, method in inspect.getmembers(owner, inspect.isfunction):
+            parameters = inspect.signature(method).parameters
+            if "timeout_seconds" in parameters:
+                missing = {"idle_timeout_seconds", "first_event_timeout_seconds"} - set(parameters)
+                assert not missing, f"{owner.__name__}.{name} lacks {sorted(missing)}"
+
+
+def fork(h: Any, **limits: float) -> None:
+    h.client.fork_thread("p", session_id="t-1", **limits)
+
+
+def fork_a_thread_session(h: Any, **limits: float) -> None:
+    h.store.set("work", "t-1")
+    h.client.open_session("work").fork("p", **limits)
+
+
+def review(h: Any, **limits: float) -> None:
+    h.client.review(uncommitted=True, **limits)
+
+
+def review_live(h: Any, **limits: float) -> None:
+    with h.client.review_live(uncommitted=True, **limits) as run:
+        run.wait()
+
+
+@pytest.mark.parametrize("operation", [fork, fork_a_thread_session, review, review_live])
+def test_forks_and_reviews_end_by_the_idle_and_first_event_timeouts(
+    make_harness: MakeHarness, operation: Callable[..., None]
+) -> None:
+    h = make_harness([UNREACHABLE, UNREACHABLE])
+    with pytest.raises(CodexTimeoutError) as idle:
+        operation(h, idle_timeout_seconds=2)
+    with pytest.raises(CodexTimeoutError) as first_event:
+        operation(h, first_event_timeout_seconds=3)
+    assert (idle.value.timeout_kind, first_event.value.timeout_kind) == ("idle", "first_event")
+    assert h.clock.monotonic() == pytest.approx(2 + 3)

@@ -118,7 +118,9 @@ def test_resume_refuses_a_bad_id_or_flag(session_id: Any, last: Any, error: type
 def test_a_new_thread_forces_json_and_starts_the_named_session_afresh() -> None:
     request, turn = _turns.start("hi", "work", {"model": "m"})
     assert request.json_output and request.model == "m"
-    assert turn == Turn(session_name="work", previous_usage=Usage(), new_session=True)
+    assert turn == Turn(
+        session_name="work", previous_usage=Usage(), new_session=True, launch_options={"model": "m"}
+    )
     with pytest.raises(ValueError, match="session name"):
         _turns.start("hi", " ", {})
 

@@ -22,7 +22,7 @@ session, first = client.start_thread("x", sandbox=SandboxMode.READ_ONLY, session
 session.continue_prompt("x", model="m", api_key="k")
 session.continue_live("x", keep_events=True, add_dirs=[Path("d"), "e"])
 client.resume("x", session_id="t", add_dirs=[Path("d")], output_schema_path=Path("s.json"))
-client.resume_live("x", last=True, extra_args=["--oss"])
+client.resume_live("x", last=True, all_sessions=True, web_search_mode="live", extra_args=["--newer"])
 client.open_session("n", model="m")
 CodexExecRequest(prompt="x", cwd=Path("."), output_schema_path=Path("s"), images=(Path("a"),))
 

@@ -163,7 +163,8 @@ def blank_session_ids_are_rejected(
 
 
 def records_round_trip(make_store: StoreFactory) -> None:
-    """``set_record`` then ``get_record`` gives an equal record, every field kept."""
+    """``set_record`` then ``get_record`` gives an equal record, every field kept: a fork's
+    parent, the launch options (JSON values) and the caller's metadata too."""
     store = make_store()
     record = SessionRecord(
         name="r",
@@ -179,6 +180,15 @@ def records_round_trip(make_store: StoreFactory) -> None:
                 timestamp=2.5, operation="resume", prompt_preview="é", return_code=1, turn_status="failed"
             ),
         ),
+        parent_session_id="thread-parent",
+        launch_options={
+            "sandbox": "read-only",
+            "cwd": "/srv/ü",
+            "add_dirs": ["a", "b"],
+            "network_access_enabled": False,
+            "config": {"model_providers": {"p": {"base_url": "http://x", "retries": 0}}},
+        },
+        metadata={"ticket": "4711", "tenant": "ß"},
     )
     store.set_record("r", record)
     _expect_equal(store.get_record("r"), record, "get_record after set_record")

@@ -22,7 +22,7 @@ def main() -> None:
         print(f"file mode {path.stat().st_mode & 0o777:o}")
 
         # A file this version cannot read is never overwritten: every call raises.
-        for content in ('{"schema_version": 3, "records": {}}', "{not json"):
+        for content in ('{"schema_version": 4, "records": {}}', "{not json"):
             path.write_text(content)
             try:
                 store.set("ticket-4712", "0199a3f2-0000-7000-8000-000000000000")

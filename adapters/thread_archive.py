@@ -1,0 +1,274 @@
+"""DirectoryThreadArchive: threads' rollouts kept in a folder that every worker shares.
+
+The folder (a network filesystem mounted by each worker, say) holds::
+
+    threads/<thread_id>/sessions/YYYY/MM/DD/rollout-<timestamp>-<thread_id>.jsonl
+    leases/<thread_id>.json     {"token": N, "expires_at": wall time}
+    locks/<thread_id>.lock      an OS lock (flock), held for a moment around each lease change
+
+A rollout keeps the path it had under ``CODEX_HOME``, so a restore puts it back where the CLI
+looks for it. Every write is a temporary file, fsynced, then ``os.replace``: a reader sees the
+old rollout or the new one, never half of one. The leases need a filesystem whose locks work
+across machines (NFSv4, a local disk shared by processes); one without them lets two workers
+write one thread.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from adapters.clock import SystemClock
+from adapters.process_lock import ProcessLock
+from codex_local_sdk.errors import CodexThreadBusyError
+from codex_local_sdk.ports import Clock, ThreadLease
+
+_THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def check_thread_id(thread_id: str) -> str:
+    """``thread_id``, if it can name a file.
+
+    Raises:
+        TypeError: it is not a str.
+        ValueError: it is empty or holds characters no thread id has (``/``, spaces...).
+    """
+    if not isinstance(thread_id, str):
+        raise TypeError(f"thread_id must be a str, got {thread_id!r}")
+    if not _THREAD_ID.fullmatch(thread_id):
+        raise ValueError(f"{thread_id!r} is not a thread id: use letters, digits, '.', '_' and '-'")
+    return thread_id
+
+
+def resolve_home(home: str | None) -> str:
+    """``home``, or the ``CODEX_HOME`` a child inheriting this process's environment uses."""
+    if home is not None:
+        return home
+    return os.environ.get("CODEX_HOME") or os.path.join(os.path.expanduser("~"), ".codex")
+
+
+def find_rollout(root: str, thread_id: str) -> str | None:
+    """The path, relative to ``root``, of the newest rollout of ``thread_id`` under ``root``."""
+    pattern = os.path.join(
+        glob.escape(root), "sessions", "*", "*", "*", f"rollout-*-{glob.escape(thread_id)}.jsonl"
+    )
+    found = sorted(glob.glob(pattern), key=os.path.getmtime)
+    return os.path.relpath(found[-1], root) if found else None
+
+
+def write_atomically(path: str, content: bytes) -> None:
+    """Write ``content`` to ``path``: a fsynced temporary file beside it, then ``os.replace``."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+class DirectoryThreadArchive:
+    """A :class:`~codex_local_sdk.ports.ThreadArchive` in a folder shared by every worker.
+
+    Args:
+        path: the shared folder (created if missing).
+        lease_seconds: how long a lease lasts unless renewed; a worker renews the leases it
+            holds every third of it, in a background thread.
+        lease_wait_seconds: how long a turn waits for another worker's lease.
+        clock: tells the wall time that leases expire by (workers' clocks must agree to
+            well within ``lease_seconds``); default the system clock.
+        lock_timeout: how long one lease change may wait for the folder's lock.
+
+    Raises:
+        TypeError: ``path`` is not a path.
+        ValueError: a lease time that is not a finite number > 0 (``lease_wait_seconds`` may be 0).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        lease_seconds: float = 60.0,
+        lease_wait_seconds: float = 30.0,
+        clock: Clock | None = None,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
+        for label, value, least in (
+            ("lease_seconds", lease_seconds, False),
+            ("lease_wait_seconds", lease_wait_seconds, True),
+        ):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{label} must be a number of seconds, got {value!r}")
+            if not math.isfinite(value) or value < 0 or (value == 0 and not least):
+                raise ValueError(f"{label} must be a finite number of seconds > 0, got {value!r}")
+        self.path = os.path.abspath(os.fspath(path))
+        self.lease_seconds = float(lease_seconds)
+        self.lease_wait_seconds = float(lease_wait_seconds)
+        self._clock = clock if clock is not None else SystemClock()
+        self._lock_timeout = lock_timeout
+        self._mutex = threading.Lock()
+        self._renewers: dict[ThreadLease, threading.Event] = {}
+        os.makedirs(self.path, exist_ok=True)
+
+    def __repr__(self) -> str:
+        return f"DirectoryThreadArchive({self.path!r})"
+
+    # -- leases ------------------------------------------------------------------------------
+
+    def acquire(self, thread_id: str) -> ThreadLease | None:
+        """Take the lease on ``thread_id`` and renew it in the background until :meth:`release`;
+        ``None`` while another worker holds it."""
+        check_thread_id(thread_id)
+        with self._locked(thread_id):
+            token, expires_at = self._lease_state(thread_id)
+            now = self._clock.time()
+            if expires_at > now:
+                return None
+            lease = ThreadLease(thread_id=thread_id, token=token + 1)
+            self._write_lease(lease, now + self.lease_seconds)
+        self._start_renewing(lease)
+        return lease
+
+    def renew(self, lease: ThreadLease) -> bool:
+        """Extend ``lease`` by ``lease_seconds``; ``False`` if it was lost (it expired, or
+        another worker holds the thread now)."""
+        with self._locked(lease.thread_id):
+            if not self._holds(lease):
+                return False
+            self._write_lease(lease, self._clock.time() + self.lease_seconds)
+            return True
+
+    def release(self, lease: ThreadLease) -> None:
+        """Stop renewing ``lease`` and free its thread (nothing if it was lost already)."""
+        stop = self._renewers.pop(lease, None)
+        if stop is not None:
+            stop.set()
+        with self._locked(lease.thread_id):
+            if self._holds(lease):
+                self._write_lease(lease, 0.0)
+
+    # -- rollouts ----------------------------------------------------------------------------
+
+    def restore(self, thread_id: str, codex_home: str | None) -> int | None:
+        """Copy the archived rollout of ``thread_id`` into ``codex_home`` where it is missing or
+        shorter there; the bytes written, or ``None`` when nothing needed copying."""
+        folder = self._thread_folder(thread_id)
+        relative = find_rollout(folder, thread_id)
+        if relative is None:
+            return None
+        content = _read(os.path.join(folder, relative))
+        local = os.path.join(resolve_home(codex_home), relative)
+        if os.path.exists(local) and os.path.getsize(local) >= len(content):
+            return None
+        write_atomically(local, content)
+        return len(content)
+
+    def save(self, lease: ThreadLease, codex_home: str | None) -> int | None:
+        """Copy the rollout of ``lease.thread_id`` out of ``codex_home``; its size, or ``None``
+        when ``codex_home`` holds no rollout of that thread.
+
+        Raises:
+            CodexThreadBusyError: ``lease`` was lost (it expired, or another worker took the
+                thread); the archive is left as it was.
+        """
+        home = resolve_home(codex_home)
+        relative = find_rollout(home, check_thread_id(lease.thread_id))
+        if relative is None:
+            return None
+        content = _read(os.path.join(home, relative))
+        folder = self._thread_folder(lease.thread_id)
+        with self._locked(lease.thread_id):
+            if not self._holds(lease):
+                raise CodexThreadBusyError(
+                    f"the rollout of thread {lease.thread_id!r} was not archived: this worker's lease "
+                    f"(token {lease.token}) was lost while its turn ran, and another worker may have "
+                    "continued the thread since. Resume the thread again to continue from the archive."
+                )
+            older = find_rollout(folder, lease.thread_id)
+            write_atomically(os.path.join(folder, relative), content)
+            if older is not None and older != relative:
+                os.unlink(os.path.join(folder, older))
+        return len(content)
+
+    def threads(self) -> list[str]:
+        """The ids of every archived thread, sorted."""
+        root = os.path.join(self.path, "threads")
+        names = os.listdir(root) if os.path.isdir(root) else []
+        return sorted(n for n in names if find_rollout(os.path.join(root, n), n) is not None)
+
+    def delete(self, thread_id: str) -> bool:
+        """Forget the archived rollout of ``thread_id``; ``True`` if there was one."""
+        folder = self._thread_folder(thread_id)
+        with self._locked(thread_id):
+            existed = find_rollout(folder, thread_id) is not None
+            shutil.rmtree(folder, ignore_errors=True)
+        return existed
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _thread_folder(self, thread_id: str) -> str:
+        return os.path.join(self.path, "threads", check_thread_id(thread_id))
+
+    @contextmanager
+    def _locked(self, thread_id: str) -> Iterator[None]:
+        # ProcessLock is not reentrant across threads: the mutex serialises this process's.
+        lock = ProcessLock(os.path.join(self.path, "locks", f"{thread_id}.lock"), self._lock_timeout)
+        with self._mutex:
+            lock.acquire()
+            try:
+                yield
+            finally:
+                lock.release()
+
+    def _lease_path(self, thread_id: str) -> str:
+        return os.path.join(self.path, "leases", f"{thread_id}.json")
+
+    def _lease_state(self, thread_id: str) -> tuple[int, float]:
+        """The thread's last token and when its lease expires (a past time: it is free)."""
+        try:
+            state = json.loads(_read(self._lease_path(thread_id)))
+        except FileNotFoundError:
+            return 0, 0.0
+        return int(state["token"]), float(state["expires_at"])
+
+    def _holds(self, lease: ThreadLease) -> bool:
+        token, expires_at = self._lease_state(lease.thread_id)
+        return token == lease.token and expires_at > self._clock.time()
+
+    def _write_lease(self, lease: ThreadLease, expires_at: float) -> None:
+        state = {"token": lease.token, "expires_at": expires_at}
+        write_atomically(self._lease_path(lease.thread_id), json.dumps(state).encode())
+
+    def _start_renewing(self, lease: ThreadLease) -> None:
+        stop = threading.Event()
+        self._renewers[lease] = stop
+
+        def renew_until_stopped() -> None:
+            while not stop.wait(self.lease_seconds / 3):
+                try:
+                    if not self.renew(lease):
+                        return
+                except Exception:  # a shared folder that is briefly away: try again next time
+                    continue
+
+        threading.Thread(target=renew_until_stopped, name=f"lease-{lease.thread_id}", daemon=True).start()
