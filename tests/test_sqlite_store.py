@@ -108,7 +108,10 @@ def test_sigkill_while_writing_never_leaves_an_unloadable_store(tmp_path: Path) 
         time.sleep(random.uniform(0, 0.05))  # kill it at a different point of a write each time
         writer.send_signal(signal.SIGKILL)
         writer.wait()
-        records = SqliteSessionStore(path).list_records()
+        writer.stdout.close()
+        store = SqliteSessionStore(path)
+        records = store.list_records()
+        store.close()
         assert len(records) >= 50
         assert all(0 < len(record.turns) <= 5 for record in records)
 
