@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-GROUPS = ("skill", "docs")
+GROUPS = ("run", "sessions", "doctor", "skill", "docs")
 """The modules of this package that add a subcommand group, in the order ``--help`` lists them."""
 
 

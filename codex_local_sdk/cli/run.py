@@ -1,0 +1,150 @@
+"""``codex-local run PROMPT``: one turn, with live progress in a terminal, or the CLI's JSON
+event lines byte for byte (``--json``, or stdout not a terminal).
+
+Exit codes: 0 the turn completed, 1 it did not (or the CLI could not run), 2 bad usage,
+130 interrupted (Ctrl-C: the CLI's process group is gone before the command exits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any, BinaryIO
+
+from ..models import SandboxMode
+from . import UsageError
+from ._stores import add_store_option, open_store
+
+CODEX_BIN_ENV = "CODEX_BIN"
+"""The environment variable naming the Codex CLI when ``--codex-bin`` is not given."""
+
+
+def register(subparsers: Any) -> None:
+    """Add ``run`` to the ``codex-local`` parser."""
+    run = subparsers.add_parser(
+        "run",
+        help="run one turn with live progress",
+        description="Run one turn of the Codex CLI. In a terminal, show its progress and then its final "
+        "message; with --json or when stdout is not a terminal, print the CLI's JSON event lines as "
+        "it printed them.",
+    )
+    run.add_argument("prompt", metavar="PROMPT", help="the prompt; - reads it from stdin")
+    run.add_argument("--session", metavar="NAME", help="save the thread under NAME in the store")
+    run.add_argument("--resume", action="store_true", help="continue the session NAME (or the last thread)")
+    run.add_argument("--cwd", metavar="DIR", help="the folder the agent works in")
+    run.add_argument("--model", metavar="M", help="the model")
+    run.add_argument("--sandbox", choices=[mode.value for mode in SandboxMode], help="the sandbox mode")
+    run.add_argument("--json", action="store_true", help="print the JSON event lines, even in a terminal")
+    run.add_argument("--schema", metavar="FILE", help="a JSON Schema file the final message must follow")
+    run.add_argument("--timeout", type=float, metavar="S", help="stop the run after S seconds")
+    run.add_argument("--idle-timeout", type=float, metavar="S", help="stop the run after S seconds silent")
+    run.add_argument("--plain", action="store_true", help="line-by-line progress, even with rich installed")
+    run.add_argument(
+        "--codex-bin", metavar="PATH", help=f"the Codex CLI (default: ${CODEX_BIN_ENV}, else codex)"
+    )
+    add_store_option(run)
+    run.set_defaults(handler=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the turn ``args`` describe; return the exit code."""
+    from ..client import CodexLocalClient
+    from ..errors import CodexError
+
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        raise UsageError("the prompt is empty: give it as PROMPT, or pipe it in with -")
+    if args.resume and args.session is None:
+        resume: dict[str, Any] = {"last": True}
+    else:
+        resume = {"session_name": args.session}
+    store = open_store(args.store) if args.session is not None else None
+    options = {
+        key: value
+        for key, value in (
+            ("cwd", args.cwd),
+            ("model", args.model),
+            ("sandbox", args.sandbox),
+            ("output_schema_path", args.schema),
+        )
+        if value is not None
+    }
+    client = CodexLocalClient(
+        args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex",
+        session_store=store,
+        raise_on_error=False,
+        timeout_seconds=args.timeout,
+        idle_timeout_seconds=args.idle_timeout,
+    )
+    as_json = args.json or not sys.stdout.isatty()
+    try:
+        if args.resume:
+            live = client.resume_live(prompt, **resume, **options)
+        else:
+            live = client.run_live(_request(prompt, options))
+        with live:
+            result = _stream_json(live, sys.stdout.buffer) if as_json else _show(live, args.plain)
+    except KeyboardInterrupt:
+        return 130
+    except CodexError as exc:
+        print(f"codex-local: {exc}", file=sys.stderr)
+        return 1
+    if args.session is not None and not args.resume and result.thread_id is not None:
+        _record_new_session(client, args.session, prompt, result)
+    if result.succeeded:
+        return 0
+    if not as_json:
+        print(
+            f"codex-local: the turn did not complete: {result.error_message or result.turn_status}",
+            file=sys.stderr,
+        )
+    return 1
+
+
+def _request(prompt: str, options: dict[str, Any]) -> Any:
+    from ..models import CodexExecRequest
+
+    try:
+        return CodexExecRequest(prompt=prompt, **options)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _stream_json(live: Any, out: BinaryIO) -> Any:
+    """Copy each event's line to ``out`` as the CLI printed it; return the result."""
+    for event in live.iter_events():
+        out.write(event.line + b"\n")
+        out.flush()
+    return live.result()
+
+
+def _show(live: Any, plain: bool) -> Any:
+    """Show the run's progress in the terminal; return the result."""
+    from ._progress import terminal_progress
+
+    progress = terminal_progress(sys.stdout, plain=plain)
+    for _ in live.iter_events():
+        progress.update(live.progress)
+    result = live.result()
+    progress.close(live.progress, result.turn_status or "ended")
+    return result
+
+
+def _record_new_session(client: Any, name: str, prompt: str, result: Any) -> None:
+    """Save the new thread under ``name`` with this turn as its first (a fresh record)."""
+    from ..sessions import record_turn
+
+    client.session_store.update(
+        name,
+        lambda _old: record_turn(
+            None,
+            name=name,
+            result=result,
+            operation="run_live",
+            prompt=prompt,
+            now=time.time(),
+            preview_chars=client.preview_chars,
+        ),
+    )
