@@ -143,3 +143,53 @@ def test_without_a_terminal_the_output_is_the_clis_json_lines_as_printed(offline
     # as the CLI prints it (compact), not as Python's json.dumps would write it again
     assert all(line.startswith(b'{"type":"') for line in lines)
     assert all(json.dumps(event).encode() != line for event, line in zip(events, lines, strict=True))
+
+
+GUIDE_PAGE = Path(__file__).resolve().parents[1] / "docs" / "guide" / "command-line.md"
+TRANSCRIPT_PROMPT = "Count the TODOs in notes.txt and check for a changelog"
+
+
+def transcript(offline: Offline) -> str:
+    """What ``codex-local run --plain`` shows for the guide's example turn, elapsed time as
+    ``N.Ns``."""
+    (offline.workdir / "notes.txt").write_text("TODO: tests\nTODO: docs\n")
+    offline.provider.enqueue(
+        Reply.tool_call("grep -c TODO notes.txt"),
+        Reply.tool_call("test -f CHANGELOG.md"),
+        Reply.message("notes.txt has 2 TODOs. There is no CHANGELOG.md yet."),
+    )
+    terminal = Terminal(command(offline, TRANSCRIPT_PROMPT, "--plain"), offline.env)
+    assert terminal.wait() == 0, terminal.text
+    return re.sub(r"\d+\.\ds$", "N.Ns", terminal.text, flags=re.MULTILINE)
+
+
+def test_the_guide_shows_the_exact_transcript_of_a_run(offline: Offline) -> None:
+    shown = transcript(offline)
+
+    page = GUIDE_PAGE.read_text(encoding="utf-8")
+    block = page.split(f'$ codex-local run --plain "{TRANSCRIPT_PROMPT}"\n', 1)[1].split("```", 1)[0]
+    assert re.sub(r"\d+\.\ds$", "N.Ns", block, flags=re.MULTILINE) == shown
+
+
+def test_a_named_session_is_saved_then_resumed_and_both_turns_recorded(offline: Offline) -> None:
+    offline.provider.enqueue(Reply.message("First."), Reply.message("Second."))
+    store = f"json:{offline.home.parent / 'sessions.json'}"
+    named = ["--session", "work", "--store", store]
+
+    for extra in ([], ["--resume"]):
+        process = subprocess.run(
+            command(offline, "go on", *named, *extra),
+            env=offline.env,
+            capture_output=True,
+            timeout=DEADLINE_SECONDS,
+        )
+        assert process.returncode == 0, process.stderr
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "codex_local_sdk", "sessions", "list", "--store", store],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    row = listing.stdout.splitlines()[1].split()
+    assert row[0] == "work" and row[2:6] == ["2", "2", "0", "completed"]
