@@ -36,6 +36,9 @@ def register(subparsers: Any) -> None:
     run.add_argument("--cwd", metavar="DIR", help="the folder the agent works in")
     run.add_argument("--model", metavar="M", help="the model")
     run.add_argument("--sandbox", choices=[mode.value for mode in SandboxMode], help="the sandbox mode")
+    run.add_argument(
+        "--skip-git-repo-check", action="store_true", help="let the agent work outside a git repository"
+    )
     run.add_argument("--json", action="store_true", help="print the JSON event lines, even in a terminal")
     run.add_argument("--schema", metavar="FILE", help="a JSON Schema file the final message must follow")
     run.add_argument("--timeout", type=float, metavar="S", help="stop the run after S seconds")
@@ -68,6 +71,7 @@ def run_command(args: argparse.Namespace) -> int:
             ("model", args.model),
             ("sandbox", args.sandbox),
             ("output_schema_path", args.schema),
+            ("skip_git_repo_check", args.skip_git_repo_check or None),
         )
         if value is not None
     }
