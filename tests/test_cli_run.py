@@ -7,62 +7,67 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from codex_local_sdk import (
-    AgentMessageItem,
-    CommandExecutionItem,
-    FileChangeItem,
-    FileUpdateChange,
-    TodoItem,
-    TodoListItem,
-    TurnProgress,
-    Usage,
-)
+from codex_local_sdk import CodexEvent, TurnProgress, Usage
+from codex_local_sdk.activity import ItemDecoder, fold_items
 from codex_local_sdk.cli import main
 from codex_local_sdk.cli._progress import PlainProgress, RichProgress, terminal_progress
 
-PLAN = TodoListItem(
-    id="p", items=(TodoItem(text="look", completed=True), TodoItem(text="fix", completed=False))
-)
+
+def item_event(kind: str, item: dict[str, Any]) -> CodexEvent:
+    return CodexEvent.from_json_object({"type": f"item.{kind}", "item": item})
 
 
-def snapshots() -> list[TurnProgress]:
-    """A turn as a live run shows it: a command starts, ends, a file changes, a message."""
-    running = CommandExecutionItem(id="c", command="pytest -q", status="in_progress")
-    ended = CommandExecutionItem(id="c", command="pytest -q", exit_code=1, status="failed")
-    edit = FileChangeItem(
-        id="f", changes=(FileUpdateChange(path="app.py", kind="update"),), status="completed"
+COMMAND = {"id": "c", "type": "command_execution", "command": "pytest -q", "aggregated_output": ""}
+PLAN = {"id": "p", "type": "todo_list", "items": [{"text": "look", "completed": True}]}
+EVENTS = [
+    item_event("started", {**COMMAND, "status": "in_progress"}),
+    item_event("completed", {**COMMAND, "exit_code": 1, "status": "failed"}),
+    item_event("started", PLAN),
+    item_event("updated", PLAN),  # the same plan: not printed again
+    item_event("updated", {**PLAN, "items": [*PLAN["items"], {"text": "fix", "completed": False}]}),
+    item_event("started", {"id": "f", "type": "file_change", "changes": [], "status": "in_progress"}),
+    item_event(
+        "completed",
+        {
+            "id": "f",
+            "type": "file_change",
+            "changes": [{"path": "app.py", "kind": "update"}],
+            "status": "completed",
+        },
+    ),
+    item_event("completed", {"id": "m", "type": "agent_message", "text": "Fixed app.py."}),
+]
+
+
+def progress_after(events: list[CodexEvent]) -> TurnProgress:
+    """The turn as a live run would show it after ``events``."""
+    log = fold_items(events)
+    return TurnProgress(
+        items=ItemDecoder().decode(log.snapshot()), usage=Usage(input_tokens=120, output_tokens=30)
     )
-    return [
-        TurnProgress(items=(running,)),
-        TurnProgress(items=(ended, PLAN)),
-        TurnProgress(items=(ended, PLAN, edit)),
-        TurnProgress(
-            items=(ended, PLAN, edit, AgentMessageItem(id="m", text="Fixed app.py.")),
-            usage=Usage(input_tokens=120, output_tokens=30),
-        ),
-    ]
 
 
 def ticking() -> Iterator[float]:
     yield from (0.0, 2.5)
 
 
-def test_plain_progress_prints_each_change_once_then_the_message_and_totals() -> None:
+def test_plain_progress_prints_a_line_per_step_then_the_message_and_totals() -> None:
     out = io.StringIO()
     clock = ticking()
     progress = PlainProgress(out, clock=lambda: next(clock))
-    *steps, last = snapshots()
-    for step in steps:
-        progress.update(step)
-        progress.update(step)  # nothing new: nothing printed
-    progress.close(last, "completed")
+    for event in EVENTS:
+        progress.update(event, progress_after(EVENTS))  # the snapshot may be ahead: lines follow events
+    progress.close(progress_after(EVENTS), "completed")
 
     assert out.getvalue() == (
         "$ pytest -q\n"
         "$ pytest -q  (exit 1)\n"
+        "plan:\n"
+        "[x] look\n"
         "plan:\n"
         "[x] look\n"
         "[ ] fix\n"
@@ -84,10 +89,9 @@ def test_with_rich_the_panel_ends_with_the_message_and_totals() -> None:
     out = io.StringIO()
     progress = terminal_progress(out, plain=False)
     assert isinstance(progress, RichProgress)
-    *steps, last = snapshots()
-    for step in steps:
-        progress.update(step)
-    progress.close(last, "completed")
+    for count, event in enumerate(EVENTS, 1):
+        progress.update(event, progress_after(EVENTS[:count]))
+    progress.close(progress_after(EVENTS), "completed")
 
     text = out.getvalue()
     assert "$ pytest -q  (exit 1)" in text

@@ -25,11 +25,16 @@ __all__ = ["codex_bin", "offline"]  # the fixtures this module uses
 DEADLINE_SECONDS = 60
 
 
-def command(offline: Offline, *args: str) -> list[str]:
+WITHOUT_RICH = (
+    "import sys; sys.modules['rich'] = None; from codex_local_sdk.cli import main; sys.exit(main())"
+)
+"""``codex-local`` as if the ``cli`` extra were not installed."""
+
+
+def command(offline: Offline, *args: str, program: tuple[str, ...] = ("-m", "codex_local_sdk")) -> list[str]:
     return [
         sys.executable,
-        "-m",
-        "codex_local_sdk",
+        *program,
         "run",
         "--codex-bin",
         offline.codex_bin,
@@ -96,14 +101,17 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
-@pytest.mark.parametrize("style", ["plain", "rich"])
+@pytest.mark.parametrize("style", ["plain", "rich", "without rich"])
 def test_the_terminal_shows_each_command_then_the_final_message(offline: Offline, style: str) -> None:
     offline.provider.enqueue(
         Reply.tool_call("echo first"),
         Reply.tool_call("exit 3"),
         Reply.message("Both ran."),
     )
-    argv = command(offline, "run the two commands", *(["--plain"] if style == "plain" else []))
+    if style == "without rich":
+        argv = command(offline, "run the two commands", program=("-c", WITHOUT_RICH))
+    else:
+        argv = command(offline, "run the two commands", *(["--plain"] if style == "plain" else []))
 
     terminal = Terminal(argv, offline.env)
 
@@ -113,6 +121,7 @@ def test_the_terminal_shows_each_command_then_the_final_message(offline: Offline
     assert "$ /bin/bash -c 'exit 3'  (exit 3)" in text
     assert text.index("echo first") < text.index("Both ran.")
     assert re.search(r"completed · tokens: \d+ in, \d+ out · \d+\.\ds", text), text
+    assert ("╭" in text) is (style == "rich")  # the panel's corner
 
 
 def test_ctrl_c_in_the_terminal_exits_130_and_leaves_no_process(offline: Offline) -> None:

@@ -4,6 +4,7 @@ in the user's state folder (:func:`default_store_url`)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,11 @@ STORE_HELP = (
 )
 
 
-def default_store_url(environ: Any = os.environ) -> str:
+def default_store_url(environ: Mapping[str, str] = os.environ) -> str:
     """``$CODEX_LOCAL_STORE`` when set, else ``sqlite:`` a file in the user's state folder:
     ``$XDG_STATE_HOME/codex-local/sessions.sqlite`` (``~/.local/state`` when unset)."""
     if environ.get(STORE_ENV):
-        return str(environ[STORE_ENV])
+        return environ[STORE_ENV]
     state = environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return f"sqlite:{os.path.join(state, 'codex-local', 'sessions.sqlite')}"
 

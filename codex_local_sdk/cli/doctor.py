@@ -69,16 +69,23 @@ def _check_cli(codex_bin: str) -> tuple[bool, str]:
 
 
 def _check_home(home: Path) -> tuple[bool, str]:
+    """Whether the CLI can write in ``home``: a file made there and removed, or, when it does
+    not exist yet, its nearest existing parent a writable folder (nothing is created)."""
+    existing = home
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
     try:
-        home.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=home):
-            pass
+        if existing == home:
+            with tempfile.TemporaryFile(dir=home):
+                pass
+        elif not (existing.is_dir() and os.access(existing, os.W_OK)):
+            raise NotADirectoryError(f"{existing} is not a writable folder")
     except OSError as exc:
         return False, (
-            f"CODEX_HOME: {home} is not writable ({exc.strerror}). Fix: make it writable, or set "
-            "CODEX_HOME to a folder you own"
+            f"CODEX_HOME: {home} is not writable ({exc.strerror or exc}). Fix: make it writable, or "
+            "set CODEX_HOME to a folder you own"
         )
-    return True, f"CODEX_HOME: {home} (writable)"
+    return True, f"CODEX_HOME: {home} ({'writable' if existing == home else 'can be created'})"
 
 
 def _check_login(home: Path) -> tuple[bool, str]:

@@ -2,7 +2,8 @@
 event lines byte for byte (``--json``, or stdout not a terminal).
 
 Exit codes: 0 the turn completed, 1 it did not (or the CLI could not run), 2 bad usage,
-130 interrupted (Ctrl-C: the CLI's process group is gone before the command exits).
+130 interrupted (Ctrl-C: leaving the live run's ``with`` block kills the CLI's process group
+before the command exits).
 """
 
 from __future__ import annotations
@@ -11,11 +12,17 @@ import argparse
 import os
 import sys
 import time
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from ..errors import CodexError
 from ..models import SandboxMode
 from . import UsageError
 from ._stores import add_store_option, open_store
+
+if TYPE_CHECKING:
+    from ..client import CodexLocalClient
+    from ..live import CodexLiveRun
+    from ..results import CodexExecResult
 
 CODEX_BIN_ENV = "CODEX_BIN"
 """The environment variable naming the Codex CLI when ``--codex-bin`` is not given."""
@@ -53,90 +60,100 @@ def register(subparsers: Any) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the turn ``args`` describe; return the exit code."""
-    from ..client import CodexLocalClient
-    from ..errors import CodexError
-
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         raise UsageError("the prompt is empty: give it as PROMPT, or pipe it in with -")
-    if args.resume and args.session is None:
-        resume: dict[str, Any] = {"last": True}
-    else:
-        resume = {"session_name": args.session}
-    store = open_store(args.store) if args.session is not None else None
-    options = {
-        key: value
-        for key, value in (
-            ("cwd", args.cwd),
-            ("model", args.model),
-            ("sandbox", args.sandbox),
-            ("output_schema_path", args.schema),
-            ("skip_git_repo_check", args.skip_git_repo_check or None),
-        )
-        if value is not None
-    }
-    client = CodexLocalClient(
-        args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex",
-        session_store=store,
-        raise_on_error=False,
-        timeout_seconds=args.timeout,
-        idle_timeout_seconds=args.idle_timeout,
-    )
+    client = _client(args)
+    resume: dict[str, Any] | None = None
+    if args.resume:
+        resume = {"last": True} if args.session is None else {"session_name": args.session}
     as_json = args.json or not sys.stdout.isatty()
-    try:
-        if args.resume:
-            live = client.resume_live(prompt, **resume, **options)
-        else:
-            live = client.run_live(_request(prompt, options))
-        with live:
-            result = _stream_json(live, sys.stdout.buffer) if as_json else _show(live, args.plain)
-    except KeyboardInterrupt:
-        return 130
-    except CodexError as exc:
-        print(f"codex-local: {exc}", file=sys.stderr)
-        return 1
-    if args.session is not None and not args.resume and result.thread_id is not None:
+    with _start(client, prompt, resume, _request_options(args)) as live:
+        result = _stream_json(live, sys.stdout.buffer) if as_json else _show(live, args.plain)
+    if args.session is not None and resume is None and result.thread_id is not None:
         _record_new_session(client, args.session, prompt, result)
     if result.succeeded:
         return 0
-    if not as_json:
-        print(
-            f"codex-local: the turn did not complete: {result.error_message or result.turn_status}",
-            file=sys.stderr,
-        )
+    why = result.error_message or result.turn_status or f"exit {result.return_code}"
+    print(f"codex-local: the turn did not complete: {why}", file=sys.stderr)
     return 1
 
 
-def _request(prompt: str, options: dict[str, Any]) -> Any:
-    from ..models import CodexExecRequest
+def _client(args: argparse.Namespace) -> CodexLocalClient:
+    """A client for the run: the CLI, the store when a session is named, the timeouts.
 
+    Raises:
+        UsageError: a timeout the client refuses, or a bad store URL.
+    """
+    from ..client import CodexLocalClient
+
+    store = open_store(args.store) if args.session is not None else None
     try:
-        return CodexExecRequest(prompt=prompt, **options)
+        return CodexLocalClient(
+            args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex",
+            session_store=store,
+            raise_on_error=False,
+            timeout_seconds=args.timeout,
+            idle_timeout_seconds=args.idle_timeout,
+        )
     except (ValueError, TypeError) as exc:
         raise UsageError(str(exc)) from None
 
 
-def _stream_json(live: Any, out: BinaryIO) -> Any:
+def _request_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`~codex_local_sdk.models.CodexExecRequest` fields the options set."""
+    options = {
+        "cwd": args.cwd,
+        "model": args.model,
+        "sandbox": args.sandbox,
+        "output_schema_path": args.schema,
+        "skip_git_repo_check": args.skip_git_repo_check or None,
+    }
+    return {key: value for key, value in options.items() if value is not None}
+
+
+def _start(
+    client: CodexLocalClient, prompt: str, resume: dict[str, Any] | None, options: dict[str, Any]
+) -> CodexLiveRun:
+    """Start the turn: a new thread, or ``resume_live(**resume)``.
+
+    Raises:
+        UsageError: an option the SDK refuses (its message says which).
+    """
+    from ..models import CodexExecRequest
+
+    try:
+        if resume is not None:
+            return client.resume_live(prompt, **resume, **options)
+        return client.run_live(CodexExecRequest(prompt=prompt, **options))
+    except CodexError:  # raised by the run, not by its arguments (CodexOutputError is a ValueError)
+        raise
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _stream_json(live: CodexLiveRun, out: BinaryIO) -> CodexExecResult:
     """Copy each event's line to ``out`` as the CLI printed it; return the result."""
     for event in live.iter_events():
+        assert event.line is not None  # a live run's events keep their lines
         out.write(event.line + b"\n")
         out.flush()
     return live.result()
 
 
-def _show(live: Any, plain: bool) -> Any:
+def _show(live: CodexLiveRun, plain: bool) -> CodexExecResult:
     """Show the run's progress in the terminal; return the result."""
     from ._progress import terminal_progress
 
     progress = terminal_progress(sys.stdout, plain=plain)
-    for _ in live.iter_events():
-        progress.update(live.progress)
+    for event in live.iter_events():
+        progress.update(event, live.progress)
     result = live.result()
     progress.close(live.progress, result.turn_status or "ended")
     return result
 
 
-def _record_new_session(client: Any, name: str, prompt: str, result: Any) -> None:
+def _record_new_session(client: CodexLocalClient, name: str, prompt: str, result: CodexExecResult) -> None:
     """Save the new thread under ``name`` with this turn as its first (a fresh record)."""
     from ..sessions import record_turn
 

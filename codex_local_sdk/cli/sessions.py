@@ -11,7 +11,6 @@ from typing import Any
 
 from ..ports import SessionStore
 from ..sessions import SessionRecord
-from . import UsageError
 from ._stores import add_store_option, open_store
 
 COLUMNS = ("NAME", "THREAD", "TURNS", "OK", "FAILED", "LAST STATUS", "LAST USED")
@@ -50,7 +49,7 @@ def list_sessions(args: argparse.Namespace) -> int:
 
 def show_session(args: argparse.Namespace) -> int:
     """Print one session and its kept turns."""
-    record = _store_call(lambda: open_store(args.store).get_record(args.name))
+    record = open_store(args.store).get_record(args.name)
     if record is None:
         print(f"codex-local: no session named {args.name!r}", file=sys.stderr)
         return 1
@@ -65,7 +64,7 @@ def show_session(args: argparse.Namespace) -> int:
 
 def delete_session(args: argparse.Namespace) -> int:
     """Remove one session; exit 1 when there was none."""
-    if not _store_call(lambda: open_store(args.store).delete(args.name)):
+    if not open_store(args.store).delete(args.name):
         print(f"codex-local: no session named {args.name!r}", file=sys.stderr)
         return 1
     print(f"deleted {args.name}")
@@ -87,28 +86,13 @@ def copy_sessions(args: argparse.Namespace) -> int:
     source, target = open_store(args.source), open_store(args.target)
     records = _records(source)
     for record in records:
-        _store_call(lambda record=record: target.set_record(record.name, record))
+        target.set_record(record.name, record)
     print(f"copied {len(records)} sessions")
     return 0
 
 
 def _records(store: SessionStore) -> list[SessionRecord]:
-    records: list[SessionRecord] = _store_call(store.list_records)
-    return records
-
-
-def _store_call(call: Any) -> Any:
-    """``call()``, a store error turned into one line (exit 1) instead of a traceback."""
-    from ..errors import SessionStoreError
-
-    try:
-        return call()
-    except SessionStoreError as exc:
-        raise StoreFailed(str(exc)) from None
-
-
-class StoreFailed(UsageError):
-    """The store could not be read or written."""
+    return store.list_records()
 
 
 def _row(record: SessionRecord) -> tuple[str, ...]:
