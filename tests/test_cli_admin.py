@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import codex_local_sdk
 from codex_local_sdk.cli import main
-from codex_local_sdk.cli._stores import default_store_url
+from codex_local_sdk.cli._stores import default_store_url, open_store
 from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord
 from tests import postgres_server
 
@@ -53,13 +52,15 @@ RECORDS = [
 
 def filled(url: str) -> str:
     """``url``, its store holding :data:`RECORDS`."""
-    store = codex_local_sdk.store_from_url(url)
-    for record in RECORDS:
-        store.set_record(record.name, record)
-    close = getattr(store, "close", None)
-    if close is not None:
-        close()
+    with open_store(url) as store:
+        for record in RECORDS:
+            store.set_record(record.name, record)
     return url
+
+
+def records_in(url: str) -> list[SessionRecord]:
+    with open_store(url) as store:
+        return store.list_records()
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_sessions_delete_removes_one(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["sessions", "delete", "alpha", "--store", url]) == 0
     assert main(["sessions", "delete", "alpha", "--store", url]) == 1
 
-    assert [r.name for r in codex_local_sdk.store_from_url(url).list_records()] == ["beta"]
+    assert [record.name for record in records_in(url)] == ["beta"]
     assert "no session named 'alpha'" in capsys.readouterr().err
 
 
@@ -115,7 +116,7 @@ def test_sessions_export_then_copy_keeps_every_record(
 
     exported = json.loads(capsys.readouterr().out.split("\n", 1)[1])
     assert [record["name"] for record in exported] == ["alpha", "beta"]
-    assert codex_local_sdk.store_from_url(target).list_records() == RECORDS
+    assert records_in(target) == RECORDS
 
 
 @pytest.mark.parametrize("url", ["sessions.json", "mysql://db/app", "json:"])

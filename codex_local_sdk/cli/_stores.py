@@ -3,8 +3,9 @@ in the user's state folder (:func:`default_store_url`)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,10 @@ def add_store_option(parser: Any) -> None:
     parser.add_argument("--store", metavar="URL", help=STORE_HELP)
 
 
-def open_store(url: str | None) -> SessionStore:
-    """The store ``url`` names (default: :func:`default_store_url`, its folder created).
+@contextlib.contextmanager
+def open_store(url: str | None) -> Iterator[SessionStore]:
+    """The store ``url`` names (default: :func:`default_store_url`, its folder created),
+    closed on the way out when it has ``close()`` (its connections and files).
 
     Raises:
         UsageError: the URL is in no known form, or its store is not installed.
@@ -50,4 +53,9 @@ def open_store(url: str | None) -> SessionStore:
         store: SessionStore = codex_local_sdk.store_from_url(url)
     except (ValueError, TypeError, ImportError) as exc:
         raise UsageError(f"bad store URL: {exc}") from None
-    return store
+    try:
+        yield store
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()

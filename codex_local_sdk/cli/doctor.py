@@ -105,8 +105,8 @@ def _check_store(url: str | None) -> tuple[bool, str]:
     from . import UsageError
 
     try:
-        store = open_store(url)
-        count = len(store.list_records())
+        with open_store(url) as store:
+            count = len(store.list_records())
     except (UsageError, SessionStoreError) as exc:
         return False, f"session store: {exc}. Fix: pass a reachable store with --store URL"
     return True, f"session store: {url or 'default'} reachable ({count} sessions)"

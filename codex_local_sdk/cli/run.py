@@ -9,6 +9,7 @@ before the command exits).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -22,6 +23,7 @@ from ._stores import add_store_option, open_store
 if TYPE_CHECKING:
     from ..client import CodexLocalClient
     from ..live import CodexLiveRun
+    from ..ports import SessionStore
     from ..results import CodexExecResult
 
 CODEX_BIN_ENV = "CODEX_BIN"
@@ -63,15 +65,17 @@ def run_command(args: argparse.Namespace) -> int:
     prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
     if not prompt.strip():
         raise UsageError("the prompt is empty: give it as PROMPT, or pipe it in with -")
-    client = _client(args)
     resume: dict[str, Any] | None = None
     if args.resume:
         resume = {"last": True} if args.session is None else {"session_name": args.session}
     as_json = args.json or not sys.stdout.isatty()
-    with _start(client, prompt, resume, _request_options(args)) as live:
-        result = _stream_json(live, sys.stdout.buffer) if as_json else _show(live, args.plain)
-    if args.session is not None and resume is None and result.thread_id is not None:
-        _record_new_session(client, args.session, prompt, result)
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(open_store(args.store)) if args.session is not None else None
+        client = _client(args, store)
+        with _start(client, prompt, resume, _request_options(args)) as live:
+            result = _stream_json(live, sys.stdout.buffer) if as_json else _show(live, args.plain)
+        if args.session is not None and resume is None and result.thread_id is not None:
+            _record_new_session(client, args.session, prompt, result)
     if result.succeeded:
         return 0
     why = result.error_message or result.turn_status or f"exit {result.return_code}"
@@ -79,15 +83,14 @@ def run_command(args: argparse.Namespace) -> int:
     return 1
 
 
-def _client(args: argparse.Namespace) -> CodexLocalClient:
-    """A client for the run: the CLI, the store when a session is named, the timeouts.
+def _client(args: argparse.Namespace, store: SessionStore | None) -> CodexLocalClient:
+    """A client for the run: the CLI, ``store``, the timeouts.
 
     Raises:
-        UsageError: a timeout the client refuses, or a bad store URL.
+        UsageError: a timeout the client refuses.
     """
     from ..client import CodexLocalClient
 
-    store = open_store(args.store) if args.session is not None else None
     try:
         return CodexLocalClient(
             args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex",

@@ -9,7 +9,6 @@ import sys
 import time
 from typing import Any
 
-from ..ports import SessionStore
 from ..sessions import SessionRecord
 from ._stores import add_store_option, open_store
 
@@ -39,7 +38,8 @@ def register(subparsers: Any) -> None:
 
 def list_sessions(args: argparse.Namespace) -> int:
     """Print a table of the store's sessions, by name."""
-    records = sorted(_records(open_store(args.store)), key=lambda record: record.name)
+    with open_store(args.store) as store:
+        records = sorted(store.list_records(), key=lambda record: record.name)
     rows = [COLUMNS, *(_row(record) for record in records)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS))]
     for row in rows:
@@ -49,7 +49,8 @@ def list_sessions(args: argparse.Namespace) -> int:
 
 def show_session(args: argparse.Namespace) -> int:
     """Print one session and its kept turns."""
-    record = open_store(args.store).get_record(args.name)
+    with open_store(args.store) as store:
+        record = store.get_record(args.name)
     if record is None:
         print(f"codex-local: no session named {args.name!r}", file=sys.stderr)
         return 1
@@ -64,7 +65,9 @@ def show_session(args: argparse.Namespace) -> int:
 
 def delete_session(args: argparse.Namespace) -> int:
     """Remove one session; exit 1 when there was none."""
-    if not open_store(args.store).delete(args.name):
+    with open_store(args.store) as store:
+        deleted = store.delete(args.name)
+    if not deleted:
         print(f"codex-local: no session named {args.name!r}", file=sys.stderr)
         return 1
     print(f"deleted {args.name}")
@@ -75,7 +78,8 @@ def export_sessions(args: argparse.Namespace) -> int:
     """Print every record as one JSON array."""
     import cattrs
 
-    records = sorted(_records(open_store(args.store)), key=lambda record: record.name)
+    with open_store(args.store) as store:
+        records = sorted(store.list_records(), key=lambda record: record.name)
     json.dump(cattrs.Converter().unstructure(records), sys.stdout, indent=2)
     print()
     return 0
@@ -83,16 +87,12 @@ def export_sessions(args: argparse.Namespace) -> int:
 
 def copy_sessions(args: argparse.Namespace) -> int:
     """Copy every record of SRC_URL into DST_URL (a name already there is replaced)."""
-    source, target = open_store(args.source), open_store(args.target)
-    records = _records(source)
-    for record in records:
-        target.set_record(record.name, record)
+    with open_store(args.source) as source, open_store(args.target) as target:
+        records = source.list_records()
+        for record in records:
+            target.set_record(record.name, record)
     print(f"copied {len(records)} sessions")
     return 0
-
-
-def _records(store: SessionStore) -> list[SessionRecord]:
-    return store.list_records()
 
 
 def _row(record: SessionRecord) -> tuple[str, ...]:
