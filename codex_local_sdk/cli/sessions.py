@@ -38,9 +38,7 @@ def register(subparsers: Any) -> None:
 
 def list_sessions(args: argparse.Namespace) -> int:
     """Print a table of the store's sessions, by name."""
-    with open_store(args.store) as store:
-        records = sorted(store.list_records(), key=lambda record: record.name)
-    rows = [COLUMNS, *(_row(record) for record in records)]
+    rows = [COLUMNS, *(_row(record) for record in _records_by_name(args.store))]
     widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
@@ -78,9 +76,7 @@ def export_sessions(args: argparse.Namespace) -> int:
     """Print every record as one JSON array."""
     import cattrs
 
-    with open_store(args.store) as store:
-        records = sorted(store.list_records(), key=lambda record: record.name)
-    json.dump(cattrs.Converter().unstructure(records), sys.stdout, indent=2)
+    json.dump(cattrs.Converter().unstructure(_records_by_name(args.store)), sys.stdout, indent=2)
     print()
     return 0
 
@@ -93,6 +89,11 @@ def copy_sessions(args: argparse.Namespace) -> int:
             target.set_record(record.name, record)
     print(f"copied {len(records)} sessions")
     return 0
+
+
+def _records_by_name(url: str | None) -> list[SessionRecord]:
+    with open_store(url) as store:
+        return sorted(store.list_records(), key=lambda record: record.name)
 
 
 def _row(record: SessionRecord) -> tuple[str, ...]:
