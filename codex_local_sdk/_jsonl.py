@@ -131,13 +131,16 @@ class LineFramer:
 _decode_json = json.JSONDecoder().decode  # skips json.loads' per-call encoding detection
 
 
-def parse_line(line: bytes | str) -> CodexEvent | None:
-    """Decode one stdout line; ``None`` when it is not a JSON object (blank lines included)."""
+def parse_line(line: bytes | str, *, keep_line: bool = False) -> CodexEvent | None:
+    """Decode one stdout line; ``None`` when it is not a JSON object (blank lines included).
+    With ``keep_line`` (a ``bytes`` line), the event keeps it in :attr:`CodexEvent.line`."""
     try:
         obj = _decode_json(line.decode("utf-8") if isinstance(line, bytes) else line)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError
         return None
-    return CodexEvent.from_json_object(obj) if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        return None
+    return CodexEvent.from_json_object(obj, line if keep_line and isinstance(line, bytes) else None)
 
 
 class EventSummary:
@@ -253,7 +256,7 @@ class OutputCollector:
     def _add(self, line: bytes | str) -> CodexEvent | None:
         if not self.json_output:
             return None
-        event = parse_line(line)
+        event = parse_line(line, keep_line=self._parse_as_read)
         if event is None:
             if line.strip():
                 self._keep_unparsed_line(line)

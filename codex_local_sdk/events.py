@@ -121,23 +121,28 @@ class CodexEvent:
     Attributes:
         type: the event's ``type`` field.
         raw: the whole JSON object, unchanged.
+        line: the line the CLI printed, byte for byte without its line ending, for an event
+            a live run yielded (``run_live``, ``resume_live``); ``None`` otherwise. Not
+            compared: two events with the same object are equal.
     """
 
     type: str
     raw: Mapping[str, Any] = attrs.field(repr=False)
+    line: bytes | None = attrs.field(default=None, repr=False, eq=False)
 
     @classmethod
-    def from_json_object(cls, obj: Mapping[str, Any]) -> CodexEvent:
+    def from_json_object(cls, obj: Mapping[str, Any], line: bytes | None = None) -> CodexEvent:
         """Wrap a decoded JSON object.
 
         Args:
             obj: one line of ``--json`` output, decoded.
+            line: that line as printed, to keep in :attr:`line`.
 
         Returns:
             The event; a missing or non-string ``type`` becomes ``""``.
         """
         kind = obj.get("type")
-        return cls(kind if isinstance(kind, str) else "", obj)
+        return cls(kind if isinstance(kind, str) else "", obj, line)
 
     @property
     def thread_id(self) -> str | None:

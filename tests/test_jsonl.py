@@ -181,6 +181,19 @@ def test_live_collector_parses_as_it_reads(keep_events: bool) -> None:
         assert (stdout, collector.events) == ("", [])
 
 
+def test_a_live_event_keeps_its_line_byte_for_byte_and_a_finished_runs_does_not() -> None:
+    line = '{ "type" : "item.completed",  "item":{"text":"caf\u00e9 é"}}'.encode()
+    live = OutputCollector.live(keep_events=True)
+    finished = OutputCollector()
+
+    event = live.add_line(line)
+    finished.add_line(line)
+    finished.finish()
+
+    assert event is not None and event.line == line
+    assert finished.events == [event] and finished.events[0].line is None  # the line is not compared
+
+
 @pytest.mark.parametrize("live", [False, True])
 def test_collector_keeps_the_first_and_last_unparsed_lines_and_counts_the_rest(live: bool) -> None:
     collector = OutputCollector.live(keep_events=False, keep_unparsed_lines=3) if live else None

@@ -6,8 +6,9 @@ module and one line in :data:`GROUPS`. A module imports what its commands need (
 sheet's generator, the guide's renderer) inside its handlers, so parsing stays cheap. (The
 package's ``__init__`` still loads the SDK's core first: this command lives inside it.)
 
-Exit codes: 0 done, 1 a file could not be written, 2 bad usage
-(argparse's, and a target that exists without ``--force``).
+Exit codes: 0 done; 1 a file could not be written, or the SDK raised (the CLI missing, a store
+out of reach; a command may use 1 for its own failures too); 2 bad usage (argparse's, a target
+that exists without ``--force``, a bad store URL); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-GROUPS = ("skill", "docs")
+from ..errors import CodexError
+
+GROUPS = ("run", "sessions", "doctor", "skill", "docs")
 """The modules of this package that add a subcommand group, in the order ``--help`` lists them."""
 
 
@@ -95,7 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"codex-local: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # a folder that cannot be created or written: say so, no traceback
+    except (OSError, CodexError) as exc:  # a folder not writable, a CLI not found: say so, no traceback
         print(f"codex-local: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # a live run closed on the way out: its processes are gone
+        return 130
     return code
