@@ -7,6 +7,7 @@ says which extra to install when built without it.
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,10 @@ class OpenTelemetrySink:
     own usage, ``turn_usage``), ``error.type``; and the SDK's own: ``codex.operation_id``,
     ``codex.thread_id``, ``codex.session_name``, ``codex.attempt``, ``codex.exit_code``,
     ``codex.turn_status``, ``codex.failure_kind``. A call or attempt that failed ends with
-    status ERROR, its reason as the description. No attribute holds the prompt, the API key
-    or the command line.
+    status ERROR, its reason as the description. No attribute holds the API key or the
+    command line, nor the prompt unless the client captures prompts
+    (``CodexLocalClient(capture_prompts=True)``): the operation span then has
+    ``gen_ai.input.messages``.
 
     Args:
         tracer_provider: where the spans go; default the global tracer provider.
@@ -101,6 +104,10 @@ class OpenTelemetrySink:
         }
         if "model" in event.data:
             attributes["gen_ai.request.model"] = event.data["model"]
+        if "prompt" in event.data:  # the client captures prompts: the caller opted in
+            attributes["gen_ai.input.messages"] = json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": event.data["prompt"]}]}]
+            )
         attributes.update(
             _present({"codex.session_name": event.session_name, "codex.thread_id": event.session_id})
         )

@@ -45,6 +45,7 @@ class RunEngine:
         raise_on_error: bool,
         max_concurrent_runs: int | None = None,
         strict_cli_version: bool = False,
+        capture_prompts: bool = False,
     ) -> None:
         self.slots = None if max_concurrent_runs is None else RunSlots(max_concurrent_runs)
         self.runner = runner
@@ -54,6 +55,7 @@ class RunEngine:
         self.grace_seconds = grace_seconds
         self.raise_on_error = raise_on_error
         self.cli_versions = CliVersions(strict=strict_cli_version)
+        self.capture_prompts = capture_prompts
 
     def drive(self, steps: Steps[_T]) -> _T:
         """Run ``steps`` on the calling thread."""

@@ -49,10 +49,12 @@ class Telemetry:
         thread_id: str | None,
         model: str | None,
         model_provider: str | None,
+        prompt: str | None = None,
     ) -> None:
         """The call began: it runs ``model`` of ``model_provider`` (each ``None`` when the
-        request leaves it to the CLI), on thread ``thread_id`` when it resumes one."""
-        data = {"model": model, "model_provider": model_provider}
+        request leaves it to the CLI), on thread ``thread_id`` when it resumes one; its
+        ``prompt`` only when the client captures prompts."""
+        data = {"model": model, "model_provider": model_provider, "prompt": prompt}
         self.emit(
             "operation.started",
             session_name=session_name,

@@ -611,6 +611,7 @@ class TurnSteps:
             thread_id=turn.thread_id,
             model=request.model,
             model_provider=provider if isinstance(provider, str) else None,
+            prompt=request.prompt if self.engine.capture_prompts else None,
         )
         return report
 

@@ -35,6 +35,7 @@ def engine(
     raise_on_error: bool,
     strict_cli_version: bool,
     max_concurrent_runs: int | None = None,
+    capture_prompts: bool = False,
 ) -> RunEngine:
     """The client's :class:`RunEngine`, on the given ports or their defaults: the
     :class:`~adapters.subprocess_runner.SubprocessRunner` (a runner written before the port
@@ -54,6 +55,7 @@ def engine(
         raise_on_error=raise_on_error,
         strict_cli_version=strict_cli_version,
         max_concurrent_runs=max_concurrent_runs,
+        capture_prompts=capture_prompts,
     )
 
 

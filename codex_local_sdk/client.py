@@ -127,6 +127,10 @@ class CodexLocalClient:
             continues a thread started elsewhere: a turn of an existing thread takes the
             thread's lease (one worker at a time) and restores its rollout first, and each run
             saves it afterwards. ``None`` (the default): threads live only in ``CODEX_HOME``.
+        capture_prompts: put each call's prompt in its ``operation.started`` event
+            (``data["prompt"]``), for sinks that record it (the
+            :class:`~adapters.otel_sink.OpenTelemetrySink` sets ``gen_ai.input.messages``).
+            Off by default: telemetry then never holds a prompt.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -176,6 +180,7 @@ class CodexLocalClient:
         base_url: str | None = None,
         strict_cli_version: bool = False,
         thread_archive: ThreadArchive | None = None,
+        capture_prompts: bool = False,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
@@ -197,6 +202,7 @@ class CodexLocalClient:
             raise_on_error=raise_on_error,
             strict_cli_version=_validation.flag("strict_cli_version", strict_cli_version),
             max_concurrent_runs=max_concurrent_runs,
+            capture_prompts=_validation.flag("capture_prompts", capture_prompts),
         )
 
     @property

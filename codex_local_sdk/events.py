@@ -248,10 +248,12 @@ CLIENT_EVENT_TYPES = (
 class CodexClientEvent:
     """A telemetry record from :class:`~codex_local_sdk.CodexLocalClient`.
 
-    Fields that do not apply to an event type are ``None``. Never holds a prompt or an API
-    key: ``command`` is the argv, which carries neither. Treat it as read-only; it is not
-    frozen only because one is built for every event of a live run, and a frozen attrs
-    class costs about three times as much to build.
+    Fields that do not apply to an event type are ``None``. Never holds an API key, nor a
+    prompt unless the client was made with ``capture_prompts=True`` (then
+    ``operation.started`` carries it as ``data["prompt"]``): ``command`` is the argv, which
+    carries neither. Treat it as read-only; it is not frozen only because one is built for
+    every event of a live run, and a frozen attrs class costs about three times as much to
+    build.
 
     codex-local-sdk-python 0.1.4's names read the same fields: :attr:`retry_delay_seconds`,
     :attr:`message` and :attr:`metadata`; its constructor calls work too (those keywords,
@@ -284,8 +286,9 @@ class CodexClientEvent:
             ``retry.scheduled`` and ``live.startup_failed``, and ``abandoned_thread_id`` for the
             first two when a failed attempt of a new thread got a thread id. For
             ``operation.started``: ``model`` and ``model_provider`` (each when the request
-            sets it). For ``operation.finished``: ``succeeded``, ``failure_kind`` when it
-            did not, ``input_tokens`` and ``output_tokens`` of the turn's own usage (its
+            sets it), and ``prompt`` with ``capture_prompts=True``. For
+            ``operation.finished``: ``succeeded``, ``failure_kind`` when it did not,
+            ``input_tokens`` and ``output_tokens`` of the turn's own usage (its
             ``turn_usage``) when known, and ``error_type`` when the call raised. For
             ``thread.restored`` and ``thread.archived`` (a ``ThreadArchive`` copied the
             rollout of thread ``session_id`` in or out, in ``duration_seconds``): ``bytes``;

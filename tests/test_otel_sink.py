@@ -114,6 +114,22 @@ def test_no_attribute_holds_the_prompt_the_key_or_the_command() -> None:
     assert "codex.run" in [span.name for span in exporter.get_finished_spans()]
 
 
+def test_a_client_that_captures_prompts_puts_the_prompt_on_the_operation_span_only() -> None:
+    client, exporter = traced([FINE], capture_prompts=True)
+    client.run(CodexExecRequest(prompt=PROMPT), api_key=API_KEY)
+    (operation,) = named(exporter.get_finished_spans(), "codex.run")
+    messages = json.loads(str((operation.attributes or {})["gen_ai.input.messages"]))
+    assert messages == [{"role": "user", "parts": [{"type": "text", "content": PROMPT}]}]
+    (attempt,) = named(exporter.get_finished_spans(), "codex.attempt")
+    assert "secret plan" not in json.dumps(dict(attempt.attributes or {}))
+    assert API_KEY not in json.dumps([dict(span.attributes or {}) for span in exporter.get_finished_spans()])
+
+
+def test_capture_prompts_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="capture_prompts"):
+        CodexLocalClient(capture_prompts="yes")  # type: ignore[arg-type]
+
+
 def test_overlapping_async_calls_get_a_span_each_with_their_own_attempts() -> None:
     client, exporter = traced([FINE, FINE, FINE])
 
