@@ -176,7 +176,7 @@ class PostgresSessionStore(SessionStoreBase):
 
     # -- the store's primitives ------------------------------------------------------------
 
-    def getrecord_of(self, name: str) -> SessionRecord | None:
+    def get_record(self, name: str) -> SessionRecord | None:
         """The record saved under ``name``, or ``None``."""
         _check_name(name)
         rows = self._query(self._sql.select_one, [name])

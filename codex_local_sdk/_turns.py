@@ -94,7 +94,8 @@ def resume_target(store: SessionStore, session_id: str | None, session_name: str
 
     Raises:
         TypeError: ``session_id`` is not a str, ``last`` not a bool.
-        ValueError: none or several targets, or an empty ``session_id`` or ``session_name``.
+        ValueError: none or several targets, an empty ``session_id`` or ``session_name``, or a
+            ``session_id`` starting with ``-``.
         CodexSessionError: ``session_name`` is not in ``store``.
     """
     targets = [
@@ -120,7 +121,7 @@ def resume_target(store: SessionStore, session_id: str | None, session_name: str
         return Turn(thread_id=require_record(store, session_name).session_id, session_name=session_name)
     if session_id is not None and not session_id.strip():
         raise ValueError("session_id is empty: pass a thread id")
-    return Turn(thread_id=session_id, last=last)
+    return Turn(thread_id=None if session_id is None else check_session_id(session_id), last=last)
 
 
 def start(

@@ -78,15 +78,18 @@ class Command:
         Raises:
             TypeError: ``uncommitted`` is not a bool, ``base``, ``commit`` or ``title`` not a str.
             ValueError: none or several of the four (the CLI refuses those, exit 1 or 2), or
-                an empty ``base``, ``commit`` or ``title``.
+                an empty ``base``, ``commit`` or ``title``, or one starting with ``-``.
         """
         if not isinstance(uncommitted, bool):
             raise TypeError(f"uncommitted must be True or False, got {uncommitted!r}")
         for name, text in (("base", base), ("commit", commit), ("title", title)):
             if text is not None and not isinstance(text, str):
                 raise TypeError(f"{name} must be a str, got {text!r} ({type(text).__name__})")
-            if text is not None and (not text.strip() or "\0" in text):
-                raise ValueError(f"{name} must be a non-blank string without NUL, got {text!r}")
+            if text is not None and (not text.strip() or "\0" in text or text.startswith("-")):
+                raise ValueError(
+                    f"{name} must be a non-blank string without NUL, not starting with '-' (the CLI "
+                    f"would read it as an option), got {text!r}"
+                )
         given = [
             label
             for label, on in (

@@ -203,10 +203,16 @@ def check_session_id(session_id: str) -> str:
         ``session_id``, unchanged.
 
     Raises:
-        ValueError: ``session_id`` is not a string, or is empty or blank.
+        ValueError: ``session_id`` is not a string, is empty or blank, or starts with ``-``
+            (the CLI would read it as an option).
     """
     if not isinstance(session_id, str) or not session_id.strip():
         raise ValueError(f"session_id must be a thread id (a non-blank string), got {session_id!r}")
+    if session_id.startswith("-"):
+        raise ValueError(
+            f"session_id must be a thread id, got {session_id!r}: one starting with '-' would reach "
+            "the CLI as an option"
+        )
     return session_id
 
 

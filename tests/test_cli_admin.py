@@ -171,6 +171,15 @@ def test_doctor_passes_a_healthy_setup(healthy: list[str], capsys: pytest.Captur
     assert "OPENAI_API_KEY" in lines["login"]
 
 
+def test_doctor_never_prints_the_password_of_a_store_url(
+    healthy: list[str], postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_password = postgres_url.replace("postgresql://postgres@", "postgresql://postgres:s3cret-pw@")
+    code, lines = doctor([*healthy[:-1], with_password], capsys)
+    assert code == 0, lines
+    assert lines["session store"].startswith("ok ") and "s3cret-pw" not in lines["session store"]
+
+
 def test_doctor_says_how_to_get_a_missing_cli(
     healthy: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

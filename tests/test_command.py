@@ -319,3 +319,9 @@ def test_the_guide_lists_every_option_with_the_runs_that_accept_it() -> None:
     assert not missing, "docs/guide/requests.md lacks these rows of 'Every CLI option':\n" + "\n".join(
         missing
     )
+
+
+@pytest.mark.parametrize("target", [{"base": "--uncommitted"}, {"commit": "-x"}])
+def test_a_review_target_that_looks_like_an_option_is_refused(target: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="starting with '-'"):
+        Command.review(**target)  # type: ignore[arg-type]

@@ -108,7 +108,12 @@ def test_resume_of_an_unknown_name_lists_the_known_ones() -> None:
 
 @pytest.mark.parametrize(
     ("session_id", "last", "error"),
-    [(7, False, TypeError), (None, "yes", TypeError), ("  ", False, ValueError)],
+    [
+        (7, False, TypeError),
+        (None, "yes", TypeError),
+        ("  ", False, ValueError),
+        ("--last", False, ValueError),  # would reach the CLI as its option
+    ],
 )
 def test_resume_refuses_a_bad_id_or_flag(session_id: Any, last: Any, error: type[Exception]) -> None:
     with pytest.raises(error):

@@ -107,6 +107,7 @@ def _check_store(url: str | None) -> tuple[bool, str]:
     try:
         with open_store(url) as store:
             count = len(store.list_records())
+            where = repr(store)  # the stores' reprs never show a password, a URL may hold one
     except (UsageError, SessionStoreError) as exc:
         return False, f"session store: {exc}. Fix: pass a reachable store with --store URL"
-    return True, f"session store: {url or 'default'} reachable ({count} sessions)"
+    return True, f"session store: {where} reachable ({count} sessions)"
