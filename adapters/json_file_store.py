@@ -236,6 +236,8 @@ class JsonFileSessionStore(SessionStoreBase):
         # The thread lock serialises this process's threads; the file lock, processes.
         self._file_lock = ProcessLock(self._lock_path, lock_timeout_seconds)
         self._thread_lock = threading.RLock()
+        self._depth = 0  # how deep the thread holding both locks is in _locked (a store call in fn)
+        self._writes = 0  # files written by this store object
 
     def __repr__(self) -> str:
         return f"JsonFileSessionStore({str(self.path)!r})"
@@ -259,7 +261,10 @@ class JsonFileSessionStore(SessionStoreBase):
         with self._locked():
             records, _ = self._load()
             current = records.get(name)
+            writes = self._writes
             record = fn(current)
+            if self._writes != writes:  # fn wrote through this store: keep what it wrote
+                records, _ = self._load()
             if record is not None:
                 records[name] = record
             elif current is not None:
@@ -275,6 +280,13 @@ class JsonFileSessionStore(SessionStoreBase):
     def _locked(self) -> Iterator[None]:
         self._check_link_target()
         with self._thread_lock:
+            if self._depth:  # this thread holds the file lock already: ProcessLock does not nest
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
             try:
                 self._file_lock.acquire()
             except ProcessLockTimeout:
@@ -286,9 +298,11 @@ class JsonFileSessionStore(SessionStoreBase):
                 ) from None
             except OSError as exc:
                 raise self._os_error("lock", exc) from exc
+            self._depth = 1
             try:
                 yield
             finally:
+                self._depth = 0
                 self._file_lock.release()
 
     def _check_link_target(self) -> None:
@@ -321,6 +335,7 @@ class JsonFileSessionStore(SessionStoreBase):
         return decode_payload(text, str(self.path), self._clock.time())
 
     def _write(self, records: Mapping[str, SessionRecord]) -> None:
+        self._writes += 1
         try:
             self._write_atomically(encode_payload(records).encode("utf-8"))
         except OSError as exc:

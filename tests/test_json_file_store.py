@@ -297,3 +297,16 @@ def test_launch_options_and_metadata_are_optional_keys_written_only_when_set(tmp
     assert payload["schema_version"] == 3
     assert path.read_text(encoding="utf-8").splitlines()[1] == before.splitlines()[1] + ","  # "a" as it was
     assert JsonFileSessionStore(path).get_record("b") == launched
+
+
+def test_a_store_call_inside_an_update_neither_waits_for_its_own_lock_nor_is_lost(tmp_path: Path) -> None:
+    store = JsonFileSessionStore(tmp_path / "s.json", lock_timeout_seconds=1)
+    store.set("main", "t-1")
+
+    def fn(record: SessionRecord | None) -> SessionRecord | None:
+        assert store.get("other") is None  # a read, then a write, from inside the update
+        store.set("other", "t-2")
+        return record
+
+    store.update("main", fn)
+    assert store.all() == {"main": "t-1", "other": "t-2"}
