@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import sys
+import threading
 from collections.abc import Callable
 
 import attrs
@@ -24,6 +25,10 @@ from .errors import classify_failure
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
 from .ports import Clock, ProcessSpec
+
+_EXIT_LOCK = threading.Lock()
+"""Makes an attempt's ``on_exit`` run once when a close and a reap race (one lock: held for a
+swap of one attribute)."""
 
 
 class _AttemptState:
@@ -343,7 +348,8 @@ class Attempt:
 
     def _exited(self) -> None:
         """The process ended (or was released): tell ``on_exit``, once."""
-        on_exit, self._on_exit = self._on_exit, None
+        with _EXIT_LOCK:  # a close in another thread may race the reader's reap
+            on_exit, self._on_exit = self._on_exit, None
         if on_exit is not None:
             on_exit()
 
