@@ -141,12 +141,14 @@ class _AttemptState:
             self.stdout_finished = True
             return
         now = self.clock.monotonic()  # the lines of one read arrived together
+        watching = self.stall_watch.watching
         for line in lines:
             if isinstance(line, OverlongLine):  # the runner dropped it: the run is to end
                 self.exceeded_line_limit = self.exceeded_line_limit or line.limit
                 continue
             event = self.output.add_line(line)
-            self.stall_watch.saw(line, None if event is None else event.type, now)
+            if watching:
+                self.stall_watch.saw(line, None if event is None else event.type, now)
             if event is not None:
                 self.pending.append(event)
                 if self.on_event is not None:
@@ -279,6 +281,15 @@ class Attempt:
             if state.stdout_finished:
                 return None
             state.take((yield Call(self.handle, "read_lines", (state.read_timeout(until),))))
+
+    def ready_event(self) -> CodexEvent | None:
+        """The next event when it was read already and nothing must end the run first; else
+        ``None``, and :meth:`next_event` reads (or ends the run). A live read's fast path: it
+        takes no step."""
+        state = self._state
+        if state.pending and state.stop_due(self.handle.returncode is not None) is None:
+            return state.pending.popleft()
+        return None
 
     def prime(self) -> Steps[bool]:
         """Wait for the first event (or the end); ``True`` when an event is ready."""

@@ -166,7 +166,8 @@ class EventSummary:
             if item is not None:
                 self.items.add(item)
                 if kind == "item.completed" and item.get("type") == "agent_message":
-                    self.final_message = event.text
+                    text = item.get("text")
+                    self.final_message = text if isinstance(text, str) else None
         elif kind == "thread.started":
             self.thread_id = self.thread_id or event.thread_id
         elif kind == "turn.completed":

@@ -136,6 +136,11 @@ class LiveAttempt:
 
         self._cancel_watchdog = start_timer(delay, on_deadline)
 
+    def ready_event(self) -> CodexEvent | None:
+        """The next event if it was read already (see
+        :meth:`~codex_local_sdk._attempt.Attempt.ready_event`)."""
+        return self._attempt.ready_event()
+
     def next_event(self) -> Steps[CodexEvent | None]:
         """The next event; ``None`` once stdout is finished. The wrappers close the run when
         this raises (:meth:`close_after_error`): their own frames can be interrupted too."""

@@ -152,24 +152,26 @@ class Telemetry:
     def live_started(self, number: int, spec: ProcessSpec, pid: int | None) -> None:
         self.emit("live.started", attempt=number, command=spec.argv, data={"pid": pid})
 
-    def live_event(self) -> Callable[[CodexEvent], None]:
-        """A callback that reports each event of a live run as ``live.event``, when the sink
-        wants it (see :class:`~codex_local_sdk.ports.EventSink`)."""
+    def live_event(self) -> Callable[[CodexEvent], None] | None:
+        """A callback that reports each event of a live run as ``live.event``; ``None`` when
+        the sink does not want them (asked once, as the run starts: see
+        :class:`~codex_local_sdk.ports.EventSink`)."""
+        wants = getattr(self._sink, "wants", None)
+        if wants is not None and not wants("live.event"):
+            return None
         emit, now = self._sink.emit, self._clock.time  # looked up once, not per event
         operation, operation_id = self._operation, self.operation_id
-        wants = getattr(self._sink, "wants", None)
 
         def report(event: CodexEvent) -> None:
-            if wants is None or wants("live.event"):
-                emit(
-                    CodexClientEvent(
-                        type="live.event",
-                        operation=operation,
-                        operation_id=operation_id,
-                        timestamp=now(),
-                        event=event,
-                    )
+            emit(
+                CodexClientEvent(
+                    type="live.event",
+                    operation=operation,
+                    operation_id=operation_id,
+                    timestamp=now(),
+                    event=event,
                 )
+            )
 
         return report
 

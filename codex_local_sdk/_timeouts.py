@@ -100,6 +100,11 @@ class StallWatch:
         self._json_output = json_output
         self._last_progress: float | None = None
 
+    @property
+    def watching(self) -> bool:
+        """Whether an idle or first-event limit is set (else :meth:`saw` need not be told)."""
+        return self._timeouts.idle is not None or self._timeouts.first_event is not None
+
     def saw(self, line: bytes, event_type: str | None, now: float) -> None:
         """A stdout line was read at ``now``, with its event's type if it was one."""
         progress = event_type in PROGRESS_EVENT_TYPES if self._json_output else bool(line.strip())

@@ -98,7 +98,9 @@ class CodexLiveRun:
             Each :class:`CodexEvent`, in order.
         """
         try:
-            while (event := self._drive(self._attempt.next_event())) is not None:
+            while (
+                event := self._attempt.ready_event() or self._drive(self._attempt.next_event())
+            ) is not None:
                 yield event
         except BaseException as exc:  # caught here, not in the core: a run outlives each read
             if not isinstance(exc, GeneratorExit):  # a consumer's break keeps the run going
@@ -236,7 +238,9 @@ class AsyncCodexLiveRun:
             Each :class:`CodexEvent`, in order.
         """
         try:
-            while (event := await self._drive(self._attempt.next_event())) is not None:
+            while (
+                event := self._attempt.ready_event() or await self._drive(self._attempt.next_event())
+            ) is not None:
                 yield event
         except BaseException as exc:
             if not isinstance(exc, GeneratorExit):

@@ -303,9 +303,9 @@ class Clock(Protocol):
 class EventSink(Protocol):
     """Receives telemetry. ``emit`` must not raise; adapters log their own failures.
 
-    A sink may also have ``wants(event_type: str) -> bool``: the client then builds a
-    ``live.event`` (one per event of a live run, the one frequent type) only when it returns
-    ``True``. Without it, every event is sent.
+    A sink may also have ``wants(event_type: str) -> bool``: a live run asks it once, as it
+    starts, and builds its ``live.event`` events (one per CLI event, the one frequent type)
+    only when it returned ``True``. Without it, every event is sent.
     """
 
     def emit(self, event: CodexClientEvent) -> None:
