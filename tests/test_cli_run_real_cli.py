@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from codex_local_sdk.cli._stores import open_store
 from codex_local_sdk.testing.loopback import Reply
 from tests.test_loopback_provider_real_cli import Offline, codex_bin, offline
 
@@ -185,7 +186,7 @@ def test_a_named_session_is_saved_then_resumed_and_both_turns_recorded(offline: 
     store = f"json:{offline.home.parent / 'sessions.json'}"
     named = ["--session", "work", "--store", store]
 
-    for extra in ([], ["--resume"]):
+    for extra in (["--sandbox", "read-only"], ["--resume"]):
         process = subprocess.run(
             command(offline, "go on", *named, *extra),
             env=offline.env,
@@ -202,3 +203,6 @@ def test_a_named_session_is_saved_then_resumed_and_both_turns_recorded(offline: 
     )
     row = listing.stdout.splitlines()[1].split()
     assert row[0] == "work" and row[2:6] == ["2", "2", "0", "completed"]
+    with open_store(store) as sessions:
+        record = sessions.get_record("work")
+    assert record is not None and record.launch_options.get("sandbox") == "read-only"

@@ -72,10 +72,11 @@ def run_command(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(open_store(args.store)) if args.session is not None else None
         client = _client(args, store)
-        with _start(client, prompt, resume, _request_options(args)) as live:
+        options = _request_options(args)
+        with _start(client, prompt, resume, options) as live:
             result = _stream_json(live, sys.stdout.buffer) if as_json else _show(live, args.plain)
         if args.session is not None and resume is None and result.thread_id is not None:
-            _record_new_session(client, args.session, prompt, result)
+            _record_new_session(client, args.session, prompt, options, result)
     if result.succeeded:
         return 0
     why = result.error_message or result.turn_status or f"exit {result.return_code}"
@@ -156,19 +157,29 @@ def _show(live: CodexLiveRun, plain: bool) -> CodexExecResult:
     return result
 
 
-def _record_new_session(client: CodexLocalClient, name: str, prompt: str, result: CodexExecResult) -> None:
-    """Save the new thread under ``name`` with this turn as its first (a fresh record)."""
-    from ..sessions import record_turn
+def _record_new_session(
+    client: CodexLocalClient, name: str, prompt: str, options: dict[str, Any], result: CodexExecResult
+) -> None:
+    """Save the new thread under ``name`` with this turn as its first (a fresh record), and
+    the options it was launched with, so a later ``--resume`` runs as it was started."""
+    import attrs
 
+    from ..models import CodexExecRequest
+    from ..sessions import launch_options, record_turn
+
+    launched = launch_options(CodexExecRequest(prompt=prompt, **options))
     client.session_store.update(
         name,
-        lambda _old: record_turn(
-            None,
-            name=name,
-            result=result,
-            operation="run_live",
-            prompt=prompt,
-            now=time.time(),
-            preview_chars=client.preview_chars,
+        lambda _old: attrs.evolve(
+            record_turn(
+                None,
+                name=name,
+                result=result,
+                operation="run_live",
+                prompt=prompt,
+                now=time.time(),
+                preview_chars=client.preview_chars,
+            ),
+            launch_options=launched,
         ),
     )
