@@ -71,6 +71,15 @@ def run(client: CodexLocalClient, **options: Any) -> CodexExecResult:
     return client.run_prompt("hello", skip_git_repo_check=True, timeout_seconds=60, **options)
 
 
+def described(result: CodexExecResult) -> str:
+    """What a run did, for a failed assertion: how it ended, its events and its stderr's end."""
+    return (
+        f"status={result.turn_status} return_code={result.return_code} timeout_kind={result.timeout_kind} "
+        f"duration={result.duration_seconds:.1f}s events={[e.type for e in result.events]} "
+        f"error={result.error_message!r} stderr={result.stderr[-2000:]!r}"
+    )
+
+
 @pytest.mark.parametrize(
     ("reply", "kind", "message"),
     [
@@ -199,9 +208,12 @@ def test_a_sigkill_from_outside_is_killed(make_client: MakeClient, provider: Loo
 @pytest.mark.parametrize("limit", ["idle_timeout_seconds", "first_event_timeout_seconds"])
 def test_an_unreachable_provider_ends_by_the_stall_timeout(make_client: MakeClient, limit: str) -> None:
     client = make_client(unreachable_base_url())
-    started = time.monotonic()
-    result = run(client, **{limit: 2})
-    assert time.monotonic() - started < 2 + 1 + 5  # the limit, the grace, the CLI's start-up
+    for seconds in (2, 6, 15):  # a loaded machine may start the CLI after the first limit passed
+        started = time.monotonic()
+        result = run(client, **{limit: seconds})
+        if result.events:
+            break
+    assert time.monotonic() - started < seconds + 1 + 5  # the limit, the grace, the CLI's start-up
     assert result.timed_out and result.timeout_kind == limit.removesuffix("_timeout_seconds")
     assert result.failure_kind == FailureKind.TIMEOUT
     assert [e.type for e in result.events][:2] == ["thread.started", "turn.started"]
@@ -214,7 +226,7 @@ def test_a_policy_retries_a_500_and_not_a_401(make_client: MakeClient, provider:
     client = make_client(retry_policy=policy)
     provider.enqueue(Reply.http_error(500), Reply.message("recovered"))
     result = run(client)
-    assert (result.final_message, result.attempts) == ("recovered", 2)
+    assert (result.final_message, result.attempts) == ("recovered", 2), described(result)
     provider.enqueue(Reply.api_error(401, "Incorrect API key provided"), Reply.message("never asked"))
     result = run(client)
-    assert (result.failure_kind, result.attempts) == (FailureKind.AUTH, 1)
+    assert (result.failure_kind, result.attempts) == (FailureKind.AUTH, 1), described(result)

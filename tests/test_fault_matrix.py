@@ -64,9 +64,11 @@ from tests.test_subprocess_runner import group_alive
 STANDIN = Path(__file__).parent / "standins" / "codex_standin.py"
 NAME = "matrix"
 GRACE_SECONDS = 0.5
-TIMEOUT_SECONDS = 0.5
+TIMEOUTS_SECONDS = (0.5, 2.0, 6.0)
+"""The ``timeout`` cells' limit, longer at each try: a loaded machine may start the stand-in
+after the first one has passed, and a stand-in that never started leaves nothing to check."""
 CELL_BOUND_SECONDS = 4.0
-"""A cell that has not returned by then hangs: start-up, a 0.5 s timeout, the 0.5 s grace,
+"""A cell that has not returned by then (plus its timeout) hangs: start-up, the 0.5 s grace,
 the 0.1 s drain and a loaded machine's slack fit well within it."""
 STOP_SIGNAL = signal.SIGUSR1
 """The signal the "signal handler" cells send themselves (SIGTERM in a CI job; SIGUSR1 here
@@ -74,7 +76,7 @@ so that a missing handler cannot end the test run)."""
 
 
 class CellHung(BaseException):
-    """A cell did not return within :data:`CELL_BOUND_SECONDS`."""
+    """A cell did not return within its bound (:data:`CELL_BOUND_SECONDS` and its timeout)."""
 
 
 @attrs.frozen
@@ -165,6 +167,7 @@ class Cell:
 
     client: CodexLocalClient
     report: Path
+    timeout_seconds: float | None = None
     handle: list[CodexLiveRun | AsyncCodexLiveRun] = attrs.Factory(list)
 
     def prompt(self, mode: str) -> str:
@@ -220,11 +223,13 @@ def in_thread(action: Callable[[], None]) -> threading.Thread:
 # -- the entry points, driven ---------------------------------------------------------------
 
 
-def prepare(entry: Entry, client: CodexLocalClient, cell: Cell) -> CodexThreadSession | None:
+def prepare(entry: Entry, cell: Cell) -> CodexThreadSession | None:
     """A thread to continue, for the entries that need one (a turn that completes)."""
     if not (entry.named or entry.via_session):
         return None
-    session, result = client.start_thread(cell.prompt("complete"), session_name=NAME if entry.named else None)
+    session, result = cell.client.start_thread(
+        cell.prompt("complete"), session_name=NAME if entry.named else None
+    )
     assert result.succeeded
     cell.report.unlink()
     return session
@@ -273,7 +278,7 @@ def caught(call: Callable[[], CodexExecResult]) -> Outcome:
 
 def drive_sync(entry: Entry, stop: str, cell: Cell, session: CodexThreadSession | None,
                on_signal: Callable[[Callable[[], None]], None]) -> Outcome:  # fmt: skip
-    timeout = TIMEOUT_SECONDS if stop == "timeout" else None
+    timeout = cell.timeout_seconds
     prompt = cell.prompt(STOPS[stop])
     if stop == "terminate_signal_handler":  # the nearest: a handler that ends the program
         on_signal(lambda: sys.exit(143))
@@ -322,7 +327,7 @@ def wait_for_handle(cell: Cell) -> Any:
 
 def drive_live(entry: Entry, stop: str, cell: Cell, session: CodexThreadSession | None,
                on_signal: Callable[[Callable[[], None]], None]) -> Outcome:  # fmt: skip
-    timeout = TIMEOUT_SECONDS if stop == "timeout" else None
+    timeout = cell.timeout_seconds
     prompt = cell.prompt(STOPS[stop])
     if stop == "terminate_signal_handler":
         on_signal(lambda: wait_for_handle(cell).terminate())
@@ -359,7 +364,7 @@ def drive_live(entry: Entry, stop: str, cell: Cell, session: CodexThreadSession 
 
 def drive_async(entry: Entry, stop: str, cell: Cell) -> Outcome:
     """Both async entry kinds: the call runs in a task of a fresh loop."""
-    timeout = TIMEOUT_SECONDS if stop == "timeout" else None
+    timeout = cell.timeout_seconds
     prompt = cell.prompt(STOPS[stop])
 
     async def live() -> CodexExecResult | None:
@@ -499,24 +504,35 @@ def test_the_call_returns_and_leaves_nothing_behind(
     tmp_path: Path,
     stop_signal: Callable[[Callable[[], None]], None],
 ) -> None:
-    client = CodexLocalClient(
-        codex_bin=codex_bin, raise_on_error=False, terminate_grace_seconds=GRACE_SECONDS
-    )
-    cell = Cell(client, tmp_path / "report.json")
-    session = prepare(entry, client, cell)
+    for timeout in TIMEOUTS_SECONDS if stop == "timeout" else (None,):
+        client = CodexLocalClient(
+            codex_bin=codex_bin, raise_on_error=False, terminate_grace_seconds=GRACE_SECONDS
+        )
+        cell = Cell(client, tmp_path / f"report-{timeout}.json", timeout_seconds=timeout)
+        if play(entry, stop, cell, stop_signal):
+            return
+    pytest.fail(f"the stand-in never started within the longest timeout, {TIMEOUTS_SECONDS[-1]} s")
+
+
+def play(entry: Entry, stop: str, cell: Cell, stop_signal: Callable[[Callable[[], None]], None]) -> bool:
+    """Run one cell and check it; ``False`` when a timeout ended the run before the stand-in
+    started (nothing to check: try a longer one)."""
+    session = prepare(entry, cell)
     gc.collect()
     fds_before = open_fds()
     facts: dict[str, Any] = {}
     try:
-        with guarded():
+        with guarded(CELL_BOUND_SECONDS + (cell.timeout_seconds or 0)):
             if entry.kind == "sync":
                 outcome = drive_sync(entry, stop, cell, session, stop_signal)
             elif entry.kind == "live":
                 outcome = drive_live(entry, stop, cell, session, stop_signal)
             else:
                 outcome = drive_async(entry, stop, cell)
-        facts = cell.facts()
         expect(entry, stop, outcome)
+        if stop == "timeout" and not cell.report.exists():
+            return False
+        facts = cell.facts()
         assert not group_alive(facts["pgid"]), f"the CLI's group {facts['pgid']} outlived the call"
         cell.handle.clear()
         outcome.raised = None  # its traceback holds the run's frames
@@ -524,26 +540,29 @@ def test_the_call_returns_and_leaves_nothing_behind(
         leaked = {fd: target for fd, target in open_fds().items() if fds_before.get(fd) != target}
         assert not leaked, f"descriptors left open: {leaked}"
         if entry.named:
-            check_record(entry, stop, client, outcome)
+            check_record(entry, stop, cell.client, outcome)
     finally:
         facts = facts or (cell.facts() if cell.report.exists() else {})
         reap(facts)
+    return True
 
 
 class guarded:
-    """The cell's hang guard: :class:`CellHung` in the main thread after the bound."""
+    """The cell's hang guard: :class:`CellHung` in the main thread after ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
 
     def __enter__(self) -> None:
         signal.signal(signal.SIGALRM, self._hung)
-        signal.setitimer(signal.ITIMER_REAL, CELL_BOUND_SECONDS)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
 
     def __exit__(self, *exc_info: object) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
-    @staticmethod
-    def _hung(signum: int, frame: FrameType | None) -> None:
-        raise CellHung(f"the cell did not return within {CELL_BOUND_SECONDS} s")
+    def _hung(self, signum: int, frame: FrameType | None) -> None:
+        raise CellHung(f"the cell did not return within {self.seconds} s")
 
 
 def reap(facts: dict[str, Any]) -> None:
