@@ -122,7 +122,12 @@ class SqliteSessionStore(SessionStoreBase):
         self.path = Path(path)
         self._lock_timeout = float(lock_timeout_seconds)
         self._writers = ProcessLock(f"{os.path.abspath(path)}.lock", self._lock_timeout)
-        self._thread_lock = threading.Lock()
+        # This process's writers hold the ProcessLock one at a time (it is one descriptor);
+        # the connection serves one transaction at a time. A reader waits only for the latter.
+        self._writer_lock = threading.Lock()
+        self._connection_lock = threading.Lock()
+        self._owner: int | None = None  # the thread in a transaction (a store call in fn joins it)
+        self._writes = 0  # write transactions run, those joined by a store call in fn included
         self._connection: sqlite3.Connection | None = None
 
     def __repr__(self) -> str:
@@ -130,7 +135,7 @@ class SqliteSessionStore(SessionStoreBase):
 
     def close(self) -> None:
         """Close the database connection (the next call opens it again)."""
-        with self._thread_lock:
+        with self._connection_lock:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
@@ -166,7 +171,10 @@ class SqliteSessionStore(SessionStoreBase):
     def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
         with self._writing() as db:
             current, positions = _read_record(db, name, str(self.path))
+            writes = self._writes
             record = fn(current)
+            if self._writes != writes:  # fn wrote through this store: build on what it wrote
+                current, positions = _read_record(db, name, str(self.path))
             if record is not None:
                 _write_record(db, name, record, current.turns if current else (), positions)
             elif current is not None:
@@ -186,25 +194,53 @@ class SqliteSessionStore(SessionStoreBase):
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         """The connection, in a read transaction: one snapshot for the queries in the block."""
-        with self._thread_lock, self._mapped_errors():
-            yield from _transaction(self._open(), "BEGIN")
+        if self._owner == threading.get_ident():  # a store call in an update's fn
+            yield from self._joined()
+            return
+        with self._mapped_errors(), self._connection_lock:
+            yield from self._transaction("BEGIN")
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         """The connection, in the one write transaction of the database (once queued)."""
-        with self._thread_lock, self._mapped_errors(), self._queued():
-            yield from _transaction(self._open(), "BEGIN IMMEDIATE")
+        self._writes += 1
+        if self._owner == threading.get_ident():  # a store call in an update's fn
+            yield from self._joined()
+            return
+        with self._mapped_errors(), self._queued(), self._connection_lock:
+            yield from self._transaction("BEGIN IMMEDIATE")
+
+    def _joined(self) -> Iterator[sqlite3.Connection]:
+        """The transaction this thread has open, for a store call made inside it."""
+        assert self._connection is not None
+        with self._mapped_errors():
+            yield self._connection
+
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        db = self._open()
+        self._owner = threading.get_ident()
+        try:
+            yield from _transaction(db, begin)
+        finally:
+            self._owner = None
 
     @contextlib.contextmanager
     def _queued(self) -> Iterator[None]:
+        """This process's turn at the database's writer lock, within the lock timeout."""
+        timeout = self._lock_timeout if math.isfinite(self._lock_timeout) else -1
+        if not self._writer_lock.acquire(timeout=timeout):
+            raise self._lock_timeout_error()
         try:
-            self._writers.acquire()
-        except ProcessLockTimeout:
-            raise self._lock_timeout_error() from None
-        try:
-            yield
+            try:
+                self._writers.acquire()
+            except ProcessLockTimeout:
+                raise self._lock_timeout_error() from None
+            try:
+                yield
+            finally:
+                self._writers.release()
         finally:
-            self._writers.release()
+            self._writer_lock.release()
 
     def _open(self) -> sqlite3.Connection:
         if self._connection is None:

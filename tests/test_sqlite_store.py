@@ -8,14 +8,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+import attrs
 import pytest
 
+from adapters.process_lock import ProcessLock
 from adapters.sqlite_store import SqliteSessionStore
 from codex_local_sdk import (
+    SessionRecord,
     SessionStoreCorruptError,
     SessionStoreError,
     SessionStoreLockTimeout,
@@ -239,3 +244,50 @@ def test_a_record_that_does_not_match_the_schema_is_corrupt(tmp_path: Path) -> N
         db.execute("UPDATE codex_sessions SET record = json_remove(record, '$.session_id')")
     with pytest.raises(SessionStoreCorruptError, match=r"required field missing @ record 'a'.session_id"):
         SqliteSessionStore(path).get_record("a")
+
+
+def test_a_store_call_inside_an_update_neither_waits_for_its_own_lock_nor_is_lost(tmp_path: Path) -> None:
+    store = SqliteSessionStore(tmp_path / "s.sqlite3", lock_timeout_seconds=1)
+    store.set("main", "t-1")
+
+    def fn(record: SessionRecord | None) -> SessionRecord | None:
+        assert store.get("other") is None  # a read, then writes, from inside the update
+        store.set("other", "t-2")
+        inner = add_turn(store, "main")  # the same name: the update builds on it
+        assert inner is not None and record is not None
+        return attrs.evolve(inner, metadata={"seen": "yes"})
+
+    updated = done_within(5, lambda: store.update("main", fn))
+    assert updated is not None and store.get_record("main") == updated
+    assert (updated.turn_count, updated.metadata, store.get("other")) == (1, {"seen": "yes"}, "t-2")
+
+
+def test_a_reader_does_not_wait_while_a_writer_of_its_process_waits_for_another(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite3"
+    store = SqliteSessionStore(path, lock_timeout_seconds=30)
+    store.set("main", "t-1")
+    other_process = ProcessLock(f"{path}.lock", 0)  # a descriptor of its own: as another process
+    other_process.acquire()
+    writer = threading.Thread(target=store.set, args=("late", "t-2"))
+    writer.start()
+    try:
+        assert done_within(5, lambda: store.get("main")) == "t-1"
+    finally:
+        other_process.release()
+        writer.join(10)
+    assert store.get("late") == "t-2"
+
+
+T = TypeVar("T")
+
+
+def done_within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``'s value, made in a thread; fails if it has not returned after ``seconds``."""
+    outcome: list[T] = []
+    thread = threading.Thread(target=lambda: outcome.append(call()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"the call did not return within {seconds} s"
+    return outcome[0]
