@@ -21,27 +21,12 @@ from codex_local_sdk import (
     SessionStoreSchemaError,
 )
 from codex_local_sdk.sessions import SessionRecord
-
-REPO = Path(__file__).resolve().parents[1]
-
-RECORD_TURNS = """
-import sys
-from adapters.json_file_store import JsonFileSessionStore
-from codex_local_sdk.testing.store_rules import add_turn
-store = JsonFileSessionStore(sys.argv[1], max_turn_history=20)
-worker = int(sys.argv[2])
-for i in range(int(sys.argv[3])):
-    add_turn(store, "shared", succeeded=(i + worker) % 2 == 0)
-"""
-
-
-def python(code: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO)
+from tests.store_workers import python, record_turns
 
 
 def test_eight_processes_lose_no_turn(tmp_path: Path) -> None:
     path = tmp_path / "sessions.json"
-    workers = [python(RECORD_TURNS, str(path), str(n), "50") for n in range(8)]
+    workers = [record_turns(f"json:{path}", n, 50) for n in range(8)]
     assert [w.wait(timeout=300) for w in workers] == [0] * 8
     record = JsonFileSessionStore(path).get_record("shared")
     assert record is not None

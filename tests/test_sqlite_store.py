@@ -27,27 +27,12 @@ from codex_local_sdk import (
     SessionStoreSchemaError,
 )
 from codex_local_sdk.testing.store_rules import add_turn
-
-REPO = Path(__file__).resolve().parents[1]
-
-RECORD_TURNS = """
-import sys
-from adapters.sqlite_store import SqliteSessionStore
-from codex_local_sdk.testing.store_rules import add_turn
-store = SqliteSessionStore(sys.argv[1], max_turn_history=20)
-worker = int(sys.argv[2])
-for i in range(int(sys.argv[3])):
-    add_turn(store, "shared", succeeded=(i + worker) % 2 == 0)
-"""
-
-
-def python(code: str, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO)
+from tests.store_workers import REPO, record_turns
 
 
 def test_eight_processes_lose_no_turn(tmp_path: Path) -> None:
     path = tmp_path / "sessions.db"
-    workers = [python(RECORD_TURNS, str(path), str(n), "50") for n in range(8)]
+    workers = [record_turns(f"sqlite:{path}", n, 50) for n in range(8)]
     assert [w.wait(timeout=300) for w in workers] == [0] * 8
     record = SqliteSessionStore(path).get_record("shared")
     assert record is not None
@@ -63,7 +48,7 @@ def test_stores_opened_side_by_side_keep_the_database_intact(tmp_path: Path) -> 
     for store in stores:
         add_turn(store, "here")
     for _ in range(2):
-        workers = [python(RECORD_TURNS, str(path), str(n), "10") for n in range(8)]
+        workers = [record_turns(f"sqlite:{path}", n, 10) for n in range(8)]
         assert [w.wait(timeout=300) for w in workers] == [0] * 8
         for store in stores:
             assert len(store.list_records()) == 2
