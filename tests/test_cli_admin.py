@@ -225,3 +225,15 @@ def test_doctor_says_when_no_login_is_present(
 
     assert code == 1
     assert "Fix: run codex login" in lines["login"]
+
+
+def test_doctor_creates_no_store_it_checks(
+    healthy: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("CODEX_LOCAL_STORE", raising=False)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    for args in (healthy[:-2], [*healthy[:-1], f"sqlite:{tmp_path}/new/s.sqlite"]):
+        code, lines = doctor(args, capsys)
+        assert code == 0, lines
+        assert "does not exist yet" in lines["session store"]
+    assert not (tmp_path / "state").exists() and not (tmp_path / "new").exists()
