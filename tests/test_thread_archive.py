@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 
 from adapters.clock import FakeClock
 from adapters.memory_store import InMemorySessionStore
+from adapters.process_lock import ProcessLock
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
 from adapters.thread_archive import DirectoryThreadArchive
@@ -394,3 +396,47 @@ def test_a_turn_waits_for_a_lease_that_expires_within_lease_wait_seconds(
     assert [
         (e.data["taken"], e.duration_seconds is not None and e.duration_seconds >= 30) for e in waited
     ] == [(True, True)]
+
+
+def test_restore_replaces_a_longer_local_copy_that_diverged_from_the_archive(
+    tmp_path: Path, archive: DirectoryThreadArchive
+) -> None:
+    write_rollout(tmp_path / "home-a", b"1\n2\n")
+    lease = archive.acquire(THREAD)
+    assert lease is not None
+    archive.save(lease, str(tmp_path / "home-a"))
+    stale = write_rollout(tmp_path / "home-b", b"1\nan older turn with a long command output\n")
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 4
+    assert stale.read_bytes() == b"1\n2\n"
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) is None
+
+
+def test_restore_trusts_no_digest_that_does_not_describe_the_archived_rollout(
+    tmp_path: Path, archive: DirectoryThreadArchive
+) -> None:
+    write_rollout(tmp_path / "home-a", b"1\n")
+    lease = archive.acquire(THREAD)
+    assert lease is not None
+    archive.save(lease, str(tmp_path / "home-a"))
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 2
+    # A save that died between its rollout and its digest: the archive holds a newer rollout.
+    write_rollout(tmp_path / "shared" / "threads" / THREAD, b"1\n2\n")
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 4
+    assert (tmp_path / "home-b" / RELATIVE).read_bytes() == b"1\n2\n"
+
+
+def test_a_lease_change_waiting_for_one_threads_lock_does_not_hold_up_another_thread(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    archive = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, clock=clock, lock_timeout=5)
+    other = ProcessLock(str(tmp_path / "shared" / "locks" / f"{THREAD}.lock"), 0)
+    other.acquire()  # another worker holds this thread's lock for a while
+    waiting = threading.Thread(target=lambda: archive.acquire(THREAD))
+    try:
+        waiting.start()
+        time.sleep(0.2)  # let it block on the held lock
+        assert archive.acquire("another-thread") is not None
+        assert waiting.is_alive()  # still waiting for the first thread's lock
+    finally:
+        other.release()
+        waiting.join()
