@@ -388,6 +388,41 @@ class CodexSessionError(CodexError):
     reported no thread id."""
 
 
+class ThreadArchiveError(CodexError):
+    """A :class:`~codex_local_sdk.ports.ThreadArchive` failed: its shared folder or database
+    could not be read or written, its lock was not free in time, or it raised anything else.
+
+    Before the run (taking the thread's lease, restoring its rollout) nothing ran, and
+    :attr:`result` is ``None``. After the run (saving the rollout) the turn did run, and
+    :attr:`result` holds it, thread id included; but the archive kept the thread as it was
+    before the turn, so the next turn, on any worker, continues without it. What the named
+    session records then:
+
+    * a thread the run started (``start_thread``, a fork) is recorded under its session name
+      as usual: its rollout is on this machine, and the next turn saved from it archives it
+      whole;
+    * a turn of an existing thread is not recorded: the archived thread, which every worker
+      restores, does not hold it.
+
+    Args:
+        message: the error message.
+        result: the turn, when it ran.
+        thread_id: the thread; by default ``result.thread_id``.
+
+    Attributes:
+        result: the :class:`CodexExecResult` of the turn whose rollout was not archived, or
+            ``None`` when no run started.
+        thread_id: the thread the archive failed on.
+    """
+
+    def __init__(
+        self, message: str, result: CodexExecResult | None = None, thread_id: str | None = None
+    ) -> None:
+        self.result = result
+        self.thread_id = thread_id if thread_id is not None or result is None else result.thread_id
+        super().__init__(message)
+
+
 class SessionStoreError(CodexError):
     """A session store could not be read or written.
 
