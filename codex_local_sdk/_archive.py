@@ -98,6 +98,11 @@ class Keeper:
                 exc_info=True,
             )
 
+    def _give_back(self, lease: ThreadLease | None) -> None:
+        """Release a lease taken for a run that was cancelled while it was being taken."""
+        if lease is not None:
+            self.archive.release(lease)
+
     def _save(self, lease: ThreadLease, result: CodexExecResult) -> Steps[None]:
         started = self.clock.monotonic()
         size = yield from self._call(
@@ -107,14 +112,20 @@ class Keeper:
             self.telemetry.thread_archived(lease.thread_id, size, self.clock.monotonic() - started)
 
     def _call(
-        self, fn: Callable[[], _T], doing: str, thread_id: str, result: CodexExecResult | None = None
+        self,
+        fn: Callable[[], _T],
+        doing: str,
+        thread_id: str,
+        result: CodexExecResult | None = None,
+        undo: Callable[[_T], None] | None = None,
     ) -> Steps[_T]:
-        """``fn()`` on the archive, as a blocking step. A busy thread or an archive error gets
-        the turn (``result``) attached; any other exception becomes a
+        """``fn()`` on the archive, as a blocking step (``undo`` gives back what it took when
+        the run was cancelled meanwhile). A busy thread or an archive error gets the turn
+        (``result``) attached; any other exception becomes a
         :class:`~codex_local_sdk.errors.ThreadArchiveError` that carries it.
         """
         try:
-            value: _T = yield Blocking(fn)
+            value: _T = yield Blocking(fn, undo)
         except (CodexThreadBusyError, ThreadArchiveError) as exc:
             if result is not None:
                 _carry(exc, result)
@@ -140,7 +151,11 @@ class Keeper:
         waited = False
         while True:
             lease: ThreadLease | None = yield from self._call(
-                lambda: self.archive.acquire(thread_id), "take the lease on", thread_id, result
+                lambda: self.archive.acquire(thread_id),
+                "take the lease on",
+                thread_id,
+                result,
+                self._give_back,
             )
             elapsed = self.clock.monotonic() - started
             if lease is not None:

@@ -48,8 +48,10 @@ class FakeArchive:
         self.save_threads: list[int] = []
         self.save_error: Exception | None = None
         self.acquire_gate: threading.Event | None = None
+        self.acquiring = threading.Event()
 
     def acquire(self, thread_id: str) -> ThreadLease | None:
+        self.acquiring.set()
         if self.acquire_gate is not None:
             self.acquire_gate.wait(10)
         if thread_id in self.held or thread_id in self.taken:
@@ -303,3 +305,26 @@ def test_a_review_that_writes_a_thread_saves_it(call: Callable[..., Any]) -> Non
     call(h.client, "review", uncommitted=True)
     assert [thread for thread, _ in h.archive.saved] == ["019c-review"]
     assert h.archive.restored == []
+
+
+def test_a_task_cancelled_while_the_lease_is_being_taken_releases_the_lease() -> None:
+    h = Harness([a_turn()])
+    h.store.set("ticket", THREAD)
+    gate = h.archive.acquire_gate = threading.Event()
+
+    async def main() -> None:
+        task = asyncio.create_task(h.client.resume_async("more", session_name="ticket"))
+        assert await asyncio.to_thread(h.archive.acquiring.wait, 10)  # blocked on the gate, in a thread
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        gate.set()  # the worker thread takes the lease only now
+        for _ in range(200):
+            if h.archive.released:
+                break
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+    assert h.archive.held == {}
+    assert [lease.thread_id for lease in h.archive.released] == [THREAD]
+    assert h.runner.calls == []
