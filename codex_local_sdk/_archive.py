@@ -86,6 +86,23 @@ class Keeper:
         finally:
             yield from self.release(own)
 
+    def purge(self, thread_id: str, forget: Callable[[], bool]) -> Steps[bool]:
+        """Under the lease on ``thread_id``: ``forget()`` (a session's name), then delete the
+        thread's archived rollout; what ``forget`` returned.
+
+        Raises:
+            CodexThreadBusyError: another worker held the lease for ``lease_wait_seconds``
+                (nothing was forgotten or deleted).
+            ThreadArchiveError: the archive failed.
+        """
+        lease = yield from self._lease(thread_id)
+        try:
+            forgotten = forget()
+            yield from self._call(lambda: self.archive.delete(thread_id), "delete", thread_id)
+        finally:
+            yield from self.release(lease)
+        return forgotten
+
     def release(self, lease: ThreadLease) -> Steps[None]:
         """Free the thread of ``lease``. A release that fails is logged, not raised: the lease
         expires on its own after ``lease_seconds``, and the turn must reach its caller."""

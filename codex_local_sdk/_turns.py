@@ -630,6 +630,23 @@ class TurnSteps:
         end = TurnEnd(record=record, keep=keep, abandon=abandon)
         return LiveAttempt(attempt, self.engine, end=end, timeouts=timeouts)
 
+    def forget(self, name: str, *, purge_thread: bool) -> Steps[bool]:
+        """Forget the session ``name``; with ``purge_thread``, delete its thread from the
+        archive too, under the thread's lease, unless another name still uses that thread.
+        Whether the name existed.
+
+        Raises:
+            CodexThreadBusyError: another worker held the thread's lease for the archive's
+                ``lease_wait_seconds``; nothing was forgotten or deleted.
+            ThreadArchiveError: the archive failed.
+        """
+        thread_id = self.store.get(name) if purge_thread and self.archive is not None else None
+        others = self.store.all().items() if thread_id is not None else ()
+        if self.archive is None or thread_id is None or any(o != name and t == thread_id for o, t in others):
+            return self.store.delete(name)
+        keeper = Keeper(self.archive, None, self.engine.clock, self.engine.telemetry("delete_session"))
+        return (yield from keeper.purge(thread_id, lambda: self.store.delete(name)))
+
     def _report(self, operation: str, request: CodexExecRequest, turn: Turn) -> Telemetry:
         """The reporter of this call of ``operation``, which it has begun (``operation.started``)."""
         report = self.engine.telemetry(operation, new_thread=turn.thread_id is None and not turn.last)

@@ -440,3 +440,30 @@ def test_a_lease_change_waiting_for_one_threads_lock_does_not_hold_up_another_th
     finally:
         other.release()
         waiting.join()
+
+
+def test_purging_a_thread_another_worker_is_continuing_is_refused_and_deletes_nothing(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    store = InMemorySessionStore(clock=clock)
+    client, _ = worker(tmp_path / "a", archive, store, clock, [], 1)
+    client.start_thread("1", session_name="ticket")
+    assert archive.acquire(THREAD) is not None  # another worker's turn is running
+    with pytest.raises(CodexThreadBusyError, match="another worker"):
+        client.delete_session("ticket", purge_thread=True)
+    assert store.get("ticket") == THREAD
+    assert archive.threads() == [THREAD]
+
+
+def test_purging_keeps_a_thread_another_name_still_uses(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    store = InMemorySessionStore(clock=clock)
+    client, _ = worker(tmp_path / "a", archive, store, clock, [], 1)
+    client.start_thread("1", session_name="ticket")
+    client.save_session("alias", THREAD)
+    assert client.delete_session("ticket", purge_thread=True)
+    assert archive.threads() == [THREAD]
+    assert client.delete_session("alias", purge_thread=True)
+    assert archive.threads() == []
+    assert archive.acquire(THREAD) is not None  # the purge freed the lease it took
