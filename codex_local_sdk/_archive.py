@@ -14,6 +14,7 @@ from typing import TypeVar
 
 import attrs
 
+from ._attempt import Guard
 from ._steps import Blocking, Sleep, Steps
 from ._telemetry import Telemetry
 from .errors import CodexThreadBusyError, ThreadArchiveError
@@ -26,6 +27,9 @@ _log = logging.getLogger("codex_local_sdk.archive")
 
 POLL_SECONDS = 0.25
 """How often a turn asks again for a lease another worker holds."""
+
+LEASE_LOST = "lease_lost"
+"""The ``turn_status`` of a run ended because this worker lost its thread's lease."""
 
 
 def codex_home(request: CodexExecRequest, default_env: Mapping[str, str]) -> str | None:
@@ -63,6 +67,19 @@ class Keeper:
             self.telemetry.thread_restored(thread_id, size, self.clock.monotonic() - started)
         return lease
 
+    def guard(self, lease: ThreadLease) -> Guard:
+        """What a run under ``lease`` passes while it runs: every third of ``lease_seconds``
+        the lease is renewed, and a renewal that finds it lost (it expired and another worker
+        took the thread) ends the run as ``"lease_lost"``: its save would be refused."""
+        return Guard(self.archive.lease_seconds / 3, lambda: self._renewed(lease))
+
+    def _renewed(self, lease: ThreadLease) -> Steps[str | None]:
+        try:
+            held = yield Blocking(lambda: self.archive.renew(lease))
+        except Exception:  # a shared folder that is briefly away: the next check asks again
+            return None
+        return None if held else LEASE_LOST
+
     def save(self, lease: ThreadLease | None, result: CodexExecResult) -> Steps[None]:
         """Save the rollout of the thread ``result`` ran, under ``lease``; a thread that
         started with this run (a new thread, a fork of the thread of ``lease``) is saved under
@@ -75,6 +92,8 @@ class Keeper:
             ThreadArchiveError: the archive failed; its ``result`` is the turn.
         """
         thread_id = result.thread_id
+        if result.turn_status == LEASE_LOST and lease is not None:
+            raise _lost(lease, result)
         if thread_id is None:
             return
         if lease is not None and lease.thread_id == thread_id:
@@ -199,6 +218,18 @@ def _busy(
         return CodexThreadBusyError(f"{held} No run started; try again later, or wait longer.")
     error = CodexThreadBusyError(
         f"the turn ran but its rollout was not archived: {held} The error's .result holds the turn."
+    )
+    _carry(error, result)
+    return error
+
+
+def _lost(lease: ThreadLease, result: CodexExecResult) -> CodexThreadBusyError:
+    """The error for a run ended because its lease was lost: it carries the turn, unsaved."""
+    error = CodexThreadBusyError(
+        f"this worker lost the lease on thread {lease.thread_id!r} (token {lease.token}) while its turn "
+        "ran: another worker took the thread. The CLI was killed and its rollout not archived (the "
+        "archive would refuse it); the error's .result holds what the turn did until then. Resume the "
+        "thread again to continue from the archive."
     )
     _carry(error, result)
     return error

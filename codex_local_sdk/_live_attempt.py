@@ -187,9 +187,10 @@ class LiveAttempt:
         return self._attempt.closed
 
     def watch_deadline(self, start_timer: StartTimer, perform: Callable[[Steps[None]], object]) -> None:
-        """Enforce the run's timeout even while nobody reads: at the deadline, ``perform``
-        runs the steps that stop the run, as :meth:`next_event` would. Until the run is
-        closed, a timer that fires early (the clock need not be the wall clock) looks again.
+        """Enforce the run's timeout, and its guard, even while nobody reads: at the deadline,
+        ``perform`` runs the steps that stop the run, as :meth:`next_event` would, and the
+        guard's check when it is due. Until the run is closed, a timer that fires early (the
+        clock need not be the wall clock) looks again.
 
         Args:
             start_timer: starts the wrapper's timer (a thread's, or the running loop's).
@@ -202,8 +203,10 @@ class LiveAttempt:
         def on_deadline() -> None:
             if self._attempt.deadline_is_due():
                 perform(self._attempt.expire())
-            else:
-                self.watch_deadline(start_timer, perform)
+                return
+            if self._attempt.guard_is_due():
+                perform(self._attempt.guarded())
+            self.watch_deadline(start_timer, perform)
 
         self._cancel_watchdog = start_timer(delay, on_deadline)
 

@@ -526,7 +526,8 @@ class TurnSteps:
             spec = yield from self._spec(request, turn, api_key, output)
             keeper = self._keeper(report, request)
             turn, lease = yield from self._begin(turn, keeper)
-            steps = self.engine.execute(report, spec, request, timeouts)
+            guard = None if keeper is None or lease is None else keeper.guard(lease)
+            steps = self.engine.execute(report, spec, request, timeouts, guard)
             if keeper is not None:
                 steps = self._kept(steps, keeper, lease)
             try:
@@ -593,7 +594,8 @@ class TurnSteps:
             spec = yield from self._spec(request, turn, api_key, output)
             keeper = self._keeper(report, request)
             turn, lease = yield from self._begin(turn, keeper)
-            starting = self.engine.start_live(report, spec, request, timeouts, keep_events)
+            guard = None if keeper is None or lease is None else keeper.guard(lease)
+            starting = self.engine.start_live(report, spec, request, timeouts, keep_events, guard)
             if keeper is not None and lease is not None:
                 starting = closing(starting, lambda: keeper.release(lease), only_on_error=True)
             attempt = yield from starting

@@ -557,6 +557,8 @@ def classify_failure(result: CodexExecResult, *, keyboard_interrupt: bool = Fals
         return FailureKind.TIMEOUT
     if result.exceeded_line_limit is not None:
         return FailureKind.OUTPUT_TOO_LARGE
+    if result.turn_status == "lease_lost":  # another worker took the thread
+        return FailureKind.THREAD_BUSY
     if result.turn_status in _STOPPED:
         return FailureKind.INTERRUPTED if keyboard_interrupt else FailureKind.STOPPED
     for text in (result.error_message, result.stderr):  # the turn's own error says it best
@@ -657,6 +659,8 @@ def failure_reason(result: CodexExecResult) -> str:
         return "timed out"
     if result.turn_status in _STOPPED:
         return _STOPPED[result.turn_status]
+    if result.turn_status == "lease_lost":
+        return _SDK_STOPS["lease_lost"]
     if result.exceeded_line_limit is not None:
         return f"a stdout line passed {result.exceeded_line_limit:,} bytes"
     if result.error_message:
@@ -671,6 +675,7 @@ _SDK_STOPS = {
     "terminated": "ended by the caller's terminate() (SIGTERM to its process group)",
     "killed": "ended by the caller's kill() (SIGKILL to its process group)",
     "interrupted": "interrupted before it finished (closed, cancelled or KeyboardInterrupt while running)",
+    "lease_lost": "ended by the SDK: this worker lost the thread's lease in its thread archive",
 }
 
 

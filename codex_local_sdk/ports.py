@@ -416,7 +416,8 @@ class ThreadArchive(Protocol):
     across machines. The archive renews a lease it gave in the background until
     :meth:`release`; a worker that dies leaves it to expire after :attr:`lease_seconds`. A save
     whose lease was lost (it expired and another worker took the thread) is refused with
-    :class:`~codex_local_sdk.errors.CodexThreadBusyError`, so it never overwrites a newer rollout.
+    :class:`~codex_local_sdk.errors.CodexThreadBusyError`, so it never overwrites a newer rollout;
+    and a turn whose :meth:`renew` finds its lease lost has its CLI killed at once.
     """
 
     lease_seconds: float
@@ -427,6 +428,11 @@ class ThreadArchive(Protocol):
 
     def acquire(self, thread_id: str) -> ThreadLease | None:
         """Take the lease on ``thread_id`` and keep it renewed; ``None`` when another holds it."""
+
+    def renew(self, lease: ThreadLease) -> bool:
+        """Extend ``lease`` by :attr:`lease_seconds`; ``False`` if it was lost (it expired and
+        another worker took the thread). A turn calls it every third of ``lease_seconds``
+        while its CLI runs, and kills the CLI on ``False``."""
 
     def release(self, lease: ThreadLease) -> None:
         """Stop renewing ``lease`` and free the thread (nothing if it was already lost)."""

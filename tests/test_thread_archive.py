@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,7 @@ class RolloutRunner:
     def __init__(self, runs: list[ScriptedRun], clock: FakeClock) -> None:
         self.scripted = ScriptedRunner(runs, clock=clock)
         self.found: list[bool] = []
+        self.on_start: Callable[[], None] | None = None
 
     def start(self, spec: ProcessSpec) -> ProcessHandle:
         self._touch(spec)
@@ -183,6 +185,8 @@ class RolloutRunner:
         return await self.scripted.start_async(spec)
 
     def _touch(self, spec: ProcessSpec) -> None:
+        if self.on_start is not None:
+            self.on_start()
         rollout = Path(spec.env["CODEX_HOME"]) / RELATIVE
         if "resume" in spec.argv:
             self.found.append(rollout.exists())
@@ -274,17 +278,24 @@ def test_a_thread_leased_elsewhere_fails_busy_after_the_wait_without_running(
     assert [(e.session_id, e.data["taken"]) for e in waited] == [(THREAD, False)]
 
 
-def test_a_turn_whose_lease_was_lost_is_not_archived_and_reaches_the_caller(
+def test_a_turn_whose_lease_was_lost_is_killed_not_archived_and_reaches_the_caller(
     tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
 ) -> None:
     store = InMemorySessionStore(clock=clock)
     events: list[CodexClientEvent] = []
     late = ScriptedRun(stdout=codex_turn_events(thread_id=THREAD, message="late"), duration_seconds=40)
-    client, _ = worker(tmp_path / "a", archive, store, clock, events, [a_turn(), late])
+    client, runner = worker(tmp_path / "a", archive, store, clock, events, [a_turn(), late])
     client.start_thread("1", session_name="ticket")
-    with pytest.raises(CodexThreadBusyError, match="was lost") as caught:
+
+    def paused_past_the_lease() -> None:  # as the CLI starts; meanwhile another worker takes the thread
+        clock.advance(31)
+        assert archive.acquire(THREAD) is not None
+
+    runner.on_start = paused_past_the_lease
+    with pytest.raises(CodexThreadBusyError, match="lost the lease") as caught:
         client.resume("2", session_name="ticket")
     assert caught.value.result is not None and caught.value.result.final_message == "late"
+    assert caught.value.result.turn_status == "lease_lost"
     assert archive.restore(THREAD, str(tmp_path / "fresh")) == len(b"turn\n")
 
 

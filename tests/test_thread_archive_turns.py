@@ -16,7 +16,7 @@ import pytest
 from adapters.clock import FakeClock
 from adapters.memory_store import InMemorySessionStore
 from adapters.process_lock import ProcessLockTimeout
-from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
+from adapters.scripted_runner import Pause, ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
 from codex_local_sdk import (
     CodexClientEvent,
@@ -49,6 +49,8 @@ class FakeArchive:
         self.save_error: Exception | None = None
         self.acquire_gate: threading.Event | None = None
         self.acquiring = threading.Event()
+        self.renewals = 0
+        self.lose_at_renewal: int | None = None
 
     def acquire(self, thread_id: str) -> ThreadLease | None:
         self.acquiring.set()
@@ -59,6 +61,13 @@ class FakeArchive:
         self.token += 1
         lease = self.held[thread_id] = ThreadLease(thread_id=thread_id, token=self.token)
         return lease
+
+    def renew(self, lease: ThreadLease) -> bool:
+        self.renewals += 1
+        if self.lose_at_renewal is not None and self.renewals >= self.lose_at_renewal:
+            self.held.pop(lease.thread_id, None)  # it expired, and another worker took the thread
+            self.taken.add(lease.thread_id)
+        return self.held.get(lease.thread_id) == lease
 
     def release(self, lease: ThreadLease) -> None:
         self.released.append(lease)
@@ -328,3 +337,50 @@ def test_a_task_cancelled_while_the_lease_is_being_taken_releases_the_lease() ->
     assert h.archive.held == {}
     assert [lease.thread_id for lease in h.archive.released] == [THREAD]
     assert h.runner.calls == []
+
+
+# -- a lease lost while the turn runs ------------------------------------------------------------
+
+
+def a_long_turn(seconds: float) -> ScriptedRun:
+    started, *rest = codex_turn_events(thread_id=THREAD, message="late")
+    return ScriptedRun(stdout=[started, Pause(seconds), *rest])
+
+
+def test_a_turn_whose_lease_renewal_finds_it_lost_is_killed_and_reaches_the_caller_unsaved(
+    call: Callable[..., Any],
+) -> None:
+    h = Harness([a_turn(), a_long_turn(100)])
+    call(h.client, "start_thread", "1", session_name="ticket")
+    h.archive.lose_at_renewal = 2  # renewed every 10 s: lost at the second renewal
+    started = h.clock.monotonic()
+    with pytest.raises(CodexThreadBusyError, match="lost the lease") as caught:
+        call(h.client, "resume", "2", session_name="ticket")
+    result = caught.value.result
+    assert result is not None and result.turn_status == "lease_lost" and not result.succeeded
+    assert result.thread_id == THREAD and result.final_message is None
+    assert h.clock.monotonic() - started < 100  # killed, not waited out
+    assert result.return_code is not None and result.return_code < 0  # killed
+    assert [thread for thread, _ in h.archive.saved] == [THREAD]  # only the first turn's
+    record = h.store.get_record("ticket")
+    assert record is not None and record.turn_count == 1
+
+
+def test_a_live_turn_whose_lease_is_lost_is_killed_while_it_is_read() -> None:
+    h = Harness([a_turn(), a_long_turn(100)])
+    h.client.start_thread("1", session_name="ticket")
+    h.archive.lose_at_renewal = 1
+    with h.client.resume_live("2", session_name="ticket") as run:
+        assert [event.type for event in run.iter_events()] == ["thread.started"]
+        with pytest.raises(CodexThreadBusyError, match="lost the lease") as caught:
+            run.result()
+    assert caught.value.result is not None and caught.value.result.turn_status == "lease_lost"
+    assert [thread for thread, _ in h.archive.saved] == [THREAD]
+
+
+def test_a_lease_that_stays_held_lets_a_long_turn_finish() -> None:
+    h = Harness([a_turn(), a_long_turn(100)])
+    h.client.start_thread("1", session_name="ticket")
+    assert h.client.resume("2", session_name="ticket").final_message == "late"
+    assert h.archive.renewals >= 9
+    assert [thread for thread, _ in h.archive.saved] == [THREAD, THREAD]
