@@ -52,6 +52,13 @@ class TurnEnd:
     abandon: Callable[[CodexExecResult], Steps[None]] = _nothing
 
 
+class _Pending:
+    """The archive of the turn is still being made, by another caller."""
+
+
+_PENDING = _Pending()
+
+
 class _Finalized:
     """Turns an attempt's result into the caller's, whichever comes first: a
     ``result()``/``wait()`` or the ``close()``, in any thread. The thread is archived exactly
@@ -74,6 +81,7 @@ class _Finalized:
 
     def __call__(self, result: CodexExecResult) -> Steps[CodexExecResult]:
         error = yield from self._keep(result)
+        assert not isinstance(error, _Pending)
         with self._lock:
             finalized = self._once(result, error)
         return self._check(finalized)
@@ -87,7 +95,7 @@ class _Finalized:
         frame a signal handler interrupted) is left to it: no waiting, no second record.
         """
         error = yield from self._keep(result, wait=False)
-        if not self._lock.acquire(blocking=False):
+        if isinstance(error, _Pending) or not self._lock.acquire(blocking=False):
             return
         try:
             self._once(result, error)
@@ -100,16 +108,19 @@ class _Finalized:
         finally:
             self._lock.release()
 
-    def _keep(self, result: CodexExecResult, *, wait: bool = True) -> Steps[Exception | None]:
+    def _keep(self, result: CodexExecResult, *, wait: bool = True) -> Steps[Exception | _Pending | None]:
         """Archive the turn once: the first caller runs :attr:`TurnEnd.keep`, a later one gets
-        its error (waiting for it with ``wait``). An interrupted archive counts as failed."""
+        its error, waiting for it with ``wait`` (else :data:`_PENDING` while it runs). An
+        interrupted archive counts as failed."""
         with self._keep_lock:
             keeping, first = self._keeping, self._keeping is None
             if first:
                 keeping = self._keeping = threading.Event()
         assert keeping is not None
         if not first:
-            if wait and not keeping.is_set():
+            if not keeping.is_set():
+                if not wait:
+                    return _PENDING
                 yield Blocking(keeping.wait)
             return self._keep_error
         try:

@@ -23,7 +23,7 @@ from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_eve
 from adapters.sinks import CallbackSink
 from adapters.thread_archive import DirectoryThreadArchive
 from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexThreadBusyError
-from codex_local_sdk.ports import AsyncProcessHandle, ProcessHandle, ProcessSpec
+from codex_local_sdk.ports import AsyncProcessHandle, ProcessHandle, ProcessSpec, ThreadLease
 
 THREAD = "019a-thread"
 RELATIVE = f"sessions/2026/12/03/rollout-2026-12-03T10-00-00-{THREAD}.jsonl"
@@ -442,15 +442,21 @@ def test_a_lease_change_waiting_for_one_threads_lock_does_not_hold_up_another_th
     archive = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, clock=clock, lock_timeout=5)
     other = ProcessLock(str(tmp_path / "shared" / "locks" / f"{THREAD}.lock"), 0)
     other.acquire()  # another worker holds this thread's lock for a while
-    waiting = threading.Thread(target=lambda: archive.acquire(THREAD))
+    taken: list[ThreadLease | None] = []
+    waiting = threading.Thread(target=lambda: taken.append(archive.acquire(THREAD)))
     try:
         waiting.start()
         time.sleep(0.2)  # let it block on the held lock
-        assert archive.acquire("another-thread") is not None
+        lease = archive.acquire("another-thread")
+        assert lease is not None
         assert waiting.is_alive()  # still waiting for the first thread's lock
+        archive.release(lease)
     finally:
         other.release()
         waiting.join()
+    for held in taken:
+        if held is not None:
+            archive.release(held)
 
 
 def test_purging_a_thread_another_worker_is_continuing_is_refused_and_deletes_nothing(
@@ -459,11 +465,13 @@ def test_purging_a_thread_another_worker_is_continuing_is_refused_and_deletes_no
     store = InMemorySessionStore(clock=clock)
     client, _ = worker(tmp_path / "a", archive, store, clock, [], 1)
     client.start_thread("1", session_name="ticket")
-    assert archive.acquire(THREAD) is not None  # another worker's turn is running
+    other = archive.acquire(THREAD)  # another worker's turn is running
+    assert other is not None
     with pytest.raises(CodexThreadBusyError, match="another worker"):
         client.delete_session("ticket", purge_thread=True)
     assert store.get("ticket") == THREAD
     assert archive.threads() == [THREAD]
+    archive.release(other)
 
 
 def test_purging_keeps_a_thread_another_name_still_uses(
@@ -477,4 +485,6 @@ def test_purging_keeps_a_thread_another_name_still_uses(
     assert archive.threads() == [THREAD]
     assert client.delete_session("alias", purge_thread=True)
     assert archive.threads() == []
-    assert archive.acquire(THREAD) is not None  # the purge freed the lease it took
+    lease = archive.acquire(THREAD)
+    assert lease is not None  # the purge freed the lease it took
+    archive.release(lease)

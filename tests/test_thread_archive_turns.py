@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
+import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from adapters.memory_store import InMemorySessionStore
 from adapters.process_lock import ProcessLockTimeout
 from adapters.scripted_runner import Pause, ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
+from adapters.thread_archive import DirectoryThreadArchive, write_atomically
 from codex_local_sdk import (
     CodexClientEvent,
     CodexLocalClient,
@@ -26,6 +31,7 @@ from codex_local_sdk import (
     ThreadArchiveError,
 )
 from codex_local_sdk.ports import ThreadLease
+from tests.test_subprocess_runner import group_alive
 
 THREAD = "019a-thread"
 FORKED = "019b-forked"
@@ -384,3 +390,61 @@ def test_a_lease_that_stays_held_lets_a_long_turn_finish() -> None:
     assert h.client.resume("2", session_name="ticket").final_message == "late"
     assert h.archive.renewals >= 9
     assert [thread for thread, _ in h.archive.saved] == [THREAD, THREAD]
+
+
+# -- a lease lost while a real CLI runs ----------------------------------------------------------
+
+STANDIN = Path(__file__).parent / "standins" / "codex_standin.py"
+STANDIN_THREAD = "t-matrix"
+
+
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The stand-in CLI as an executable: ``hang <report>`` prints its first events and works on."""
+    path = tmp_path_factory.mktemp("standin") / "codex"
+    path.write_text(f"#!{sys.executable} -I\n" + STANDIN.read_text())
+    path.chmod(0o755)
+    return str(path)
+
+
+def steal_the_lease(shared: Path, report: Path) -> None:
+    """Once the CLI runs: another worker's lease, with a larger token, replaces this one's."""
+    deadline = time.monotonic() + 10
+    while not report.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    write_atomically(
+        str(shared / "leases" / f"{STANDIN_THREAD}.json"),
+        json.dumps({"token": 99, "expires_at": time.time() + 600}).encode(),
+    )
+
+
+@pytest.mark.parametrize("live", [False, True], ids=["run", "live_unread"])
+def test_a_real_cli_whose_lease_is_lost_is_killed_with_its_group(
+    tmp_path: Path, standin: str, live: bool
+) -> None:
+    shared, report = tmp_path / "shared", tmp_path / "report.json"
+    client = CodexLocalClient(
+        codex_bin=standin,
+        codex_home=tmp_path / "home",
+        thread_archive=DirectoryThreadArchive(shared, lease_seconds=1.5),
+        terminate_grace_seconds=0.5,
+    )
+    prompt = f"hang {report}"
+    started = time.monotonic()
+    thief = threading.Thread(target=steal_the_lease, args=(shared, report))
+    thief.start()
+    try:
+        with pytest.raises(CodexThreadBusyError, match="lost the lease") as caught:
+            if live:
+                with client.resume_live(prompt, session_id=STANDIN_THREAD) as run:
+                    while run.return_code is None and time.monotonic() - started < 10:
+                        time.sleep(0.05)  # nobody reads: the watchdog renews and kills
+                    run.result()
+            else:
+                client.resume(prompt, session_id=STANDIN_THREAD)
+    finally:
+        thief.join()
+    assert time.monotonic() - started < 10  # the stand-in works for 30 s unless killed
+    result = caught.value.result
+    assert result is not None and result.turn_status == "lease_lost" and result.return_code == -9
+    assert not group_alive(json.loads(report.read_text())["pgid"])
