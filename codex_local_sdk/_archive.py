@@ -85,10 +85,15 @@ class Keeper:
         started with this run (a new thread, a fork of the thread of ``lease``) is saved under
         a lease taken for the save.
 
+        A fork keeps its parent's lease for the run (rather than restoring the parent
+        read-only), so it forks the parent's latest turn and no worker writes the parent
+        meanwhile.
+
         Raises:
-            CodexThreadBusyError: ``lease`` was lost while the turn ran, or another worker held
-                the lease of the thread the run started; its ``result`` is the turn, whose
-                rollout the archive did not take.
+            CodexThreadBusyError: ``lease`` was lost while the turn ran (the run was ended as
+                ``"lease_lost"``, or the archive refused the save), or another worker held the
+                lease of the thread the run started; its ``result`` is the turn, whose rollout
+                the archive did not take.
             ThreadArchiveError: the archive failed; its ``result`` is the turn.
         """
         thread_id = result.thread_id

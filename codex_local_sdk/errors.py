@@ -316,7 +316,8 @@ class CodexThreadBusyError(CodexExecFailedError):
     With a :class:`~codex_local_sdk.ports.ThreadArchive`, it also says that another worker held
     the thread's lease for longer than the archive's ``lease_wait_seconds`` (then no run started
     and :attr:`result` is ``None``), or that this worker lost the lease while its turn ran (then
-    the archive refused the turn's rollout and :attr:`result` holds the turn)."""
+    the SDK killed the CLI as soon as a renewal found it lost, ``turn_status`` ``"lease_lost"``,
+    or the archive refused the turn's rollout; :attr:`result` holds the turn, never retried)."""
 
     def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
         if result is not None:

@@ -3,7 +3,8 @@
 Use them as context managers: leaving the ``with`` block kills a run that is still going,
 closes its pipes and records a named session's turn, whatever happened inside. A run never
 closed is killed when its handle is garbage-collected or the interpreter exits, with a
-:class:`ResourceWarning` naming it, and its ``timeout_seconds`` holds even while nobody
+:class:`ResourceWarning` naming it (its thread's lease in a thread archive is freed, its turn
+reported as ended and not recorded), and its ``timeout_seconds`` holds even while nobody
 reads it.
 
 >>> with client.run_live(CodexExecRequest(prompt="Summarise README.md")) as run:
