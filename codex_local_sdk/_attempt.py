@@ -321,7 +321,8 @@ class Attempt:
                 return state.pending.popleft()
             if state.stdout_finished:
                 return None
-            yield from self.guarded()
+            if state.guard is not None:
+                yield from self.guarded()
             state.take((yield Call(self.handle, "read_lines", (state.read_timeout(until),))))
 
     def ready_event(self) -> CodexEvent | None:
