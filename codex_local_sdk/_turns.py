@@ -475,6 +475,11 @@ def _fold(
     return fold
 
 
+def _shared(store: SessionStore, name: str, thread_id: str) -> bool:
+    """Whether a session other than ``name`` continues ``thread_id`` too."""
+    return any(other != name and thread == thread_id for other, thread in store.all().items())
+
+
 def _update(store: SessionStore, name: str, fold: RecordUpdate, result: CodexExecResult) -> SessionRecord:
     """Apply ``fold`` to ``name``; a store failure carries the turn as its ``result``."""
     try:
@@ -643,8 +648,7 @@ class TurnSteps:
             ThreadArchiveError: the archive failed.
         """
         thread_id = self.store.get(name) if purge_thread and self.archive is not None else None
-        others = self.store.all().items() if thread_id is not None else ()
-        if self.archive is None or thread_id is None or any(o != name and t == thread_id for o, t in others):
+        if self.archive is None or thread_id is None or _shared(self.store, name, thread_id):
             return self.store.delete(name)
         keeper = Keeper(self.archive, None, self.engine.clock, self.engine.telemetry("delete_session"))
         return (yield from keeper.purge(thread_id, lambda: self.store.delete(name)))
