@@ -11,9 +11,8 @@ A rollout keeps the path it had under ``CODEX_HOME``, so a restore puts it back 
 looks for it. Every write is a temporary file, fsynced, then ``os.replace``: a reader sees the
 old rollout or the new one, never half of one. A restore compares the local copy's digest with
 the archived one's, so only a copy that differs is replaced (a longer one too: its history went
-another way). The leases need a filesystem whose locks work
-across machines (NFSv4, a local disk shared by processes); one without them lets two workers
-write one thread.
+another way). The leases need a filesystem whose locks work across machines (NFSv4, a local
+disk shared by processes); one without them lets two workers write one thread.
 """
 
 from __future__ import annotations
