@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -447,4 +448,42 @@ def test_a_real_cli_whose_lease_is_lost_is_killed_with_its_group(
     assert time.monotonic() - started < 10  # the stand-in works for 30 s unless killed
     result = caught.value.result
     assert result is not None and result.turn_status == "lease_lost" and result.return_code == -9
+    assert not group_alive(json.loads(report.read_text())["pgid"])
+
+
+LEFT_OPEN = """
+import sys
+from codex_local_sdk import CodexLocalClient, DirectoryThreadArchive
+
+standin, home, shared, report = sys.argv[1:]
+client = CodexLocalClient(
+    codex_bin=standin, codex_home=home, thread_archive=DirectoryThreadArchive(shared, lease_seconds=60)
+)
+run = client.resume_live(f"hang {report}", session_id="t-matrix")
+print("running", flush=True)
+"""
+
+
+def test_a_live_run_left_open_at_interpreter_exit_frees_its_lease(tmp_path: Path, standin: str) -> None:
+    shared, report = tmp_path / "shared", tmp_path / "report.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "ignore",
+            "-c",
+            LEFT_OPEN,
+            standin,
+            str(tmp_path / "home"),
+            str(shared),
+            str(report),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.stdout.strip() == "running", done.stderr
+    lease = json.loads((shared / "leases" / f"{STANDIN_THREAD}.json").read_text())
+    assert lease["expires_at"] < time.time()  # freed, not left to expire in a minute
     assert not group_alive(json.loads(report.read_text())["pgid"])
