@@ -163,7 +163,8 @@ class Keeper:
         """``fn()`` on the archive, as a blocking step (``undo`` gives back what it took when
         the run was cancelled meanwhile). A busy thread or an archive error gets the turn
         (``result``) attached; any other exception becomes a
-        :class:`~codex_local_sdk.errors.ThreadArchiveError` that carries it.
+        :class:`~codex_local_sdk.errors.ThreadArchiveError` that carries it, but for a
+        ``ValueError`` or ``TypeError`` before the run (a thread id the archive refuses).
         """
         try:
             value: _T = yield Blocking(fn, undo)
@@ -172,6 +173,8 @@ class Keeper:
                 _carry(exc, result)
             raise
         except Exception as exc:
+            if result is None and isinstance(exc, (ValueError, TypeError)):
+                raise  # a thread id the archive refuses: bad input, and nothing ran
             ran = (
                 f"the turn ran (thread {result.thread_id}) but its rollout was not archived, so the next "
                 "turn continues the thread without it; the error's .result holds the turn"

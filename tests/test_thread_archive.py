@@ -488,3 +488,12 @@ def test_purging_keeps_a_thread_another_name_still_uses(
     lease = archive.acquire(THREAD)
     assert lease is not None  # the purge freed the lease it took
     archive.release(lease)
+
+
+def test_a_resume_of_a_thread_id_the_archive_refuses_raises_value_error_before_running(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    client, runner = worker(tmp_path / "a", archive, InMemorySessionStore(clock=clock), clock, [], 1)
+    with pytest.raises(ValueError, match="is not a thread id"):
+        client.resume("more", session_id="a thread")
+    assert runner.scripted.calls == []
