@@ -126,7 +126,11 @@ class CodexLocalClient:
             thread's rollout off the machine, so that a worker with another ``CODEX_HOME``
             continues a thread started elsewhere: a turn of an existing thread takes the
             thread's lease (one worker at a time) and restores its rollout first, and each run
-            saves it afterwards. ``None`` (the default): threads live only in ``CODEX_HOME``.
+            saves it afterwards. The archive's failures raise
+            :class:`~codex_local_sdk.errors.ThreadArchiveError` (with the turn as its
+            ``result`` when it ran), a lease held elsewhere or lost
+            :class:`~codex_local_sdk.errors.CodexThreadBusyError`. ``None`` (the default):
+            threads live only in ``CODEX_HOME``.
         capture_prompts: put each call's prompt in its ``operation.started`` event
             (``data["prompt"]``), for sinks that record it (the
             :class:`~adapters.otel_sink.OpenTelemetrySink` sets ``gen_ai.input.messages``).
