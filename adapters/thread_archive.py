@@ -3,19 +3,22 @@
 The folder (a network filesystem mounted by each worker, say) holds::
 
     threads/<thread_id>/sessions/YYYY/MM/DD/rollout-<timestamp>-<thread_id>.jsonl
+    threads/<thread_id>/rollout.json  {"path": relative path, "size": N, "sha256": hex digest}
     leases/<thread_id>.json     {"token": N, "expires_at": wall time}
     locks/<thread_id>.lock      an OS lock (flock), held for a moment around each lease change
 
 A rollout keeps the path it had under ``CODEX_HOME``, so a restore puts it back where the CLI
 looks for it. Every write is a temporary file, fsynced, then ``os.replace``: a reader sees the
-old rollout or the new one, never half of one. The leases need a filesystem whose locks work
-across machines (NFSv4, a local disk shared by processes); one without them lets two workers
-write one thread.
+old rollout or the new one, never half of one. A restore compares the local copy's digest with
+the archived one's, so only a copy that differs is replaced (a longer one too: its history went
+another way). The leases need a filesystem whose locks work across machines (NFSv4, a local
+disk shared by processes); one without them lets two workers write one thread.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import math
 import os
@@ -30,6 +33,9 @@ from adapters.clock import SystemClock
 from adapters.process_lock import ProcessLock
 from codex_local_sdk.errors import CodexThreadBusyError
 from codex_local_sdk.ports import Clock, ThreadLease
+
+_DIGEST = "rollout.json"
+"""Beside a thread's archived rollout: its relative path, size and sha256."""
 
 _THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -85,6 +91,18 @@ def _read(path: str) -> bytes:
         return file.read()
 
 
+def _digest(path: str) -> str | None:
+    """The sha256 of the file at ``path``, ``None`` when there is none."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as file:
+            while chunk := file.read(1 << 20):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
+    return digest.hexdigest()
+
+
 class DirectoryThreadArchive:
     """A :class:`~codex_local_sdk.ports.ThreadArchive` in a folder shared by every worker.
 
@@ -127,6 +145,7 @@ class DirectoryThreadArchive:
         self._clock = clock if clock is not None else SystemClock()
         self._lock_timeout = lock_timeout
         self._mutex = threading.Lock()
+        self._thread_mutexes: dict[str, threading.Lock] = {}
         self._renewers: dict[ThreadLease, threading.Event] = {}
         os.makedirs(self.path, exist_ok=True)
 
@@ -171,14 +190,23 @@ class DirectoryThreadArchive:
 
     def restore(self, thread_id: str, codex_home: str | None) -> int | None:
         """Copy the archived rollout of ``thread_id`` into ``codex_home`` where it is missing or
-        shorter there; the bytes written, or ``None`` when nothing needed copying."""
+        different there; the bytes written, or ``None`` when nothing needed copying.
+
+        The local copy is compared by its sha256 with the digest the save stored; a digest that
+        does not describe the archived file (a save that stopped between the two) is not
+        trusted, and the archived file is read and compared instead.
+        """
         folder = self._thread_folder(thread_id)
         relative = find_rollout(folder, thread_id)
         if relative is None:
             return None
-        content = _read(os.path.join(folder, relative))
+        archived = os.path.join(folder, relative)
         local = os.path.join(resolve_home(codex_home), relative)
-        if os.path.exists(local) and os.path.getsize(local) >= len(content):
+        local_digest = _digest(local)
+        if local_digest is not None and local_digest == self._archived_digest(folder, relative):
+            return None
+        content = _read(archived)
+        if local_digest == hashlib.sha256(content).hexdigest():
             return None
         write_atomically(local, content)
         return len(content)
@@ -206,6 +234,8 @@ class DirectoryThreadArchive:
                 )
             older = find_rollout(folder, lease.thread_id)
             write_atomically(os.path.join(folder, relative), content)
+            digest = {"path": relative, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
+            write_atomically(os.path.join(folder, _DIGEST), json.dumps(digest).encode())
             if older is not None and older != relative:
                 os.unlink(os.path.join(folder, older))
         return len(content)
@@ -229,11 +259,27 @@ class DirectoryThreadArchive:
     def _thread_folder(self, thread_id: str) -> str:
         return os.path.join(self.path, "threads", check_thread_id(thread_id))
 
+    def _archived_digest(self, folder: str, relative: str) -> str | None:
+        """The sha256 the last save stored for the archived rollout at ``relative``, if it
+        still describes that file (same path and size)."""
+        try:
+            digest = json.loads(_read(os.path.join(folder, _DIGEST)))
+            size = os.path.getsize(os.path.join(folder, relative))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(digest, dict) or digest.get("path") != relative or digest.get("size") != size:
+            return None
+        value = digest.get("sha256")
+        return value if isinstance(value, str) else None
+
     @contextmanager
     def _locked(self, thread_id: str) -> Iterator[None]:
-        # ProcessLock is not reentrant across threads: the mutex serialises this process's.
+        # ProcessLock is not reentrant across threads: a mutex per thread id serialises this
+        # process's, so a wait for one thread's lock never holds up another thread's lease.
         lock = ProcessLock(os.path.join(self.path, "locks", f"{thread_id}.lock"), self._lock_timeout)
         with self._mutex:
+            mutex = self._thread_mutexes.setdefault(thread_id, threading.Lock())
+        with mutex:
             lock.acquire()
             try:
                 yield

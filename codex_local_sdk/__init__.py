@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         SessionStoreError,
         SessionStoreLockTimeout,
         SessionStoreSchemaError,
+        ThreadArchiveError,
     )
     from .events import CodexClientEvent, CodexEvent, Usage
     from .items import (
@@ -107,6 +108,7 @@ _HOMES = {
         "SessionStoreError",
         "SessionStoreLockTimeout",
         "SessionStoreSchemaError",
+        "ThreadArchiveError",
     ],
     "codex_local_sdk.events": ["CodexClientEvent", "CodexEvent", "Usage"],
     "codex_local_sdk.items": [
@@ -219,6 +221,7 @@ __all__ = [
     "SessionTurnRecord",
     "SqliteSessionStore",
     "ThreadArchive",
+    "ThreadArchiveError",
     "ThreadLease",
     "TodoItem",
     "TodoListItem",

@@ -31,6 +31,17 @@ _EXIT_LOCK = threading.Lock()
 swap of one attribute)."""
 
 
+@attrs.frozen
+class Guard:
+    """A check a running attempt passes every ``interval`` seconds (a thread's lease is
+    still this worker's, say): ``check()`` gives steps that return why the run must end, or
+    ``None``. A run that fails it has its process group killed, and that reason as its
+    ``turn_status`` whatever the CLI printed."""
+
+    interval: float
+    check: Callable[[], Steps[str | None]]
+
+
 class _AttemptState:
     """What an attempt has seen so far, and how to turn it into a :class:`CodexExecResult`."""
 
@@ -44,6 +55,7 @@ class _AttemptState:
         attempt_number: int,
         output: OutputCollector | None,
         queued_at: float | None,
+        guard: Guard | None = None,
     ) -> None:
         self.spec = spec
         self.attempt_number = attempt_number
@@ -64,6 +76,9 @@ class _AttemptState:
         self.ended_by: str | None = None
         self.exceeded_line_limit: int | None = None
         self.result: CodexExecResult | None = None
+        self.guard = guard
+        self.guard_due = None if guard is None else self.started_at + guard.interval
+        self.failed_guard: str | None = None
 
     def until(self, timeout: float | None) -> float | None:
         return None if timeout is None else self.clock.monotonic() + timeout
@@ -96,11 +111,18 @@ class _AttemptState:
         return None if self.deadline is None else max(0.0, self.deadline - self.clock.monotonic())
 
     def watchdog_delay(self, returncode: int | None) -> float | None:
-        """When a watchdog should look at the deadline; ``None`` when the run needs none (no
-        timeout, or it already ended)."""
+        """When a watchdog should look at the deadline or the guard; ``None`` when the run
+        needs none (neither, or it already ended)."""
         if self.result is not None or returncode is not None:
             return None
-        return self.seconds_left()
+        guard = None if self.guard_due is None else max(0.0, self.guard_due - self.clock.monotonic())
+        delays = [d for d in (self.seconds_left(), guard) if d is not None]
+        return min(delays) if delays else None
+
+    def guard_is_due(self) -> bool:
+        """Whether the guard's check is due (the run goes on, and its check is not failed)."""
+        due = self.guard_due
+        return due is not None and self.failed_guard is None and self.clock.monotonic() >= due
 
     def deadline_is_due(self, closed: bool) -> bool:
         """Whether a watchdog that fired should stop the run now (else it looks again later:
@@ -122,7 +144,7 @@ class _AttemptState:
         now = self.clock.monotonic()
         if until is not None and now >= until:
             raise TimeoutError("the live run is still going")
-        limits = [t - now for t in (self.deadline, until) if t is not None and t > now]
+        limits = [t - now for t in (self.deadline, until, self.guard_due) if t is not None and t > now]
         if (stall := self.stall_watch.due()) is not None:
             limits.append(max(0.0, stall[0] - now))  # a due stall reads what is there, then judges
         return min(limits) if limits else None
@@ -186,6 +208,8 @@ class _AttemptState:
         return self.result
 
     def _turn_status(self) -> str | None:
+        if self.failed_guard is not None:
+            return self.failed_guard  # the run may not count, whatever the CLI said of it
         if self.exceeded_line_limit is not None:
             return "output_too_large"  # a line of the turn was lost, whatever the CLI said of it
         return self.output.summary.turn_status or self.ended_by
@@ -206,7 +230,8 @@ class Attempt:
     Its methods are steps: run them with :func:`~codex_local_sdk._drivers.drive` or
     :func:`~codex_local_sdk._drivers.drive_async`. ``on_exit`` is called once, when the
     process was reaped or released (it frees the run's slot); the total limit counts from
-    ``queued_at`` when given (the run waited for that slot), else from now.
+    ``queued_at`` when given (the run waited for that slot), else from now; a ``guard`` is
+    checked while the process runs.
     """
 
     def __init__(
@@ -223,10 +248,11 @@ class Attempt:
         output: OutputCollector | None = None,
         queued_at: float | None = None,
         on_exit: Callable[[], None] | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self.handle = handle
         self._state = _AttemptState(
-            spec, request, clock, timeouts, on_event, attempt_number, output, queued_at
+            spec, request, clock, timeouts, on_event, attempt_number, output, queued_at, guard
         )
         self._grace = grace_seconds
         self._on_exit = on_exit
@@ -262,6 +288,21 @@ class Attempt:
         """Whether a watchdog that fired should stop the run now (else it looks again later)."""
         return self._state.deadline_is_due(self.closed)
 
+    def guard_is_due(self) -> bool:
+        """Whether a watchdog that fired should run the guard's check (:meth:`guarded`)."""
+        return not self.closed and self._state.result is None and self._state.guard_is_due()
+
+    def guarded(self) -> Steps[None]:
+        """Run the guard's check if it is due; kill the process group when it fails."""
+        state = self._state
+        if state.guard is None or not state.guard_is_due() or self.handle.returncode is not None:
+            return
+        state.guard_due = state.clock.monotonic() + state.guard.interval
+        reason = yield from state.guard.check()
+        if reason is not None and state.failed_guard is None:
+            state.failed_guard = reason
+            yield from self.stop(reason, kill=True)
+
     def conclude(self) -> CodexExecResult:
         """After :meth:`close`: the result, as :meth:`finish` made it or from what was read."""
         return self._state.conclude(self.handle)
@@ -280,6 +321,8 @@ class Attempt:
                 return state.pending.popleft()
             if state.stdout_finished:
                 return None
+            if state.guard is not None:
+                yield from self.guarded()
             state.take((yield Call(self.handle, "read_lines", (state.read_timeout(until),))))
 
     def ready_event(self) -> CodexEvent | None:

@@ -11,6 +11,9 @@ functions are the only place where the sync and the asyncio paths differ.
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -64,8 +67,25 @@ async def _perform_async(step: Step, runner: ProcessRunner, clock: Clock) -> Any
     if isinstance(step, Acquire):
         return await step.slots.acquire_async(step.timeout)
     if isinstance(step, Blocking):
-        return await asyncio.to_thread(step.fn)
+        return await _blocking(step)
     return await clock.sleep_async(step.seconds)
+
+
+async def _blocking(step: Blocking) -> Any:
+    """``step.fn()`` on a worker thread; if the task is cancelled meanwhile, what ``fn`` then
+    returns goes to ``step.undo``."""
+    future = asyncio.ensure_future(asyncio.to_thread(step.fn))
+    try:
+        return await asyncio.shield(future)
+    except BaseException:
+        if step.undo is not None:
+            future.add_done_callback(functools.partial(_undo, step.undo))
+        raise
+
+
+def _undo(undo: Callable[[Any], None], future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is None:  # off the loop: undo may block too
+        threading.Thread(target=undo, args=(future.result(),), name="undo-blocking", daemon=True).start()
 
 
 class _Stepper(Generic[_T]):

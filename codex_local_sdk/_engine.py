@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from ._attempt import Attempt
+from ._attempt import Attempt, Guard
 from ._cli_version import CliVersions
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
@@ -73,10 +73,15 @@ class RunEngine:
     # -- finished runs ---------------------------------------------------------------------
 
     def execute(
-        self, report: Telemetry, spec: ProcessSpec, request: CodexExecRequest, timeouts: Timeouts
+        self,
+        report: Telemetry,
+        spec: ProcessSpec,
+        request: CodexExecRequest,
+        timeouts: Timeouts,
+        guard: Guard | None = None,
     ) -> Steps[CodexExecResult]:
         """Run ``spec`` to its end, retrying per the policy, reported through the call's
-        ``report``; the last attempt's result."""
+        ``report``; the last attempt's result. Each attempt passes ``guard`` while it runs."""
         # Progress is judged from events as they are read: parse them then, not at the end.
         live_output = timeouts.watch_progress and request.json_output
 
@@ -89,7 +94,9 @@ class RunEngine:
                 return result
             handle = yield from self._start(report, "attempt.failed", number, spec)
             output = OutputCollector.live(keep_events=True) if live_output else None
-            run = self._attempt(handle, spec, request, timeouts, number, output=output, queued_at=queued_at)
+            run = self._attempt(
+                handle, spec, request, timeouts, number, output=output, queued_at=queued_at, guard=guard
+            )
             result = yield from closing(run.finish(), run.close)
             report.attempt_finished(result)
             return result
@@ -111,8 +118,10 @@ class RunEngine:
         request: CodexExecRequest,
         timeouts: Timeouts,
         keep_events: bool,
+        guard: Guard | None = None,
     ) -> Steps[Attempt]:
-        """Start ``spec`` and wait for its first event, retrying start-up failures.
+        """Start ``spec`` and wait for its first event, retrying start-up failures; the run
+        passes ``guard`` while it runs.
 
         A start-up failure is a spawn error other than "not installed", or an exit that
         failed before the first event. Once an event exists, nothing is retried. Reported
@@ -136,6 +145,7 @@ class RunEngine:
                 on_event=report.live_event(),
                 output=OutputCollector.live(keep_events=keep_events),
                 queued_at=queued_at,
+                guard=guard,
             )
             report.live_started(number, spec, handle.pid)
             yield from closing(self._prime(attempt, report), attempt.close, only_on_error=True)
@@ -193,6 +203,7 @@ class RunEngine:
         on_event: Callable[[CodexEvent], None] | None = None,
         output: OutputCollector | None = None,
         queued_at: float | None = None,
+        guard: Guard | None = None,
     ) -> Attempt:
         return Attempt(
             handle,
@@ -206,6 +217,7 @@ class RunEngine:
             output=output,
             queued_at=queued_at,
             on_exit=None if self.slots is None else self.slots.release,
+            guard=guard,
         )
 
     # -- outcome ---------------------------------------------------------------------------

@@ -10,12 +10,14 @@ import logging
 import threading
 from collections.abc import Callable
 
+import attrs
+
 from ._attempt import Attempt
 from ._engine import RunEngine
-from ._steps import Handle, Steps, closing
+from ._steps import Blocking, Handle, Steps, closing
 from ._timeouts import Timeouts
 from .activity import ItemDecoder, TurnProgress
-from .errors import SessionStoreError
+from .errors import SessionStoreError, ThreadArchiveError
 from .events import CodexEvent
 from .models import CodexExecResult
 
@@ -27,45 +29,126 @@ StartTimer = Callable[[float, Callable[[], None]], Callable[[], None]]
 _log = logging.getLogger("codex_local_sdk.live")
 
 
+def _nothing(result: CodexExecResult) -> Steps[None]:
+    return
+    yield  # a generator of no steps
+
+
+@attrs.frozen
+class TurnEnd:
+    """What a live run's end does to its turn.
+
+    Attributes:
+        record: turns the attempt's result into the caller's (records a session turn), given
+            the error :attr:`keep` raised, if any; raises what the caller gets.
+        keep: steps that archive the turn's thread (save its rollout, free its lease); they
+            raise an error that carries the turn when the archive did not take it.
+        abandon: steps for a run dropped unclosed: free what the turn holds and report its
+            end, recording nothing.
+    """
+
+    record: Callable[[CodexExecResult, Exception | None], CodexExecResult]
+    keep: Callable[[CodexExecResult], Steps[None]] = _nothing
+    abandon: Callable[[CodexExecResult], Steps[None]] = _nothing
+
+
+class _Pending:
+    """The archive of the turn is still being made, by another caller."""
+
+
+_PENDING = _Pending()
+
+
 class _Finalized:
-    """Turns an attempt's result into the caller's, exactly once (records the session turn),
-    whichever comes first: a ``result()``/``wait()`` or the ``close()``, in any thread."""
+    """Turns an attempt's result into the caller's, whichever comes first: a
+    ``result()``/``wait()`` or the ``close()``, in any thread. The thread is archived exactly
+    once (its lease is freed then); the record is made once, and tried again by a later
+    ``result()``/``wait()`` while the store fails."""
 
-    def __init__(self, finalize: Finalizer, check: Finalizer) -> None:
-        self._finalize = finalize
+    def __init__(self, end: TurnEnd, check: Finalizer) -> None:
+        self._end = end
         self._check = check
-        self._result: CodexExecResult | None = None
+        self._outcome: CodexExecResult | BaseException | None = None
         self._lock = threading.Lock()
+        self._keep_lock = threading.Lock()
+        self._keeping: threading.Event | None = None
+        self._keep_error: Exception | None = None
 
-    def __call__(self, result: CodexExecResult) -> CodexExecResult:
+    @property
+    def started(self) -> bool:
+        """Whether a finalisation began (a run dropped unclosed has none)."""
+        return self._keeping is not None
+
+    def __call__(self, result: CodexExecResult) -> Steps[CodexExecResult]:
+        error = yield from self._keep(result)
+        assert not isinstance(error, _Pending)
         with self._lock:
-            finalized = self._once(result)
+            finalized = self._once(result, error)
         return self._check(finalized)
 
-    def at_close(self, result: CodexExecResult) -> None:
-        """Finalise ``result`` unless a call did; a turn the store could not record is logged
-        and left for the next ``result()``/``wait()``, which tries again and raises.
+    def at_close(self, result: CodexExecResult) -> Steps[None]:
+        """Finalise ``result`` unless a call did; a turn the store could not record, or an
+        archive that failed, is logged and left for the next ``result()``/``wait()``, which
+        raises it (trying the record again).
 
         A ``result()``/``wait()`` finalising at this moment (in another thread, or in the
         frame a signal handler interrupted) is left to it: no waiting, no second record.
         """
-        if not self._lock.acquire(blocking=False):
+        error = yield from self._keep(result, wait=False)
+        if isinstance(error, _Pending) or not self._lock.acquire(blocking=False):
             return
         try:
-            self._once(result)
-        except SessionStoreError:
+            self._once(result, error)
+        except Exception:
             _log.warning(
-                "a live run was closed but its turn could not be recorded; "
-                "result() or wait() tries again and raises if it still fails",
+                "a live run was closed but its turn could not be recorded or archived; "
+                "result() or wait() raises it (and tries to record it again)",
                 exc_info=True,
             )
         finally:
             self._lock.release()
 
-    def _once(self, result: CodexExecResult) -> CodexExecResult:
-        if self._result is None:
-            self._result = self._finalize(result)
-        return self._result
+    def _keep(self, result: CodexExecResult, *, wait: bool = True) -> Steps[Exception | _Pending | None]:
+        """Archive the turn once: the first caller runs :attr:`TurnEnd.keep`, a later one gets
+        its error, waiting for it with ``wait`` (else :data:`_PENDING` while it runs). An
+        interrupted archive counts as failed."""
+        with self._keep_lock:
+            keeping, first = self._keeping, self._keeping is None
+            if first:
+                keeping = self._keeping = threading.Event()
+        assert keeping is not None
+        if not first:
+            if not keeping.is_set():
+                if not wait:
+                    return _PENDING
+                yield Blocking(keeping.wait)
+            return self._keep_error
+        try:
+            yield from self._end.keep(result)
+        except Exception as exc:
+            self._keep_error = exc
+        except BaseException as exc:
+            self._keep_error = ThreadArchiveError(
+                f"archiving the turn's thread was interrupted ({exc!r}); it may not be archived. "
+                "The error's .result holds the turn.",
+                result=result,
+            )
+            raise
+        finally:
+            keeping.set()
+        return self._keep_error
+
+    def _once(self, result: CodexExecResult, error: Exception | None) -> CodexExecResult:
+        if self._outcome is None:
+            try:
+                self._outcome = self._end.record(result, error)
+            except SessionStoreError:
+                raise  # tried again by the next call
+            except Exception as exc:
+                self._outcome = exc
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        return self._outcome
 
 
 class LiveAttempt:
@@ -75,16 +158,15 @@ class LiveAttempt:
     Args:
         attempt: the started attempt, primed: its first event is ready, or it has ended.
         engine: the client's engine: its drivers, and its ``check`` of a result.
-        finalize: turns the attempt's result into the caller's (records a session turn).
+        end: what the run's end does to its turn (archives its thread, records it).
         timeouts: the run's limits, for the message of a timeout.
     """
 
-    def __init__(
-        self, attempt: Attempt, engine: RunEngine, *, finalize: Finalizer, timeouts: Timeouts
-    ) -> None:
+    def __init__(self, attempt: Attempt, engine: RunEngine, *, end: TurnEnd, timeouts: Timeouts) -> None:
         self._attempt = attempt
         self.engine = engine
-        self._finalized = _Finalized(finalize, lambda result: engine.check(result, timeouts))
+        self._end = end
+        self._finalized = _Finalized(end, lambda result: engine.check(result, timeouts))
         self._cancel_watchdog: Callable[[], None] | None = None
         self._decoder = ItemDecoder()
 
@@ -116,9 +198,10 @@ class LiveAttempt:
         return self._attempt.closed
 
     def watch_deadline(self, start_timer: StartTimer, perform: Callable[[Steps[None]], object]) -> None:
-        """Enforce the run's timeout even while nobody reads: at the deadline, ``perform``
-        runs the steps that stop the run, as :meth:`next_event` would. Until the run is
-        closed, a timer that fires early (the clock need not be the wall clock) looks again.
+        """Enforce the run's timeout, and its guard, even while nobody reads: at the deadline,
+        ``perform`` runs the steps that stop the run, as :meth:`next_event` would, and the
+        guard's check when it is due. Until the run is closed, a timer that fires early (the
+        clock need not be the wall clock) looks again.
 
         Args:
             start_timer: starts the wrapper's timer (a thread's, or the running loop's).
@@ -131,8 +214,10 @@ class LiveAttempt:
         def on_deadline() -> None:
             if self._attempt.deadline_is_due():
                 perform(self._attempt.expire())
-            else:
-                self.watch_deadline(start_timer, perform)
+                return
+            if self._attempt.guard_is_due():
+                perform(self._attempt.guarded())
+            self.watch_deadline(start_timer, perform)
 
         self._cancel_watchdog = start_timer(delay, on_deadline)
 
@@ -157,7 +242,7 @@ class LiveAttempt:
             except_for=(TimeoutError,),
         )
         yield from self.release()
-        return self._finalized(result)
+        return (yield from self._finalized(result))
 
     def stop(self, reason: str, *, kill: bool = False) -> Steps[None]:
         """End the process group; ``reason`` becomes the status unless the CLI gave one."""
@@ -178,6 +263,13 @@ class LiveAttempt:
         recording anything: what a run nobody closed gets."""
         self._stop_watchdog()
         return self._attempt.close()
+
+    def abandon(self) -> Steps[None]:
+        """For a run dropped unclosed, once its process is released (:meth:`release` or
+        :meth:`discard`): free what its turn holds (its thread's lease) and report its end,
+        recording nothing."""
+        if not self._finalized.started:
+            yield from self._end.abandon(self._attempt.conclude())
 
     def discard(self) -> bool:
         """As :meth:`release`, at once and without a driver, when the handle can
@@ -201,4 +293,4 @@ class LiveAttempt:
             yield from closing(self._attempt.finish(), self.release)
         else:
             yield from self.release()
-        self._finalized.at_close(self._attempt.conclude())
+        yield from self._finalized.at_close(self._attempt.conclude())

@@ -56,10 +56,11 @@ def is_retryable_result(policy: RetryPolicy, result: CodexExecResult) -> bool:
     """Whether ``policy`` retries a finished attempt that produced ``result``.
 
     Never one whose turn completed, however its process ended (a non-zero exit, or ended by
-    the SDK after it lingered), nor, unless the policy allows it, one that had side effects:
-    a retry would run the turn, and repeat them, again.
+    the SDK after it lingered), nor one whose thread's lease was lost (another worker holds
+    the thread), nor, unless the policy allows it, one that had side effects: a retry would
+    run the turn, and repeat them, again.
     """
-    if result.succeeded or result.turn_status == "completed":
+    if result.succeeded or result.turn_status in ("completed", "lease_lost"):
         return False
     if result.has_side_effects and not policy.retry_after_side_effects:
         return False

@@ -55,9 +55,15 @@ class Acquire:
 @attrs.frozen
 class Blocking:
     """Call ``fn()``, which may block on I/O: on the calling thread, or on a worker thread
-    under asyncio (``asyncio.to_thread``); its return value."""
+    under asyncio (``asyncio.to_thread``); its return value.
+
+    A task cancelled while the worker thread runs ``fn`` cannot stop it: ``fn`` goes on, and
+    what it returns never reaches the core. ``undo``, when given, is then called with that
+    value (on a thread of its own), to give back what ``fn`` took.
+    """
 
     fn: Callable[[], Any]
+    undo: Callable[[Any], None] | None = None
 
 
 Step = Start | Call | Sleep | Acquire | Blocking

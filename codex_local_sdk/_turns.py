@@ -18,7 +18,7 @@ import attrs
 from ._archive import Keeper, codex_home
 from ._engine import RunEngine
 from ._environment import INHERIT_ALL, Isolation
-from ._live_attempt import LiveAttempt
+from ._live_attempt import LiveAttempt, TurnEnd
 from ._output import OutputSpec, read_output
 from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
 from ._steps import Steps, closing
@@ -26,7 +26,13 @@ from ._telemetry import Telemetry
 from ._timeouts import Timeouts
 from ._validation import check_api_key, check_optional_name
 from .command import Command, build_exec_argv
-from .errors import CodexSessionError, CodexUnsupportedCliError, SessionStoreError
+from .errors import (
+    CodexSessionError,
+    CodexThreadBusyError,
+    CodexUnsupportedCliError,
+    SessionStoreError,
+    ThreadArchiveError,
+)
 from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, ThreadArchive, ThreadLease, update_record
 from .sessions import (
@@ -469,6 +475,11 @@ def _fold(
     return fold
 
 
+def _shared(store: SessionStore, name: str, thread_id: str) -> bool:
+    """Whether a session other than ``name`` continues ``thread_id`` too."""
+    return any(other != name and thread == thread_id for other, thread in store.all().items())
+
+
 def _update(store: SessionStore, name: str, fold: RecordUpdate, result: CodexExecResult) -> SessionRecord:
     """Apply ``fold`` to ``name``; a store failure carries the turn as its ``result``."""
     try:
@@ -520,10 +531,16 @@ class TurnSteps:
             spec = yield from self._spec(request, turn, api_key, output)
             keeper = self._keeper(report, request)
             turn, lease = yield from self._begin(turn, keeper)
-            steps = self.engine.execute(report, spec, request, timeouts)
+            guard = None if keeper is None or lease is None else keeper.guard(lease)
+            steps = self.engine.execute(report, spec, request, timeouts, guard)
             if keeper is not None:
                 steps = self._kept(steps, keeper, lease)
-            result = yield from steps
+            try:
+                result = yield from steps
+            except (CodexThreadBusyError, ThreadArchiveError) as exc:
+                if exc.result is not None:
+                    self._unarchived(report, operation, request, turn, exc, output)
+                raise
             result = self._finalize(report, operation, request, turn, result, output)
         except BaseException as exc:
             report.operation_finished(None, exc)
@@ -582,7 +599,8 @@ class TurnSteps:
             spec = yield from self._spec(request, turn, api_key, output)
             keeper = self._keeper(report, request)
             turn, lease = yield from self._begin(turn, keeper)
-            starting = self.engine.start_live(report, spec, request, timeouts, keep_events)
+            guard = None if keeper is None or lease is None else keeper.guard(lease)
+            starting = self.engine.start_live(report, spec, request, timeouts, keep_events, guard)
             if keeper is not None and lease is not None:
                 starting = closing(starting, lambda: keeper.release(lease), only_on_error=True)
             attempt = yield from starting
@@ -590,18 +608,50 @@ class TurnSteps:
             report.operation_finished(None, exc)
             raise
 
-        def finalize(result: CodexExecResult) -> CodexExecResult:
+        def keep(result: CodexExecResult) -> Steps[None]:
+            if keeper is None:
+                return
+            saving = keeper.save(lease, result)
+            yield from saving if lease is None else closing(saving, lambda: keeper.release(lease))
+
+        def record(result: CodexExecResult, error: Exception | None) -> CodexExecResult:
             try:
-                result = self._finalize(
-                    report, operation, request, turn, self._saved(keeper, lease, result), output
-                )
+                if isinstance(error, (CodexThreadBusyError, ThreadArchiveError)) and error.result is not None:
+                    raise self._unarchived(report, operation, request, turn, error, output)
+                if error is not None:
+                    raise error
+                result = self._finalize(report, operation, request, turn, result, output)
             except BaseException as exc:
                 report.operation_finished(None, exc)
                 raise
             report.operation_finished(result)
             return result
 
-        return LiveAttempt(attempt, self.engine, finalize=finalize, timeouts=timeouts)
+        def abandon(result: CodexExecResult) -> Steps[None]:
+            try:
+                if keeper is not None and lease is not None:
+                    yield from keeper.release(lease)
+            finally:
+                report.operation_finished(result)
+
+        end = TurnEnd(record=record, keep=keep, abandon=abandon)
+        return LiveAttempt(attempt, self.engine, end=end, timeouts=timeouts)
+
+    def forget(self, name: str, *, purge_thread: bool) -> Steps[bool]:
+        """Forget the session ``name``; with ``purge_thread``, delete its thread from the
+        archive too, under the thread's lease, unless another name still uses that thread.
+        Whether the name existed.
+
+        Raises:
+            CodexThreadBusyError: another worker held the thread's lease for the archive's
+                ``lease_wait_seconds``; nothing was forgotten or deleted.
+            ThreadArchiveError: the archive failed.
+        """
+        thread_id = self.store.get(name) if purge_thread and self.archive is not None else None
+        if self.archive is None or thread_id is None or _shared(self.store, name, thread_id):
+            return self.store.delete(name)
+        keeper = Keeper(self.archive, None, self.engine.clock, self.engine.telemetry("delete_session"))
+        return (yield from keeper.purge(thread_id, lambda: self.store.delete(name)))
 
     def _report(self, operation: str, request: CodexExecRequest, turn: Turn) -> Telemetry:
         """The reporter of this call of ``operation``, which it has begun (``operation.started``)."""
@@ -615,18 +665,6 @@ class TurnSteps:
             prompt=request.prompt if self.engine.capture_prompts else None,
         )
         return report
-
-    def _saved(
-        self, keeper: Keeper | None, lease: ThreadLease | None, result: CodexExecResult
-    ) -> CodexExecResult:
-        """A live run's end: ``result``, once its thread's rollout is saved and its lease freed."""
-        if keeper is not None:
-            try:
-                self.engine.drive(keeper.save(lease, result))
-            finally:
-                if lease is not None:
-                    self.engine.drive(keeper.release(lease))
-        return result
 
     def _spec(
         self,
@@ -671,6 +709,30 @@ class TurnSteps:
             env=child_variables(self.default_env, self.isolation.codex_home, None),
             env_allowlist=self.isolation.allowlist({}),
         )
+
+    def _unarchived(
+        self,
+        report: Telemetry,
+        operation: str,
+        request: CodexExecRequest,
+        turn: Turn,
+        error: CodexThreadBusyError | ThreadArchiveError,
+        output: OutputSpec | None,
+    ) -> CodexThreadBusyError | ThreadArchiveError:
+        """``error``, for a turn that ran but whose rollout the archive did not take, with the
+        turn (finalised when recorded) as its ``result``. The turn is recorded (as
+        :meth:`_finalize` does) only when the archive merely failed on a thread the run
+        started: that thread's rollout is on this machine, and its next saved turn archives it
+        whole. A turn of an existing thread is not recorded (the archived thread, which every
+        worker restores, lacks it), nor one whose thread another worker holds.
+
+        Raises:
+            SessionStoreError: recording the new thread failed; its ``result`` holds the turn.
+        """
+        assert error.result is not None
+        if isinstance(error, ThreadArchiveError) and turn.new_session:
+            error.result = self._finalize(report, operation, request, turn, error.result, output)
+        return error
 
     def _finalize(
         self,

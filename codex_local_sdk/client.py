@@ -126,7 +126,11 @@ class CodexLocalClient:
             thread's rollout off the machine, so that a worker with another ``CODEX_HOME``
             continues a thread started elsewhere: a turn of an existing thread takes the
             thread's lease (one worker at a time) and restores its rollout first, and each run
-            saves it afterwards. ``None`` (the default): threads live only in ``CODEX_HOME``.
+            saves it afterwards. The archive's failures raise
+            :class:`~codex_local_sdk.errors.ThreadArchiveError` (with the turn as its
+            ``result`` when it ran), a lease held elsewhere or lost
+            :class:`~codex_local_sdk.errors.CodexThreadBusyError`. ``None`` (the default):
+            threads live only in ``CODEX_HOME``.
         capture_prompts: put each call's prompt in its ``operation.started`` event
             (``data["prompt"]``), for sinks that record it (the
             :class:`~adapters.otel_sink.OpenTelemetrySink` sets ``gen_ai.input.messages``).
@@ -1152,8 +1156,10 @@ class CodexLocalClient:
         Args:
             name: the session to forget.
             purge_thread: also delete the thread's rollout from the client's
-                ``thread_archive``; by default the archive keeps it, so the thread can still be
-                resumed by id or saved under a name again.
+                ``thread_archive``, under the thread's lease (waiting for another worker's as a
+                turn does), unless another saved name still uses the thread; by default the
+                archive keeps it, so the thread can still be resumed by id or saved under a
+                name again.
 
         Returns:
             ``True`` if the name existed.
@@ -1162,13 +1168,12 @@ class CodexLocalClient:
             TypeError: ``purge_thread`` is not a bool.
             ValueError: ``name`` is empty or blank (the built-in stores).
             SessionStoreError: the store could not be read or written.
+            CodexThreadBusyError: with ``purge_thread``, another worker is continuing the
+                thread (its lease stayed taken); nothing was forgotten or deleted.
+            ThreadArchiveError: with ``purge_thread``, the archive failed.
         """
         purge = _validation.flag("purge_thread", purge_thread)
-        thread_id = self.session_store.get(name) if purge and self.thread_archive is not None else None
-        existed = self.session_store.delete(name)
-        if thread_id is not None and self.thread_archive is not None:
-            self.thread_archive.delete(thread_id)
-        return existed
+        return self._engine.drive(self._steps().forget(name, purge_thread=purge))
 
     def list_sessions(self) -> dict[str, str]:
         """Every saved name and its thread id.

@@ -316,7 +316,8 @@ class CodexThreadBusyError(CodexExecFailedError):
     With a :class:`~codex_local_sdk.ports.ThreadArchive`, it also says that another worker held
     the thread's lease for longer than the archive's ``lease_wait_seconds`` (then no run started
     and :attr:`result` is ``None``), or that this worker lost the lease while its turn ran (then
-    the archive refused the turn's rollout and :attr:`result` holds the turn)."""
+    the SDK killed the CLI as soon as a renewal found it lost, ``turn_status`` ``"lease_lost"``,
+    or the archive refused the turn's rollout; :attr:`result` holds the turn, never retried)."""
 
     def __init__(self, message: str | None = None, result: CodexExecResult | None = None) -> None:
         if result is not None:
@@ -386,6 +387,41 @@ class CodexOutputError(CodexExecFailedError, ValueError):
 class CodexSessionError(CodexError):
     """A named session is not in the store, or a run that must start a thread (``start_thread``)
     reported no thread id."""
+
+
+class ThreadArchiveError(CodexError):
+    """A :class:`~codex_local_sdk.ports.ThreadArchive` failed: its shared folder or database
+    could not be read or written, its lock was not free in time, or it raised anything else.
+
+    Before the run (taking the thread's lease, restoring its rollout) nothing ran, and
+    :attr:`result` is ``None``. After the run (saving the rollout) the turn did run, and
+    :attr:`result` holds it, thread id included; but the archive kept the thread as it was
+    before the turn, so the next turn, on any worker, continues without it. What the named
+    session records then:
+
+    * a thread the run started (``start_thread``, a fork) is recorded under its session name
+      as usual: its rollout is on this machine, and the next turn saved from it archives it
+      whole;
+    * a turn of an existing thread is not recorded: the archived thread, which every worker
+      restores, does not hold it.
+
+    Args:
+        message: the error message.
+        result: the turn, when it ran.
+        thread_id: the thread; by default ``result.thread_id``.
+
+    Attributes:
+        result: the :class:`CodexExecResult` of the turn whose rollout was not archived, or
+            ``None`` when no run started.
+        thread_id: the thread the archive failed on.
+    """
+
+    def __init__(
+        self, message: str, result: CodexExecResult | None = None, thread_id: str | None = None
+    ) -> None:
+        self.result = result
+        self.thread_id = thread_id if thread_id is not None or result is None else result.thread_id
+        super().__init__(message)
 
 
 class SessionStoreError(CodexError):
@@ -522,6 +558,8 @@ def classify_failure(result: CodexExecResult, *, keyboard_interrupt: bool = Fals
         return FailureKind.TIMEOUT
     if result.exceeded_line_limit is not None:
         return FailureKind.OUTPUT_TOO_LARGE
+    if result.turn_status == "lease_lost":  # another worker took the thread
+        return FailureKind.THREAD_BUSY
     if result.turn_status in _STOPPED:
         return FailureKind.INTERRUPTED if keyboard_interrupt else FailureKind.STOPPED
     for text in (result.error_message, result.stderr):  # the turn's own error says it best
@@ -622,6 +660,8 @@ def failure_reason(result: CodexExecResult) -> str:
         return "timed out"
     if result.turn_status in _STOPPED:
         return _STOPPED[result.turn_status]
+    if result.turn_status == "lease_lost":
+        return _SDK_STOPS["lease_lost"]
     if result.exceeded_line_limit is not None:
         return f"a stdout line passed {result.exceeded_line_limit:,} bytes"
     if result.error_message:
@@ -636,6 +676,7 @@ _SDK_STOPS = {
     "terminated": "ended by the caller's terminate() (SIGTERM to its process group)",
     "killed": "ended by the caller's kill() (SIGKILL to its process group)",
     "interrupted": "interrupted before it finished (closed, cancelled or KeyboardInterrupt while running)",
+    "lease_lost": "ended by the SDK: this worker lost the thread's lease in its thread archive",
 }
 
 

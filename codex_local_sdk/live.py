@@ -3,7 +3,8 @@
 Use them as context managers: leaving the ``with`` block kills a run that is still going,
 closes its pipes and records a named session's turn, whatever happened inside. A run never
 closed is killed when its handle is garbage-collected or the interpreter exits, with a
-:class:`ResourceWarning` naming it, and its ``timeout_seconds`` holds even while nobody
+:class:`ResourceWarning` naming it (its thread's lease in a thread archive is freed, its turn
+reported as ended and not recorded), and its ``timeout_seconds`` holds even while nobody
 reads it.
 
 >>> with client.run_live(CodexExecRequest(prompt="Summarise README.md")) as run:
@@ -15,7 +16,6 @@ reads it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import threading
 import types
 import warnings
@@ -366,21 +366,33 @@ def _resumed(coroutine: Coroutine[Any, Any, None], suspended_on: Any) -> Generat
 
 
 def _close_abandoned(name: str, attempt: LiveAttempt) -> None:
-    """At a sync run's collection or interpreter exit: warn about and release a run never closed."""
+    """At a sync run's collection or interpreter exit: warn about and release a run never
+    closed, then free what its turn holds (its thread's lease) and report its end."""
     if not attempt.closed:
         warnings.warn(f"unclosed live run {name}: close it or use it in a with block", ResourceWarning, 1)
-        attempt.engine.drive(attempt.release())
+        try:
+            attempt.engine.drive(attempt.release())
+        finally:
+            attempt.engine.drive(attempt.abandon())
 
 
 def _close_abandoned_async(name: str, attempt: LiveAttempt, loop: asyncio.AbstractEventLoop) -> None:
     """As :func:`_close_abandoned`. The run is released here and now when the runner's handle
     can do so without the loop: a release scheduled on the loop may not finish before the loop
     closes, and would hold the run's fds open. Else its release is scheduled on ``loop`` if that
-    still runs; once it is closed, the runner's handle kills the group when it is collected."""
+    still runs; once it is closed, the runner's handle kills the group when it is collected.
+    What the turn holds is freed on ``loop`` too, or here once the loop is closed."""
     if attempt.closed:
         return
     warnings.warn(f"unclosed live run {name}: close it or use it in an async with block", ResourceWarning, 1)
-    if attempt.discard():
-        return
-    with contextlib.suppress(RuntimeError):  # the loop is closed
-        loop.call_soon_threadsafe(lambda: _in_background(attempt.engine.drive_async(attempt.release())))
+    released = attempt.discard()
+
+    def abandoned() -> Steps[None]:
+        if not released:
+            yield from attempt.release()
+        yield from attempt.abandon()
+
+    try:
+        loop.call_soon_threadsafe(lambda: _in_background(attempt.engine.drive_async(abandoned())))
+    except RuntimeError:  # the loop is closed
+        attempt.engine.drive(attempt.abandon())

@@ -404,9 +404,10 @@ class ThreadArchive(Protocol):
     The Codex CLI keeps a thread as one file in its ``CODEX_HOME``:
     ``sessions/YYYY/MM/DD/rollout-<timestamp>-<thread_id>.jsonl``. An archive copies that file
     out after each turn (:meth:`save`) and back, to the same relative path, into a
-    ``CODEX_HOME`` that lacks it or holds an older (shorter) copy before the thread's next turn
-    (:meth:`restore`); the CLI then continues the thread with its whole history. The relative
-    path is kept because the CLI indexes its rollouts by it.
+    ``CODEX_HOME`` that lacks it or holds a different copy (an older one, or one whose history
+    went another way) before the thread's next turn (:meth:`restore`); the CLI then continues
+    the thread with its whole history. The relative path is kept because the CLI indexes its
+    rollouts by it.
 
     ``codex_home`` is the child's ``CODEX_HOME``; ``None`` means the archive's own process
     environment decides it (``$CODEX_HOME``, else ``~/.codex``), as for a child that inherits it.
@@ -415,7 +416,8 @@ class ThreadArchive(Protocol):
     across machines. The archive renews a lease it gave in the background until
     :meth:`release`; a worker that dies leaves it to expire after :attr:`lease_seconds`. A save
     whose lease was lost (it expired and another worker took the thread) is refused with
-    :class:`~codex_local_sdk.errors.CodexThreadBusyError`, so it never overwrites a newer rollout.
+    :class:`~codex_local_sdk.errors.CodexThreadBusyError`, so it never overwrites a newer rollout;
+    and a turn whose :meth:`renew` finds its lease lost has its CLI killed at once.
     """
 
     lease_seconds: float
@@ -427,12 +429,18 @@ class ThreadArchive(Protocol):
     def acquire(self, thread_id: str) -> ThreadLease | None:
         """Take the lease on ``thread_id`` and keep it renewed; ``None`` when another holds it."""
 
+    def renew(self, lease: ThreadLease) -> bool:
+        """Extend ``lease`` by :attr:`lease_seconds`; ``False`` if it was lost (it expired and
+        another worker took the thread). A turn calls it every third of ``lease_seconds``
+        while its CLI runs, and kills the CLI on ``False``."""
+
     def release(self, lease: ThreadLease) -> None:
         """Stop renewing ``lease`` and free the thread (nothing if it was already lost)."""
 
     def restore(self, thread_id: str, codex_home: str | None) -> int | None:
         """Copy the archived rollout of ``thread_id`` into ``codex_home`` where it is missing or
-        shorter there; the bytes written, or ``None`` when nothing needed copying."""
+        different there (judged by content, never by size); the bytes written, or ``None``
+        when nothing needed copying."""
 
     def save(self, lease: ThreadLease, codex_home: str | None) -> int | None:
         """Copy the rollout of ``lease.thread_id`` out of ``codex_home`` (atomically); its size,

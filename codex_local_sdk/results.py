@@ -70,7 +70,7 @@ class FailureKind(str, enum.Enum):
 
 
 UNSUCCESSFUL_TURN_STATUSES = frozenset(
-    {"failed", "timed_out", "terminated", "killed", "interrupted", "output_too_large"}
+    {"failed", "timed_out", "terminated", "killed", "interrupted", "output_too_large", "lease_lost"}
 )
 """The values of :attr:`CodexExecResult.turn_status` that make a run unsuccessful.
 
@@ -78,8 +78,10 @@ UNSUCCESSFUL_TURN_STATUSES = frozenset(
 ended the process itself and the CLI printed no turn event (it prints none when killed):
 ``"timed_out"`` (the SDK's timeout), ``"terminated"``/``"killed"`` (a live run's
 ``terminate()``/``kill()``), ``"interrupted"`` (the run was closed, cancelled or
-interrupted while still going) and ``"output_too_large"`` (a stdout line passed the
-runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`).
+interrupted while still going), ``"output_too_large"`` (a stdout line passed the
+runner's cap: see :attr:`CodexExecResult.exceeded_line_limit`) and ``"lease_lost"`` (this
+worker lost the thread's lease in its :class:`~codex_local_sdk.ports.ThreadArchive` while the
+turn ran; set whatever the CLI printed, never retried).
 """
 
 

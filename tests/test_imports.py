@@ -69,6 +69,7 @@ EXPORTS = [
     "SessionTurnRecord",
     "SqliteSessionStore",
     "ThreadArchive",
+    "ThreadArchiveError",
     "ThreadLease",
     "TodoItem",
     "TodoListItem",

@@ -8,7 +8,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +18,12 @@ import pytest
 
 from adapters.clock import FakeClock
 from adapters.memory_store import InMemorySessionStore
+from adapters.process_lock import ProcessLock
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
 from adapters.thread_archive import DirectoryThreadArchive
 from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexThreadBusyError
-from codex_local_sdk.ports import AsyncProcessHandle, ProcessHandle, ProcessSpec
+from codex_local_sdk.ports import AsyncProcessHandle, ProcessHandle, ProcessSpec, ThreadLease
 
 THREAD = "019a-thread"
 RELATIVE = f"sessions/2026/12/03/rollout-2026-12-03T10-00-00-{THREAD}.jsonl"
@@ -171,6 +174,7 @@ class RolloutRunner:
     def __init__(self, runs: list[ScriptedRun], clock: FakeClock) -> None:
         self.scripted = ScriptedRunner(runs, clock=clock)
         self.found: list[bool] = []
+        self.on_start: Callable[[], None] | None = None
 
     def start(self, spec: ProcessSpec) -> ProcessHandle:
         self._touch(spec)
@@ -181,6 +185,8 @@ class RolloutRunner:
         return await self.scripted.start_async(spec)
 
     def _touch(self, spec: ProcessSpec) -> None:
+        if self.on_start is not None:
+            self.on_start()
         rollout = Path(spec.env["CODEX_HOME"]) / RELATIVE
         if "resume" in spec.argv:
             self.found.append(rollout.exists())
@@ -272,17 +278,24 @@ def test_a_thread_leased_elsewhere_fails_busy_after_the_wait_without_running(
     assert [(e.session_id, e.data["taken"]) for e in waited] == [(THREAD, False)]
 
 
-def test_a_turn_whose_lease_was_lost_is_not_archived_and_reaches_the_caller(
+def test_a_turn_whose_lease_was_lost_is_killed_not_archived_and_reaches_the_caller(
     tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
 ) -> None:
     store = InMemorySessionStore(clock=clock)
     events: list[CodexClientEvent] = []
     late = ScriptedRun(stdout=codex_turn_events(thread_id=THREAD, message="late"), duration_seconds=40)
-    client, _ = worker(tmp_path / "a", archive, store, clock, events, [a_turn(), late])
+    client, runner = worker(tmp_path / "a", archive, store, clock, events, [a_turn(), late])
     client.start_thread("1", session_name="ticket")
-    with pytest.raises(CodexThreadBusyError, match="was lost") as caught:
+
+    def paused_past_the_lease() -> None:  # as the CLI starts; meanwhile another worker takes the thread
+        clock.advance(31)
+        assert archive.acquire(THREAD) is not None
+
+    runner.on_start = paused_past_the_lease
+    with pytest.raises(CodexThreadBusyError, match="lost the lease") as caught:
         client.resume("2", session_name="ticket")
     assert caught.value.result is not None and caught.value.result.final_message == "late"
+    assert caught.value.result.turn_status == "lease_lost"
     assert archive.restore(THREAD, str(tmp_path / "fresh")) == len(b"turn\n")
 
 
@@ -394,3 +407,93 @@ def test_a_turn_waits_for_a_lease_that_expires_within_lease_wait_seconds(
     assert [
         (e.data["taken"], e.duration_seconds is not None and e.duration_seconds >= 30) for e in waited
     ] == [(True, True)]
+
+
+def test_restore_replaces_a_longer_local_copy_that_diverged_from_the_archive(
+    tmp_path: Path, archive: DirectoryThreadArchive
+) -> None:
+    write_rollout(tmp_path / "home-a", b"1\n2\n")
+    lease = archive.acquire(THREAD)
+    assert lease is not None
+    archive.save(lease, str(tmp_path / "home-a"))
+    stale = write_rollout(tmp_path / "home-b", b"1\nan older turn with a long command output\n")
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 4
+    assert stale.read_bytes() == b"1\n2\n"
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) is None
+
+
+def test_restore_trusts_no_digest_that_does_not_describe_the_archived_rollout(
+    tmp_path: Path, archive: DirectoryThreadArchive
+) -> None:
+    write_rollout(tmp_path / "home-a", b"1\n")
+    lease = archive.acquire(THREAD)
+    assert lease is not None
+    archive.save(lease, str(tmp_path / "home-a"))
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 2
+    # A save that died between its rollout and its digest: the archive holds a newer rollout.
+    write_rollout(tmp_path / "shared" / "threads" / THREAD, b"1\n2\n")
+    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 4
+    assert (tmp_path / "home-b" / RELATIVE).read_bytes() == b"1\n2\n"
+
+
+def test_a_lease_change_waiting_for_one_threads_lock_does_not_hold_up_another_thread(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    archive = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, clock=clock, lock_timeout=5)
+    other = ProcessLock(str(tmp_path / "shared" / "locks" / f"{THREAD}.lock"), 0)
+    other.acquire()  # another worker holds this thread's lock for a while
+    taken: list[ThreadLease | None] = []
+    waiting = threading.Thread(target=lambda: taken.append(archive.acquire(THREAD)))
+    try:
+        waiting.start()
+        time.sleep(0.2)  # let it block on the held lock
+        lease = archive.acquire("another-thread")
+        assert lease is not None
+        assert waiting.is_alive()  # still waiting for the first thread's lock
+        archive.release(lease)
+    finally:
+        other.release()
+        waiting.join()
+    for held in taken:
+        if held is not None:
+            archive.release(held)
+
+
+def test_purging_a_thread_another_worker_is_continuing_is_refused_and_deletes_nothing(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    store = InMemorySessionStore(clock=clock)
+    client, _ = worker(tmp_path / "a", archive, store, clock, [], 1)
+    client.start_thread("1", session_name="ticket")
+    other = archive.acquire(THREAD)  # another worker's turn is running
+    assert other is not None
+    with pytest.raises(CodexThreadBusyError, match="another worker"):
+        client.delete_session("ticket", purge_thread=True)
+    assert store.get("ticket") == THREAD
+    assert archive.threads() == [THREAD]
+    archive.release(other)
+
+
+def test_purging_keeps_a_thread_another_name_still_uses(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    store = InMemorySessionStore(clock=clock)
+    client, _ = worker(tmp_path / "a", archive, store, clock, [], 1)
+    client.start_thread("1", session_name="ticket")
+    client.save_session("alias", THREAD)
+    assert client.delete_session("ticket", purge_thread=True)
+    assert archive.threads() == [THREAD]
+    assert client.delete_session("alias", purge_thread=True)
+    assert archive.threads() == []
+    lease = archive.acquire(THREAD)
+    assert lease is not None  # the purge freed the lease it took
+    archive.release(lease)
+
+
+def test_a_resume_of_a_thread_id_the_archive_refuses_raises_value_error_before_running(
+    tmp_path: Path, archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    client, runner = worker(tmp_path / "a", archive, InMemorySessionStore(clock=clock), clock, [], 1)
+    with pytest.raises(ValueError, match="is not a thread id"):
+        client.resume("more", session_id="a thread")
+    assert runner.scripted.calls == []
