@@ -276,22 +276,20 @@ class PostgresThreadArchive:
         summary = self._query("summary", params)
         if summary is None:
             return None
-        local = os.path.join(resolve_home(codex_home), _checked_path(summary[0], thread_id))
-        held = _read(local)
-        if held is None:
-            fetched = self._query("fetch", params)
-        else:
+        home = resolve_home(codex_home)
+        held = _read(os.path.join(home, _checked_path(summary[0], thread_id)))
+        if held is not None:
             params.update(n=len(held), digest=hashlib.sha256(held).digest())
             if (len(held), params["digest"]) == (summary[1], bytes(summary[2])):
                 return None
-            fetched = self._query("fetch_after", params)
+        fetched = self._query("fetch" if held is None else "fetch_after", params)
         if fetched is None:  # deleted meanwhile
             return None
         path, data, appends = fetched[0], bytes(fetched[1]), fetched[2]
-        if appends and not data:
+        if appends and not data:  # the same by now
             return None
-        content = held + data if appends and held is not None else data
-        write_atomically(os.path.join(resolve_home(codex_home), _checked_path(path, thread_id)), content)
+        content = held + data if appends and held else data
+        write_atomically(os.path.join(home, _checked_path(path, thread_id)), content)
         with self._mutex:
             self.bytes_received += len(data)
         return len(data)
@@ -346,13 +344,13 @@ class PostgresThreadArchive:
             )
         params.update(path=relative, size=len(content), digest=hashlib.sha256(content).digest())
         archived = conn.execute(self._sql["summary"], params).fetchone()
-        if archived is not None and _extends(content, relative, archived):
-            params["data"] = content[archived[1] :]
-            conn.execute(self._sql["append"], params)
-        else:
-            params["data"] = content
-            conn.execute(self._sql["put"], params)
-        return len(params["data"])
+        if archived is None or not _extends(content, relative, archived):
+            conn.execute(self._sql["put"], {**params, "data": content})
+            return len(content)
+        appended = content[archived[1] :]
+        if appended:  # else unchanged: an update would still rewrite the whole value
+            conn.execute(self._sql["append"], {**params, "data": appended})
+        return len(appended)
 
     def _start_renewing(self, lease: ThreadLease) -> None:
         stop = threading.Event()
