@@ -20,7 +20,12 @@ from typing import Any
 
 import pytest
 
-from codex_local_sdk import CodexThreadBusyError, SessionStoreCorruptError, SessionStoreError
+from codex_local_sdk import (
+    CodexThreadBusyError,
+    SessionStoreCorruptError,
+    SessionStoreError,
+    SessionStoreLockTimeout,
+)
 from codex_local_sdk.ports import ThreadLease
 from tests import postgres_server
 from tests.postgres_server import PostgresServer
@@ -28,6 +33,7 @@ from tests.test_thread_archive import RELATIVE, THREAD, write_rollout
 
 if postgres_server.unavailable() is None:
     import psycopg
+    from psycopg_pool import ConnectionPool
 
     from adapters.postgres_store import PostgresSessionStore
     from adapters.postgres_thread_archive import PostgresThreadArchive
@@ -343,6 +349,30 @@ def test_a_foreign_threads_table_is_refused_and_left_alone(
     with pytest.raises(SessionStoreCorruptError, match="exists and is not a thread archive of this code"):
         make_archive().threads()
     assert sql(shared_postgres, f'SELECT * FROM "{schema}".codex_threads') == []
+
+
+def test_a_pool_given_to_it_serves_it_and_stays_open(
+    shared_postgres: PostgresServer, schema: str, tmp_path: Path
+) -> None:
+    with ConnectionPool(shared_postgres.dsn, min_size=1, max_size=2, timeout=10) as pool:
+        archive = PostgresThreadArchive(pool, schema=schema)
+        saved(archive, tmp_path / "a", b"1\n")
+        archive.close()
+        assert not pool.closed
+        assert archive.restore(THREAD, str(tmp_path / "b")) == 2
+
+
+def test_a_lease_change_waits_for_another_workers_row_lock_no_longer_than_the_lock_timeout(
+    shared_postgres: PostgresServer, make_archive: MakeArchive
+) -> None:
+    archive = make_archive(lock_timeout_seconds=0.2)
+    archive.release(acquired(archive))
+    with psycopg.connect(shared_postgres.dsn) as holder:
+        table = f'"{archive.schema}".codex_thread_leases'
+        holder.execute(f"SELECT 1 FROM {table} WHERE thread_id = %s FOR UPDATE", (THREAD,))
+        with pytest.raises(SessionStoreLockTimeout, match="another worker held the thread's row"):
+            archive.acquire(THREAD)
+    assert acquired(archive).token == 2
 
 
 def test_a_connection_failure_names_the_host_and_the_reason_never_the_password(
