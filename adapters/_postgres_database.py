@@ -87,6 +87,8 @@ class Database:
         lock_timeout_message: str,
         connect_timeout_seconds: float,
     ) -> None:
+        from psycopg import sql
+
         from ._postgres_connections import connections_for
 
         self.kind = kind
@@ -94,7 +96,7 @@ class Database:
         self.table_prefix = table_prefix
         self._owned = owned
         self._versions_name = versions
-        self._versions = self.table(versions)
+        self._versions = sql.Identifier(schema, f"{table_prefix}{versions}")
         self._lock_timeout = _lock_timeout_setting(lock_timeout_seconds)
         self._lock_timeout_message = lock_timeout_message
         self._connections = connections_for(dsn_or_pool, connect_timeout_seconds)
@@ -111,12 +113,6 @@ class Database:
     def where(self) -> str:
         """The server and the tables, as error messages name them."""
         return f"{self.server} (tables {self._qualified}*)"
-
-    def table(self, name: str) -> sql.Identifier:
-        """The quoted, schema-qualified identifier of the table ``<prefix><name>``."""
-        from psycopg import sql
-
-        return sql.Identifier(self.schema, f"{self.table_prefix}{name}")
 
     def close(self) -> None:
         """Close the connections made here (a pool given to it stays open)."""

@@ -51,65 +51,12 @@ from codex_local_sdk.errors import CodexThreadBusyError
 from codex_local_sdk.ports import ThreadLease
 
 from ._postgres_database import Database, check_prefix, check_schema, check_seconds, require_psycopg
+from ._postgres_thread_schema import SCHEMA_VERSION, VERSIONS, statements
 from .thread_archive import check_thread_id, find_rollout, resolve_home, write_atomically
 
 if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
-
-_VERSIONS = "thread_archive_version"
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (
-        """CREATE TABLE {leases} (
-            thread_id text PRIMARY KEY,
-            token bigint NOT NULL,
-            holder text NOT NULL,
-            expires_at timestamptz NOT NULL
-        )""",
-        """CREATE TABLE {threads} (
-            thread_id text PRIMARY KEY,
-            path text NOT NULL,
-            data bytea NOT NULL,
-            size bigint NOT NULL,
-            digest bytea NOT NULL,
-            token bigint NOT NULL,
-            saved_at timestamptz NOT NULL DEFAULT now()
-        )""",
-    ),
-)
-"""The statements of each version, from 1; ``{leases}`` and ``{threads}`` are the tables."""
-
-_STATEMENTS = {
-    # Takes a free or expired lease, or a thread's first: one row back, else none.
-    "acquire": """INSERT INTO {leases} AS lease (thread_id, token, holder, expires_at)
-        VALUES (%(thread)s, 1, %(holder)s, now() + make_interval(secs => %(seconds)s))
-        ON CONFLICT (thread_id) DO UPDATE
-        SET token = lease.token + 1, holder = excluded.holder, expires_at = excluded.expires_at
-        WHERE lease.expires_at <= now()
-        RETURNING token""",
-    "renew": """UPDATE {leases} SET expires_at = now() + make_interval(secs => %(seconds)s)
-        WHERE thread_id = %(thread)s AND token = %(token)s AND expires_at > now() RETURNING 1""",
-    "release": """UPDATE {leases} SET expires_at = '-infinity'
-        WHERE thread_id = %(thread)s AND token = %(token)s""",
-    "lock_lease": """SELECT token = %(token)s AND expires_at > now() FROM {leases}
-        WHERE thread_id = %(thread)s FOR UPDATE""",
-    "summary": "SELECT path, size, digest FROM {threads} WHERE thread_id = %(thread)s",
-    "append": """UPDATE {threads} SET data = data || %(data)s, size = %(size)s, digest = %(digest)s,
-        token = %(token)s, saved_at = now() WHERE thread_id = %(thread)s""",
-    "put": """INSERT INTO {threads} (thread_id, path, data, size, digest, token)
-        VALUES (%(thread)s, %(path)s, %(data)s, %(size)s, %(digest)s, %(token)s)
-        ON CONFLICT (thread_id) DO UPDATE SET path = excluded.path, data = excluded.data,
-        size = excluded.size, digest = excluded.digest, token = excluded.token, saved_at = now()""",
-    "fetch": "SELECT path, data, false FROM {threads} WHERE thread_id = %(thread)s",
-    # The rest of the archived rollout after a local copy of its first n bytes, else all of it.
-    "fetch_after": """SELECT path, CASE WHEN appends THEN substring(data FROM %(n)s::integer + 1)
-        ELSE data END, appends
-        FROM (SELECT path, data, size >= %(n)s
-            AND sha256(substring(data FROM 1 FOR %(n)s::integer)) = %(digest)s AS appends
-            FROM {threads} WHERE thread_id = %(thread)s) AS archived""",
-    "threads": "SELECT thread_id FROM {threads} ORDER BY thread_id",
-    "delete": "DELETE FROM {threads} WHERE thread_id = %(thread)s RETURNING 1",
-}
 
 
 class PostgresThreadArchive:
@@ -152,7 +99,7 @@ class PostgresThreadArchive:
         TypeError: an argument of the wrong type.
     """
 
-    SCHEMA_VERSION: ClassVar[int] = len(_MIGRATIONS)
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
 
     def __init__(
         self,
@@ -166,26 +113,20 @@ class PostgresThreadArchive:
         connect_timeout_seconds: float = 10.0,
     ) -> None:
         require_psycopg("PostgresThreadArchive")
-        from psycopg import sql
-
         self.schema = check_schema(schema)
-        self.table_prefix = check_prefix(table_prefix, longest=_VERSIONS)
+        self.table_prefix = check_prefix(table_prefix, longest=VERSIONS)
         self.lease_seconds = _lease_time("lease_seconds", lease_seconds, may_be_zero=False)
         self.lease_wait_seconds = _lease_time("lease_wait_seconds", lease_wait_seconds, may_be_zero=True)
         lock_timeout = check_seconds("lock_timeout_seconds", lock_timeout_seconds)
-        names = {
-            "leases": sql.Identifier(schema, f"{table_prefix}thread_leases"),
-            "threads": sql.Identifier(schema, f"{table_prefix}threads"),
-        }
-        self._sql = {key: sql.SQL(text).format(**names) for key, text in _STATEMENTS.items()}
+        self._sql, migrations = statements(schema, table_prefix)
         self._database = Database(
             dsn_or_pool,
             kind="thread archive",
             schema=schema,
             table_prefix=table_prefix,
-            versions=_VERSIONS,
+            versions=VERSIONS,
             owned="threads",
-            migrations=[[sql.SQL(text).format(**names) for text in version] for version in _MIGRATIONS],
+            migrations=migrations,
             lock_timeout_seconds=lock_timeout,
             lock_timeout_message=(
                 "another worker held the thread's row longer than "
