@@ -30,7 +30,7 @@ _COLUMNS = (
     "success_count",
     "failure_count",
 )
-# Statement templates: {schema}, {sessions} and {versions} are filled with quoted identifiers.
+# Statement templates: {sessions} is filled with the table's quoted identifier.
 _MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
         """CREATE TABLE {sessions} (
@@ -57,13 +57,7 @@ _converter = cattrs.Converter(forbid_extra_keys=False)
 class Statements:
     """The store's SQL, its table names filled in as quoted identifiers; values are ``%s``."""
 
-    create_schema: sql.Composed
-    create_versions: sql.Composed
-    table_exists: sql.Composed
-    current_version: sql.Composed
-    add_version: sql.Composed
     migrations: list[list[sql.Composed]]
-    set_lock_timeout: sql.Composed
     select_one: sql.Composed
     select_for_update: sql.Composed
     select_all: sql.Composed
@@ -76,26 +70,13 @@ class Statements:
     def for_tables(cls, schema: str, prefix: str) -> Statements:
         from psycopg import sql
 
-        names = {
-            "schema": sql.Identifier(schema),
-            "sessions": sql.Identifier(schema, f"{prefix}sessions"),
-            "versions": sql.Identifier(schema, f"{prefix}schema_version"),
-        }
+        names = {"sessions": sql.Identifier(schema, f"{prefix}sessions")}
 
         def compose(template: str) -> sql.Composed:
             return sql.SQL(template).format(**names)
 
         return cls(
-            create_schema=compose("CREATE SCHEMA {schema}"),
-            create_versions=compose(
-                "CREATE TABLE IF NOT EXISTS {versions} "
-                "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
-            ),
-            table_exists=compose("SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s"),
-            current_version=compose("SELECT coalesce(max(version), 0) FROM {versions}"),
-            add_version=compose("INSERT INTO {versions} (version) VALUES (%s)"),
             migrations=[[compose(statement) for statement in version] for version in _MIGRATIONS],
-            set_lock_timeout=compose("SELECT set_config('lock_timeout', %s, true)"),
             select_one=compose(_SELECT + " WHERE name = %s"),
             select_for_update=compose(_SELECT + " WHERE name = %s FOR UPDATE"),
             select_all=compose("SELECT name, " + _SELECT.removeprefix("SELECT ")),

@@ -32,22 +32,13 @@ SQL takes values as parameters only; the schema and table names are quoted ident
 
 from __future__ import annotations
 
-import contextlib
-import math
-import re
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from codex_local_sdk.errors import (
-    SessionStoreCorruptError,
-    SessionStoreError,
-    SessionStoreLockTimeout,
-    SessionStoreSchemaError,
-)
 from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, check_session_name
 
+from ._postgres_database import Database, check_prefix, check_schema, check_seconds, require_psycopg
 from ._postgres_schema import SCHEMA_VERSION, Statements, record_of, row_of
 from .store_base import SessionStoreBase
 
@@ -55,22 +46,6 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg import sql
     from psycopg_pool import ConnectionPool
-
-T = TypeVar("T")
-
-INSTALL_HINT = "pip install 'codex-local-sdk[postgres]'"
-
-_PREFIX = re.compile(r"[a-z_][a-z0-9_]*\Z")
-
-
-def _require_psycopg() -> None:
-    try:
-        import psycopg  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            f"PostgresSessionStore needs psycopg 3, from the 'postgres' extra: {INSTALL_HINT}",
-            name=exc.name,
-        ) from exc
 
 
 class PostgresSessionStore(SessionStoreBase):
@@ -125,23 +100,31 @@ class PostgresSessionStore(SessionStoreBase):
         connect_timeout_seconds: float = 10.0,
         clock: Clock | None = None,
     ) -> None:
-        _require_psycopg()
-        from ._postgres_connections import connections_for
-
+        require_psycopg("PostgresSessionStore")
         super().__init__(max_turn_history=max_turn_history, clock=clock)
-        self.schema = _check_schema(schema)
-        self.table_prefix = _check_prefix(table_prefix)
-        self._lock_timeout_seconds = _check_seconds("lock_timeout_seconds", lock_timeout_seconds)
-        self._lock_timeout = _lock_timeout_setting(self._lock_timeout_seconds)
-        connect_timeout = _check_seconds("connect_timeout_seconds", connect_timeout_seconds)
-        self._connections = connections_for(dsn_or_pool, connect_timeout)
+        self.schema = check_schema(schema)
+        self.table_prefix = check_prefix(table_prefix, longest="schema_version")
+        lock_timeout = check_seconds("lock_timeout_seconds", lock_timeout_seconds)
         self._sql = Statements.for_tables(schema, table_prefix)
-        self._migration_lock = threading.Lock()
-        self._migrated = False
+        self._database = Database(
+            dsn_or_pool,
+            kind="session store",
+            schema=schema,
+            table_prefix=table_prefix,
+            versions="schema_version",
+            owned="sessions",
+            migrations=self._sql.migrations,
+            lock_timeout_seconds=lock_timeout,
+            lock_timeout_message=(
+                "another writer held the session's row longer than "
+                f"lock_timeout_seconds ({lock_timeout:g} s). Retry later, or raise it."
+            ),
+            connect_timeout_seconds=check_seconds("connect_timeout_seconds", connect_timeout_seconds),
+        )
 
     def __repr__(self) -> str:
         return (
-            f"PostgresSessionStore({self._connections.where!r}, schema={self.schema!r}, "
+            f"PostgresSessionStore({self._database.server!r}, schema={self.schema!r}, "
             f"table_prefix={self.table_prefix!r})"
         )
 
@@ -153,7 +136,7 @@ class PostgresSessionStore(SessionStoreBase):
 
     def close(self) -> None:
         """Close the connections this store made (a pool given to it stays open)."""
-        self._connections.close()
+        self._database.close()
 
     def migrate(self) -> int:
         """Create or upgrade the tables now, rather than on first use.
@@ -166,13 +149,7 @@ class PostgresSessionStore(SessionStoreBase):
             SessionStoreCorruptError: a table of the store's name exists and is not its own.
             SessionStoreError: the server cannot be reached, or refused (permissions).
         """
-        if self._migrated:
-            return SCHEMA_VERSION
-        with self._migration_lock:
-            if not self._migrated:
-                self._transaction(self._migrate)
-                self._migrated = True
-        return SCHEMA_VERSION
+        return self._database.migrate()
 
     # -- the store's primitives ------------------------------------------------------------
 
@@ -191,7 +168,6 @@ class PostgresSessionStore(SessionStoreBase):
 
     def _replace(self, name: str, fn: RecordUpdate) -> SessionRecord | None:
         _check_name(name)
-        self.migrate()
 
         def change(conn: psycopg.Connection[Any]) -> SessionRecord | None:
             record = fn(self._lock_row(conn, name))
@@ -201,7 +177,7 @@ class PostgresSessionStore(SessionStoreBase):
                 conn.execute(self._sql.update, [*row_of(record), name])
             return record
 
-        return self._transaction(change)
+        return self._database.transaction(change)
 
     def _lock_row(self, conn: psycopg.Connection[Any], name: str) -> SessionRecord | None:
         """The record under ``name``, its row locked until the transaction ends; ``None`` for
@@ -215,143 +191,10 @@ class PostgresSessionStore(SessionStoreBase):
                 return None
 
     def _query(self, statement: sql.Composed, params: list[Any]) -> list[tuple[Any, ...]]:
-        self.migrate()
-        return self._transaction(lambda conn: conn.execute(statement, params).fetchall())
-
-    # -- migrations -------------------------------------------------------------------------
-
-    def _migrate(self, conn: psycopg.Connection[Any]) -> None:
-        """Apply the missing migrations; when there are none (the usual case), only read."""
-        if self._version(conn) == SCHEMA_VERSION:
-            return
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"codex_local_sdk {self._qualified}"])
-        current = self._version(conn)  # again: another process may have migrated meanwhile
-        if current == 0 and self._has_table(conn, "sessions"):
-            raise SessionStoreCorruptError(
-                f"session store {self._where}: a table named {self._qualified}sessions exists and "
-                "is not a session store of this code (it has no schema version). Nothing was "
-                "changed; choose another schema or table_prefix, or move that table away."
-            )
-        if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [self.schema]).fetchone() is None:
-            conn.execute(self._sql.create_schema)
-        conn.execute(self._sql.create_versions)
-        for version in range(current + 1, SCHEMA_VERSION + 1):
-            for statement in self._sql.migrations[version - 1]:
-                conn.execute(statement)
-            conn.execute(self._sql.add_version, [version])
-
-    def _version(self, conn: psycopg.Connection[Any]) -> int:
-        """The tables' schema version (0: none yet).
-
-        Raises:
-            SessionStoreSchemaError: a version newer than this code's.
-        """
-        if not self._has_table(conn, "schema_version"):
-            return 0
-        row = conn.execute(self._sql.current_version).fetchone()
-        current = int(row[0]) if row is not None else 0
-        if current > SCHEMA_VERSION:
-            raise SessionStoreSchemaError(
-                f"session store {self._where} has schema version {current}, newer than this "
-                f"codex_local_sdk understands ({SCHEMA_VERSION}); upgrade codex-local-sdk to use it. "
-                "Nothing was changed."
-            )
-        return current
-
-    def _has_table(self, conn: psycopg.Connection[Any], name: str) -> bool:
-        found = conn.execute(self._sql.table_exists, [self.schema, f"{self.table_prefix}{name}"])
-        return found.fetchone() is not None
-
-    @property
-    def _qualified(self) -> str:
-        return f"{self.schema}.{self.table_prefix}"
-
-    @property
-    def _where(self) -> str:
-        return f"{self._connections.where} (tables {self._qualified}*)"
-
-    # -- connections and errors -------------------------------------------------------------
-
-    def _transaction(self, work: Callable[[psycopg.Connection[Any]], T]) -> T:
-        """``work(conn)`` in one transaction, its errors mapped to the store's.
-
-        An idle connection may have died with its server (restarted, or a network blip):
-        when the transaction's first statement fails on a dead connection, nothing was done
-        yet, so it starts over once on a fresh one."""
-        import psycopg
-
-        for retry_if_stale in (True, False):
-            with self._errors_mapped():
-                conn = self._connections.checkout()
-                begun = False
-                try:
-                    # Pipelined: each statement goes out at once; the replies are awaited
-                    # only where a result is read.
-                    with conn.pipeline(), conn.transaction():
-                        conn.execute(self._sql.set_lock_timeout, [self._lock_timeout]).fetchone()
-                        begun = True
-                        return work(conn)
-                except psycopg.OperationalError:
-                    if begun or not retry_if_stale or not conn.broken:
-                        raise
-                    self._connections.forget_idle()
-                finally:
-                    self._connections.checkin(conn)
-        raise AssertionError("unreachable: the second attempt returns or raises")
-
-    @contextlib.contextmanager
-    def _errors_mapped(self) -> Iterator[None]:
-        import psycopg
-        import psycopg.errors
-
-        try:
-            yield
-        except psycopg.errors.LockNotAvailable:
-            raise SessionStoreLockTimeout(
-                f"session store {self._where}: another writer held the session's row longer than "
-                f"lock_timeout_seconds ({self._lock_timeout_seconds:g} s). Retry later, or raise it."
-            ) from None
-        except psycopg.Error as exc:
-            reason = self._connections.scrub(str(exc).strip()) or type(exc).__name__
-            raise SessionStoreError(f"session store {self._where} failed: {reason}") from None
+        return self._database.transaction(lambda conn: conn.execute(statement, params).fetchall())
 
 
 def _check_name(name: str) -> None:
     check_session_name(name)
     if "\x00" in name:
         raise ValueError(f"PostgreSQL cannot store a NUL character in a session name, got {name!r}")
-
-
-def _check_schema(schema: str) -> str:
-    if not isinstance(schema, str):
-        raise TypeError(f"schema must be a str, got {schema!r}")
-    if not schema.strip() or "\x00" in schema or len(schema.encode()) > 63:
-        raise ValueError(f"schema must name a PostgreSQL schema (1 to 63 bytes, no NUL), got {schema!r}")
-    return schema
-
-
-def _check_prefix(prefix: str) -> str:
-    if not isinstance(prefix, str):
-        raise TypeError(f"table_prefix must be a str, got {prefix!r}")
-    # The longest table name, <prefix>schema_version, must fit PostgreSQL's 63 bytes.
-    if (prefix and not _PREFIX.match(prefix)) or len(prefix) > 63 - len("schema_version"):
-        raise ValueError(
-            "table_prefix must be lower-case letters, digits and underscores, not starting with a "
-            f"digit, at most 49 characters (e.g. 'codex_'), got {prefix!r}"
-        )
-    return prefix
-
-
-def _check_seconds(what: str, seconds: float) -> float:
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"{what} must be a number of seconds, got {seconds!r}")
-    if not seconds >= 0:  # NaN too
-        raise ValueError(f"{what} must be >= 0 (math.inf waits as long as it takes), got {seconds!r}")
-    return float(seconds)
-
-
-def _lock_timeout_setting(seconds: float) -> str:
-    # PostgreSQL's lock_timeout: milliseconds, 0 disables it (waits forever); 0 s tries once.
-    if seconds == math.inf:
-        return "0"
-    return f"{max(1, math.ceil(seconds * 1000))}ms"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from adapters.memory_store import InMemorySessionStore
     from adapters.otel_sink import OpenTelemetrySink
     from adapters.postgres_store import PostgresSessionStore
+    from adapters.postgres_thread_archive import PostgresThreadArchive
     from adapters.sqlite_store import SqliteSessionStore
     from adapters.store_url import store_from_url
     from adapters.thread_archive import DirectoryThreadArchive
@@ -145,6 +146,7 @@ _HOMES = {
     "adapters.memory_store": ["InMemorySessionStore"],
     "adapters.otel_sink": ["OpenTelemetrySink"],
     "adapters.postgres_store": ["PostgresSessionStore"],
+    "adapters.postgres_thread_archive": ["PostgresThreadArchive"],
     "adapters.sqlite_store": ["SqliteSessionStore"],
     "adapters.store_url": ["store_from_url"],
     "adapters.thread_archive": ["DirectoryThreadArchive"],
@@ -206,6 +208,7 @@ __all__ = [
     "McpToolCallItem",
     "OpenTelemetrySink",
     "PostgresSessionStore",
+    "PostgresThreadArchive",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",

@@ -17,6 +17,7 @@ from adapters.memory_store import InMemorySessionStore
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner
 from adapters.sinks import CallbackSink
 from codex_local_sdk import AsyncCodexLiveRun, CodexClientEvent, CodexLocalClient, CodexThreadSession
+from tests import postgres_server
 
 
 class OnAsyncio:
@@ -138,3 +139,13 @@ def make_harness(in_mode: Callable[[Any], Any]) -> MakeHarness:
         return Harness(in_mode(client), runner, clock, store, events)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def shared_postgres() -> Iterator[postgres_server.PostgresServer]:
+    """A throwaway PostgreSQL server for every test of the run that needs one, started on first
+    use (a few seconds) and removed at the end. Where PostgreSQL or psycopg is missing the test
+    skips, saying how to get them; in CI it fails."""
+    postgres_server.skip_unless_available()
+    with postgres_server.throwaway_server(postgres_server.FAST) as running:
+        yield running

@@ -59,6 +59,18 @@ def unavailable(search_path: str | None = None, debian: Path = Path("/usr/lib/po
     return None
 
 
+def skip_unless_available() -> None:
+    """Skips the calling test where PostgreSQL or psycopg is missing, saying how to get them;
+    fails it in CI (``CI`` set), which must run the PostgreSQL tests."""
+    import pytest
+
+    reason = unavailable()
+    if reason is not None and os.environ.get("CI"):
+        pytest.fail(f"CI runs the PostgreSQL tests, but {reason}")
+    if reason is not None:
+        pytest.skip(reason)
+
+
 class PostgresServer:
     """A new cluster in a temporary folder, started by :meth:`start`, removed by :meth:`remove`.
 

@@ -54,6 +54,7 @@ EXPORTS = [
     "McpToolCallItem",
     "OpenTelemetrySink",
     "PostgresSessionStore",
+    "PostgresThreadArchive",
     "ProcessHandle",
     "ProcessRunner",
     "ProcessSpec",

@@ -39,18 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def postgres() -> None:
     """Skips the test where PostgreSQL or psycopg is missing, saying how to get them; fails it in CI."""
-    reason = postgres_server.unavailable()
-    if reason is not None and os.environ.get("CI"):
-        pytest.fail(f"CI runs the PostgreSQL tests, but {reason}")
-    if reason is not None:
-        pytest.skip(reason)
+    postgres_server.skip_unless_available()
 
 
-@pytest.fixture(scope="module")
-def server(postgres: None) -> Iterator[PostgresServer]:
-    """A server shared by the module's tests."""
-    with throwaway_server(FAST) as running:
-        yield running
+@pytest.fixture
+def server(shared_postgres: PostgresServer) -> PostgresServer:
+    """The server of the test run (see conftest.py)."""
+    return shared_postgres
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """A named session that moves between machines, against the real Codex CLI offline: two worker
-processes, each with its own CODEX_HOME, share a session store and a DirectoryThreadArchive
-and alternate turns of one session."""
+processes, each with its own CODEX_HOME, share a session store and a thread archive (a
+DirectoryThreadArchive, or a PostgresThreadArchive on the run's throwaway server) and alternate
+turns of one session."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from codex_local_sdk.testing.loopback import LoopbackProvider, Reply, write_codex_home
+from tests.postgres_server import PostgresServer
+from tests.standins.archive_worker import archive_of
 from tests.test_loopback_provider_real_cli import codex_bin
 
 __all__ = ["codex_bin"]  # the fixture this module uses
@@ -25,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 class Worker:
     """A worker process: one prompt in, one JSON answer out."""
 
-    def __init__(self, codex_bin: str, home: Path, shared: Path, env: dict[str, str]) -> None:
+    def __init__(self, codex_bin: str, home: Path, shared: Path, archive: str, env: dict[str, str]) -> None:
         argv = [
             sys.executable,
             "-m",
@@ -33,7 +37,7 @@ class Worker:
             codex_bin,
             str(home),
             str(shared / "sessions.json"),
-            str(shared / "archive"),
+            archive,
             str(shared / "work"),
         ]
         self.process = subprocess.Popen(
@@ -53,14 +57,23 @@ class Worker:
         self.process.wait(timeout=30)
 
 
+@pytest.fixture(params=["directory", "postgres"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """What the workers share: a folder, or a PostgreSQL database as a ``postgresql://`` URL."""
+    if request.param == "directory":
+        return str(tmp_path / "archive")
+    server: PostgresServer = request.getfixturevalue("shared_postgres")
+    return f"postgresql://postgres@/postgres?host={quote(str(server.folder), safe='')}"
+
+
 @pytest.fixture
-def workers(codex_bin: str, tmp_path: Path) -> Iterator[tuple[LoopbackProvider, list[Worker]]]:
+def workers(codex_bin: str, tmp_path: Path, archive: str) -> Iterator[tuple[LoopbackProvider, list[Worker]]]:
     (tmp_path / "work").mkdir()
     with LoopbackProvider() as provider:
         started = []
         for name in ("a", "b"):
             env = {**os.environ, **write_codex_home(tmp_path / f"home-{name}", provider.base_url)}
-            started.append(Worker(codex_bin, tmp_path / f"home-{name}", tmp_path, env))
+            started.append(Worker(codex_bin, tmp_path / f"home-{name}", tmp_path, archive, env))
         try:
             yield provider, started
         finally:
@@ -69,7 +82,7 @@ def workers(codex_bin: str, tmp_path: Path) -> Iterator[tuple[LoopbackProvider, 
 
 
 def test_two_workers_alternate_turns_of_one_session_with_its_whole_history(
-    workers: tuple[LoopbackProvider, list[Worker]],
+    workers: tuple[LoopbackProvider, list[Worker]], archive: str
 ) -> None:
     provider, (a, b) = workers
     answers = []
@@ -80,6 +93,7 @@ def test_two_workers_alternate_turns_of_one_session_with_its_whole_history(
     assert [answer["message"] for answer in answers] == [f"reply {n}" for n in range(1, 7)]
     assert [answer["operation"] for answer in answers] == ["start_thread"] + ["resume"] * 5
     assert len({answer["thread_id"] for answer in answers}) == 1
+    assert archive_of(archive).threads() == [answers[0]["thread_id"]]
     sizes = [len(request["input"]) for request in provider.requests]
     assert sizes == sorted(sizes) and len(set(sizes)) == 6, sizes
     for number, request in enumerate(provider.requests, start=1):
