@@ -67,6 +67,7 @@ EXPORTS = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SessionWorkspace",
     "SqliteSessionStore",
     "ThreadArchive",
     "ThreadLease",
