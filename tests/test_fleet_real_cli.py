@@ -99,12 +99,24 @@ def send(worker: subprocess.Popen[str], session: str, prompt: str) -> None:
     worker.stdin.flush()
 
 
-def answer(worker: subprocess.Popen[str]) -> dict[str, Any]:
+def answer(worker: subprocess.Popen[str], *, started: bool = False) -> dict[str, Any]:
+    """The worker's next answer (or, with ``started``, its next announcement that a turn
+    started); the other kind of line is skipped."""
     assert worker.stdout is not None
-    line = worker.stdout.readline()
-    assert line, f"worker {worker.pid} ended (exit code {worker.poll()})"
-    result: dict[str, Any] = json.loads(line)
-    return result
+    while True:
+        line = worker.stdout.readline()
+        assert line, f"worker {worker.pid} ended (exit code {worker.poll()})"
+        result: dict[str, Any] = json.loads(line)
+        if result.get("started", False) == started:
+            return result
+
+
+def wait_for_prompt(provider: LoopbackProvider, word: str) -> None:
+    """Wait until a request with a prompt holding ``word`` reached ``provider``."""
+    deadline = time.monotonic() + 60
+    while not any(word in p for r in provider.requests for p in user_prompts(r["input"])):
+        assert time.monotonic() < deadline, f"no prompt with {word!r} reached the provider"
+        time.sleep(0.05)
 
 
 def archived_rollout(archive: ThreadArchive, thread_id: str, home: Path) -> list[dict[str, Any]]:
@@ -227,10 +239,7 @@ def test_a_worker_killed_mid_turn_loses_that_turn_only_and_another_continues_aft
             send(doomed, "ticket", f"turn {k}")
             assert "error" not in answer(doomed)
         send(doomed, "ticket", f"turn 2 {HOLD}")
-        deadline = time.monotonic() + 60
-        while not any(HOLD in p for r in fleet.provider.requests for p in user_prompts(r["input"])):
-            assert time.monotonic() < deadline, "the held turn never reached the provider"
-            time.sleep(0.05)
+        wait_for_prompt(fleet.provider, HOLD)
         kill_worker(doomed)
 
         send(survivor, "ticket", "turn 3")
@@ -247,3 +256,32 @@ def test_a_worker_killed_mid_turn_loses_that_turn_only_and_another_continues_aft
         assert [turn.prompt_preview for turn in record.turns] == ["turn 0", "turn 1", "turn 3"]
         rollout = archived_rollout(fleet.archive(), after["thread_id"], tmp_path / "reader")
         assert turns_of(rollout) == (["turn 0", "turn 1", "turn 3"], 3)
+
+
+def test_two_requests_for_one_session_at_once_run_one_after_the_other(
+    codex_bin: str, tmp_path: Path, archive_name: str
+) -> None:
+    with Fleet(codex_bin, tmp_path, archive_name, f"json:{tmp_path / 'sessions.json'}") as fleet:
+        first, second = fleet.start_worker("--announce"), fleet.start_worker("--announce")
+        send(first, "ticket", "turn 0")
+        assert "error" not in answer(first)
+        send(first, "ticket", f"turn 1 {HOLD}")
+        wait_for_prompt(fleet.provider, HOLD)
+        send(second, "ticket", "turn 2")
+        answer(second, started=True)  # it asks for the lease the first worker holds
+        fleet.release.set()
+        held, after = answer(first), answer(second)
+
+        assert "error" not in held and "error" not in after, (held, after)
+        assert held["events"] == ["thread.archived"]
+        assert after["events"] == ["thread.lease_waited", "thread.restored", "thread.archived"]
+        assert after["message"] == "re: turn 2" and after["thread_id"] == held["thread_id"]
+        last = json.dumps(fleet.provider.requests[-1]["input"])
+        assert f"re: turn 1 {HOLD}" in last  # the second turn saw the first one's reply
+        record = store_from_url(fleet.store).get_record("ticket")
+        assert record is not None
+        assert (record.turn_count, record.success_count, record.failure_count) == (3, 3, 0)
+        expected = ["turn 0", f"turn 1 {HOLD}", "turn 2"]
+        assert [turn.prompt_preview for turn in record.turns] == expected
+        rollout = archived_rollout(fleet.archive(), after["thread_id"], tmp_path / "reader")
+        assert turns_of(rollout) == (expected, 3)

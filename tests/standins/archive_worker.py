@@ -2,12 +2,14 @@
 thread archive shared with the other workers.
 
 Run as ``python -m tests.standins.archive_worker CODEX_BIN HOME STORE ARCHIVE WORKDIR
-[--lease-seconds S]``. ``STORE`` is a store URL (``json:PATH``, ``sqlite:PATH``...) or the path
+[--lease-seconds S] [--announce]``. ``STORE`` is a store URL (``json:PATH``, ``sqlite:PATH``...) or the path
 of a JSON file; ``ARCHIVE`` names the thread archive for :func:`thread_archive`. It reads
 ``<session> <prompt>`` a line from stdin, runs the prompt as the next turn of that named
 session (the first one starts it) and prints one JSON line per turn: ``{"session": ...,
 "thread_id": ..., "message": ..., "operation": ..., "events": [...]}`` (the ``thread.*`` events
-of the turn) or ``{"session": ..., "error": ..., "error_type": ...}``.
+of the turn) or ``{"session": ..., "error": ..., "error_type": ...}``. With ``--announce`` it
+prints ``{"session": ..., "started": true}`` first, as the turn starts (before it asks for the
+thread's lease).
 """
 
 from __future__ import annotations
@@ -34,15 +36,22 @@ def main(argv: list[str]) -> None:
     for name in ("codex_bin", "home", "store", "archive", "workdir"):
         parser.add_argument(name)
     parser.add_argument("--lease-seconds", type=float, default=60.0)
+    parser.add_argument("--announce", action="store_true")
     args = parser.parse_args(argv)
     events: list[CodexClientEvent] = []
+
+    def record(event: CodexClientEvent) -> None:
+        events.append(event)
+        if args.announce and event.type == "operation.started":
+            print(json.dumps({"session": event.session_name, "started": True}), flush=True)
+
     client = CodexLocalClient(
         codex_bin=args.codex_bin,
         codex_home=args.home,
         session_store=store_from_url(args.store if ":" in args.store else f"json:{args.store}"),
         thread_archive=thread_archive(args.archive, lease_seconds=args.lease_seconds),
         timeout_seconds=60,
-        event_hook=events.append,
+        event_hook=record,
     )
     for line in sys.stdin:
         session, _, prompt = line.strip().partition(" ")
