@@ -65,6 +65,15 @@ def test_a_resume_by_name_runs_in_the_resolved_workspace(make_harness: MakeHarne
     assert record is not None and record.launch_options["cwd"] == "/machine-a/acme"
 
 
+def test_a_live_resume_by_name_runs_in_the_resolved_workspace(make_harness: MakeHarness) -> None:
+    h = make_harness([turn("one"), turn("two")], workspace_resolver=Resolver())
+    start_on_machine_a(h)
+    with h.client.resume_live("more", session_name="ticket") as run:
+        assert run.wait().final_message == "two"
+    assert h.runner.calls[1].cwd == "/machine-b/acme/repo"
+    assert add_dirs(h.runner.calls[1].argv) == ["/machine-b/acme/cache"]
+
+
 def test_the_calls_own_cwd_and_add_dirs_win_over_the_resolved_ones(make_harness: MakeHarness) -> None:
     h = make_harness([turn("one"), turn("two"), turn("three")], workspace_resolver=Resolver())
     start_on_machine_a(h)
