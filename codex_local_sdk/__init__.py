@@ -79,7 +79,7 @@ if TYPE_CHECKING:
         ThreadLease,
     )
     from .results import CodexExecResult, FailureKind
-    from .sessions import SessionRecord, SessionTurnRecord
+    from .sessions import SessionRecord, SessionTurnRecord, SessionWorkspace
     from .thread import CodexThreadSession
     from .versions import CliVersion
 
@@ -139,7 +139,7 @@ _HOMES = {
         "ThreadLease",
     ],
     "codex_local_sdk.results": ["CodexExecResult", "FailureKind"],
-    "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord"],
+    "codex_local_sdk.sessions": ["SessionRecord", "SessionTurnRecord", "SessionWorkspace"],
     "codex_local_sdk.thread": ["CodexThreadSession"],
     "codex_local_sdk.versions": ["CliVersion"],
     "adapters.json_file_store": ["JsonFileSessionStore"],
@@ -222,6 +222,7 @@ __all__ = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SessionWorkspace",
     "SqliteSessionStore",
     "ThreadArchive",
     "ThreadArchiveError",

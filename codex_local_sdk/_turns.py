@@ -37,9 +37,11 @@ from .models import CodexExecRequest, CodexExecResult, Usage
 from .ports import Clock, ProcessSpec, RecordUpdate, SessionStore, ThreadArchive, ThreadLease, update_record
 from .sessions import (
     SessionRecord,
+    WorkspaceResolver,
     check_metadata,
     check_session_id,
     check_session_name,
+    continued_options,
     launch_options,
     record_turn,
 )
@@ -160,18 +162,22 @@ def resume(
     session_name: str | None,
     last: bool,
     options: Mapping[str, Any],
+    workspace: WorkspaceResolver | None = None,
 ) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that continue the thread :func:`resume_target` picks. A saved
-    session's launch options apply unless ``options`` gives them.
+    session's launch options apply unless ``options`` gives them, with the ``cwd`` and
+    ``add_dirs`` that ``workspace`` resolves for its record (see
+    :func:`~codex_local_sdk.sessions.continued_options`).
 
     Raises:
-        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type.
+        TypeError: as :func:`resume_target`; an unknown option or a value of the wrong type; a
+            ``workspace`` that returns no :class:`~codex_local_sdk.sessions.SessionWorkspace`.
         ValueError: as :func:`resume_target`; a bad option value.
         CodexSessionError: as :func:`resume_target`.
     """
     turn = resume_target(store, session_id, session_name, last)
     if session_name is not None:
-        options = {**require_record(store, session_name).launch_options, **options}
+        options = continued_options(require_record(store, session_name), options, workspace)
     return CodexExecRequest(prompt=prompt, **options), turn
 
 
@@ -183,6 +189,7 @@ def fork(
     new_session_name: str | None,
     options: Mapping[str, Any],
     metadata: Mapping[str, str] | None = None,
+    workspace: WorkspaceResolver | None = None,
 ) -> tuple[CodexExecRequest, Turn]:
     """The request and turn that fork thread ``session_id`` or the saved session
     ``session_name`` into a new thread, saved under ``new_session_name`` unless it is
@@ -191,8 +198,9 @@ def fork(
     A fork with a prompt reports the parent's running total, so its ``turn_usage`` is
     measured from the total in the parent's record (unknown for a fork by id). A fork without
     one runs no turn; its request's prompt only names it in the new session's record. A fork
-    of a saved session reuses its launch options (unless ``options`` gives them) and, without
-    ``metadata``, its metadata.
+    of a saved session reuses its launch options (unless ``options`` gives them), in the
+    workspace that ``workspace`` resolves for its record, and, without ``metadata``, its
+    metadata.
 
     Raises:
         TypeError: ``prompt`` is not a str; an unknown option or a value of the wrong type.
@@ -212,7 +220,7 @@ def fork(
     elif session_name is not None:
         record = require_record(store, session_name)
         parent, parent_usage = record.session_id, record.last_usage
-        options = {**record.launch_options, **options}
+        options = continued_options(record, options, workspace)
         metadata = record.metadata if metadata is None else metadata
     else:
         raise ValueError(needs + "none")

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 
 from .models import StrPath
-from .sessions import check_session_name
+from .sessions import WorkspaceResolver, check_session_name
 
 
 def client_settings(
@@ -102,6 +102,15 @@ def check_max_concurrent_runs(limit: int | None) -> None:
         raise TypeError(f"max_concurrent_runs must be an int or None, got {limit!r}")
     if limit < 1:
         raise ValueError(f"max_concurrent_runs must be >= 1, got {limit} (None means no limit)")
+
+
+def workspace_resolver(resolver: WorkspaceResolver | None) -> WorkspaceResolver | None:
+    if resolver is not None and not callable(resolver):
+        raise TypeError(
+            "workspace_resolver must be a function of a SessionRecord that returns a SessionWorkspace, "
+            f"or None; got {resolver!r} ({type(resolver).__name__})"
+        )
+    return resolver
 
 
 def flag(name: str, value: bool) -> bool:

@@ -21,7 +21,7 @@ from ._wiring import EventHook
 from .live import AsyncCodexLiveRun, CodexLiveRun
 from .models import CodexExecRequest, CodexExecResult, RetryPolicy, StrPath
 from .ports import Clock, EventSink, ProcessRunner, SessionStore, ThreadArchive
-from .sessions import SessionRecord, check_session_id, check_session_name
+from .sessions import SessionRecord, WorkspaceResolver, check_session_id, check_session_name
 from .thread import CodexThreadSession
 from .versions import CliVersion
 
@@ -135,6 +135,14 @@ class CodexLocalClient:
             (``data["prompt"]``), for sinks that record it (the
             :class:`~adapters.otel_sink.OpenTelemetrySink` sets ``gen_ai.input.messages``).
             Off by default: telemetry then never holds a prompt.
+        workspace_resolver: where a named session continues on this machine: called with the
+            session's :class:`~codex_local_sdk.sessions.SessionRecord` when a turn resumes
+            (or forks) it by name, it returns the
+            :class:`~codex_local_sdk.sessions.SessionWorkspace` (``cwd`` and ``add_dirs``)
+            used instead of the recorded ones; a ``cwd=`` or ``add_dirs=`` of the call still
+            wins. For fleets whose machines lay out workspaces differently. ``None`` (the
+            default): the recorded launch options apply as they are. ``CODEX_HOME`` is never
+            taken from a record: it is this client's ``codex_home``.
 
     Attributes:
         codex_bin: ``argv[0]`` of every run: the name as given, or the absolute path.
@@ -143,6 +151,7 @@ class CodexLocalClient:
         preview_chars: as given.
         session_store: the store in use.
         thread_archive: as given.
+        workspace_resolver: as given.
         codex_home: as given, absolute, or ``None``.
         inherit_env: as given.
         env_allowlist: as given, as a tuple.
@@ -151,7 +160,8 @@ class CodexLocalClient:
     Raises:
         TypeError: a grace period that is not a number, a ``preview_chars`` or
             ``max_concurrent_runs`` that is not an int, a ``codex_bin`` or ``default_cwd``
-            that is not a path, a ``default_env`` that is not a mapping of str to str.
+            that is not a path, a ``default_env`` that is not a mapping of str to str, a
+            ``workspace_resolver`` that is not callable.
         ValueError: a negative, NaN or infinite grace period, a negative preview length, a
             ``default_env`` name that is empty or holds ``=`` or NUL, a value that holds NUL,
             a timeout that is not a finite number > 0, a ``max_concurrent_runs`` < 1, an
@@ -185,6 +195,7 @@ class CodexLocalClient:
         strict_cli_version: bool = False,
         thread_archive: ThreadArchive | None = None,
         capture_prompts: bool = False,
+        workspace_resolver: WorkspaceResolver | None = None,
     ) -> None:
         self.codex_bin, self.default_cwd, self.default_env, self.preview_chars = _validation.client_settings(
             codex_bin, default_cwd, default_env, terminate_grace_seconds, preview_chars
@@ -194,6 +205,7 @@ class CodexLocalClient:
         )
         self.session_store = _wiring.session_store(session_store)
         self.thread_archive = thread_archive
+        self.workspace_resolver = _validation.workspace_resolver(workspace_resolver)
         self._default_timeouts = Timeouts(timeout_seconds, idle_timeout_seconds, first_event_timeout_seconds)
         _validation.check_max_concurrent_runs(max_concurrent_runs)
         self._engine = _wiring.engine(
@@ -638,7 +650,9 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, self.workspace_resolver
+        )
         return self._engine.drive(
             self._steps().run(
                 "resume",
@@ -667,7 +681,9 @@ class CodexLocalClient:
     ) -> CodexExecResult:
         """As :meth:`resume`, on asyncio, with the same arguments, result and errors."""
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, self.workspace_resolver
+        )
         return await self._engine.drive_async(
             self._steps().run(
                 "resume",
@@ -732,7 +748,14 @@ class CodexLocalClient:
             CodexError: as :meth:`run`.
         """
         request, turn = _turns.fork(
-            self.session_store, prompt, session_id, session_name, new_session_name, options, metadata
+            self.session_store,
+            prompt,
+            session_id,
+            session_name,
+            new_session_name,
+            options,
+            metadata,
+            self.workspace_resolver,
         )
         result = self._engine.drive(
             self._steps().run(
@@ -761,7 +784,14 @@ class CodexLocalClient:
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`fork_thread`, on asyncio, with the same arguments, result and errors."""
         request, turn = _turns.fork(
-            self.session_store, prompt, session_id, session_name, new_session_name, options, metadata
+            self.session_store,
+            prompt,
+            session_id,
+            session_name,
+            new_session_name,
+            options,
+            metadata,
+            self.workspace_resolver,
         )
         steps = self._steps().run(
             "fork_thread",
@@ -1083,7 +1113,9 @@ class CodexLocalClient:
             CodexSpawnError: the CLI could not be started, on the last attempt.
         """
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, self.workspace_resolver
+        )
         steps = self._steps().live(
             "resume_live",
             request,
@@ -1114,7 +1146,9 @@ class CodexLocalClient:
         """As :meth:`resume_live`, on asyncio, with the same arguments and errors; returns an
         :class:`AsyncCodexLiveRun`."""
         output = optional_spec(output_type)
-        request, turn = _turns.resume(self.session_store, prompt, session_id, session_name, last, options)
+        request, turn = _turns.resume(
+            self.session_store, prompt, session_id, session_name, last, options, self.workspace_resolver
+        )
         steps = self._steps().live(
             "resume_live",
             request,

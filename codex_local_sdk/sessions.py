@@ -7,13 +7,14 @@ A *session* is a Codex thread under a name the caller chose ("ticket-4711"). Its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from ._compat import accepting_origin_calls
-from .models import CodexExecRequest, SandboxMode
+from .models import CodexExecRequest, SandboxMode, StrPath
 from .results import CodexExecResult, Usage, run_succeeded
 
 
@@ -154,6 +155,72 @@ def launch_options(request: CodexExecRequest) -> dict[str, Any]:
 
 
 _DEFAULTS = CodexExecRequest(prompt="(every field at its default)")
+
+
+def _workspace_cwd(value: StrPath | None) -> str | None:
+    return None if value is None else os.fspath(value)
+
+
+def _workspace_dirs(value: Iterable[StrPath]) -> tuple[str, ...]:
+    if isinstance(value, (str, bytes, os.PathLike)):
+        raise TypeError(f"add_dirs must be a sequence of paths, got the single path {value!r}")
+    return tuple(os.fspath(item) for item in value)
+
+
+@attrs.frozen
+class SessionWorkspace:
+    """Where a named session's next turn runs on this machine: what a client's
+    ``workspace_resolver`` returns for the session's record.
+
+    Machines of a fleet lay out their workspaces differently: the ``cwd`` and ``add_dirs`` a
+    thread was started with on one machine may not exist on the next. A resolver maps the
+    record (its :attr:`~SessionRecord.launch_options`, :attr:`~SessionRecord.metadata`,
+    :attr:`~SessionRecord.name`) to this machine's paths:
+
+    >>> def workspace(record: SessionRecord) -> SessionWorkspace:
+    ...     tenant = record.metadata["tenant"]
+    ...     return SessionWorkspace(cwd=f"/srv/{tenant}/repo", add_dirs=[f"/srv/{tenant}/cache"])
+
+    Attributes:
+        cwd: the turn's working directory; ``None``: the client's ``default_cwd``.
+        add_dirs: its extra writable directories (``--add-dir``), instead of the recorded ones.
+
+    Raises:
+        TypeError: a path that is not a str or :class:`~pathlib.Path`, ``add_dirs`` given as
+            one path instead of a sequence of them. (The request the paths go into checks them
+            further, as any ``cwd`` and ``add_dirs``.)
+    """
+
+    cwd: str | None = attrs.field(default=None, converter=_workspace_cwd)
+    add_dirs: tuple[str, ...] = attrs.field(default=(), converter=_workspace_dirs)
+
+
+WorkspaceResolver = Callable[[SessionRecord], SessionWorkspace]
+"""A client's ``workspace_resolver``: a named session's record to the workspace its next turn
+runs in on this machine."""
+
+
+def continued_options(
+    record: SessionRecord, options: Mapping[str, Any], resolver: WorkspaceResolver | None = None
+) -> dict[str, Any]:
+    """The request options of a turn that continues ``record``'s session: its launch options
+    (only the fields of :data:`LAUNCH_FIELDS`: never a ``codex_home``, which belongs to the
+    machine), with the ``cwd`` and ``add_dirs`` of ``resolver``'s workspace when given, under
+    the call's own ``options``, which win.
+
+    Raises:
+        TypeError: ``resolver`` returned something other than a :class:`SessionWorkspace`.
+    """
+    launched = {name: value for name, value in record.launch_options.items() if name in LAUNCH_FIELDS}
+    if resolver is not None:
+        workspace = resolver(record)
+        if not isinstance(workspace, SessionWorkspace):
+            raise TypeError(
+                f"workspace_resolver must return a SessionWorkspace for session {record.name!r}, got "
+                f"{workspace!r} ({type(workspace).__name__})"
+            )
+        launched = {**launched, "cwd": workspace.cwd, "add_dirs": workspace.add_dirs}
+    return {**launched, **options}
 
 
 def _json_value(value: Any) -> Any:

@@ -41,6 +41,7 @@ from codex_local_sdk.ports import ProcessSpec
 from codex_local_sdk.testing import SessionStoreContract, StoreFactory, check_session_store, contracts
 from codex_local_sdk.testing.store_rules import add_turn
 from codex_local_sdk.versions import OPTIONS, SUBCOMMANDS, option_support
+from tests.test_loopback_provider_real_cli import codex_bin as codex_bin  # the fixture test_fleet uses
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -477,6 +478,22 @@ def test_offline_provider(capsys: pytest.CaptureFixture[str]) -> None:
         "requests to the provider: 2",
         "the last one carried: function_call_output",
     ]
+
+
+def test_fleet(codex_bin: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # The real CLI, offline: a thread is a rollout file in CODEX_HOME, which the archive moves.
+    load("fleet").main(codex_bin)
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        "worker-a: in worker-a/checkouts/shop, read: Find the bug",
+        "  worker-b restored the thread from the archive",
+        "worker-b: in worker-b/checkouts/shop, read: Find the bug / Fix it",
+        "  worker-a restored the thread from the archive",
+        "worker-a: in worker-a/checkouts/shop, read: Find the bug / Fix it / Add a test",
+        "one thread: True, 3 turns recorded",
+        "archived threads: 1",
+    ]
+    assert_shown_on("fleet", out)
 
 
 # -- the reference and the tables name everything -----------------------------------------------

@@ -68,6 +68,7 @@ EXPORTS = [
     "SessionStoreLockTimeout",
     "SessionStoreSchemaError",
     "SessionTurnRecord",
+    "SessionWorkspace",
     "SqliteSessionStore",
     "ThreadArchive",
     "ThreadArchiveError",

@@ -46,7 +46,7 @@ class Worker:
 
     def turn(self, prompt: str) -> dict[str, Any]:
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(prompt + "\n")
+        self.process.stdin.write(f"ticket {prompt}\n")
         self.process.stdin.flush()
         answer: dict[str, Any] = json.loads(self.process.stdout.readline())
         return answer
