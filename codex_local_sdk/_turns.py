@@ -20,6 +20,7 @@ from ._engine import RunEngine
 from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt, TurnEnd
 from ._output import OutputSpec, read_output
+from ._retrying import with_retries
 from ._run_files import SCHEMA_PATH, attach_run_files, schema_input
 from ._steps import Steps, closing
 from ._telemetry import Telemetry
@@ -538,7 +539,7 @@ class TurnSteps:
         try:
             spec = yield from self._spec(request, turn, api_key, output)
             keeper = self._keeper(report, request)
-            turn, lease = yield from self._begin(turn, keeper)
+            turn, lease = yield from self._begin(turn, keeper, report)
             guard = None if keeper is None or lease is None else keeper.guard(lease)
             steps = self.engine.execute(report, spec, request, timeouts, guard)
             if keeper is not None:
@@ -556,10 +557,23 @@ class TurnSteps:
         report.operation_finished(result)
         return self.engine.check(result, timeouts)
 
-    def _begin(self, turn: Turn, keeper: Keeper | None) -> Steps[tuple[Turn, ThreadLease | None]]:
+    def _begin(
+        self, turn: Turn, keeper: Keeper | None, report: Telemetry
+    ) -> Steps[tuple[Turn, ThreadLease | None]]:
         """:func:`begin` the turn, under its thread's lease (its rollout restored) when
-        ``keeper`` archives it; the lease is freed if the store fails."""
-        lease = None if keeper is None or turn.thread_id is None else (yield from keeper.hold(turn.thread_id))
+        ``keeper`` archives it; the lease is freed if the store fails. A thread that another
+        worker held for all of ``lease_wait_seconds`` is asked for again as the retry policy
+        retries a busy thread (``retry_on_failures`` with ``"thread_busy"``)."""
+        lease = None
+        if keeper is not None and turn.thread_id is not None:
+            thread_id = turn.thread_id
+            lease = yield from with_retries(
+                self.engine.retry_policy,
+                self.engine.clock,
+                lambda number: keeper.hold(thread_id),
+                result_of=lambda lease: None,
+                on_retry=report.retry_scheduled("retry.scheduled"),
+            )
         try:
             return begin(self.store, turn), lease
         except BaseException:
@@ -606,7 +620,7 @@ class TurnSteps:
         try:
             spec = yield from self._spec(request, turn, api_key, output)
             keeper = self._keeper(report, request)
-            turn, lease = yield from self._begin(turn, keeper)
+            turn, lease = yield from self._begin(turn, keeper, report)
             guard = None if keeper is None or lease is None else keeper.guard(lease)
             starting = self.engine.start_live(report, spec, request, timeouts, keep_events, guard)
             if keeper is not None and lease is not None:

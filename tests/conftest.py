@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any, cast
+from urllib.parse import quote
 
 import attrs
 import pytest
@@ -149,3 +151,15 @@ def shared_postgres() -> Iterator[postgres_server.PostgresServer]:
     postgres_server.skip_unless_available()
     with postgres_server.throwaway_server(postgres_server.FAST) as running:
         yield running
+
+
+@pytest.fixture
+def postgres_database(shared_postgres: postgres_server.PostgresServer) -> str:
+    """A new, empty database on the shared server, for one test: its ``postgresql://`` URL."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(shared_postgres.dsn, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"postgresql://postgres@/{name}?host={quote(str(shared_postgres.folder), safe='')}"

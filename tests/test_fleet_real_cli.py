@@ -3,9 +3,10 @@ share a session store and a thread archive, and continue named sessions wherever
 requests land, with every turn kept and none forked; a worker killed mid-turn loses only
 that turn, and another continues the session once its lease expired.
 
-The archive is named by one string and built by ``archive_worker.thread_archive``, in the
-workers and here where the tests read it back, so another archive is one more parameter of
-the ``archive_name`` fixture."""
+Each test runs twice: with a shared folder (a DirectoryThreadArchive) beside a SQLite or JSON
+store, and with one PostgreSQL database holding the store and the archive. The archive is named
+by one string and built by ``archive_worker.thread_archive``, in the workers and here where the
+tests read it back."""
 
 from __future__ import annotations
 
@@ -135,10 +136,19 @@ def turns_of(rollout: list[dict[str, Any]]) -> tuple[list[str], int]:
     return user_prompts(payloads), contexts
 
 
-@pytest.fixture
-def archive_name(tmp_path: Path) -> str:
-    """The shared thread archive, as ``archive_worker.thread_archive`` takes it."""
-    return str(tmp_path / "archive")
+@pytest.fixture(params=["files", "postgres"])
+def archive_name(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The shared thread archive, as ``archive_worker.thread_archive`` takes it: a folder, or a
+    new PostgreSQL database (a ``postgresql://`` URL) that holds the session store too."""
+    if request.param == "files":
+        return str(tmp_path / "archive")
+    database: str = request.getfixturevalue("postgres_database")
+    return database
+
+
+def store_beside(archive_name: str, file_store: str) -> str:
+    """The session store's URL: the archive's database, else ``file_store``."""
+    return archive_name if archive_name.startswith("postgresql://") else file_store
 
 
 WORKERS, SESSIONS, TURNS = 4, 10, 10
@@ -147,7 +157,8 @@ WORKERS, SESSIONS, TURNS = 4, 10, 10
 def test_four_workers_continue_ten_sessions_wherever_their_turns_land(
     codex_bin: str, tmp_path: Path, archive_name: str
 ) -> None:
-    with Fleet(codex_bin, tmp_path, archive_name, f"sqlite:{tmp_path / 'sessions.sqlite3'}") as fleet:
+    store_url = store_beside(archive_name, f"sqlite:{tmp_path / 'sessions.sqlite3'}")
+    with Fleet(codex_bin, tmp_path, archive_name, store_url) as fleet:
         workers = [fleet.start_worker() for _ in range(WORKERS)]
         sessions = [f"ticket-{n}" for n in range(SESSIONS)]
         landing = [w for w in range(WORKERS) for _ in range(SESSIONS * TURNS // WORKERS)]
@@ -233,7 +244,9 @@ def kill_worker(worker: subprocess.Popen[str]) -> None:
 def test_a_worker_killed_mid_turn_loses_that_turn_only_and_another_continues_after_its_lease(
     codex_bin: str, tmp_path: Path, archive_name: str
 ) -> None:
-    with Fleet(codex_bin, tmp_path, archive_name, f"json:{tmp_path / 'sessions.json'}") as fleet:
+    with Fleet(
+        codex_bin, tmp_path, archive_name, store_beside(archive_name, f"json:{tmp_path / 'sessions.json'}")
+    ) as fleet:
         doomed, survivor = fleet.start_worker("--lease-seconds", "3"), fleet.start_worker()
         for k in range(2):
             send(doomed, "ticket", f"turn {k}")
@@ -261,7 +274,9 @@ def test_a_worker_killed_mid_turn_loses_that_turn_only_and_another_continues_aft
 def test_two_requests_for_one_session_at_once_run_one_after_the_other(
     codex_bin: str, tmp_path: Path, archive_name: str
 ) -> None:
-    with Fleet(codex_bin, tmp_path, archive_name, f"json:{tmp_path / 'sessions.json'}") as fleet:
+    with Fleet(
+        codex_bin, tmp_path, archive_name, store_beside(archive_name, f"json:{tmp_path / 'sessions.json'}")
+    ) as fleet:
         first, second = fleet.start_worker("--announce"), fleet.start_worker("--announce")
         send(first, "ticket", "turn 0")
         assert "error" not in answer(first)

@@ -22,7 +22,7 @@ from adapters.process_lock import ProcessLock
 from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
 from adapters.thread_archive import DirectoryThreadArchive
-from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexThreadBusyError
+from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexThreadBusyError, RetryPolicy
 from codex_local_sdk.ports import AsyncProcessHandle, ProcessHandle, ProcessSpec, ThreadLease
 
 THREAD = "019a-thread"
@@ -497,3 +497,53 @@ def test_a_resume_of_a_thread_id_the_archive_refuses_raises_value_error_before_r
     with pytest.raises(ValueError, match="is not a thread id"):
         client.resume("more", session_id="a thread")
     assert runner.scripted.calls == []
+
+
+class BackoffClock(FakeClock):
+    """A fake clock that calls ``at_backoff`` when the client sleeps a retry's backoff of 1 s
+    (a lease is polled every 0.25 s)."""
+
+    def __init__(self, at_backoff: Callable[[], None]) -> None:
+        super().__init__()
+        self.at_backoff = at_backoff
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        if seconds == 1:
+            self.at_backoff()
+
+
+def test_a_thread_leased_elsewhere_is_asked_for_again_as_the_policy_retries_a_busy_thread(
+    tmp_path: Path,
+) -> None:
+    taken: list[ThreadLease] = []
+    clock = BackoffClock(lambda: archive.release(taken.pop()))  # the other turn ends meanwhile
+    archive = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, lease_wait_seconds=5, clock=clock)
+    store = InMemorySessionStore(clock=clock)
+    store.set("ticket", THREAD)
+    events: list[CodexClientEvent] = []
+    runner = RolloutRunner([a_turn()], clock)
+    policy = RetryPolicy(
+        max_attempts=2, initial_backoff_seconds=1, jitter_ratio=0, retry_on_failures={"thread_busy"}
+    )
+    client = CodexLocalClient(
+        runner=runner,
+        clock=clock,
+        session_store=store,
+        codex_home=tmp_path / "a",
+        thread_archive=archive,
+        event_sink=CallbackSink(events.append),
+        retry_policy=policy,
+    )
+    other = archive.acquire(THREAD)  # another machine ran a turn, and runs the next one
+    assert other is not None
+    write_rollout(tmp_path / "other", b"turn\n")
+    archive.save(other, str(tmp_path / "other"))
+    taken.append(other)
+
+    result = client.resume("more", session_name="ticket")
+
+    assert result.succeeded and len(runner.scripted.calls) == 1
+    retried = [e for e in events if e.type == "retry.scheduled"]
+    assert [(e.attempt, "another worker" in (e.error or "")) for e in retried] == [(1, True)]
+    assert [e.data["taken"] for e in events if e.type == "thread.lease_waited"] == [False]

@@ -12,13 +12,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 
 from codex_local_sdk.testing.loopback import LoopbackProvider, Reply, write_codex_home
-from tests.postgres_server import PostgresServer
-from tests.standins.archive_worker import archive_of
+from tests.standins.archive_worker import thread_archive
 from tests.test_loopback_provider_real_cli import codex_bin
 
 __all__ = ["codex_bin"]  # the fixture this module uses
@@ -62,8 +60,8 @@ def archive(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """What the workers share: a folder, or a PostgreSQL database as a ``postgresql://`` URL."""
     if request.param == "directory":
         return str(tmp_path / "archive")
-    server: PostgresServer = request.getfixturevalue("shared_postgres")
-    return f"postgresql://postgres@/postgres?host={quote(str(server.folder), safe='')}"
+    database: str = request.getfixturevalue("postgres_database")
+    return database
 
 
 @pytest.fixture
@@ -93,7 +91,7 @@ def test_two_workers_alternate_turns_of_one_session_with_its_whole_history(
     assert [answer["message"] for answer in answers] == [f"reply {n}" for n in range(1, 7)]
     assert [answer["operation"] for answer in answers] == ["start_thread"] + ["resume"] * 5
     assert len({answer["thread_id"] for answer in answers}) == 1
-    assert archive_of(archive).threads() == [answers[0]["thread_id"]]
+    assert thread_archive(archive).threads() == [answers[0]["thread_id"]]
     sizes = [len(request["input"]) for request in provider.requests]
     assert sizes == sorted(sizes) and len(set(sizes)) == 6, sizes
     for number, request in enumerate(provider.requests, start=1):
