@@ -516,9 +516,9 @@ class BackoffClock(FakeClock):
 def test_a_thread_leased_elsewhere_is_asked_for_again_as_the_policy_retries_a_busy_thread(
     tmp_path: Path,
 ) -> None:
-    taken: list[ThreadLease] = []
-    clock = BackoffClock(lambda: archive.release(taken.pop()))  # the other turn ends meanwhile
-    archive = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, lease_wait_seconds=5, clock=clock)
+    held: list[ThreadLease] = []
+    clock = BackoffClock(lambda: shared.release(held.pop()))  # the other turn ends meanwhile
+    shared = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, lease_wait_seconds=5, clock=clock)
     store = InMemorySessionStore(clock=clock)
     store.set("ticket", THREAD)
     events: list[CodexClientEvent] = []
@@ -531,15 +531,15 @@ def test_a_thread_leased_elsewhere_is_asked_for_again_as_the_policy_retries_a_bu
         clock=clock,
         session_store=store,
         codex_home=tmp_path / "a",
-        thread_archive=archive,
+        thread_archive=shared,
         event_sink=CallbackSink(events.append),
         retry_policy=policy,
     )
-    other = archive.acquire(THREAD)  # another machine ran a turn, and runs the next one
+    other = shared.acquire(THREAD)  # another machine ran a turn, and runs the next one
     assert other is not None
     write_rollout(tmp_path / "other", b"turn\n")
-    archive.save(other, str(tmp_path / "other"))
-    taken.append(other)
+    shared.save(other, str(tmp_path / "other"))
+    held.append(other)
 
     result = client.resume("more", session_name="ticket")
 
