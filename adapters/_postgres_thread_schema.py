@@ -41,7 +41,7 @@ _STATEMENTS = {
         WHERE lease.expires_at <= now()
         RETURNING token""",
     "renew": """UPDATE {leases} SET expires_at = now() + make_interval(secs => %(seconds)s)
-        WHERE thread_id = %(thread)s AND token = %(token)s AND expires_at > now() RETURNING 1""",
+        WHERE thread_id = %(thread)s AND token = %(token)s AND expires_at <> '-infinity' RETURNING 1""",
     "release": """UPDATE {leases} SET expires_at = '-infinity'
         WHERE thread_id = %(thread)s AND token = %(token)s""",
     "lock_lease": """SELECT token = %(token)s AND expires_at > now() FROM {leases}

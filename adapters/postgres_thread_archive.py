@@ -40,19 +40,26 @@ SQL takes values as parameters only; the schema and table names are quoted ident
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import socket
 import threading
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from codex_local_sdk.errors import CodexThreadBusyError
+from codex_local_sdk.errors import SessionStoreCorruptError
 from codex_local_sdk.ports import ThreadLease
 
 from ._postgres_database import Database, check_prefix, check_schema, check_seconds, require_psycopg
 from ._postgres_thread_schema import SCHEMA_VERSION, VERSIONS, statements
-from .thread_archive import check_thread_id, find_rollout, resolve_home, write_atomically
+from .thread_archive import (
+    LeaseRenewals,
+    check_lease_time,
+    check_thread_id,
+    find_rollout,
+    lost_lease_error,
+    resolve_home,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -115,8 +122,8 @@ class PostgresThreadArchive:
         require_psycopg("PostgresThreadArchive")
         self.schema = check_schema(schema)
         self.table_prefix = check_prefix(table_prefix, longest=VERSIONS)
-        self.lease_seconds = _lease_time("lease_seconds", lease_seconds, may_be_zero=False)
-        self.lease_wait_seconds = _lease_time("lease_wait_seconds", lease_wait_seconds, may_be_zero=True)
+        self.lease_seconds = check_lease_time("lease_seconds", lease_seconds, may_be_zero=False)
+        self.lease_wait_seconds = check_lease_time("lease_wait_seconds", lease_wait_seconds, may_be_zero=True)
         lock_timeout = check_seconds("lock_timeout_seconds", lock_timeout_seconds)
         self._sql, migrations = statements(schema, table_prefix)
         self._database = Database(
@@ -138,7 +145,7 @@ class PostgresThreadArchive:
         self.bytes_sent = 0
         self.bytes_received = 0
         self._mutex = threading.Lock()
-        self._renewers: dict[ThreadLease, threading.Event] = {}
+        self._renewals = LeaseRenewals(self.renew, self.lease_seconds)
 
     def __repr__(self) -> str:
         return (
@@ -155,10 +162,7 @@ class PostgresThreadArchive:
     def close(self) -> None:
         """Stop renewing leases, and close the connections this archive made (a pool given to
         it stays open). Leases still held expire after ``lease_seconds``."""
-        with self._mutex:
-            renewers, self._renewers = self._renewers, {}
-        for stop in renewers.values():
-            stop.set()
+        self._renewals.stop_all()
         self._database.close()
 
     def migrate(self) -> int:
@@ -184,22 +188,20 @@ class PostgresThreadArchive:
         if row is None:
             return None
         lease = ThreadLease(thread_id=thread_id, token=int(row[0]))
-        self._start_renewing(lease)
+        self._renewals.start(lease)
         return lease
 
     def renew(self, lease: ThreadLease) -> bool:
-        """Extend ``lease`` by ``lease_seconds``; ``False`` if it was lost (it expired, or
-        another worker holds the thread now)."""
+        """Extend ``lease`` by ``lease_seconds``; ``False`` if it was lost: released, or taken
+        by another worker (a lease that expired while the database was away is renewed if
+        nobody took the thread meanwhile: its token is still the last)."""
         params = {**_lease_params(lease), "seconds": self.lease_seconds}
         row = self._database.transaction(lambda conn: conn.execute(self._sql["renew"], params).fetchone())
         return row is not None
 
     def release(self, lease: ThreadLease) -> None:
         """Stop renewing ``lease`` and free its thread (nothing if it was lost already)."""
-        with self._mutex:
-            stop = self._renewers.pop(lease, None)
-        if stop is not None:
-            stop.set()
+        self._renewals.stop(lease)
         self._database.transaction(lambda conn: conn.execute(self._sql["release"], _lease_params(lease)))
 
     # -- rollouts ----------------------------------------------------------------------------
@@ -210,8 +212,9 @@ class PostgresThreadArchive:
         is the start of the archived one, else the whole of it.
 
         Returns:
-            The bytes fetched from the archive, or ``None`` when nothing needed copying (no
-            archived rollout, or the same one there already).
+            The size of the rollout written (``bytes_received`` counts what was fetched), or
+            ``None`` when nothing needed copying (no archived rollout, or the same one there
+            already).
         """
         params: dict[str, Any] = {"thread": check_thread_id(thread_id)}
         summary = self._query("summary", params)
@@ -233,7 +236,7 @@ class PostgresThreadArchive:
         write_atomically(os.path.join(home, _checked_path(path, thread_id)), content)
         with self._mutex:
             self.bytes_received += len(data)
-        return len(data)
+        return len(content)
 
     def save(self, lease: ThreadLease, codex_home: str | None) -> int | None:
         """Copy the rollout of ``lease.thread_id`` out of ``codex_home`` in one transaction:
@@ -250,7 +253,9 @@ class PostgresThreadArchive:
         relative = find_rollout(home, check_thread_id(lease.thread_id))
         if relative is None:
             return None
-        content = _read(os.path.join(home, relative)) or b""
+        content = _read(os.path.join(home, relative))
+        if not content:  # gone meanwhile, or empty: nothing that could replace the archived one
+            return None
         sent = self._database.transaction(lambda conn: self._save(conn, lease, relative, content))
         with self._mutex:
             self.bytes_sent += sent
@@ -278,11 +283,7 @@ class PostgresThreadArchive:
         params: dict[str, Any] = _lease_params(lease)
         held = conn.execute(self._sql["lock_lease"], params).fetchone()
         if held is None or not held[0]:
-            raise CodexThreadBusyError(
-                f"the rollout of thread {lease.thread_id!r} was not archived: this worker's lease "
-                f"(token {lease.token}) was lost while its turn ran, and another worker may have "
-                "continued the thread since. Resume the thread again to continue from the archive."
-            )
+            raise lost_lease_error(lease)
         params.update(path=relative, size=len(content), digest=hashlib.sha256(content).digest())
         archived = conn.execute(self._sql["summary"], params).fetchone()
         if archived is None or not _extends(content, relative, archived):
@@ -292,21 +293,6 @@ class PostgresThreadArchive:
         if appended:  # else unchanged: an update would still rewrite the whole value
             conn.execute(self._sql["append"], {**params, "data": appended})
         return len(appended)
-
-    def _start_renewing(self, lease: ThreadLease) -> None:
-        stop = threading.Event()
-        with self._mutex:
-            self._renewers[lease] = stop
-
-        def renew_until_stopped() -> None:
-            while not stop.wait(self.lease_seconds / 3):
-                try:
-                    if not self.renew(lease):
-                        return
-                except Exception:  # the database is briefly away: try again next time
-                    continue
-
-        threading.Thread(target=renew_until_stopped, name=f"lease-{lease.thread_id}", daemon=True).start()
 
 
 def _lease_params(lease: ThreadLease) -> dict[str, Any]:
@@ -327,7 +313,7 @@ def _checked_path(path: str, thread_id: str) -> str:
     ``CODEX_HOME`` where the CLI keeps rollouts (``sessions/YYYY/MM/DD/rollout-*-<id>.jsonl``).
 
     Raises:
-        ValueError: it does not (a row that this code did not write).
+        SessionStoreCorruptError: it does not (a row that this code did not write).
     """
     parts = path.split("/")
     if (
@@ -336,7 +322,10 @@ def _checked_path(path: str, thread_id: str) -> str:
         or any(part in ("", ".", "..") for part in parts)
         or not parts[-1].endswith(f"-{thread_id}.jsonl")
     ):
-        raise ValueError(f"the archived rollout of {thread_id!r} has a path outside sessions/: {path!r}")
+        raise SessionStoreCorruptError(
+            f"the archived rollout of {thread_id!r} has a path outside sessions/: {path!r}. The row "
+            "was not written by this archive; delete it, or repair its path."
+        )
     return os.path.join(*parts)
 
 
@@ -346,11 +335,3 @@ def _read(path: str) -> bytes | None:
             return file.read()
     except FileNotFoundError:
         return None
-
-
-def _lease_time(label: str, value: float, *, may_be_zero: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{label} must be a number of seconds, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
-        raise ValueError(f"{label} must be a finite number of seconds > 0, got {value!r}")
-    return float(value)

@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from adapters.clock import SystemClock
@@ -36,6 +36,9 @@ from codex_local_sdk.ports import Clock, ThreadLease
 
 _DIGEST = "rollout.json"
 """Beside a thread's archived rollout: its relative path, size and sha256."""
+
+_RELEASED = 0.0
+"""The expiry a released lease is written with (a renewal after it is refused)."""
 
 _THREAD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
@@ -86,6 +89,68 @@ def write_atomically(path: str, content: bytes) -> None:
         raise
 
 
+def check_lease_time(label: str, value: float, *, may_be_zero: bool) -> float:
+    """``value`` as a float, if it is a finite number of seconds > 0 (or 0, ``may_be_zero``).
+
+    Raises:
+        TypeError: not a number.
+        ValueError: negative, zero where it may not be, infinite or NaN.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{label} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not may_be_zero):
+        raise ValueError(f"{label} must be a finite number of seconds > 0, got {value!r}")
+    return float(value)
+
+
+def lost_lease_error(lease: ThreadLease) -> CodexThreadBusyError:
+    """The error of a save refused because ``lease`` is no longer the thread's."""
+    return CodexThreadBusyError(
+        f"the rollout of thread {lease.thread_id!r} was not archived: this worker's lease "
+        f"(token {lease.token}) was lost while its turn ran, and another worker may have "
+        "continued the thread since. Resume the thread again to continue from the archive."
+    )
+
+
+class LeaseRenewals:
+    """The background renewal of the leases an archive gave: a daemon thread per lease calls
+    ``renew(lease)`` every third of ``lease_seconds`` until the lease is stopped or lost (an
+    error, such as a store that is briefly away, is tried again next time)."""
+
+    def __init__(self, renew: Callable[[ThreadLease], bool], lease_seconds: float) -> None:
+        self._renew = renew
+        self._period = lease_seconds / 3
+        self._mutex = threading.Lock()
+        self._stops: dict[ThreadLease, threading.Event] = {}
+
+    def start(self, lease: ThreadLease) -> None:
+        stop = threading.Event()
+        with self._mutex:
+            self._stops[lease] = stop
+
+        def renew_until_stopped() -> None:
+            while not stop.wait(self._period):
+                try:
+                    if not self._renew(lease):
+                        return
+                except Exception:
+                    continue
+
+        threading.Thread(target=renew_until_stopped, name=f"lease-{lease.thread_id}", daemon=True).start()
+
+    def stop(self, lease: ThreadLease) -> None:
+        with self._mutex:
+            stop = self._stops.pop(lease, None)
+        if stop is not None:
+            stop.set()
+
+    def stop_all(self) -> None:
+        with self._mutex:
+            stops, self._stops = self._stops, {}
+        for stop in stops.values():
+            stop.set()
+
+
 def _read(path: str) -> bytes:
     with open(path, "rb") as file:
         return file.read()
@@ -131,26 +196,22 @@ class DirectoryThreadArchive:
     ) -> None:
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
-        for label, value, least in (
-            ("lease_seconds", lease_seconds, False),
-            ("lease_wait_seconds", lease_wait_seconds, True),
-        ):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise TypeError(f"{label} must be a number of seconds, got {value!r}")
-            if not math.isfinite(value) or value < 0 or (value == 0 and not least):
-                raise ValueError(f"{label} must be a finite number of seconds > 0, got {value!r}")
         self.path = os.path.abspath(os.fspath(path))
-        self.lease_seconds = float(lease_seconds)
-        self.lease_wait_seconds = float(lease_wait_seconds)
+        self.lease_seconds = check_lease_time("lease_seconds", lease_seconds, may_be_zero=False)
+        self.lease_wait_seconds = check_lease_time("lease_wait_seconds", lease_wait_seconds, may_be_zero=True)
+        self._lock_timeout = check_lease_time("lock_timeout", lock_timeout, may_be_zero=True)
         self._clock = clock if clock is not None else SystemClock()
-        self._lock_timeout = lock_timeout
         self._mutex = threading.Lock()
         self._thread_mutexes: dict[str, threading.Lock] = {}
-        self._renewers: dict[ThreadLease, threading.Event] = {}
+        self._renewals = LeaseRenewals(self.renew, self.lease_seconds)
         os.makedirs(self.path, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"DirectoryThreadArchive({self.path!r})"
+
+    def close(self) -> None:
+        """Stop renewing the leases this archive gave (they expire after ``lease_seconds``)."""
+        self._renewals.stop_all()
 
     # -- leases ------------------------------------------------------------------------------
 
@@ -165,26 +226,26 @@ class DirectoryThreadArchive:
                 return None
             lease = ThreadLease(thread_id=thread_id, token=token + 1)
             self._write_lease(lease, now + self.lease_seconds)
-        self._start_renewing(lease)
+        self._renewals.start(lease)
         return lease
 
     def renew(self, lease: ThreadLease) -> bool:
-        """Extend ``lease`` by ``lease_seconds``; ``False`` if it was lost (it expired, or
-        another worker holds the thread now)."""
+        """Extend ``lease`` by ``lease_seconds``; ``False`` if it was lost: released, or taken
+        by another worker (a lease that expired while the folder was away is renewed if
+        nobody took the thread meanwhile: its token is still the last)."""
         with self._locked(lease.thread_id):
-            if not self._holds(lease):
+            token, expires_at = self._lease_state(lease.thread_id)
+            if token != lease.token or expires_at == _RELEASED:
                 return False
             self._write_lease(lease, self._clock.time() + self.lease_seconds)
             return True
 
     def release(self, lease: ThreadLease) -> None:
         """Stop renewing ``lease`` and free its thread (nothing if it was lost already)."""
-        stop = self._renewers.pop(lease, None)
-        if stop is not None:
-            stop.set()
+        self._renewals.stop(lease)
         with self._locked(lease.thread_id):
             if self._holds(lease):
-                self._write_lease(lease, 0.0)
+                self._write_lease(lease, _RELEASED)
 
     # -- rollouts ----------------------------------------------------------------------------
 
@@ -223,15 +284,16 @@ class DirectoryThreadArchive:
         relative = find_rollout(home, check_thread_id(lease.thread_id))
         if relative is None:
             return None
-        content = _read(os.path.join(home, relative))
+        try:
+            content = _read(os.path.join(home, relative))
+        except FileNotFoundError:
+            return None
+        if not content:  # gone meanwhile, or empty: nothing that could replace the archived one
+            return None
         folder = self._thread_folder(lease.thread_id)
         with self._locked(lease.thread_id):
             if not self._holds(lease):
-                raise CodexThreadBusyError(
-                    f"the rollout of thread {lease.thread_id!r} was not archived: this worker's lease "
-                    f"(token {lease.token}) was lost while its turn ran, and another worker may have "
-                    "continued the thread since. Resume the thread again to continue from the archive."
-                )
+                raise lost_lease_error(lease)
             older = find_rollout(folder, lease.thread_id)
             write_atomically(os.path.join(folder, relative), content)
             digest = {"path": relative, "size": len(content), "sha256": hashlib.sha256(content).hexdigest()}
@@ -304,17 +366,3 @@ class DirectoryThreadArchive:
     def _write_lease(self, lease: ThreadLease, expires_at: float) -> None:
         state = {"token": lease.token, "expires_at": expires_at}
         write_atomically(self._lease_path(lease.thread_id), json.dumps(state).encode())
-
-    def _start_renewing(self, lease: ThreadLease) -> None:
-        stop = threading.Event()
-        self._renewers[lease] = stop
-
-        def renew_until_stopped() -> None:
-            while not stop.wait(self.lease_seconds / 3):
-                try:
-                    if not self.renew(lease):
-                        return
-                except Exception:  # a shared folder that is briefly away: try again next time
-                    continue
-
-        threading.Thread(target=renew_until_stopped, name=f"lease-{lease.thread_id}", daemon=True).start()

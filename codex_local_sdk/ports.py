@@ -430,21 +430,23 @@ class ThreadArchive(Protocol):
         """Take the lease on ``thread_id`` and keep it renewed; ``None`` when another holds it."""
 
     def renew(self, lease: ThreadLease) -> bool:
-        """Extend ``lease`` by :attr:`lease_seconds`; ``False`` if it was lost (it expired and
-        another worker took the thread). A turn calls it every third of ``lease_seconds``
-        while its CLI runs, and kills the CLI on ``False``."""
+        """Extend ``lease`` by :attr:`lease_seconds`; ``False`` if it was lost (released, or
+        another worker took the thread after it expired; a lease that expired while the
+        archive was away, and that nobody took, is renewed). A turn calls it every third of
+        ``lease_seconds`` while its CLI runs, and kills the CLI on ``False``."""
 
     def release(self, lease: ThreadLease) -> None:
         """Stop renewing ``lease`` and free the thread (nothing if it was already lost)."""
 
     def restore(self, thread_id: str, codex_home: str | None) -> int | None:
         """Copy the archived rollout of ``thread_id`` into ``codex_home`` where it is missing or
-        different there (judged by content, never by size); the bytes written, or ``None``
-        when nothing needed copying."""
+        different there (judged by content, never by size); the size of the rollout written,
+        or ``None`` when nothing needed copying."""
 
     def save(self, lease: ThreadLease, codex_home: str | None) -> int | None:
         """Copy the rollout of ``lease.thread_id`` out of ``codex_home`` (atomically); its size,
-        or ``None`` when ``codex_home`` holds no rollout of that thread.
+        or ``None`` when ``codex_home`` holds no rollout of that thread, or an empty one (which
+        never replaces an archived rollout).
 
         Raises:
             CodexThreadBusyError: ``lease`` is no longer the thread's (its ``result`` is ``None``).

@@ -52,6 +52,7 @@ class Terminal:
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:  # the child: the terminal is its controlling terminal
+            signal.signal(signal.SIGINT, signal.SIG_DFL)  # a test run in the background ignores it
             os.execvpe(argv[0], argv, {**env, "TERM": "xterm", "COLUMNS": "100"})
         self.output = b""
 

@@ -121,7 +121,8 @@ def test_timeout_ends_a_stubborn_group(tmp_path: Path) -> None:
 
 
 INTERRUPTED_RUN = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # a test run in the background ignores it
 from codex_local_sdk import CodexExecRequest, CodexLocalClient
 client = CodexLocalClient(
     codex_bin=sys.argv[1],

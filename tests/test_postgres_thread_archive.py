@@ -203,6 +203,35 @@ def test_the_archive_renews_its_leases_past_lease_seconds(make_archive: MakeArch
     assert acquired(other).token == lease.token + 1
 
 
+def test_a_lease_that_expired_while_nobody_took_the_thread_is_renewed_and_a_taken_one_is_not(
+    shared_postgres: PostgresServer, make_archive: MakeArchive
+) -> None:
+    holder, other = make_archive(), make_archive()
+    lease = acquired(holder)
+    expire = f"UPDATE \"{holder.schema}\".codex_thread_leases SET expires_at = now() - interval '1 s'"
+    sql(shared_postgres, expire)  # the database was away for longer than the lease
+    assert holder.renew(lease)
+    assert other.acquire(THREAD) is None  # renewed: still the holder's
+    sql(shared_postgres, expire)
+    newer = acquired(other)
+    assert not holder.renew(lease)
+    other.release(newer)
+    assert not other.renew(newer)  # released
+
+
+def test_a_rollout_gone_or_empty_at_save_time_leaves_the_archived_one(
+    tmp_path: Path, make_archive: MakeArchive
+) -> None:
+    archive = make_archive()
+    path = write_rollout(tmp_path / "home", b"1\n2\n")
+    lease = acquired(archive)
+    archive.save(lease, str(tmp_path / "home"))
+    path.write_bytes(b"")
+    assert archive.save(lease, str(tmp_path / "home")) is None
+    archive.release(lease)
+    assert archive.restore(THREAD, str(tmp_path / "fresh")) == 4
+
+
 def test_a_save_under_a_lease_that_is_not_the_threads_is_refused(
     tmp_path: Path, make_archive: MakeArchive
 ) -> None:
@@ -246,7 +275,8 @@ def test_restore_makes_the_local_copy_the_archived_one_fetching_only_what_it_lac
     saved(archive, tmp_path / "a", b"1\n2\n3\n")
     if local is not None:
         write_rollout(tmp_path / "b", local)
-    assert archive.restore(THREAD, str(tmp_path / "b")) == len(fetched) == archive.bytes_received
+    assert archive.restore(THREAD, str(tmp_path / "b")) == len(b"1\n2\n3\n")
+    assert archive.bytes_received == len(fetched)
     assert (tmp_path / "b" / RELATIVE).read_bytes() == b"1\n2\n3\n"
     assert list((tmp_path / "b" / RELATIVE).parent.iterdir()) == [tmp_path / "b" / RELATIVE]
 
@@ -308,7 +338,7 @@ def test_a_stored_path_outside_sessions_is_refused(
     saved(archive, tmp_path / "a", b"1\n")
     outside = f"../../x-{THREAD}.jsonl"
     sql(shared_postgres, f'UPDATE "{archive.schema}".codex_threads SET path = %s', (outside,))
-    with pytest.raises(ValueError, match="has a path outside sessions/"):
+    with pytest.raises(SessionStoreCorruptError, match="has a path outside sessions/"):
         archive.restore(THREAD, str(tmp_path / "home" / "b"))
     assert not (tmp_path / "home").exists()
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,37 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def archive(tmp_path: Path, clock: FakeClock) -> DirectoryThreadArchive:
-    return DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, lease_wait_seconds=5, clock=clock)
+def archive(tmp_path: Path, clock: FakeClock) -> Iterator[DirectoryThreadArchive]:
+    shared = DirectoryThreadArchive(tmp_path / "shared", lease_seconds=30, lease_wait_seconds=5, clock=clock)
+    yield shared
+    shared.close()  # the leases a test left: their renewals stop
+
+
+def test_a_lease_that_expired_while_nobody_took_the_thread_is_renewed_and_a_taken_one_is_not(
+    archive: DirectoryThreadArchive, clock: FakeClock
+) -> None:
+    lease = archive.acquire(THREAD)
+    assert lease is not None
+    clock.advance(31)  # the folder was away for longer than the lease
+    assert archive.renew(lease)
+    assert archive.acquire(THREAD) is None  # renewed: still this worker's
+    clock.advance(31)
+    newer = archive.acquire(THREAD)
+    assert newer is not None and not archive.renew(lease)
+    archive.release(newer)
+    assert not archive.renew(newer)  # released
+
+
+def test_a_rollout_gone_or_empty_at_save_time_leaves_the_archived_one(
+    tmp_path: Path, archive: DirectoryThreadArchive
+) -> None:
+    path = write_rollout(tmp_path / "home", b"1\n2\n")
+    lease = archive.acquire(THREAD)
+    assert lease is not None
+    archive.save(lease, str(tmp_path / "home"))
+    path.write_bytes(b"")
+    assert archive.save(lease, str(tmp_path / "home")) is None
+    assert archive.restore(THREAD, str(tmp_path / "fresh")) == 4
 
 
 # -- the adapter -------------------------------------------------------------------------------
@@ -119,15 +148,6 @@ def test_a_save_with_a_stale_token_is_refused_and_keeps_the_newer_rollout(
     assert caught.value.result is None
     assert archive.restore(THREAD, str(tmp_path / "fresh")) is not None
     assert (tmp_path / "fresh" / RELATIVE).read_bytes() == b"1\n2\nfast\n"
-
-
-def test_an_expired_lease_is_not_renewed(archive: DirectoryThreadArchive, clock: FakeClock) -> None:
-    lease = archive.acquire(THREAD)
-    assert lease is not None
-    clock.advance(10)
-    assert archive.renew(lease)
-    clock.advance(31)
-    assert not archive.renew(lease)
 
 
 def test_delete_forgets_the_rollout(tmp_path: Path, archive: DirectoryThreadArchive) -> None:
