@@ -267,14 +267,14 @@ class DirectoryThreadArchive:
         if local_digest is not None and local_digest == self._archived_digest(folder, relative):
             return None
         content = _read(archived)
-        if local_digest == hashlib.sha256(content).hexdigest():
+        if local_digest is not None and local_digest == hashlib.sha256(content).hexdigest():
             return None
         write_atomically(local, content)
         return len(content)
 
     def save(self, lease: ThreadLease, codex_home: str | None) -> int | None:
         """Copy the rollout of ``lease.thread_id`` out of ``codex_home``; its size, or ``None``
-        when ``codex_home`` holds no rollout of that thread.
+        when ``codex_home`` holds no rollout of that thread, or an empty one.
 
         Raises:
             CodexThreadBusyError: ``lease`` was lost (it expired, or another worker took the
