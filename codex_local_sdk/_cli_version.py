@@ -47,9 +47,11 @@ class CliVersions:
         self.strict = strict
         self._known: dict[str, CliVersion | None] = {}
 
-    def read(self, spec: ProcessSpec, clock: Clock) -> Steps[CliVersion | None]:
+    def read(self, spec: ProcessSpec, clock: Clock, limit: float | None = None) -> Steps[CliVersion | None]:
         """The version of ``spec.argv[0]`` (the binary of a run or a ``--version`` spec):
-        kept, or read now through the runner; ``None`` if it could not be read.
+        kept, or read now through the runner, for at most :data:`READ_SECONDS` or ``limit``;
+        ``None`` if it could not be read. A reading cut short by that time is not kept: the
+        next call asks again.
 
         Raises:
             CodexNotInstalledError: the CLI was not found.
@@ -57,17 +59,23 @@ class CliVersions:
             CodexUnsupportedCliError: strict, and the CLI is too old or its version unreadable.
         """
         binary = spec.argv[0]
+        version = self._known.get(binary)
         if binary not in self._known:
-            text = yield from _read_output(version_spec(spec), clock)
-            self._known[binary] = self._judge_new(binary, text)
-        version = self._known[binary]
+            seconds = READ_SECONDS if limit is None else min(READ_SECONDS, limit)
+            text, finished = yield from _read_output(version_spec(spec), clock, seconds)
+            version = self._judge_new(binary, text)
+            if finished or version is not None:
+                self._known[binary] = version
         if self.strict:
             _refuse_unusable(binary, version)
         return version
 
-    def check(self, spec: ProcessSpec, request: CodexExecRequest, clock: Clock) -> Steps[CliVersion | None]:
+    def check(
+        self, spec: ProcessSpec, request: CodexExecRequest, clock: Clock, limit: float | None = None
+    ) -> Steps[CliVersion | None]:
         """Before a run: the CLI's version when the run depends on it (``None`` when it does
-        not, or it is unknown), once the CLI was found to have every option of ``spec``.
+        not, or it is unknown), once the CLI was found to have every option of ``spec``. The
+        reading waits no longer than ``limit`` (the run's own total limit).
 
         Raises:
             CodexUnsupportedOptionError: the CLI lacks an option of ``spec.argv``.
@@ -75,7 +83,7 @@ class CliVersions:
         """
         if not (self.strict or renders_by_version(request) or needs_version(spec.argv)):
             return None
-        version = yield from self.read(spec, clock)
+        version = yield from self.read(spec, clock, limit)
         if version is not None:
             for row in unsupported_options(spec.argv, version):
                 raise CodexUnsupportedOptionError(row, version)
@@ -129,21 +137,24 @@ def _too_old(binary: str, version: CliVersion) -> str:
     )
 
 
-def _read_output(spec: ProcessSpec, clock: Clock) -> Steps[str]:
-    """What ``spec`` prints on stdout within :data:`READ_SECONDS` (then it is closed)."""
+def _read_output(spec: ProcessSpec, clock: Clock, seconds: float) -> Steps[tuple[str, bool]]:
+    """What ``spec`` prints on stdout within ``seconds`` (then it is closed), and whether its
+    stdout ended by then."""
     handle: Handle = yield Start(spec)
-    return (yield from closing(_stdout(handle, clock), lambda: _close(handle)))
+    return (yield from closing(_stdout(handle, clock, seconds), lambda: _close(handle)))
 
 
-def _stdout(handle: Handle, clock: Clock) -> Steps[str]:
-    deadline = clock.monotonic() + READ_SECONDS
+def _stdout(handle: Handle, clock: Clock, seconds: float) -> Steps[tuple[str, bool]]:
+    deadline = clock.monotonic() + seconds
     lines: list[bytes] = []
+    finished = False
     while (remaining := deadline - clock.monotonic()) > 0:
         got = yield Call(handle, "read_lines", (remaining,))
         if got is None:
+            finished = True
             break
         lines += [line for line in got if isinstance(line, bytes)]
-    return b"\n".join(lines).decode("utf-8", "replace")
+    return b"\n".join(lines).decode("utf-8", "replace"), finished
 
 
 def _close(handle: Handle) -> Steps[None]:

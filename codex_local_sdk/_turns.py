@@ -537,7 +537,7 @@ class TurnSteps:
         request = self.isolation.request(structured(request, output))
         report = self._report(operation, request, turn)
         try:
-            spec = yield from self._spec(request, turn, api_key, output)
+            spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
             keeper = self._keeper(report, request)
             turn, lease = yield from self._begin(turn, keeper, report)
             guard = None if keeper is None or lease is None else keeper.guard(lease)
@@ -618,7 +618,7 @@ class TurnSteps:
         request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
         report = self._report(operation, request, turn)
         try:
-            spec = yield from self._spec(request, turn, api_key, output)
+            spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
             keeper = self._keeper(report, request)
             turn, lease = yield from self._begin(turn, keeper, report)
             guard = None if keeper is None or lease is None else keeper.guard(lease)
@@ -694,9 +694,11 @@ class TurnSteps:
         turn: Turn,
         api_key: str | None,
         output: OutputSpec | None,
+        limit: float | None,
     ) -> Steps[ProcessSpec]:
         """The run's spec, once the CLI was found to have its options (reading the CLI's
-        version only when the run depends on it), rendered for that version."""
+        version only when the run depends on it, for no longer than the run's total ``limit``),
+        rendered for that version."""
 
         def build(version: CliVersion | None) -> ProcessSpec:
             return process_spec(
@@ -712,7 +714,7 @@ class TurnSteps:
             )
 
         spec = build(None)
-        version = yield from self.engine.cli_versions.check(spec, request, self.engine.clock)
+        version = yield from self.engine.cli_versions.check(spec, request, self.engine.clock, limit)
         return spec if version is None else build(version)
 
     def cli_version(self) -> Steps[CliVersion | None]:

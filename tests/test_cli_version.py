@@ -152,3 +152,17 @@ def test_a_strict_client_still_finds_an_old_cli(make_harness: MakeHarness) -> No
 def test_strict_cli_version_must_be_a_bool(make_harness: MakeHarness) -> None:
     with pytest.raises(TypeError, match="strict_cli_version must be True or False"):
         make_harness([], strict_cli_version="yes")
+
+
+def test_a_version_read_waits_no_longer_than_the_runs_limit_and_a_cut_one_is_asked_again(
+    make_harness: MakeHarness,
+) -> None:
+    silent = ScriptedRun(stdout=[], duration_seconds=100)  # a `--version` that never answers
+    answers = ScriptedRun(stdout=["codex-cli 0.169.0"])
+    h = make_harness([silent, ScriptedRun.success(), answers, ScriptedRun.success()], version_output=None)
+    started = h.clock.monotonic()
+    assert h.client.run(CodexExecRequest(prompt="p", strict_config=True), timeout_seconds=2).succeeded
+    assert h.clock.monotonic() - started < 2 + 1  # not the 30 s a reading may take alone
+    assert h.client.run(CodexExecRequest(prompt="p", strict_config=True)).succeeded
+    assert [argv[1] for argv in argvs(h)] == ["--version", "exec", "--version", "exec"]
+    assert h.client.cli_version() == CliVersion(0, 169, 0)
