@@ -43,11 +43,14 @@ MINIMAL_ENV: tuple[str, ...] = (
     "CURL_CA_BUNDLE",
     "NODE_EXTRA_CA_CERTS",
     "CODEX_*",
+    "!CODEX_LOCAL_*",
     "OPENAI_API_KEY",
 )
-"""What a child inherits with ``inherit_env=False`` (a trailing ``*`` matches a prefix):
-``PATH``, ``HOME``, the user, shell and locale, ``TZ``, ``TMPDIR``, proxy and CA-certificate
-variables, every ``CODEX_*`` variable and ``OPENAI_API_KEY`` (the default provider's key)."""
+"""What a child inherits with ``inherit_env=False`` (a trailing ``*`` matches a prefix, a
+leading ``!`` keeps out what a prefix let in): ``PATH``, ``HOME``, the user, shell and locale,
+``TZ``, ``TMPDIR``, proxy and CA-certificate variables, every ``CODEX_*`` variable but this
+SDK's own ``CODEX_LOCAL_*`` (``CODEX_LOCAL_STORE`` may hold a database password), and
+``OPENAI_API_KEY`` (the default provider's key)."""
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
@@ -55,10 +58,11 @@ def _names(value: Iterable[str]) -> tuple[str, ...]:
         raise TypeError(f"env_allowlist must be a sequence of variable names, got a single string {value!r}")
     names = tuple(value)
     for name in names:
-        if not isinstance(name, str) or not name or "=" in name or "\0" in name:
+        bare = name[1:] if isinstance(name, str) and name.startswith("!") else name
+        if not isinstance(bare, str) or not bare or "=" in bare or "\0" in bare:
             raise ValueError(
-                "env_allowlist entries must be variable names (a trailing '*' matches a prefix), "
-                f"got {name!r}"
+                "env_allowlist entries must be variable names (a trailing '*' matches a prefix, "
+                f"a leading '!' keeps out what a prefix let in), got {name!r}"
             )
     return names
 

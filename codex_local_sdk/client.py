@@ -107,12 +107,14 @@ class CodexLocalClient:
         inherit_env: ``False`` gives the CLI only a minimal environment instead of all of
             the runner's: ``PATH``, ``HOME``, user, shell and locale (``LANG``, ``LC_*``),
             ``TZ``, ``TMPDIR``, proxy and CA-certificate variables, every ``CODEX_*``
-            variable, ``OPENAI_API_KEY`` and the ``env_key`` of each provider the request's
+            variable but the SDK's own ``CODEX_LOCAL_*``, ``OPENAI_API_KEY`` and the
+            ``env_key`` of each provider the request's
             ``config`` sets, plus ``env_allowlist``; ``default_env``, ``codex_home`` and the
             API key are set on top. A service's own secrets then stay out of the agent's
             shell.
         env_allowlist: more variable names the CLI inherits with ``inherit_env=False`` (a
-            trailing ``*`` matches a prefix, ``"AWS_*"``), e.g. the key variable of a provider
+            trailing ``*`` matches a prefix, ``"AWS_*"``; a leading ``!`` keeps out what a
+            prefix let in, ``"!AWS_SECRET_*"``), e.g. the key variable of a provider
             configured in ``config.toml``.
         base_url: the model provider's base URL for every run, unless a request sets its
             own; rendered as ``-c openai_base_url="..."`` (the CLI ignores

@@ -76,7 +76,9 @@ class ProcessSpec:
             secrets: its values never appear in ``repr``.
         env_allowlist: ``None``: the child inherits the runner's whole base environment.
             A tuple of names: only those variables of it (a name ending in ``*`` matches a
-            prefix: ``"LC_*"``), with :attr:`env` on top; see :func:`child_env`.
+            prefix: ``"LC_*"``; one starting with ``!`` keeps out what a prefix let in:
+            ``"!CODEX_LOCAL_*"``, unless another entry names the variable whole), with
+            :attr:`env` on top; see :func:`child_env`.
         input_files: files the runner writes before the start, by name (a plain file name)
             -> content, e.g. ``{"output-schema.json": b'{"type": "object"}'}``; argv refers
             to each by ``run_file(name)``. The runner removes them when the handle closes,
@@ -108,10 +110,20 @@ def child_env(base: Mapping[str, str], spec: ProcessSpec) -> dict[str, str]:
     allowlist = spec.env_allowlist
     if allowlist is None:
         return {**base, **spec.env}
-    exact = {name for name in allowlist if not name.endswith("*")}
-    prefixes = tuple(name[:-1] for name in allowlist if name.endswith("*"))
-    kept = {name: value for name, value in base.items() if name in exact or name.startswith(prefixes)}
-    return {**kept, **spec.env}
+    wanted = [name for name in allowlist if not name.startswith("!")]
+    unwanted = [name[1:] for name in allowlist if name.startswith("!")]
+    exact = {name for name in wanted if not name.endswith("*")}
+    prefixes = tuple(name[:-1] for name in wanted if name.endswith("*"))
+    excluded = {name for name in unwanted if not name.endswith("*")}
+    excluded_prefixes = tuple(name[:-1] for name in unwanted if name.endswith("*"))
+
+    def keeps(name: str) -> bool:
+        if name in exact:
+            return True
+        unwanted_name = name in excluded or (bool(excluded_prefixes) and name.startswith(excluded_prefixes))
+        return name.startswith(prefixes) and not unwanted_name
+
+    return {**{name: value for name, value in base.items() if keeps(name)}, **spec.env}
 
 
 class ProcessHandle(Protocol):

@@ -31,6 +31,19 @@ def test_an_allowlist_keeps_named_and_prefixed_variables_only() -> None:
     assert child_env(base, spec) == {"PATH": "/bin", "LC_ALL": "C", "LC_TIME": "C", "CODEX_API_KEY": "k"}
 
 
+def test_an_exclusion_keeps_out_what_a_prefix_let_in_but_not_a_name_given_whole() -> None:
+    allowlist = ("CODEX_*", "!CODEX_LOCAL_*", "AWS_*", "!AWS_SECRET_KEY", "CODEX_LOCAL_MODE")
+    base = {
+        "CODEX_HOME": "h",
+        "CODEX_LOCAL_STORE": "postgresql://app:pw@db/app",
+        "CODEX_LOCAL_MODE": "x",
+        "AWS_REGION": "r",
+        "AWS_SECRET_KEY": "s",
+    }
+    kept = child_env(base, ProcessSpec(argv=["codex"], env_allowlist=allowlist))
+    assert kept == {"CODEX_HOME": "h", "CODEX_LOCAL_MODE": "x", "AWS_REGION": "r"}
+
+
 def test_the_key_variables_of_the_providers_a_request_configures_are_found() -> None:
     config = {
         "model_providers.a.env_key": "A_KEY",
@@ -106,13 +119,14 @@ def test_without_inheriting_a_parent_secret_stays_out_of_the_child(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MY_SECRET", "do-not-leak")
+    monkeypatch.setenv("CODEX_LOCAL_STORE", "postgresql://app:do-not-leak@db/app")
     monkeypatch.setenv("LC_TIME", "C")
     binary = write_recording_cli(tmp_path / "cli")
     client = CodexLocalClient(codex_bin=binary, inherit_env=False, codex_home=tmp_path / "home")
     assert client.run_prompt("p", api_key="sk-test").succeeded
     [call] = recorded_calls(tmp_path / "cli")
     env = call["env"]
-    assert "MY_SECRET" not in env
+    assert "MY_SECRET" not in env and "CODEX_LOCAL_STORE" not in env
     assert env["PATH"] and env["HOME"] and env["LC_TIME"] == "C"
     assert (env["CODEX_HOME"], env["CODEX_API_KEY"]) == (str(tmp_path / "home"), "sk-test")
 
