@@ -12,6 +12,7 @@ by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the dead
 from __future__ import annotations
 
 import collections
+import json
 import sys
 import threading
 from collections.abc import Callable
@@ -25,6 +26,13 @@ from .errors import classify_failure
 from .events import CodexEvent
 from .models import CodexExecRequest, CodexExecResult
 from .ports import Clock, ProcessSpec
+
+_TURN_ENDS = frozenset({"turn.completed", "turn.failed"})
+
+AFTER_TURN_SECONDS = 10.0
+"""How long a CLI that printed its turn's end may take to end its output (at least the
+client's ``terminate_grace_seconds``); then the SDK ends it, as one that lingers. Generous: a
+loaded machine must not cut a healthy exit short."""
 
 _EXIT_LOCK = threading.Lock()
 """Makes an attempt's ``on_exit`` run once when a close and a reap race (one lock: held for a
@@ -42,6 +50,20 @@ class Guard:
     check: Callable[[], Steps[str | None]]
 
 
+def _ends_turn(line: bytes, event: CodexEvent | None) -> bool:
+    """Whether ``line`` (parsed as ``event``, or not parsed yet: ``run()`` parses at the end)
+    is the turn's ``turn.completed`` or ``turn.failed``."""
+    if event is not None:
+        return event.type in _TURN_ENDS
+    if b'"turn.' not in line:  # most lines: no parse
+        return False
+    try:
+        parsed = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("type") in _TURN_ENDS
+
+
 class _AttemptState:
     """What an attempt has seen so far, and how to turn it into a :class:`CodexExecResult`."""
 
@@ -56,6 +78,7 @@ class _AttemptState:
         output: OutputCollector | None,
         queued_at: float | None,
         guard: Guard | None = None,
+        exit_grace: float = 0.0,
     ) -> None:
         self.spec = spec
         self.attempt_number = attempt_number
@@ -79,6 +102,10 @@ class _AttemptState:
         self.guard = guard
         self.guard_due = None if guard is None else self.started_at + guard.interval
         self.failed_guard: str | None = None
+        self.exit_grace = exit_grace
+        # When a CLI that ended its turn must have ended its output: some never exit (an MCP
+        # server that does not stop), and the turn is over, whatever the timeouts.
+        self.exit_due: float | None = None
 
     def until(self, timeout: float | None) -> float | None:
         return None if timeout is None else self.clock.monotonic() + timeout
@@ -100,6 +127,8 @@ class _AttemptState:
             return "output_too_large"
         if exited:
             return None
+        if self.exit_due is not None and self.clock.monotonic() >= self.exit_due:
+            return "timed_out"  # as a CLI that closed its stdout and lingered: the turn is kept
         kind = "total" if self.deadline_passed() else self.stalled
         if kind is None:
             return None
@@ -144,7 +173,11 @@ class _AttemptState:
         now = self.clock.monotonic()
         if until is not None and now >= until:
             raise TimeoutError("the live run is still going")
-        limits = [t - now for t in (self.deadline, until, self.guard_due) if t is not None and t > now]
+        limits = [
+            t - now
+            for t in (self.deadline, until, self.guard_due, self.exit_due)
+            if t is not None and t > now
+        ]
         if (stall := self.stall_watch.due()) is not None:
             limits.append(max(0.0, stall[0] - now))  # a due stall reads what is there, then judges
         return min(limits) if limits else None
@@ -171,6 +204,8 @@ class _AttemptState:
             event = self.output.add_line(line)
             if watching:
                 self.stall_watch.saw(line, None if event is None else event.type, now)
+            if self.exit_due is None and self.output.json_output and _ends_turn(line, event):
+                self.exit_due = now + self.exit_grace
             if event is not None:
                 self.pending.append(event)
                 if self.on_event is not None:
@@ -252,7 +287,16 @@ class Attempt:
     ) -> None:
         self.handle = handle
         self._state = _AttemptState(
-            spec, request, clock, timeouts, on_event, attempt_number, output, queued_at, guard
+            spec,
+            request,
+            clock,
+            timeouts,
+            on_event,
+            attempt_number,
+            output,
+            queued_at,
+            guard,
+            max(grace_seconds, AFTER_TURN_SECONDS),
         )
         self._grace = grace_seconds
         self._on_exit = on_exit

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from codex_local_sdk import CodexExecRequest, CodexExecResult, CodexLocalClient, CodexTimeoutError
+from codex_local_sdk import CodexExecRequest, CodexExecResult, CodexLocalClient, CodexTimeoutError, _attempt
 from tests.test_client_real_processes import emit, fake_cli
 from tests.test_subprocess_runner import group_alive
 
@@ -34,6 +34,13 @@ STALL = (
     + HOLD_PIPES
 )
 SILENT = RECORD_GROUP + HOLD_PIPES
+NEVER_EXITS = (  # the turn ends, and the CLI goes on, as one waiting for an MCP server to stop
+    RECORD_GROUP
+    + emit({"type": "thread.started", "thread_id": "t-done"})
+    + emit({"type": "item.completed", "item": {"id": "m", "type": "agent_message", "text": "done"}})
+    + emit({"type": "turn.completed", "usage": {"input_tokens": 1}})
+    + HOLD_PIPES
+)
 STEADY = (
     RECORD_GROUP
     + emit({"type": "thread.started", "thread_id": "t-steady"})
@@ -124,3 +131,15 @@ def test_a_cli_making_steady_progress_completes_under_the_idle_timeout(
     client, _ = client_for(tmp_path, STEADY, monkeypatch)
     result = WAYS[way](client, {"idle_timeout_seconds": 1, "first_event_timeout_seconds": 1})
     assert result.succeeded and len(result.events) == 12
+
+
+@pytest.mark.parametrize("way", WAYS)
+def test_a_cli_that_never_exits_after_its_turn_ends_is_ended_a_grace_later_and_the_turn_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    monkeypatch.setattr(_attempt, "AFTER_TURN_SECONDS", 1.0)  # 10 s in use
+    client, pid_file = client_for(tmp_path, NEVER_EXITS, monkeypatch)
+    error, seconds = timed_out(way, client, {})  # no limit of the caller's: the turn's end is enough
+    assert seconds < 1 + GRACE + 2
+    assert (error.result.turn_status, error.result.final_message) == ("completed", "done")
+    assert not group_alive(int(pid_file.read_text()))
