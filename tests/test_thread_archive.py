@@ -19,7 +19,7 @@ import pytest
 from adapters.clock import FakeClock
 from adapters.memory_store import InMemorySessionStore
 from adapters.process_lock import ProcessLock
-from adapters.scripted_runner import ScriptedRun, ScriptedRunner, codex_turn_events
+from adapters.scripted_runner import Pause, ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
 from adapters.thread_archive import DirectoryThreadArchive
 from codex_local_sdk import CodexClientEvent, CodexLocalClient, CodexThreadBusyError, RetryPolicy
@@ -303,7 +303,8 @@ def test_a_turn_whose_lease_was_lost_is_killed_not_archived_and_reaches_the_call
 ) -> None:
     store = InMemorySessionStore(clock=clock)
     events: list[CodexClientEvent] = []
-    late = ScriptedRun(stdout=codex_turn_events(thread_id=THREAD, message="late"), duration_seconds=40)
+    *said, end = codex_turn_events(thread_id=THREAD, message="late")  # the turn goes on after its message
+    late = ScriptedRun(stdout=[*said, Pause(40), end])
     client, runner = worker(tmp_path / "a", archive, store, clock, events, [a_turn(), late])
     client.start_thread("1", session_name="ticket")
 
