@@ -140,6 +140,6 @@ def test_a_cli_that_never_exits_after_its_turn_ends_is_ended_a_grace_later_and_t
     monkeypatch.setattr(_attempt, "AFTER_TURN_SECONDS", 1.0)  # 10 s in use
     client, pid_file = client_for(tmp_path, NEVER_EXITS, monkeypatch)
     error, seconds = timed_out(way, client, {})  # no limit of the caller's: the turn's end is enough
-    assert seconds < 1 + GRACE + 2
+    assert seconds < 1 + GRACE + 5  # the 1 s after the turn, the grace, a loaded machine's start-up
     assert (error.result.turn_status, error.result.final_message) == ("completed", "done")
     assert not group_alive(int(pid_file.read_text()))
