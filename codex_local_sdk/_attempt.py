@@ -12,14 +12,13 @@ by one with :meth:`Attempt.next_event`; its wrapper keeps a watchdog on the dead
 from __future__ import annotations
 
 import collections
-import json
 import sys
 import threading
 from collections.abc import Callable
 
 import attrs
 
-from ._jsonl import EventSummary, OutputCollector, OverlongLine
+from ._jsonl import EventSummary, OutputCollector, OverlongLine, parse_line
 from ._steps import Call, Handle, Steps
 from ._timeouts import StallWatch, Timeouts
 from .errors import classify_failure
@@ -53,15 +52,9 @@ class Guard:
 def _ends_turn(line: bytes, event: CodexEvent | None) -> bool:
     """Whether ``line`` (parsed as ``event``, or not parsed yet: ``run()`` parses at the end)
     is the turn's ``turn.completed`` or ``turn.failed``."""
-    if event is not None:
-        return event.type in _TURN_ENDS
-    if b'"turn.' not in line:  # most lines: no parse
-        return False
-    try:
-        parsed = json.loads(line)
-    except ValueError:
-        return False
-    return isinstance(parsed, dict) and parsed.get("type") in _TURN_ENDS
+    if event is None and b'"turn.' in line:  # most lines are not parsed again
+        event = parse_line(line)
+    return event is not None and event.type in _TURN_ENDS
 
 
 class _AttemptState:
