@@ -35,6 +35,15 @@ def add_store_option(parser: Any) -> None:
     parser.add_argument("--store", metavar="URL", help=STORE_HELP)
 
 
+def store_file(url: str) -> Path | None:
+    """The file a ``json:`` or ``sqlite:`` store URL names, as ``store_from_url`` reads it;
+    ``None`` for any other URL."""
+    scheme, colon, rest = url.partition(":")
+    if not colon or scheme.lower() not in ("json", "sqlite") or not rest.strip():
+        return None
+    return Path(os.path.abspath(os.path.expanduser(rest)))
+
+
 @contextlib.contextmanager
 def open_store(url: str | None) -> Iterator[SessionStore]:
     """The store ``url`` names (default: :func:`default_store_url`, its folder created),
@@ -47,8 +56,9 @@ def open_store(url: str | None) -> Iterator[SessionStore]:
 
     if url is None:
         url = default_store_url()
-        if url.startswith("sqlite:") and not os.environ.get(STORE_ENV):
-            Path(url.removeprefix("sqlite:")).parent.mkdir(parents=True, exist_ok=True)
+        default_file = None if os.environ.get(STORE_ENV) else store_file(url)
+        if default_file is not None:
+            default_file.parent.mkdir(parents=True, exist_ok=True)
     try:
         store: SessionStore = codex_local_sdk.store_from_url(url)
     except (ValueError, TypeError, ImportError) as exc:

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ._stores import STORE_ENV, add_store_option, default_store_url, open_store
+from ._stores import STORE_ENV, add_store_option, default_store_url, open_store, store_file
 from .run import CODEX_BIN_ENV
 
 API_KEY_VARIABLES = ("OPENAI_API_KEY", "CODEX_API_KEY")
@@ -104,8 +104,8 @@ def _check_store(url: str | None) -> tuple[bool, str]:
     from ..errors import SessionStoreError
     from . import UsageError
 
-    future = _store_file_to_come(url or default_store_url())
-    if future is not None:  # a check creates nothing: the first named session will
+    future = store_file(url or default_store_url())
+    if future is not None and not future.exists():  # a check creates nothing: the first session will
         folder = next(p for p in (future.parent, *future.parents) if p.exists())
         if os.access(folder, os.W_OK | os.X_OK):
             return True, f"session store: {future} does not exist yet; the first named session creates it"
@@ -120,12 +120,3 @@ def _check_store(url: str | None) -> tuple[bool, str]:
     except (UsageError, SessionStoreError) as exc:
         return False, f"session store: {exc}. Fix: pass a reachable store with --store URL"
     return True, f"session store: {where} reachable ({count} sessions)"
-
-
-def _store_file_to_come(url: str) -> Path | None:
-    """The file a ``json:`` or ``sqlite:`` store URL names, if it does not exist yet."""
-    scheme, colon, rest = url.partition(":")
-    if not colon or scheme.lower() not in ("json", "sqlite") or not rest.strip():
-        return None
-    path = Path(os.path.abspath(os.path.expanduser(rest)))
-    return None if path.exists() else path
