@@ -92,14 +92,21 @@ def test_a_saved_rollout_is_restored_at_the_same_relative_path(
     assert archive.threads() == [THREAD]
 
 
-def test_restore_overwrites_a_shorter_copy_and_leaves_an_up_to_date_one(
-    tmp_path: Path, archive: DirectoryThreadArchive
+@pytest.mark.parametrize(
+    "local",
+    [
+        pytest.param(b"1\n", id="shorter"),
+        pytest.param(b"1\nan older turn with a long command output\n", id="longer and diverged"),
+    ],
+)
+def test_restore_replaces_a_local_copy_that_differs_and_leaves_an_up_to_date_one(
+    tmp_path: Path, archive: DirectoryThreadArchive, local: bytes
 ) -> None:
     write_rollout(tmp_path / "home-a", b"1\n2\n")
     lease = archive.acquire(THREAD)
     assert lease is not None
     archive.save(lease, str(tmp_path / "home-a"))
-    stale = write_rollout(tmp_path / "home-b", b"1\n")
+    stale = write_rollout(tmp_path / "home-b", local)
     assert archive.restore(THREAD, str(tmp_path / "home-b")) == 4
     assert stale.read_bytes() == b"1\n2\n"
     assert archive.restore(THREAD, str(tmp_path / "home-b")) is None
@@ -428,19 +435,6 @@ def test_a_turn_waits_for_a_lease_that_expires_within_lease_wait_seconds(
     assert [
         (e.data["taken"], e.duration_seconds is not None and e.duration_seconds >= 30) for e in waited
     ] == [(True, True)]
-
-
-def test_restore_replaces_a_longer_local_copy_that_diverged_from_the_archive(
-    tmp_path: Path, archive: DirectoryThreadArchive
-) -> None:
-    write_rollout(tmp_path / "home-a", b"1\n2\n")
-    lease = archive.acquire(THREAD)
-    assert lease is not None
-    archive.save(lease, str(tmp_path / "home-a"))
-    stale = write_rollout(tmp_path / "home-b", b"1\nan older turn with a long command output\n")
-    assert archive.restore(THREAD, str(tmp_path / "home-b")) == 4
-    assert stale.read_bytes() == b"1\n2\n"
-    assert archive.restore(THREAD, str(tmp_path / "home-b")) is None
 
 
 def test_restore_trusts_no_digest_that_does_not_describe_the_archived_rollout(
