@@ -408,14 +408,18 @@ def test_bad_options_are_refused_before_anything_runs(
         PostgresSessionStore(*positional, **options)
 
 
-def test_without_psycopg_the_module_imports_and_the_class_names_the_extra() -> None:
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [("adapters.postgres_store", "PostgresSessionStore"), ("codex_local_sdk", "PostgresThreadArchive")],
+)
+def test_without_psycopg_the_module_imports_and_the_class_names_the_extra(module: str, name: str) -> None:
     code = textwrap.dedent(
-        """
+        f"""
         import sys
         sys.modules["psycopg"] = None  # as if not installed
-        from adapters.postgres_store import PostgresSessionStore
+        from {module} import {name}
         try:
-            PostgresSessionStore("postgresql://localhost/db")
+            {name}("postgresql://localhost/db")
         except ImportError as exc:
             print(exc)
         """
@@ -423,6 +427,5 @@ def test_without_psycopg_the_module_imports_and_the_class_names_the_extra() -> N
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == (
-        "PostgresSessionStore needs psycopg 3, from the 'postgres' extra: "
-        "pip install 'codex-local-sdk[postgres]'"
+        f"{name} needs psycopg 3, from the 'postgres' extra: pip install 'codex-local-sdk[postgres]'"
     )

@@ -11,7 +11,6 @@ import re
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -444,23 +443,3 @@ def test_bad_options_are_refused_before_anything_runs(
     options = {"dsn_or_pool": "", **options}
     with pytest.raises(error, match=re.escape(problem)):
         PostgresThreadArchive(**options)
-
-
-def test_without_psycopg_the_module_imports_and_the_class_names_the_extra() -> None:
-    code = textwrap.dedent(
-        """
-        import sys
-        sys.modules["psycopg"] = None  # as if not installed
-        from codex_local_sdk import PostgresThreadArchive
-        try:
-            PostgresThreadArchive("postgresql://localhost/db")
-        except ImportError as exc:
-            print(exc)
-        """
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == (
-        "PostgresThreadArchive needs psycopg 3, from the 'postgres' extra: "
-        "pip install 'codex-local-sdk[postgres]'"
-    )
