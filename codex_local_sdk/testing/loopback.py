@@ -98,15 +98,7 @@ class Reply:
         Returns:
             A reply with one ``function_call`` item.
         """
-        call = next(_ids)
-        item = {
-            "type": "function_call",
-            "id": f"fc_{call}",
-            "call_id": f"call_{call}",
-            "name": "exec_command",
-            "arguments": json.dumps({"cmd": cmd, "login": login}),
-        }
-        return cls(items=(item,), **options)
+        return cls.function_call("exec_command", {"cmd": cmd, "login": login}, **options)
 
     @classmethod
     def function_call(
