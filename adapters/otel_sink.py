@@ -21,6 +21,14 @@ if TYPE_CHECKING:
 _ATTEMPT_STARTS = frozenset({"attempt.started", "live.started"})
 _ATTEMPT_ENDS = frozenset({"attempt.succeeded", "attempt.failed", "live.startup_failed"})
 _RETRIES = frozenset({"retry.scheduled", "live.startup_retried"})
+_TRACED = frozenset(
+    {"operation.started", "operation.finished", "run.queued", "session.updated"}
+    | _ATTEMPT_STARTS
+    | _ATTEMPT_ENDS
+    | _RETRIES
+)
+"""The event types that make or change a span: the client builds no other for this sink (not
+a ``live.event`` per line of a live run)."""
 
 
 @attrs.define
@@ -69,6 +77,10 @@ class OpenTelemetrySink:
         self._tracer: Tracer = trace.get_tracer("codex_local_sdk", tracer_provider=tracer_provider)
         self._calls: dict[str, _Call] = {}
         self._lock = threading.Lock()  # calls overlap, in threads too
+
+    def wants(self, event_type: str) -> bool:
+        """Whether events of ``event_type`` make or change a span."""
+        return event_type in _TRACED
 
     def emit(self, event: CodexClientEvent) -> None:
         """Turn ``event`` into a span, a span's end or a span event."""

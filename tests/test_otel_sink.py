@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from codex_local_sdk import (
+    CodexClientEvent,
     CodexExecFailedError,
     CodexExecRequest,
     CodexLocalClient,
@@ -168,3 +169,26 @@ def test_without_the_extra_the_package_imports_and_the_sink_names_the_extra(
     exec("from codex_local_sdk import *", namespace)
     with pytest.raises(ImportError, match=r"codex-local-sdk\[otel\]"):
         OpenTelemetrySink()
+
+
+def test_a_live_run_builds_no_live_event_for_the_sink_and_is_still_traced() -> None:
+    class Recording(OpenTelemetrySink):
+        def __init__(self, tracer_provider: TracerProvider) -> None:
+            super().__init__(tracer_provider=tracer_provider)
+            self.types: list[str] = []
+
+        def emit(self, event: CodexClientEvent) -> None:
+            self.types.append(event.type)
+            super().emit(event)
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    clock = FakeClock()
+    sink = Recording(provider)
+    client = CodexLocalClient(runner=ScriptedRunner([FINE], clock=clock), clock=clock, event_sink=sink)
+    with client.run_live(CodexExecRequest(prompt=PROMPT)) as live:
+        assert len(list(live.iter_events())) > 1
+        assert live.result().succeeded
+    assert "live.event" not in sink.types and "operation.finished" in sink.types
+    assert [span.name for span in exporter.get_finished_spans()].count("codex.run_live") == 1
