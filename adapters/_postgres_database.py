@@ -275,20 +275,6 @@ def check_prefix(prefix: str, longest: str) -> str:
     return prefix
 
 
-def check_seconds(what: str, seconds: float) -> float:
-    """``seconds`` as a float, if it is a number >= 0 (``math.inf`` included).
-
-    Raises:
-        TypeError: not a number.
-        ValueError: negative or NaN.
-    """
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"{what} must be a number of seconds, got {seconds!r}")
-    if not seconds >= 0:  # NaN too
-        raise ValueError(f"{what} must be >= 0 (math.inf waits as long as it takes), got {seconds!r}")
-    return float(seconds)
-
-
 def _lock_timeout_setting(seconds: float) -> str:
     # PostgreSQL's lock_timeout: milliseconds, 0 disables it (waits forever); 0 s tries once.
     if seconds == math.inf:

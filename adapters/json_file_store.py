@@ -56,7 +56,7 @@ from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, with_session_id
 
 from .process_lock import ProcessLock, ProcessLockTimeout
-from .store_base import SessionStoreBase, check_lock_timeout, corrupt_store_error
+from .store_base import SessionStoreBase, check_seconds, corrupt_store_error
 
 SCHEMA_VERSION = 3
 READS_FROM = 2
@@ -228,7 +228,7 @@ class JsonFileSessionStore(SessionStoreBase):
             raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
         if not os.fspath(path):
             raise ValueError(f"path must name the store file, got {path!r}")
-        check_lock_timeout(lock_timeout_seconds)
+        check_seconds("lock_timeout_seconds", lock_timeout_seconds)
         self.path = Path(path)
         self._file = Path(os.path.realpath(path))
         self._through_link = self._file != Path(os.path.abspath(path))

@@ -38,9 +38,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, check_session_name
 
-from ._postgres_database import Database, check_prefix, check_schema, check_seconds, require_psycopg
+from ._postgres_database import Database, check_prefix, check_schema, require_psycopg
 from ._postgres_schema import SCHEMA_VERSION, Statements, record_of, row_of
-from .store_base import SessionStoreBase
+from .store_base import SessionStoreBase, check_seconds
 
 if TYPE_CHECKING:
     import psycopg

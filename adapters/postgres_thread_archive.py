@@ -49,8 +49,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from codex_local_sdk.errors import SessionStoreCorruptError
 from codex_local_sdk.ports import ThreadLease
 
-from ._postgres_database import Database, check_prefix, check_schema, check_seconds, require_psycopg
+from ._postgres_database import Database, check_prefix, check_schema, require_psycopg
 from ._postgres_thread_schema import SCHEMA_VERSION, VERSIONS, statements
+from .store_base import check_seconds
 from .thread_archive import (
     LeaseRenewals,
     check_lease_time,

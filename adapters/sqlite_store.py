@@ -51,7 +51,7 @@ from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, check_session_name
 
 from .process_lock import ProcessLock, ProcessLockTimeout
-from .store_base import SessionStoreBase, check_lock_timeout, corrupt_store_error
+from .store_base import SessionStoreBase, check_seconds, corrupt_store_error
 
 SCHEMA_VERSION = 1
 """The schema this code creates, and the newest it reads."""
@@ -118,9 +118,8 @@ class SqliteSessionStore(SessionStoreBase):
             raise TypeError(f"path must be a str or os.PathLike, got {path!r}")
         if not os.fspath(path) or os.fspath(path) == ":memory:":
             raise ValueError(f"path must name the database file, got {path!r}")
-        check_lock_timeout(lock_timeout_seconds)
+        self._lock_timeout = check_seconds("lock_timeout_seconds", lock_timeout_seconds)
         self.path = Path(path)
-        self._lock_timeout = float(lock_timeout_seconds)
         self._writers = ProcessLock(f"{os.path.abspath(path)}.lock", self._lock_timeout)
         # This process's writers hold the ProcessLock one at a time (it is one descriptor);
         # the connection serves one transaction at a time. A reader waits only for the latter.

@@ -119,20 +119,19 @@ def _check_max_turn_history(value: int) -> int:
     return value
 
 
-def check_lock_timeout(seconds: float) -> None:
-    """Check a store's ``lock_timeout_seconds``: a number >= 0 (``math.inf`` waits as long as
-    it takes; a negative one would mean that to ``filelock``, so it is refused).
+def check_seconds(what: str, seconds: float) -> float:
+    """``seconds`` as a float, if it is a number >= 0 (``math.inf`` waits as long as it takes;
+    a negative one would mean that to ``filelock``, so it is refused).
 
     Raises:
-        TypeError: ``seconds`` is not a number.
-        ValueError: it is negative or NaN.
+        TypeError: not a number.
+        ValueError: negative or NaN.
     """
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise TypeError(f"lock_timeout_seconds must be a number of seconds, got {seconds!r}")
+        raise TypeError(f"{what} must be a number of seconds, got {seconds!r}")
     if not seconds >= 0:  # NaN too
-        raise ValueError(
-            f"lock_timeout_seconds must be >= 0 (math.inf waits as long as it takes), got {seconds!r}"
-        )
+        raise ValueError(f"{what} must be >= 0 (math.inf waits as long as it takes), got {seconds!r}")
+    return float(seconds)
 
 
 def corrupt_store_error(path: str, problem: str) -> SessionStoreCorruptError:
