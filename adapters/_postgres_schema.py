@@ -18,9 +18,6 @@ from codex_local_sdk.sessions import SessionRecord
 if TYPE_CHECKING:
     from psycopg import sql
 
-SCHEMA_VERSION = 1
-"""The table layout this code makes, and the newest it reads."""
-
 _COLUMNS = (
     "session_id",
     "created_at",
@@ -46,6 +43,8 @@ _MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
     ),
 )
+SCHEMA_VERSION = len(_MIGRATIONS)
+"""The table layout this code makes, and the newest it reads: one version per migration."""
 """The statements of each version, from 1."""
 _SELECT = "SELECT data, " + ", ".join(_COLUMNS) + " FROM {sessions}"
 _UPDATE = "UPDATE {sessions} SET data = %s, " + ", ".join(f"{c} = %s" for c in _COLUMNS) + " WHERE name = %s"

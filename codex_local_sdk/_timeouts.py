@@ -103,7 +103,7 @@ class StallWatch:
     @property
     def watching(self) -> bool:
         """Whether an idle or first-event limit is set (else :meth:`saw` need not be told)."""
-        return self._timeouts.idle is not None or self._timeouts.first_event is not None
+        return self._timeouts.watch_progress
 
     def saw(self, line: bytes, event_type: str | None, now: float) -> None:
         """A stdout line was read at ``now``, with its event's type if it was one."""
