@@ -26,7 +26,7 @@ from ._steps import Steps, closing
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
 from ._validation import check_api_key, check_optional_name
-from .command import Command, build_exec_argv
+from .command import Command, build_exec_argv, renders_by_version
 from .errors import (
     CodexSessionError,
     CodexThreadBusyError,
@@ -715,7 +715,7 @@ class TurnSteps:
 
         spec = build(None)
         version = yield from self.engine.cli_versions.check(spec, request, self.engine.clock, limit)
-        return spec if version is None else build(version)
+        return build(version) if version is not None and renders_by_version(request) else spec
 
     def cli_version(self) -> Steps[CliVersion | None]:
         """The CLI's version, read through the runner once and kept; ``None`` if unreadable."""

@@ -219,7 +219,7 @@ def _render(option: CliOption, value: Any) -> list[str]:
 
 def _full_auto_flag(request: CodexExecRequest, cli_version: CliVersion | None) -> bool:
     """Whether ``full_auto`` renders as ``--full-auto``: the CLI still had that flag."""
-    if not request.full_auto or request.sandbox is not None or cli_version is None:
+    if cli_version is None or not renders_by_version(request):
         return False
     row = option_support("exec", "--full-auto")
     return row is not None and row.supported_by(cli_version)
