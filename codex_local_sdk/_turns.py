@@ -97,9 +97,12 @@ def new_thread(session_name: str | None) -> Turn:
     return Turn(session_name=check_optional_name(session_name), previous_usage=Usage(), new_session=True)
 
 
-def resume_target(store: SessionStore, session_id: str | None, session_name: str | None, last: bool) -> Turn:
+def resume_target(
+    store: SessionStore, session_id: str | None, session_name: str | None, last: bool
+) -> tuple[Turn, SessionRecord | None]:
     """The turn that continues exactly one of: thread ``session_id``, the saved session
-    ``session_name``, or the CLI's most recent session (``last``).
+    ``session_name``, or the CLI's most recent session (``last``); and the session's record,
+    read once, for a saved session.
 
     Raises:
         TypeError: ``session_id`` is not a str, ``last`` not a bool.
@@ -127,10 +130,11 @@ def resume_target(store: SessionStore, session_id: str | None, session_name: str
     if not isinstance(last, bool):
         raise TypeError(f"last must be True or False, got {last!r}")
     if session_name is not None:
-        return Turn(thread_id=require_record(store, session_name).session_id, session_name=session_name)
+        record = require_record(store, session_name)
+        return Turn(thread_id=record.session_id, session_name=session_name), record
     if session_id is not None and not session_id.strip():
         raise ValueError("session_id is empty: pass a thread id")
-    return Turn(thread_id=None if session_id is None else check_session_id(session_id), last=last)
+    return Turn(thread_id=None if session_id is None else check_session_id(session_id), last=last), None
 
 
 def start(
@@ -176,9 +180,9 @@ def resume(
         ValueError: as :func:`resume_target`; a bad option value.
         CodexSessionError: as :func:`resume_target`.
     """
-    turn = resume_target(store, session_id, session_name, last)
-    if session_name is not None:
-        options = continued_options(require_record(store, session_name), options, workspace)
+    turn, record = resume_target(store, session_id, session_name, last)
+    if record is not None:
+        options = continued_options(record, options, workspace)
     return CodexExecRequest(prompt=prompt, **options), turn
 
 

@@ -83,13 +83,15 @@ def test_resume_needs_exactly_one_target(target: dict[str, Any], given: str) -> 
 def test_resume_by_name_takes_the_thread_from_the_store() -> None:
     store = InMemorySessionStore()
     saved(store, "work", "t-9")
-    assert _turns.resume_target(store, None, "work", False) == Turn(thread_id="t-9", session_name="work")
+    turn, record = _turns.resume_target(store, None, "work", False)
+    assert turn == Turn(thread_id="t-9", session_name="work")
+    assert record == store.get_record("work")
 
 
 def test_resume_by_id_or_last_records_nothing() -> None:
     store = InMemorySessionStore()
-    assert _turns.resume_target(store, "t-3", None, False) == Turn(thread_id="t-3")
-    assert _turns.resume_target(store, None, None, True) == Turn(last=True)
+    assert _turns.resume_target(store, "t-3", None, False) == (Turn(thread_id="t-3"), None)
+    assert _turns.resume_target(store, None, None, True) == (Turn(last=True), None)
 
 
 def test_a_resume_checks_its_target_before_its_options() -> None:
