@@ -9,7 +9,7 @@ client's clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
 import attrs
@@ -18,7 +18,7 @@ from ._attempt import Guard
 from ._steps import Blocking, Sleep, Steps
 from ._telemetry import Telemetry
 from .errors import CodexThreadBusyError, ThreadArchiveError
-from .models import CodexExecRequest, CodexExecResult
+from .models import CodexExecResult
 from .ports import Clock, ThreadArchive, ThreadLease
 
 _T = TypeVar("_T")
@@ -30,11 +30,6 @@ POLL_SECONDS = 0.25
 
 LEASE_LOST = "lease_lost"
 """The ``turn_status`` of a run ended because this worker lost its thread's lease."""
-
-
-def codex_home(request: CodexExecRequest, default_env: Mapping[str, str]) -> str | None:
-    """The child's ``CODEX_HOME`` as the SDK sets it; ``None``: the runner's environment decides."""
-    return request.codex_home if request.codex_home is not None else default_env.get("CODEX_HOME")
 
 
 @attrs.frozen

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ._archive import Keeper, codex_home
+from ._archive import Keeper
 from ._engine import RunEngine
 from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt, TurnEnd
@@ -542,7 +542,7 @@ class TurnSteps:
         report = self._report(operation, request, turn)
         try:
             spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
-            keeper = self._keeper(report, request)
+            keeper = self._keeper(report, spec)
             turn, lease = yield from self._begin(turn, keeper, report)
             guard = None if keeper is None or lease is None else keeper.guard(lease)
             steps = self.engine.execute(report, spec, request, timeouts, guard)
@@ -585,12 +585,12 @@ class TurnSteps:
                 yield from keeper.release(lease)
             raise
 
-    def _keeper(self, report: Telemetry, request: CodexExecRequest) -> Keeper | None:
-        """What keeps the run's threads in the archive, if the client has one."""
+    def _keeper(self, report: Telemetry, spec: ProcessSpec) -> Keeper | None:
+        """What keeps the threads of the run ``spec`` starts in the archive, if the client has
+        one, in the ``CODEX_HOME`` the SDK sets for it (``None``: the runner's own)."""
         if self.archive is None:
             return None
-        home = codex_home(request, self.default_env)
-        return Keeper(self.archive, home, self.engine.clock, report)
+        return Keeper(self.archive, spec.env.get("CODEX_HOME"), self.engine.clock, report)
 
     @staticmethod
     def _kept(
@@ -623,7 +623,7 @@ class TurnSteps:
         report = self._report(operation, request, turn)
         try:
             spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
-            keeper = self._keeper(report, request)
+            keeper = self._keeper(report, spec)
             turn, lease = yield from self._begin(turn, keeper, report)
             guard = None if keeper is None or lease is None else keeper.guard(lease)
             starting = self.engine.start_live(report, spec, request, timeouts, keep_events, guard)
