@@ -232,8 +232,8 @@ class CodexThreadSession:
         result = self._client.resume(
             prompt,
             **self._resume_args(
-                output_type,
                 options,
+                output_type=output_type,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
                 first_event_timeout_seconds=first_event_timeout_seconds,
@@ -257,8 +257,8 @@ class CodexThreadSession:
         result = await self._client.resume_async(
             prompt,
             **self._resume_args(
-                output_type,
                 options,
+                output_type=output_type,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
                 first_event_timeout_seconds=first_event_timeout_seconds,
@@ -304,8 +304,8 @@ class CodexThreadSession:
         return self._client.resume_live(
             prompt,
             **self._resume_args(
-                output_type,
                 options,
+                output_type=output_type,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
                 first_event_timeout_seconds=first_event_timeout_seconds,
@@ -329,8 +329,8 @@ class CodexThreadSession:
         return await self._client.resume_live_async(
             prompt,
             **self._resume_args(
-                output_type,
                 options,
+                output_type=output_type,
                 timeout_seconds=timeout_seconds,
                 idle_timeout_seconds=idle_timeout_seconds,
                 first_event_timeout_seconds=first_event_timeout_seconds,
@@ -370,7 +370,7 @@ class CodexThreadSession:
             CodexError: as :meth:`CodexLocalClient.fork_thread`; also ``TypeError`` and
                 ``ValueError`` for bad options.
         """
-        args = self._fork_args(
+        args = self._resume_args(
             options,
             timeout_seconds=timeout_seconds,
             idle_timeout_seconds=idle_timeout_seconds,
@@ -390,7 +390,7 @@ class CodexThreadSession:
         **options: Unpack[TurnOptions],
     ) -> tuple[CodexThreadSession, CodexExecResult]:
         """As :meth:`fork`, on asyncio, with the same arguments, result and errors."""
-        args = self._fork_args(
+        args = self._resume_args(
             options,
             timeout_seconds=timeout_seconds,
             idle_timeout_seconds=idle_timeout_seconds,
@@ -409,15 +409,10 @@ class CodexThreadSession:
         forked.last_result = result = _measured(result, self._last_usage)
         return forked, result
 
-    def _fork_args(self, options: Mapping[str, Any], **limits: float | None) -> dict[str, Any]:
-        """The arguments of :meth:`fork`: those of a turn, but an output type (a fork takes none)."""
-        args = self._resume_args(None, options, **limits)
-        del args["output_type"]
-        return args
-
-    def _resume_args(
-        self, output_type: OutputType | None, options: Mapping[str, Any], **limits: float | None
-    ) -> dict[str, Any]:
+    def _resume_args(self, options: Mapping[str, Any], **call: Any) -> dict[str, Any]:
+        """The client's arguments for a turn or a fork of this thread: its settings, the
+        ``options`` given (but ``None`` ones), its target, and the ``call``'s own (limits, an
+        output type)."""
         target = (
             {"session_name": self.session_name}
             if self.session_name is not None
@@ -431,8 +426,7 @@ class CodexThreadSession:
             **self._options,
             **given,
             **target,
-            **limits,
-            "output_type": output_type,
+            **call,
         }
 
     def _forget_usage(self) -> Usage | None:
