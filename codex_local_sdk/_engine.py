@@ -19,7 +19,7 @@ from ._cli_version import CliVersions
 from ._drivers import drive, drive_async
 from ._jsonl import OutputCollector
 from ._retrying import side_effects_stopped_retry, with_retries
-from ._slots import RunSlots
+from ._slots import RunSlots, Taken
 from ._steps import Acquire, Handle, Start, Steps, closing
 from ._telemetry import Telemetry
 from ._timeouts import Timeouts
@@ -173,11 +173,11 @@ class RunEngine:
         if self.slots is None:
             return True
         queued_at = self.clock.monotonic()
-        taken = yield Acquire(self.slots, timeouts.total)
-        waited = self.clock.monotonic() - queued_at
-        if waited > 0 or not taken:
-            report.run_queued(number, waited, self.slots.limit, taken=taken)
-        return bool(taken)
+        taken: Taken = yield Acquire(self.slots, timeouts.total)
+        if taken != "at_once":
+            waited = self.clock.monotonic() - queued_at
+            report.run_queued(number, waited, self.slots.limit, taken=taken == "after_a_wait")
+        return taken != "no"
 
     def _start(self, report: Telemetry, failure: str, number: int, spec: ProcessSpec) -> Steps[Handle]:
         """Start ``spec``; a start that fails (the CLI could not start, or the runner refused

@@ -13,6 +13,11 @@ import asyncio
 import collections
 import threading
 from collections.abc import Callable
+from typing import Literal
+
+Taken = Literal["at_once", "after_a_wait", "no"]
+"""How :meth:`RunSlots.acquire` went: a slot was free, one came to the queued caller, or none
+came within the timeout."""
 
 
 class _Waiter:
@@ -31,25 +36,25 @@ class RunSlots:
         self._in_use = 0
         self._waiters: collections.deque[_Waiter] = collections.deque()
 
-    def acquire(self, timeout: float | None) -> bool:
+    def acquire(self, timeout: float | None) -> Taken:
         """Take a slot, blocking the thread up to ``timeout`` seconds (``None``: no limit).
 
         Returns:
-            Whether a slot was taken.
+            Whether a slot was taken, at once or after a wait in the queue.
         """
         event = threading.Event()
         waiter = self._take_or_queue(event.set)
         if waiter is None:
-            return True
+            return "at_once"
         try:
             event.wait(timeout)
         except BaseException:  # interrupted or cancelled: a slot that reached us goes on
             if self._withdraw(waiter):
                 self.release()
             raise
-        return self._withdraw(waiter)
+        return "after_a_wait" if self._withdraw(waiter) else "no"
 
-    async def acquire_async(self, timeout: float | None) -> bool:
+    async def acquire_async(self, timeout: float | None) -> Taken:
         """As :meth:`acquire`, awaiting on the running loop instead of blocking it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
@@ -63,14 +68,14 @@ class RunSlots:
 
         waiter = self._take_or_queue(wake)
         if waiter is None:
-            return True
+            return "at_once"
         try:
             await asyncio.wait({future}, timeout=timeout)
         except BaseException:  # interrupted or cancelled: a slot that reached us goes on
             if self._withdraw(waiter):
                 self.release()
             raise
-        return self._withdraw(waiter)
+        return "after_a_wait" if self._withdraw(waiter) else "no"
 
     def release(self) -> None:
         """Give a slot back: to the longest waiter, if any."""

@@ -46,7 +46,8 @@ class Sleep:
 @attrs.frozen
 class Acquire:
     """Take one of ``slots``, waiting up to ``timeout`` seconds: ``slots.acquire`` or
-    ``await slots.acquire_async``; whether one was taken."""
+    ``await slots.acquire_async``; whether one was taken, at once or after a wait (a
+    :data:`~codex_local_sdk._slots.Taken`)."""
 
     slots: RunSlots
     timeout: float | None

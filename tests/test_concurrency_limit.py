@@ -124,3 +124,17 @@ def test_a_live_run_frees_its_slot_when_its_process_ends() -> None:
 def test_a_bad_limit_is_refused(limit: Any, error: type[Exception]) -> None:
     with pytest.raises(error, match="max_concurrent_runs"):
         CodexLocalClient(max_concurrent_runs=limit)
+
+
+def test_a_run_that_finds_a_free_slot_on_the_system_clock_reports_no_wait() -> None:
+    events: list[CodexClientEvent] = []
+    clock = SystemClock()
+    client = CodexLocalClient(
+        runner=ScriptedRunner([ScriptedRun.success(), ScriptedRun.success()], clock=clock),
+        clock=clock,
+        max_concurrent_runs=LIMIT,
+        event_sink=CallbackSink(events.append),
+    )
+    assert client.run(CodexExecRequest(prompt="one")).succeeded
+    assert asyncio.run(client.run_async(CodexExecRequest(prompt="two"))).succeeded
+    assert [e for e in events if e.type == "run.queued"] == []
