@@ -60,11 +60,17 @@ def is_retryable_result(policy: RetryPolicy, result: CodexExecResult) -> bool:
     the thread), nor, unless the policy allows it, one that had side effects: a retry would
     run the turn, and repeat them, again.
     """
-    if result.succeeded or result.turn_status in ("completed", "lease_lost"):
+    if _never_retried(result):
         return False
     if result.has_side_effects and not policy.retry_after_side_effects:
         return False
     return would_retry_kind(policy, result)
+
+
+def _never_retried(result: CodexExecResult) -> bool:
+    """Whether no policy retries ``result``: it succeeded, its turn completed, or its thread's
+    lease was lost."""
+    return result.succeeded or result.turn_status in ("completed", "lease_lost")
 
 
 def would_retry_kind(policy: RetryPolicy, result: CodexExecResult) -> bool:
@@ -81,7 +87,7 @@ def side_effects_stopped_retry(policy: RetryPolicy, result: CodexExecResult) -> 
     policy would have retried the failure, and had attempts left); else ``None``."""
     if policy.retry_after_side_effects or result.attempts >= policy.max_attempts:
         return None
-    if result.succeeded or result.turn_status == "completed" or not would_retry_kind(policy, result):
+    if _never_retried(result) or not would_retry_kind(policy, result):
         return None
     kinds = side_effects(result)
     if kinds is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import attrs
 import pytest
 
 from adapters.scripted_runner import Pause, ScriptedRun
@@ -379,3 +380,16 @@ def test_the_turn_error_outranks_the_log_lines_on_stderr(make_harness: MakeHarne
         exit_code=1,
     )
     assert failing(make_harness([noisy], retry_policy=NEVER)).failure_kind == FailureKind.PROVIDER_UNAVAILABLE
+
+
+def test_a_run_whose_lease_was_lost_is_never_said_to_be_stopped_by_its_side_effects(
+    make_harness: MakeHarness,
+) -> None:
+    from codex_local_sdk._retrying import is_retryable_result, side_effects_stopped_retry
+
+    ended = failing(make_harness([ran("command_execution")])).result
+    lost = attrs.evolve(ended, turn_status="lease_lost", return_code=-9)
+    policy = RetryPolicy(max_attempts=3, retry_on_exit_codes=None)
+    assert lost.has_side_effects and not is_retryable_result(policy, lost)
+    assert side_effects_stopped_retry(policy, lost) is None
+    assert side_effects_stopped_retry(policy, ended) is not None  # the same turn, not lost
