@@ -285,12 +285,13 @@ class PostgresThreadArchive:
         held = conn.execute(self._sql["lock_lease"], params).fetchone()
         if held is None or not held[0]:
             raise lost_lease_error(lease)
-        params.update(path=relative, size=len(content), digest=hashlib.sha256(content).digest())
         archived = conn.execute(self._sql["summary"], params).fetchone()
-        if archived is None or not _extends(content, relative, archived):
+        digest, start = _digest_after(content, relative, archived)
+        params.update(path=relative, size=len(content), digest=digest)
+        if start is None:
             conn.execute(self._sql["put"], {**params, "data": content})
             return len(content)
-        appended = content[archived[1] :]
+        appended = content[start:]
         if appended:  # else unchanged: an update would still rewrite the whole value
             conn.execute(self._sql["append"], {**params, "data": appended})
         return len(appended)
@@ -300,13 +301,21 @@ def _lease_params(lease: ThreadLease) -> dict[str, Any]:
     return {"thread": lease.thread_id, "token": lease.token}
 
 
-def _extends(content: bytes, relative: str, archived: tuple[Any, ...]) -> bool:
-    """Whether ``content`` at ``relative`` is the archived rollout (path, size, digest) with
-    bytes appended (or none)."""
-    path, size, digest = archived
-    return bool(
-        path == relative and size <= len(content) and hashlib.sha256(content[:size]).digest() == bytes(digest)
-    )
+def _digest_after(
+    content: bytes, relative: str, archived: tuple[Any, ...] | None
+) -> tuple[bytes, int | None]:
+    """The sha256 of ``content`` and, when ``content`` at ``relative`` is the ``archived``
+    rollout (path, size, digest) with bytes appended (or none), where those bytes start; the
+    content is hashed once, its archived part first."""
+    digest = hashlib.sha256()
+    if archived is None or archived[0] != relative or archived[1] > len(content):
+        digest.update(content)
+        return digest.digest(), None
+    size = archived[1]
+    digest.update(memoryview(content)[:size])
+    extends = digest.digest() == bytes(archived[2])
+    digest.update(memoryview(content)[size:])
+    return digest.digest(), size if extends else None
 
 
 def _checked_path(path: str, thread_id: str) -> str:
