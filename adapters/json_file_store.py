@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -56,7 +55,7 @@ from codex_local_sdk.ports import Clock, RecordUpdate
 from codex_local_sdk.sessions import SessionRecord, SessionTurnRecord, with_session_id
 
 from .process_lock import ProcessLock, ProcessLockTimeout
-from .store_base import SessionStoreBase, check_seconds, corrupt_store_error
+from .store_base import SessionStoreBase, check_seconds, corrupt_store_error, write_atomically
 
 SCHEMA_VERSION = 3
 READS_FROM = 2
@@ -342,20 +341,8 @@ class JsonFileSessionStore(SessionStoreBase):
             raise self._os_error("write", exc) from exc
 
     def _write_atomically(self, data: bytes) -> None:
-        folder = self._file.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{self._file.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as file:  # mkstemp creates it with mode 0600
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp, self._file)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temp)
-            raise
-        _fsync_folder(folder)
+        write_atomically(str(self._file), data, prefix=f".{self._file.name}.", suffix=".tmp")
+        _fsync_folder(self._file.parent)
 
 
 def _one_path(

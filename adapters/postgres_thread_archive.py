@@ -51,7 +51,7 @@ from codex_local_sdk.ports import ThreadLease
 
 from ._postgres_database import Database, check_prefix, check_schema, require_psycopg
 from ._postgres_thread_schema import SCHEMA_VERSION, VERSIONS, statements
-from .store_base import check_seconds
+from .store_base import check_seconds, write_atomically
 from .thread_archive import (
     LeaseRenewals,
     check_lease_time,
@@ -59,7 +59,6 @@ from .thread_archive import (
     find_rollout,
     lost_lease_error,
     resolve_home,
-    write_atomically,
 )
 
 if TYPE_CHECKING:

@@ -4,6 +4,9 @@ primitives a store provides — a snapshot of its records, and one atomic replac
 from __future__ import annotations
 
 import abc
+import contextlib
+import os
+import tempfile
 from collections.abc import Mapping
 
 from codex_local_sdk.errors import SessionStoreCorruptError
@@ -141,3 +144,22 @@ def corrupt_store_error(path: str, problem: str) -> SessionStoreCorruptError:
         "repair it, or move it away to start an empty store.",
         path=path,
     )
+
+
+def write_atomically(path: str, content: bytes, *, prefix: str = ".tmp-", suffix: str = "") -> None:
+    """Write ``content`` to ``path`` (its folder made if missing): a fsynced temporary file
+    beside it (``prefix``, ``suffix``; mode 0600), then ``os.replace``, so a reader sees the
+    old file or the new one whole."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=suffix)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

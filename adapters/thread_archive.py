@@ -24,13 +24,13 @@ import math
 import os
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from adapters.clock import SystemClock
 from adapters.process_lock import ProcessLock
+from adapters.store_base import write_atomically
 from codex_local_sdk.errors import CodexThreadBusyError
 from codex_local_sdk.ports import Clock, ThreadLease
 
@@ -71,22 +71,6 @@ def find_rollout(root: str, thread_id: str) -> str | None:
     )
     found = sorted(glob.glob(pattern), key=os.path.getmtime)
     return os.path.relpath(found[-1], root) if found else None
-
-
-def write_atomically(path: str, content: bytes) -> None:
-    """Write ``content`` to ``path``: a fsynced temporary file beside it, then ``os.replace``."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def check_lease_time(label: str, value: float, *, may_be_zero: bool) -> float:

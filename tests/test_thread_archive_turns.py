@@ -23,7 +23,8 @@ from adapters.memory_store import InMemorySessionStore
 from adapters.process_lock import ProcessLockTimeout
 from adapters.scripted_runner import Pause, ScriptedRun, ScriptedRunner, codex_turn_events
 from adapters.sinks import CallbackSink
-from adapters.thread_archive import DirectoryThreadArchive, write_atomically
+from adapters.store_base import write_atomically
+from adapters.thread_archive import DirectoryThreadArchive
 from codex_local_sdk import (
     CodexClientEvent,
     CodexLocalClient,
