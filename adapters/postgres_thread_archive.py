@@ -56,9 +56,9 @@ from .thread_archive import (
     LeaseRenewals,
     check_lease_time,
     check_thread_id,
-    find_rollout,
     lost_lease_error,
     resolve_home,
+    rollout_to_save,
 )
 
 if TYPE_CHECKING:
@@ -249,13 +249,10 @@ class PostgresThreadArchive:
             CodexThreadBusyError: ``lease`` was lost (it expired, or another worker took the
                 thread); the archive is left as it was.
         """
-        home = resolve_home(codex_home)
-        relative = find_rollout(home, check_thread_id(lease.thread_id))
-        if relative is None:
+        found = rollout_to_save(codex_home, lease.thread_id)
+        if found is None:
             return None
-        content = _read(os.path.join(home, relative))
-        if not content:  # gone meanwhile, or empty: nothing that could replace the archived one
-            return None
+        relative, content = found
         sent = self._database.transaction(lambda conn: self._save(conn, lease, relative, content))
         with self._mutex:
             self.bytes_sent += sent

@@ -135,6 +135,21 @@ class LeaseRenewals:
             stop.set()
 
 
+def rollout_to_save(codex_home: str | None, thread_id: str) -> tuple[str, bytes] | None:
+    """The relative path and content of ``thread_id``'s rollout in ``codex_home``; ``None``
+    when there is none, or it is empty (gone meanwhile): nothing that could replace an
+    archived rollout."""
+    home = resolve_home(codex_home)
+    relative = find_rollout(home, check_thread_id(thread_id))
+    if relative is None:
+        return None
+    try:
+        content = _read(os.path.join(home, relative))
+    except FileNotFoundError:
+        return None
+    return (relative, content) if content else None
+
+
 def _read(path: str) -> bytes:
     with open(path, "rb") as file:
         return file.read()
@@ -264,16 +279,10 @@ class DirectoryThreadArchive:
             CodexThreadBusyError: ``lease`` was lost (it expired, or another worker took the
                 thread); the archive is left as it was.
         """
-        home = resolve_home(codex_home)
-        relative = find_rollout(home, check_thread_id(lease.thread_id))
-        if relative is None:
+        found = rollout_to_save(codex_home, lease.thread_id)
+        if found is None:
             return None
-        try:
-            content = _read(os.path.join(home, relative))
-        except FileNotFoundError:
-            return None
-        if not content:  # gone meanwhile, or empty: nothing that could replace the archived one
-            return None
+        relative, content = found
         folder = self._thread_folder(lease.thread_id)
         with self._locked(lease.thread_id):
             if not self._holds(lease):
