@@ -88,10 +88,10 @@ class RunEngine:
         def attempt(number: int) -> Steps[CodexExecResult]:
             report.attempt_started(number, spec)
             queued_at = self.clock.monotonic()
-            if not (yield from self._take_slot(report, number, timeouts)):
-                result = queue_timed_out(spec, number, self.clock.monotonic() - queued_at)
-                report.attempt_finished(result)
-                return result
+            timed_out = yield from self._take_slot(report, spec, number, timeouts, queued_at)
+            if timed_out is not None:
+                report.attempt_finished(timed_out)
+                return timed_out
             handle = yield from self._start(report, "attempt.failed", number, spec)
             output = OutputCollector.live(keep_events=True) if live_output else None
             run = self._attempt(
@@ -130,11 +130,9 @@ class RunEngine:
 
         def start_once(number: int) -> Steps[Attempt]:
             queued_at = self.clock.monotonic()
-            if not (yield from self._take_slot(report, number, timeouts)):
-                raise CodexTimeoutError(
-                    result=queue_timed_out(spec, number, self.clock.monotonic() - queued_at),
-                    timeout_seconds=timeouts.total,
-                )
+            timed_out = yield from self._take_slot(report, spec, number, timeouts, queued_at)
+            if timed_out is not None:
+                raise CodexTimeoutError(result=timed_out, timeout_seconds=timeouts.total)
             handle = yield from self._start(report, "live.startup_failed", number, spec)
             attempt = self._attempt(
                 handle,
@@ -167,17 +165,20 @@ class RunEngine:
 
     # -- parts -----------------------------------------------------------------------------
 
-    def _take_slot(self, report: Telemetry, number: int, timeouts: Timeouts) -> Steps[bool]:
-        """Take a slot for attempt ``number`` when the client limits its runs (reported as
-        ``run.queued`` when it had to wait); ``False`` when ``timeout_seconds`` passed first."""
+    def _take_slot(
+        self, report: Telemetry, spec: ProcessSpec, number: int, timeouts: Timeouts, queued_at: float
+    ) -> Steps[CodexExecResult | None]:
+        """Take a slot for attempt ``number``, asked for at ``queued_at``, when the client
+        limits its runs (reported as ``run.queued`` when it had to wait); the attempt's result
+        when ``timeout_seconds`` passed first, else ``None``."""
         if self.slots is None:
-            return True
-        queued_at = self.clock.monotonic()
+            return None
         taken: Taken = yield Acquire(self.slots, timeouts.total)
-        if taken != "at_once":
-            waited = self.clock.monotonic() - queued_at
-            report.run_queued(number, waited, self.slots.limit, taken=taken == "after_a_wait")
-        return taken != "no"
+        if taken == "at_once":
+            return None
+        waited = self.clock.monotonic() - queued_at
+        report.run_queued(number, waited, self.slots.limit, taken=taken == "after_a_wait")
+        return None if taken == "after_a_wait" else queue_timed_out(spec, number, waited)
 
     def _start(self, report: Telemetry, failure: str, number: int, spec: ProcessSpec) -> Steps[Handle]:
         """Start ``spec``; a start that fails (the CLI could not start, or the runner refused
