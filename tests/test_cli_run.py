@@ -4,6 +4,7 @@ the bad input it refuses before anything runs (the real CLI's runs are in
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 from collections.abc import Iterator
@@ -60,7 +61,9 @@ def test_plain_progress_prints_a_line_per_step_then_the_message_and_totals() -> 
     clock = ticking()
     progress = PlainProgress(out, clock=lambda: next(clock))
     for event in EVENTS:
-        progress.update(event, progress_after(EVENTS))  # the snapshot may be ahead: lines follow events
+        progress.update(
+            event, lambda: progress_after(EVENTS)
+        )  # the snapshot may be ahead: lines follow events
     progress.close(progress_after(EVENTS), "completed")
 
     assert out.getvalue() == (
@@ -90,7 +93,7 @@ def test_with_rich_the_panel_ends_with_the_message_and_totals() -> None:
     progress = terminal_progress(out, plain=False)
     assert isinstance(progress, RichProgress)
     for count, event in enumerate(EVENTS, 1):
-        progress.update(event, progress_after(EVENTS[:count]))
+        progress.update(event, functools.partial(progress_after, EVENTS[:count]))
     progress.close(progress_after(EVENTS), "completed")
 
     text = out.getvalue()

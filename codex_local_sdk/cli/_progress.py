@@ -19,9 +19,11 @@ from ..items import CommandExecutionItem, FileChangeItem, FileUpdateChange, Todo
 
 
 class Progress(Protocol):
-    """Shows a run: :meth:`update` with each event and the turn so far, :meth:`close` at the end."""
+    """Shows a run: :meth:`update` with each event and how to get the turn so far (a snapshot
+    that costs a pass over the items: taken only by a view that shows it), :meth:`close` at
+    the end."""
 
-    def update(self, event: CodexEvent, progress: TurnProgress) -> None: ...
+    def update(self, event: CodexEvent, progress: Callable[[], TurnProgress]) -> None: ...
 
     def close(self, progress: TurnProgress, status: str) -> None: ...
 
@@ -58,7 +60,7 @@ class PlainProgress:
         self._start = clock()
         self._plan: list[str] = []
 
-    def update(self, event: CodexEvent, progress: TurnProgress) -> None:
+    def update(self, event: CodexEvent, progress: Callable[[], TurnProgress]) -> None:
         """Print the step ``event`` shows, if any: a command as it starts and as it ends, the
         files of a finished change, the plan when it changed."""
         item = event.thread_item
@@ -100,15 +102,16 @@ class RichProgress:
         self._live = Live(console=self._console, auto_refresh=False, transient=True)
         self._live.start()
 
-    def update(self, event: CodexEvent, progress: TurnProgress) -> None:
+    def update(self, event: CodexEvent, progress: Callable[[], TurnProgress]) -> None:
         """Redraw the panel for the turn so far."""
-        self._live.update(self._panel(progress), refresh=True)
+        self._live.update(self._panel(progress()), refresh=True)
 
     def close(self, progress: TurnProgress, status: str) -> None:
         """Leave the panel's last state on screen, then the final message and the totals."""
-        self._live.update(self._panel(progress), refresh=True)
+        panel = self._panel(progress)
+        self._live.update(panel, refresh=True)
         self._live.stop()
-        self._console.print(self._panel(progress))
+        self._console.print(panel)
         if progress.agent_message:
             self._console.print(progress.agent_message, markup=False, highlight=False)
         self._console.print(
@@ -121,11 +124,12 @@ class RichProgress:
         from rich.panel import Panel
         from rich.text import Text
 
-        running = [c for c in progress.commands_run if c.exit_code is None]
+        commands = progress.commands_run
+        running = [c for c in commands if c.exit_code is None]
         step = f"running {running[-1].command}" if running else "thinking"
         lines = [
             f"step: {step}",
-            *map(command_line, progress.commands_run),
+            *map(command_line, commands),
             *map(file_line, progress.file_changes),
             *plan_lines(progress.todo_list),
             f"{tokens(progress.usage)} · {self._clock() - self._start:.1f}s",

@@ -151,7 +151,7 @@ def _show(live: CodexLiveRun, plain: bool) -> CodexExecResult:
 
     progress = terminal_progress(sys.stdout, plain=plain)
     for event in live.iter_events():
-        progress.update(event, live.progress)
+        progress.update(event, lambda: live.progress)
     result = live.result()
     progress.close(live.progress, result.turn_status or "ended")
     return result
