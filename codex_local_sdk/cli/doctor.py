@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ._stores import STORE_ENV, add_store_option, default_store_url, open_store, store_file
-from .run import CODEX_BIN_ENV
+from .run import CODEX_BIN_ENV, add_codex_bin_option, codex_bin_of
 
 API_KEY_VARIABLES = ("OPENAI_API_KEY", "CODEX_API_KEY")
 """Environment variables the CLI takes an API key from."""
@@ -28,9 +28,7 @@ def register(subparsers: Any) -> None:
         description="Check the Codex CLI, CODEX_HOME, the login and the session store; print the fix "
         "for each problem and exit 1 when there is one.",
     )
-    doctor.add_argument(
-        "--codex-bin", metavar="PATH", help=f"the Codex CLI (default: ${CODEX_BIN_ENV}, else codex)"
-    )
+    add_codex_bin_option(doctor)
     add_store_option(doctor)
     doctor.set_defaults(handler=doctor_command)
 
@@ -38,7 +36,7 @@ def register(subparsers: Any) -> None:
 def doctor_command(args: argparse.Namespace) -> int:
     """Run every check, print one line each; return 1 when one failed."""
     home = Path(os.environ.get("CODEX_HOME") or Path.home() / ".codex")
-    checks = [_check_cli(args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex"), _check_home(home)]
+    checks = [_check_cli(codex_bin_of(args)), _check_home(home)]
     checks += [_check_login(home), _check_store(args.store)]
     for ok, line in checks:
         print(f"{'ok ' if ok else 'FAIL'} {line}")

@@ -30,6 +30,18 @@ CODEX_BIN_ENV = "CODEX_BIN"
 """The environment variable naming the Codex CLI when ``--codex-bin`` is not given."""
 
 
+def add_codex_bin_option(parser: Any) -> None:
+    """Add ``--codex-bin PATH`` to ``parser``."""
+    parser.add_argument(
+        "--codex-bin", metavar="PATH", help=f"the Codex CLI (default: ${CODEX_BIN_ENV}, else codex)"
+    )
+
+
+def codex_bin_of(args: argparse.Namespace) -> str:
+    """The Codex CLI a command runs: ``--codex-bin``, else ``$CODEX_BIN``, else ``codex``."""
+    return str(args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex")
+
+
 def register(subparsers: Any) -> None:
     """Add ``run`` to the ``codex-local`` parser."""
     run = subparsers.add_parser(
@@ -53,9 +65,7 @@ def register(subparsers: Any) -> None:
     run.add_argument("--timeout", type=float, metavar="S", help="stop the run after S seconds")
     run.add_argument("--idle-timeout", type=float, metavar="S", help="stop the run after S seconds silent")
     run.add_argument("--plain", action="store_true", help="line-by-line progress, even with rich installed")
-    run.add_argument(
-        "--codex-bin", metavar="PATH", help=f"the Codex CLI (default: ${CODEX_BIN_ENV}, else codex)"
-    )
+    add_codex_bin_option(run)
     add_store_option(run)
     run.set_defaults(handler=run_command)
 
@@ -94,7 +104,7 @@ def _client(args: argparse.Namespace, store: SessionStore | None) -> CodexLocalC
 
     try:
         return CodexLocalClient(
-            args.codex_bin or os.environ.get(CODEX_BIN_ENV) or "codex",
+            codex_bin_of(args),
             session_store=store,
             raise_on_error=False,
             timeout_seconds=args.timeout,
