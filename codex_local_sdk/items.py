@@ -250,7 +250,7 @@ class UnknownItem:
     raw: Mapping[str, Any] = _raw_field()
 
 
-ThreadItem: TypeAlias = (
+_KnownItem: TypeAlias = (
     AgentMessageItem
     | ReasoningItem
     | CommandExecutionItem
@@ -259,20 +259,10 @@ ThreadItem: TypeAlias = (
     | WebSearchItem
     | TodoListItem
     | ErrorItem
-    | UnknownItem
 )
-"""Any item :func:`decode_item` gives."""
 
-_KnownItem = (
-    AgentMessageItem
-    | ReasoningItem
-    | CommandExecutionItem
-    | FileChangeItem
-    | McpToolCallItem
-    | WebSearchItem
-    | TodoListItem
-    | ErrorItem
-)
+ThreadItem: TypeAlias = _KnownItem | UnknownItem
+"""Any item :func:`decode_item` gives."""
 
 
 def decode_item(obj: Mapping[str, Any]) -> ThreadItem:
@@ -287,7 +277,7 @@ def decode_item(obj: Mapping[str, Any]) -> ThreadItem:
     """
     if not isinstance(obj.get("type"), str):
         return UnknownItem(id=_text(obj.get("id")), raw=obj)
-    return _structure()({**obj, "raw": obj}, _KnownItem)  # type: ignore[no-any-return]
+    return _converter().structure({**obj, "raw": obj}, _KnownItem)  # type: ignore[no-any-return]
 
 
 def _text(value: Any, _: Any = None) -> str | None:
@@ -316,15 +306,10 @@ def _message(value: Any, _: Any = None) -> str | None:
 
 
 @functools.cache
-def _structure() -> Callable[[Any, Any], Any]:
-    """The converter's ``structure``, built on first use (cattrs costs an import)."""
-    structure: Callable[[Any, Any], Any] = _converter().structure
-    return structure
-
-
 def _converter() -> Any:
     """A converter whose hooks take what fits and make anything else ``None``, with the item
-    classes as a tagged union on ``type`` (:class:`UnknownItem` for any other tag)."""
+    classes as a tagged union on ``type`` (:class:`UnknownItem` for any other tag); built on
+    first use (cattrs costs an import)."""
     import cattrs
     from cattrs.gen import make_dict_structure_fn, override
     from cattrs.strategies import configure_tagged_union
