@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from ._archive import Keeper
+from ._attempt import Guard
 from ._engine import RunEngine
 from ._environment import INHERIT_ALL, Isolation
 from ._live_attempt import LiveAttempt, TurnEnd
@@ -541,10 +542,9 @@ class TurnSteps:
         request = self.isolation.request(structured(request, output))
         report = self._report(operation, request, turn)
         try:
-            spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
-            keeper = self._keeper(report, spec)
-            turn, lease = yield from self._begin(turn, keeper, report)
-            guard = None if keeper is None or lease is None else keeper.guard(lease)
+            spec, keeper, turn, lease, guard = yield from self._prepare(
+                request, turn, api_key, output, timeouts, report
+            )
             steps = self.engine.execute(report, spec, request, timeouts, guard)
             if keeper is not None:
                 steps = self._kept(steps, keeper, lease)
@@ -560,6 +560,24 @@ class TurnSteps:
             raise
         report.operation_finished(result)
         return self.engine.check(result, timeouts)
+
+    def _prepare(
+        self,
+        request: CodexExecRequest,
+        turn: Turn,
+        api_key: str | None,
+        output: OutputSpec | None,
+        timeouts: Timeouts,
+        report: Telemetry,
+    ) -> Steps[tuple[ProcessSpec, Keeper | None, Turn, ThreadLease | None, Guard | None]]:
+        """What a run or a live start needs before its process: its spec, what archives its
+        threads, the turn :meth:`_begin` began (under the thread's lease, if any) and the
+        guard that renews that lease while the CLI runs."""
+        spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
+        keeper = self._keeper(report, spec)
+        turn, lease = yield from self._begin(turn, keeper, report)
+        guard = None if keeper is None or lease is None else keeper.guard(lease)
+        return spec, keeper, turn, lease, guard
 
     def _begin(
         self, turn: Turn, keeper: Keeper | None, report: Telemetry
@@ -622,10 +640,9 @@ class TurnSteps:
         request = self.isolation.request(structured(attrs.evolve(request, json_output=True), output))
         report = self._report(operation, request, turn)
         try:
-            spec = yield from self._spec(request, turn, api_key, output, timeouts.total)
-            keeper = self._keeper(report, spec)
-            turn, lease = yield from self._begin(turn, keeper, report)
-            guard = None if keeper is None or lease is None else keeper.guard(lease)
+            spec, keeper, turn, lease, guard = yield from self._prepare(
+                request, turn, api_key, output, timeouts, report
+            )
             starting = self.engine.start_live(report, spec, request, timeouts, keep_events, guard)
             if keeper is not None and lease is not None:
                 starting = closing(starting, lambda: keeper.release(lease), only_on_error=True)
