@@ -58,10 +58,10 @@ from .process_lock import ProcessLock, ProcessLockTimeout
 from .store_base import SessionStoreBase, check_seconds, corrupt_store_error, write_atomically
 
 SCHEMA_VERSION = 3
+"""The file format this code writes, and the newest it reads."""
 READS_FROM = 2
 """The oldest ``schema_version`` the store reads: version 3 added the records' optional
 ``parent_session_id``, ``launch_options`` and ``metadata``, so a version 2 file reads as it is."""
-"""The file format this code writes, and the newest it reads."""
 _PREVIEWS = frozenset({"prompt_preview", "message_preview"})
 
 
